@@ -1,0 +1,11 @@
+//! The model of MODEL.md: pure functions from a validated scenario, a trial
+//! index and random streams to numbers. No I/O, no threads, no clock.
+
+pub mod capability;
+pub mod record;
+pub mod streams;
+pub mod trial;
+
+pub use capability::Defences;
+pub use record::{Counter, DirectionMetric, Level, StateMetric, TrialRecord};
+pub use trial::{Theatre, Workspace, run_trial};

@@ -1,0 +1,192 @@
+//! What one trial records (MODEL.md §5): weekly counters and levels, the
+//! first attack, and totals by member state and by border direction.
+
+/// Weekly event counters, summed over all segments and regions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counter {
+    NewCells,
+    Attempts,
+    Detections,
+    BorderInterdictions,
+    Entries,
+    IndirectEntries,
+    NewlyEstablished,
+    InteriorInterdictions,
+    Attacks,
+    Severity,
+    Abandoned,
+    Dissolved,
+}
+
+impl Counter {
+    pub const ALL: [Counter; 12] = [
+        Counter::NewCells,
+        Counter::Attempts,
+        Counter::Detections,
+        Counter::BorderInterdictions,
+        Counter::Entries,
+        Counter::IndirectEntries,
+        Counter::NewlyEstablished,
+        Counter::InteriorInterdictions,
+        Counter::Attacks,
+        Counter::Severity,
+        Counter::Abandoned,
+        Counter::Dissolved,
+    ];
+
+    /// Column and metric name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Counter::NewCells => "new_cells",
+            Counter::Attempts => "attempts",
+            Counter::Detections => "detections",
+            Counter::BorderInterdictions => "border_interdictions",
+            Counter::Entries => "entries",
+            Counter::IndirectEntries => "indirect_entries",
+            Counter::NewlyEstablished => "newly_established",
+            Counter::InteriorInterdictions => "interior_interdictions",
+            Counter::Attacks => "attacks",
+            Counter::Severity => "severity",
+            Counter::Abandoned => "abandoned",
+            Counter::Dissolved => "dissolved",
+        }
+    }
+}
+
+/// Levels at the end of each week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Alive,
+    CellsInAlliance,
+    Established,
+}
+
+impl Level {
+    pub const ALL: [Level; 3] = [Level::Alive, Level::CellsInAlliance, Level::Established];
+
+    /// Metric name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Alive => "alive",
+            Level::CellsInAlliance => "cells_in_alliance",
+            Level::Established => "established",
+        }
+    }
+}
+
+/// Per member state: what happened there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateMetric {
+    Attacks,
+    Severity,
+    Entries,
+    BorderInterdictions,
+    InteriorInterdictions,
+}
+
+impl StateMetric {
+    pub const ALL: [StateMetric; 5] = [
+        StateMetric::Attacks,
+        StateMetric::Severity,
+        StateMetric::Entries,
+        StateMetric::BorderInterdictions,
+        StateMetric::InteriorInterdictions,
+    ];
+
+    /// Metric name.
+    pub fn name(self) -> &'static str {
+        match self {
+            StateMetric::Attacks => "attacks",
+            StateMetric::Severity => "severity",
+            StateMetric::Entries => "entries",
+            StateMetric::BorderInterdictions => "border_interdictions",
+            StateMetric::InteriorInterdictions => "interior_interdictions",
+        }
+    }
+}
+
+/// Per border segment and direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirectionMetric {
+    Attempts,
+    Detections,
+    Interdictions,
+    Crossings,
+}
+
+impl DirectionMetric {
+    pub const ALL: [DirectionMetric; 4] = [
+        DirectionMetric::Attempts,
+        DirectionMetric::Detections,
+        DirectionMetric::Interdictions,
+        DirectionMetric::Crossings,
+    ];
+
+    /// Metric name.
+    pub fn name(self) -> &'static str {
+        match self {
+            DirectionMetric::Attempts => "attempts",
+            DirectionMetric::Detections => "detections",
+            DirectionMetric::Interdictions => "interdictions",
+            DirectionMetric::Crossings => "crossings",
+        }
+    }
+}
+
+pub const N_COUNTERS: usize = Counter::ALL.len();
+pub const N_LEVELS: usize = Level::ALL.len();
+pub const N_STATE_METRICS: usize = StateMetric::ALL.len();
+pub const N_DIRECTION_METRICS: usize = DirectionMetric::ALL.len();
+
+/// Everything one trial of one variant produced. Reused across trials
+/// (see [`TrialRecord::reset`]) so the hot loop does not allocate.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrialRecord {
+    /// `counters[t][c]`.
+    pub counters: Vec<[u64; N_COUNTERS]>,
+    /// `levels[t][l]`.
+    pub levels: Vec<[u64; N_LEVELS]>,
+    /// Week (0-based) of the first attack, if any.
+    pub first_attack_week: Option<u32>,
+    /// `by_state[s][m]`, indexed by state (non-members stay 0).
+    pub by_state: Vec<[u64; N_STATE_METRICS]>,
+    /// `by_direction[d][m]`, indexed by direction (`2b`: a>b, `2b+1`: b>a).
+    pub by_direction: Vec<[u64; N_DIRECTION_METRICS]>,
+}
+
+impl TrialRecord {
+    /// Clears the record for a trial of `weeks` weeks.
+    pub fn reset(&mut self, weeks: usize, states: usize, directions: usize) {
+        self.counters.clear();
+        self.counters.resize(weeks, [0; N_COUNTERS]);
+        self.levels.clear();
+        self.levels.resize(weeks, [0; N_LEVELS]);
+        self.first_attack_week = None;
+        self.by_state.clear();
+        self.by_state.resize(states, [0; N_STATE_METRICS]);
+        self.by_direction.clear();
+        self.by_direction.resize(directions, [0; N_DIRECTION_METRICS]);
+    }
+
+    /// Total of a counter over all weeks.
+    pub fn total(&self, c: Counter) -> u64 {
+        self.counters.iter().map(|w| w[c as usize]).sum()
+    }
+
+    /// A level at the end of the last week.
+    pub fn end(&self, l: Level) -> u64 {
+        self.levels.last().map_or(0, |w| w[l as usize])
+    }
+
+    /// The conservation identity of §5:
+    /// new_cells = alive_end + border_interdictions + interior_interdictions
+    /// + abandoned + dissolved.
+    pub fn conserves_cells(&self) -> bool {
+        self.total(Counter::NewCells)
+            == self.end(Level::Alive)
+                + self.total(Counter::BorderInterdictions)
+                + self.total(Counter::InteriorInterdictions)
+                + self.total(Counter::Abandoned)
+                + self.total(Counter::Dissolved)
+    }
+}

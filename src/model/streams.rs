@@ -1,0 +1,218 @@
+//! Random streams, and draws that use a fixed number of them.
+//!
+//! Every stream is derived from (scenario seed, trial index, stream key), so a
+//! trial never depends on thread count, shard layout or the order in which
+//! trials finish. Variants use the same keys, which gives common random
+//! numbers: a cell sees the same draws in two variants until their paths
+//! diverge. Each draw below consumes exactly one 64-bit word, by inversion
+//! where the mean is small and, beyond that, by seeding a private generator
+//! from the word, so streams stay in step whatever the parameters.
+
+use rand::SeedableRng;
+use rand_distr::Distribution;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// The generator behind every stream: small, fast, and reproducible across
+/// platforms and crate versions (unlike `rand`'s `SmallRng`).
+pub type StreamRng = Xoshiro256PlusPlus;
+
+/// Which stream of a trial.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// Poisson counts of new cells, one word per source region and week.
+    Spawn,
+    /// Governance noise, one normal per week.
+    Governance,
+    /// One cell: keyed by source region (index among sources), week of
+    /// spawn and index within that week's spawn at that region.
+    Cell { source: u32, week: u32, index: u32 },
+}
+
+/// SplitMix64's finaliser: a bijective 64-bit mixer.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The 64-bit key of a stream.
+pub fn stream_key(seed: u64, trial: u64, stream: Stream) -> u64 {
+    let mut h = mix(mix(seed) ^ trial);
+    match stream {
+        Stream::Spawn => h = mix(h ^ 1),
+        Stream::Governance => h = mix(h ^ 2),
+        Stream::Cell { source, week, index } => {
+            h = mix(h ^ 3);
+            h = mix(h ^ u64::from(source));
+            h = mix(h ^ u64::from(week));
+            h = mix(h ^ u64::from(index));
+        }
+    }
+    h
+}
+
+/// A fresh generator for a stream.
+pub fn stream(seed: u64, trial: u64, s: Stream) -> StreamRng {
+    StreamRng::seed_from_u64(stream_key(seed, trial, s))
+}
+
+/// A uniform in [0, 1) from one word (53 bits).
+#[inline]
+pub fn unit(word: u64) -> f64 {
+    (word >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// Means up to this are drawn by inversion of one uniform; larger ones by a
+/// generator seeded from the word.
+const INVERSION_LIMIT: f64 = 30.0;
+
+/// Poisson(mean) from one word.
+pub fn poisson(word: u64, mean: f64) -> u64 {
+    if mean <= 0.0 {
+        return 0;
+    }
+    if mean <= INVERSION_LIMIT {
+        let u = unit(word);
+        let mut p = (-mean).exp();
+        let mut cdf = p;
+        let mut k = 0u64;
+        while u >= cdf && p > 0.0 {
+            k += 1;
+            p *= mean / k as f64;
+            cdf += p;
+        }
+        return k;
+    }
+    let mut rng = StreamRng::seed_from_u64(word);
+    rand_distr::Poisson::new(mean).map_or(0, |d| d.sample(&mut rng) as u64)
+}
+
+/// Binomial(n, p) from one word.
+pub fn binomial(word: u64, n: u64, p: f64) -> u64 {
+    if n == 0 || p <= 0.0 {
+        return 0;
+    }
+    if p >= 1.0 {
+        return n;
+    }
+    if n as f64 * p <= INVERSION_LIMIT && n <= 10_000 {
+        let u = unit(word);
+        let q = 1.0 - p;
+        let ratio = p / q;
+        let mut prob = q.powf(n as f64);
+        let mut cdf = prob;
+        let mut k = 0u64;
+        while u >= cdf && k < n {
+            prob *= ratio * (n - k) as f64 / (k + 1) as f64;
+            k += 1;
+            cdf += prob;
+        }
+        return k;
+    }
+    let mut rng = StreamRng::seed_from_u64(word);
+    rand_distr::Binomial::new(n, p).map_or(0, |d| d.sample(&mut rng))
+}
+
+/// Severity of one attack: floor of a Pareto(scale 1, shape α - 1) draw,
+/// capped. Density ∝ x^(-α).
+pub fn severity(word: u64, exponent: f64, cap: u64) -> u64 {
+    let u = 1.0 - unit(word); // (0, 1]
+    let x = u.powf(-1.0 / (exponent - 1.0)).floor();
+    if x.is_nan() || x >= cap as f64 { cap } else { x as u64 }
+}
+
+/// Index of the first cumulative weight above `u * total`.
+pub fn choose(u: f64, cumulative: &[f64]) -> Option<usize> {
+    let total = *cumulative.last()?;
+    if total <= 0.0 {
+        return None;
+    }
+    let x = u * total;
+    Some(cumulative.partition_point(|&c| c <= x).min(cumulative.len() - 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::Rng;
+
+    fn words(n: usize, key: u64) -> Vec<u64> {
+        let mut rng = StreamRng::seed_from_u64(key);
+        (0..n).map(|_| rng.next_u64()).collect()
+    }
+
+    /// Mean and variance of draws, compared with the law's within 4 standard
+    /// errors (the variance's standard error from the fourth moment).
+    fn check_moments(draws: &[f64], mean: f64, var: f64, kurt_excess: f64) {
+        let n = draws.len() as f64;
+        let m = draws.iter().sum::<f64>() / n;
+        let v = draws.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
+        let se_mean = (var / n).sqrt();
+        let se_var = (var * var * (2.0 / (n - 1.0) + kurt_excess / n)).sqrt();
+        assert!((m - mean).abs() < 4.0 * se_mean, "mean {m} vs {mean} (se {se_mean})");
+        assert!((v - var).abs() < 4.0 * se_var, "var {v} vs {var} (se {se_var})");
+    }
+
+    #[test]
+    fn poisson_by_inversion_and_fallback_has_the_right_moments() {
+        for (mean, key) in [(0.3, 1), (3.0, 2), (25.0, 3), (200.0, 4)] {
+            let d: Vec<f64> = words(40_000, key).into_iter().map(|w| poisson(w, mean) as f64).collect();
+            check_moments(&d, mean, mean, 1.0 / mean);
+        }
+    }
+
+    #[test]
+    fn binomial_by_inversion_and_fallback_has_the_right_moments() {
+        for (n, p, key) in [(4u64, 0.01, 5), (50, 0.3, 6), (5_000, 0.5, 7), (1, 0.5, 8)] {
+            let d: Vec<f64> = words(40_000, key).into_iter().map(|w| binomial(w, n, p) as f64).collect();
+            let (nf, q) = (n as f64, 1.0 - p);
+            let var = nf * p * q;
+            check_moments(&d, nf * p, var, (1.0 - 6.0 * p * q) / var);
+        }
+    }
+
+    #[test]
+    fn poisson_is_monotone_in_its_mean_for_one_word() {
+        // What makes common random numbers work for spawn counts.
+        for w in words(2_000, 9) {
+            assert!(poisson(w, 0.5) <= poisson(w, 0.8));
+            assert!(poisson(w, 2.0) <= poisson(w, 5.0));
+        }
+    }
+
+    #[test]
+    fn severity_follows_the_pareto_tail_and_the_cap() {
+        // P(floor(X) >= k) = P(X >= k) = k^-(α-1) for integer k >= 1.
+        let ws = words(100_000, 10);
+        let alpha: f64 = 2.5;
+        for k in [2u64, 5, 10] {
+            let p = (k as f64).powf(-(alpha - 1.0));
+            let hits = ws.iter().filter(|&&w| severity(w, alpha, 1000) >= k).count() as f64;
+            let n = ws.len() as f64;
+            let se = (p * (1.0 - p) / n).sqrt();
+            assert!((hits / n - p).abs() < 4.0 * se, "k={k}: {} vs {p}", hits / n);
+        }
+        assert!(ws.iter().all(|&w| (1..=7).contains(&severity(w, 1.5, 7))));
+        assert_eq!(severity(0, 2.0, 1000), 1);
+    }
+
+    #[test]
+    fn streams_differ_by_key_and_repeat_for_the_same_key() {
+        let a = stream_key(1, 2, Stream::Cell { source: 0, week: 3, index: 0 });
+        let b = stream_key(1, 2, Stream::Cell { source: 0, week: 3, index: 1 });
+        let c = stream_key(1, 3, Stream::Cell { source: 0, week: 3, index: 0 });
+        assert!(a != b && a != c && b != c);
+        assert_eq!(a, stream_key(1, 2, Stream::Cell { source: 0, week: 3, index: 0 }));
+        assert_ne!(stream_key(1, 2, Stream::Spawn), stream_key(1, 2, Stream::Governance));
+    }
+
+    #[test]
+    fn choose_picks_by_cumulative_weight() {
+        let c = [1.0, 1.0, 3.0];
+        assert_eq!(choose(0.0, &c), Some(0));
+        assert_eq!(choose(0.34, &c), Some(2));
+        assert_eq!(choose(0.999, &c), Some(2));
+        assert_eq!(choose(0.5, &[0.0]), None);
+    }
+}

@@ -1,0 +1,146 @@
+//! From scenario text (and `--set` arguments) to a validated [`ScenarioSet`].
+//!
+//! The one entry point for every command: parse, apply `--set` to the base,
+//! read and validate the base, then apply each variant's `set` on top and
+//! validate it too, whether or not it will run. All problems are returned
+//! together.
+
+use std::path::Path;
+
+use super::diagnostic::{Diagnostic, Diagnostics};
+use super::doc::{Loc, Sources, Table, parse_document, parse_value};
+use super::paths::{Editor, Override, apply, flatten_set};
+use super::read::{builtin_terrains, read};
+use super::types::{ScenarioSet, Variant};
+use super::validate::validate;
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read scenario file {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Invalid(Diagnostics),
+}
+
+/// Reads and validates a scenario file, with `--set PATH=VALUE` arguments.
+pub fn load_file(path: &Path, sets: &[String]) -> Result<ScenarioSet, LoadError> {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let name = path.display().to_string();
+    let stem = path.file_stem().map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
+    match String::from_utf8(bytes) {
+        Ok(text) => load_str(&name, &stem, &text, sets).map_err(LoadError::Invalid),
+        Err(e) => {
+            let mut d = Diagnostics::default();
+            let src = d.sources.add(name, String::from_utf8_lossy(e.as_bytes()).into_owned(), 0);
+            let valid = e.utf8_error().valid_up_to();
+            d.items.push(Diagnostic::new(
+                Some(Loc { source: src, start: valid as u32 }),
+                "",
+                "the file is not valid UTF-8 text (a TOML scenario file must be UTF-8)",
+            ));
+            Err(LoadError::Invalid(d))
+        }
+    }
+}
+
+/// Reads and validates scenario `text`; `name` is shown in messages and
+/// `stem` is the scenario's name when `[scenario] name` is absent.
+pub fn load_str(name: &str, stem: &str, text: &str, sets: &[String]) -> Result<ScenarioSet, Diagnostics> {
+    let mut sources = Sources::default();
+    let file = sources.add(name, text, 0);
+    let mut diags = Vec::new();
+    let mut doc = match parse_document(text, file) {
+        Ok(doc) => doc,
+        Err(errors) => {
+            diags.extend(errors.into_iter().map(|e| Diagnostic::new(Some(e.loc), "", format!("TOML syntax error: {}", e.message))));
+            return Err(finish(diags, sources));
+        }
+    };
+    let builtins: Vec<String> = builtin_terrains().into_iter().map(|t| t.name).collect();
+    let mut base_overrides = Vec::new();
+    for arg in sets {
+        match parse_set(arg, &mut sources) {
+            Ok(ov) => match apply(&mut doc, &ov, Editor::CommandLine, &builtins) {
+                Ok(()) => base_overrides.push((ov.path.clone(), ov.value.value.to_string())),
+                Err(d) => diags.push(d),
+            },
+            Err(d) => diags.extend(d),
+        }
+    }
+    let origin = Loc::whole(file);
+    let raw = read(&doc, origin, &mut diags);
+    let base = validate(&raw, stem, &mut diags);
+    let base_diags = diags.clone();
+    let mut variants = Vec::new();
+    for rv in &raw.variants {
+        let Some(set) = rv.set else { continue };
+        let super::doc::Value::Table(set) = &set.value else { continue };
+        let mut vdoc: Table = doc.clone();
+        let mut vdiags = Vec::new();
+        let overrides = flatten_set(set);
+        for ov in &overrides {
+            if let Err(d) = apply(&mut vdoc, ov, Editor::Variant, &builtins) {
+                vdiags.push(d);
+            }
+        }
+        let mut found = Vec::new();
+        let vraw = read(&vdoc, origin, &mut found);
+        let scenario = validate(&vraw, stem, &mut found);
+        // Problems already reported for the base are not repeated per variant.
+        vdiags.extend(found.into_iter().filter(|d| !base_diags.contains(d)));
+        for mut d in vdiags {
+            d.variant = Some(rv.name.v.clone());
+            diags.push(d);
+        }
+        if let Some(scenario) = scenario {
+            variants.push(Variant {
+                name: rv.name.v.clone(),
+                description: rv.description.clone(),
+                overrides: overrides.iter().map(|o| (o.path.clone(), o.value.value.to_string())).collect(),
+                scenario,
+            });
+        }
+    }
+    match base {
+        Some(base) if diags.is_empty() => Ok(ScenarioSet { base, base_overrides, variants }),
+        _ => Err(finish(diags, sources)),
+    }
+}
+
+/// Parses `PATH=VALUE` (VALUE in TOML syntax).
+fn parse_set(arg: &str, sources: &mut Sources) -> Result<Override, Vec<Diagnostic>> {
+    let src = sources.add(format!("--set {arg}"), arg, 0);
+    let loc = Loc::whole(src);
+    let Some((path, value)) = arg.split_once('=') else {
+        return Err(vec![Diagnostic::new(Some(loc), "", "expected PATH=VALUE, e.g. --set alliance.intel_sharing=0.6 (VALUE in TOML syntax; quote strings: --set 'alliance.pool_recipient=\"TJK\"')")]);
+    };
+    let path = path.trim();
+    if path.is_empty() || path.split('.').any(str::is_empty) {
+        return Err(vec![Diagnostic::new(Some(loc), path, "expected a dotted path before `=`, e.g. states.TJK.budget")]);
+    }
+    let vsrc = sources.add(format!("--set {arg}"), arg, path.len() + 1);
+    match parse_value(value.trim(), vsrc) {
+        Ok(mut node) => {
+            node.loc = loc;
+            Ok(Override { path: path.to_string(), value: node, loc })
+        }
+        Err(errors) => Err(errors
+            .into_iter()
+            .map(|e| Diagnostic::new(Some(loc), path, format!("VALUE is not valid TOML ({}); strings need quotes, e.g. '\"TJK\"'", e.message)))
+            .collect()),
+    }
+}
+
+fn finish(mut items: Vec<Diagnostic>, sources: Sources) -> Diagnostics {
+    items.sort_by_key(|d| (d.loc.is_none(), d.loc.map(|l| (l.source, l.start))));
+    items.dedup();
+    Diagnostics { items, sources }
+}

@@ -1,0 +1,19 @@
+//! Scenario files: TOML text → document tree → raw sections → validated
+//! [`Scenario`]s, with overrides by dotted path in between.
+//!
+//! Everything a run needs is decided here, before any trial starts; an
+//! invalid value cannot reach the model.
+
+pub mod diagnostic;
+pub mod doc;
+pub mod fields;
+pub mod load;
+pub mod paths;
+pub mod read;
+pub mod schema;
+pub mod types;
+pub mod validate;
+
+pub use diagnostic::{Diagnostic, Diagnostics};
+pub use load::{LoadError, load_file, load_str};
+pub use types::*;
