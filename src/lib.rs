@@ -3,7 +3,16 @@
 //!
 //! Data flows one way: TOML text → validated [`scenario::ScenarioSet`] →
 //! trials ([`model`]) → statistics ([`stats`]) → files ([`output`]).
-//! [`engine`] is the one place where trials run in parallel.
+//! [`engine`] is the one place where trials run in parallel; [`run`] strings
+//! the steps together for `cordon run`; [`cli`] is the command line.
 
+pub mod cli;
+pub mod engine;
+pub mod error;
 pub mod model;
+pub mod output;
+pub mod run;
 pub mod scenario;
+pub mod stats;
+
+pub use error::{Error, Result};

@@ -1,0 +1,134 @@
+//! The one place where trials run in parallel.
+//!
+//! Trials go out in windows of consecutive indices. Within a window, rayon
+//! runs every variant of each trial on one worker (so paired differences see
+//! the same trial), folds it into that worker's own accumulator, and returns
+//! the trial's totals. Windows end in index order, so `trials.csv` streams
+//! out in order while per-trial weekly series are never all kept. Because
+//! the accumulators are exact (see [`crate::stats::moments`]), merging the
+//! workers' results gives the same bytes at any thread count.
+
+use std::ops::Range;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rayon::prelude::*;
+
+use crate::model::{Theatre, TrialRecord, Workspace, run_trial};
+use crate::stats::aggregate::{N_TOTALS, trial_totals};
+use crate::stats::{RunStats, VariantStats};
+
+/// Trials per window: enough work to keep every worker busy, few enough
+/// totals to hold (about 150 bytes per trial and variant).
+pub const WINDOW: u64 = 2048;
+
+/// The totals of one trial, one entry per variant (baseline first).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrialRow {
+    pub trial: u64,
+    pub totals: Vec<[Option<f64>; N_TOTALS]>,
+}
+
+/// Why a run stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("interrupted")]
+    Interrupted,
+    #[error("cannot start {threads} worker threads: {source}")]
+    Threads {
+        threads: usize,
+        #[source]
+        source: rayon::ThreadPoolBuildError,
+    },
+    #[error(transparent)]
+    Sink(#[from] anyhow::Error),
+}
+
+/// What each worker keeps between trials.
+struct Worker {
+    stats: RunStats,
+    work: Workspace,
+    records: Vec<TrialRecord>,
+}
+
+/// Empty statistics for the variants in `theatres` (baseline first).
+pub fn empty_stats(theatres: &[Theatre<'_>]) -> RunStats {
+    let s = theatres[0].scenario;
+    RunStats {
+        variants: (0..theatres.len())
+            .map(|v| VariantStats::new(s.weeks as usize, s.states.len(), 2 * s.borders.len(), v == 0))
+            .collect(),
+    }
+}
+
+/// Runs `trials` of every variant in `theatres` (baseline first) on
+/// `threads` workers. `progress` is called once per finished trial; `sink`
+/// receives each window's rows in trial order. Setting `cancel` stops the
+/// run within one trial per worker.
+pub fn run_trials(
+    theatres: &[Theatre<'_>],
+    trials: Range<u64>,
+    threads: usize,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(u64) + Sync),
+    mut sink: impl FnMut(&[TrialRow]) -> anyhow::Result<()>,
+) -> Result<RunStats, EngineError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|source| EngineError::Threads { threads, source })?;
+    let workers: Vec<Mutex<Worker>> = (0..pool.current_num_threads())
+        .map(|_| {
+            Mutex::new(Worker {
+                stats: empty_stats(theatres),
+                work: Workspace::default(),
+                records: vec![TrialRecord::default(); theatres.len()],
+            })
+        })
+        .collect();
+    let mut start = trials.start;
+    while start < trials.end {
+        let end = (start + WINDOW).min(trials.end);
+        let rows: Vec<Option<TrialRow>> = pool.install(|| {
+            (start..end)
+                .into_par_iter()
+                .map(|trial| {
+                    if cancel.load(Ordering::Relaxed) {
+                        return None;
+                    }
+                    let me = rayon::current_thread_index().unwrap_or(0);
+                    let mut guard = workers[me].lock().unwrap_or_else(|e| e.into_inner());
+                    let row = run_one(theatres, trial, &mut guard);
+                    progress(1);
+                    Some(row)
+                })
+                .collect()
+        });
+        if cancel.load(Ordering::Relaxed) {
+            return Err(EngineError::Interrupted);
+        }
+        let rows: Vec<TrialRow> = rows.into_iter().flatten().collect();
+        sink(&rows)?;
+        start = end;
+    }
+    let mut total = empty_stats(theatres);
+    for w in workers {
+        let w = w.into_inner().unwrap_or_else(|e| e.into_inner());
+        total.merge(&w.stats);
+    }
+    Ok(total)
+}
+
+/// Every variant of one trial, folded into the worker's statistics.
+fn run_one(theatres: &[Theatre<'_>], trial: u64, w: &mut Worker) -> TrialRow {
+    let Worker { stats, work, records } = w;
+    let mut totals = Vec::with_capacity(theatres.len());
+    for (v, th) in theatres.iter().enumerate() {
+        run_trial(th, trial, work, &mut records[v]);
+        totals.push(trial_totals(&records[v], &th.defences));
+    }
+    for (v, th) in theatres.iter().enumerate() {
+        stats.variants[v].add(&records[v], &th.defences, &totals[v], &totals[0]);
+    }
+    TrialRow { trial, totals }
+}

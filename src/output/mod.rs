@@ -1,0 +1,9 @@
+//! Output: results into files, and nothing else.
+
+pub mod folder;
+pub mod manifest;
+pub mod tables;
+
+pub use folder::{Staging, default_out};
+pub use manifest::{Manifest, ScenarioEntry};
+pub use tables::{TrialsWriter, write_csv, write_tables};

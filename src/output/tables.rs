@@ -1,0 +1,86 @@
+//! CSV files: typed rows in, tidy long-format text out.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use crate::engine::TrialRow;
+use crate::stats::RunStats;
+use crate::stats::aggregate::TOTALS;
+use crate::stats::tables::{Layout, border_rows, format_number, state_rows, summary_rows, weekly_rows};
+
+/// Writes `rows` to `path` with a header row.
+pub fn write_csv<T: Serialize>(path: &Path, rows: &[T]) -> Result<()> {
+    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut w = csv::Writer::from_writer(BufWriter::new(file));
+    for row in rows {
+        w.serialize(row).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    w.flush().with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Writes weekly, summary, states and borders tables into `dir`.
+pub fn write_tables(dir: &Path, stats: &RunStats, layout: &Layout) -> Result<()> {
+    write_csv(&dir.join("weekly.csv"), &weekly_rows(stats, layout))?;
+    write_csv(&dir.join("summary.csv"), &summary_rows(stats, layout))?;
+    write_csv(&dir.join("states.csv"), &state_rows(stats, layout))?;
+    write_csv(&dir.join("borders.csv"), &border_rows(stats, layout))?;
+    Ok(())
+}
+
+/// `trials.csv`, written window by window as trials finish.
+pub struct TrialsWriter {
+    out: BufWriter<File>,
+    path: PathBuf,
+    variants: Vec<String>,
+}
+
+impl TrialsWriter {
+    /// Creates the file and writes its header.
+    pub fn create(path: &Path, variants: &[String]) -> Result<TrialsWriter> {
+        let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+        let mut w = TrialsWriter {
+            out: BufWriter::with_capacity(1 << 16, file),
+            path: path.to_path_buf(),
+            variants: variants.to_vec(),
+        };
+        let header: Vec<&str> = ["variant", "trial"].into_iter().chain(TOTALS.iter().map(|t| t.name)).collect();
+        writeln!(w.out, "{}", header.join(",")).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(w)
+    }
+
+    /// Appends rows: for each trial, one line per variant.
+    pub fn append(&mut self, rows: &[TrialRow]) -> Result<()> {
+        let mut line = String::with_capacity(256);
+        for row in rows {
+            for (v, totals) in row.totals.iter().enumerate() {
+                line.clear();
+                line.push_str(&self.variants[v]);
+                line.push(',');
+                line.push_str(&row.trial.to_string());
+                for x in totals {
+                    line.push(',');
+                    line.push_str(&format_number(*x));
+                }
+                line.push('\n');
+                self.out
+                    .write_all(line.as_bytes())
+                    .with_context(|| format!("cannot write {}", self.path.display()))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes everything to disk.
+    pub fn finish(mut self) -> Result<()> {
+        self.out.flush().with_context(|| format!("cannot write {}", self.path.display()))?;
+        self.out
+            .get_ref()
+            .sync_all()
+            .with_context(|| format!("cannot write {}", self.path.display()))
+    }
+}

@@ -1,0 +1,175 @@
+//! `cordon run`: scenario → trials → statistics → a complete result folder.
+//!
+//! The steps are plain function calls in the order data flows; the command
+//! line only fills in [`RunOptions`] and shows progress.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+
+use crate::engine::{EngineError, run_trials};
+use crate::error::{Error, Result};
+use crate::model::Theatre;
+use crate::output::manifest::{base_overrides, geography, variant_entries};
+use crate::output::{Manifest, ScenarioEntry, Staging, TrialsWriter, default_out, write_tables};
+use crate::scenario::diagnostic::closest;
+use crate::scenario::{BASELINE, Scenario, ScenarioSet, load_file};
+use crate::stats::RunStats;
+use crate::stats::tables::Layout;
+
+/// Everything `cordon run` needs to know, already resolved from flags.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The scenario file.
+    pub scenario: PathBuf,
+    /// `--set PATH=VALUE` overrides of the base scenario.
+    pub sets: Vec<String>,
+    /// Trials per variant (default: the scenario's).
+    pub trials: Option<u64>,
+    /// Seed (default: the scenario's).
+    pub seed: Option<u64>,
+    /// Worker threads (at least 1).
+    pub threads: usize,
+    /// The result folder (default: a new folder under `output_root`).
+    pub out: Option<PathBuf>,
+    /// Where default result folders go.
+    pub output_root: PathBuf,
+    /// Variants to run besides the baseline (empty: all).
+    pub variants: Vec<String>,
+    /// Replace an existing result folder.
+    pub force: bool,
+    /// The command line, for the manifest.
+    pub command_line: String,
+}
+
+/// What a finished run produced.
+#[derive(Debug)]
+pub struct RunReport {
+    pub out: PathBuf,
+    pub layout: Layout,
+    pub stats: RunStats,
+    pub manifest: Manifest,
+}
+
+/// Loads the scenario with `--set`, `--trials` and `--seed` applied.
+pub fn load(opts: &RunOptions) -> Result<ScenarioSet> {
+    let mut sets = opts.sets.clone();
+    if let Some(t) = opts.trials {
+        sets.push(format!("scenario.trials={t}"));
+    }
+    if let Some(s) = opts.seed {
+        sets.push(format!("scenario.seed={s}"));
+    }
+    Ok(load_file(&opts.scenario, &sets)?)
+}
+
+/// The variants to run, baseline first; unknown names are invalid input.
+pub fn select<'a>(set: &'a ScenarioSet, wanted: &[String]) -> Result<Vec<(String, &'a Scenario)>> {
+    let mut chosen = vec![(BASELINE.to_string(), &set.base)];
+    let known: Vec<&str> = set.variants.iter().map(|v| v.name.as_str()).collect();
+    for name in wanted {
+        if name == BASELINE || chosen.iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        match set.variants.iter().find(|v| &v.name == name) {
+            Some(v) => chosen.push((v.name.clone(), &v.scenario)),
+            None => {
+                let hint = closest(name, known.iter().copied()).map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
+                let list = if known.is_empty() { "none".to_string() } else { known.join(", ") };
+                return Err(Error::Invalid(format!("unknown variant `{name}`{hint}; this scenario's variants: {list}")));
+            }
+        }
+    }
+    if wanted.is_empty() {
+        chosen.extend(set.variants.iter().map(|v| (v.name.clone(), &v.scenario)));
+    }
+    Ok(chosen)
+}
+
+/// Runs the scenario and writes a complete result folder. `on_start` gets the
+/// number of trials to run (over all variants) and the target folder.
+pub fn run(opts: &RunOptions, progress: &(dyn Fn(u64) + Sync), cancel: &AtomicBool, on_start: impl FnOnce(u64, &Path)) -> Result<RunReport> {
+    let started = chrono::Utc::now();
+    let clock = Instant::now();
+    let set = load(opts)?;
+    let chosen = select(&set, &opts.variants)?;
+    let theatres: Vec<Theatre<'_>> = chosen.iter().map(|(_, s)| Theatre::new(s)).collect();
+    let names: Vec<String> = chosen.iter().map(|(n, _)| n.clone()).collect();
+    let stem = opts.scenario.file_stem().map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
+    let target = match &opts.out {
+        Some(out) => out.clone(),
+        None => default_out(&opts.output_root, &stem, started),
+    };
+    let staging = Staging::new(&target, opts.force).map_err(|e| match e.downcast::<crate::output::folder::Refused>() {
+        Ok(r) => Error::Invalid(r.0),
+        Err(e) => Error::Other(e),
+    })?;
+    let trials = set.base.trials;
+    on_start(trials * names.len() as u64, &target);
+    let mut writer = TrialsWriter::create(&staging.path().join("trials.csv"), &names)?;
+    let stats = match run_trials(&theatres, 0..trials, opts.threads, cancel, progress, |rows| writer.append(rows)) {
+        Ok(stats) => stats,
+        Err(EngineError::Interrupted) => return Err(Error::Interrupted),
+        Err(e) => return Err(Error::Other(e.into())),
+    };
+    writer.finish()?;
+    let layout = layout(&set.base, &names, &theatres);
+    write_tables(staging.path(), &stats, &layout)?;
+    let text = std::fs::read(&opts.scenario).with_context(|| format!("cannot read {}", opts.scenario.display()))?;
+    let (states, regions, borders) = geography(&set.base);
+    let spends: Vec<f64> = theatres.iter().map(|t| t.defences.spend).collect();
+    let manifest = Manifest {
+        cordon_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: ScenarioEntry {
+            name: set.base.name.clone(),
+            description: set.base.description.clone(),
+            path: opts.scenario.display().to_string(),
+            sha256: hex(&Sha256::digest(&text)),
+        },
+        seed: set.base.seed,
+        trials,
+        weeks: set.base.weeks,
+        start_week: set.base.start_week,
+        base_overrides: base_overrides(&set),
+        variants: variant_entries(&set, &names, &spends),
+        states,
+        regions,
+        borders,
+        threads: opts.threads,
+        command_line: opts.command_line.clone(),
+        started_utc: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        wall_seconds: clock.elapsed().as_secs_f64(),
+    };
+    let json = serde_json::to_string_pretty(&manifest).context("cannot encode manifest")?;
+    let path = staging.path().join("manifest.json");
+    std::fs::write(&path, json + "\n").with_context(|| format!("cannot write {}", path.display()))?;
+    let out = staging.commit()?;
+    Ok(RunReport { out, layout, stats, manifest })
+}
+
+/// Names for the tables: variants, members, segments, patrol detection.
+pub fn layout(base: &Scenario, names: &[String], theatres: &[Theatre<'_>]) -> Layout {
+    let weeks = f64::from(base.weeks.max(1));
+    Layout {
+        variants: names.to_vec(),
+        members: base.members().map(|i| (i, base.states[i].id.clone())).collect(),
+        segments: base
+            .borders
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.is_segment())
+            .map(|(i, b)| (i, b.id.clone(), base.direction_label(2 * i), base.direction_label(2 * i + 1)))
+            .collect(),
+        patrol: theatres
+            .iter()
+            .map(|th| (0..2 * base.borders.len()).map(|d| (0..base.weeks).map(|t| th.defences.patrol(t, d)).sum::<f64>() / weeks).collect())
+            .collect(),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

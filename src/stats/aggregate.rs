@@ -1,0 +1,318 @@
+//! Streaming statistics over trials: what is kept of each trial once it has
+//! been run, so that per-trial weekly series never pile up in memory.
+//!
+//! Everything here merges exactly (see [`super::moments`] and
+//! [`super::sketch`]), so the engine may fold trials into one accumulator per
+//! thread and merge them in any order: the files come out byte-identical for
+//! any thread count and any shard layout.
+
+use serde::{Deserialize, Serialize};
+
+use super::moments::{CoMoment, Grid, Moments};
+use super::sketch::Sketch;
+use crate::model::record::N_STATE_METRICS;
+use crate::model::{Counter, Defences, Level, TrialRecord};
+
+/// A per-trial total (a column of `trials.csv`, a metric of `summary.csv`).
+#[derive(Debug, Clone, Copy)]
+pub struct TotalDef {
+    pub name: &'static str,
+    pub grid: Grid,
+    /// Whether lower values are better for the alliance (`None`: neither).
+    pub lower_is_better: Option<bool>,
+}
+
+const fn total(name: &'static str, grid: Grid, lower_is_better: Option<bool>) -> TotalDef {
+    TotalDef {
+        name,
+        grid,
+        lower_is_better,
+    }
+}
+
+/// Per-trial totals, in `trials.csv` column order.
+pub const TOTALS: [TotalDef; 19] = [
+    total("new_cells", Grid::Count, Some(true)),
+    total("attempts", Grid::Count, None),
+    total("detections", Grid::Count, None),
+    total("border_interdictions", Grid::Count, None),
+    total("entries", Grid::Count, Some(true)),
+    total("indirect_entries", Grid::Count, Some(true)),
+    total("newly_established", Grid::Count, Some(true)),
+    total("interior_interdictions", Grid::Count, None),
+    total("attacks", Grid::Count, Some(true)),
+    total("severity", Grid::Count, Some(true)),
+    total("abandoned", Grid::Count, None),
+    total("dissolved", Grid::Count, None),
+    total("alive_end", Grid::Count, Some(true)),
+    total("cells_in_alliance_end", Grid::Count, Some(true)),
+    total("established_end", Grid::Count, Some(true)),
+    total("readiness_mean", Grid::Real, Some(false)),
+    total("intel_effect_mean", Grid::Real, Some(false)),
+    total("first_attack_week", Grid::Count, Some(false)),
+    total("spend", Grid::Real, Some(true)),
+];
+
+pub const N_TOTALS: usize = TOTALS.len();
+/// Index of `first_attack_week` in [`TOTALS`] (empty when no attack).
+pub const FIRST_ATTACK: usize = 17;
+
+/// Weekly metrics of `weekly.csv`, beyond the counters and levels.
+pub const WEEKLY_EXTRA: [&str; 6] = [
+    "readiness_mean",
+    "intel_effect_mean",
+    "cumulative_attacks",
+    "cumulative_entries",
+    "cumulative_severity",
+    "p_any_attack",
+];
+
+/// Number of weekly metrics.
+pub const N_WEEKLY: usize = Counter::ALL.len() + Level::ALL.len() + WEEKLY_EXTRA.len();
+
+/// Name of weekly metric `m`.
+pub fn weekly_name(m: usize) -> &'static str {
+    let (nc, nl) = (Counter::ALL.len(), Level::ALL.len());
+    if m < nc {
+        Counter::ALL[m].name()
+    } else if m < nc + nl {
+        Level::ALL[m - nc].name()
+    } else {
+        WEEKLY_EXTRA[m - nc - nl]
+    }
+}
+
+/// Index of the weekly `p_any_attack` metric.
+pub const P_ANY_ATTACK: usize = N_WEEKLY - 1;
+
+/// The totals of one trial, `None` where a value is missing
+/// (`first_attack_week` without an attack).
+pub fn trial_totals(rec: &TrialRecord, d: &Defences) -> [Option<f64>; N_TOTALS] {
+    let mut out = [None; N_TOTALS];
+    for (i, c) in Counter::ALL.iter().enumerate() {
+        out[i] = Some(rec.total(*c) as f64);
+    }
+    let nc = Counter::ALL.len();
+    for (i, l) in Level::ALL.iter().enumerate() {
+        out[nc + i] = Some(rec.end(*l) as f64);
+    }
+    let weeks = d.readiness_mean.len().max(1) as f64;
+    out[15] = Some(d.readiness_mean.iter().sum::<f64>() / weeks);
+    out[16] = Some(d.intel_effect_mean.iter().sum::<f64>() / weeks);
+    out[FIRST_ATTACK] = rec.first_attack_week.map(f64::from);
+    out[18] = Some(d.spend);
+    out
+}
+
+/// Moments and quantile sketch of one metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Distribution {
+    pub moments: Moments,
+    pub sketch: Sketch,
+}
+
+impl Distribution {
+    fn new(grid: Grid) -> Self {
+        Distribution {
+            moments: Moments::new(grid),
+            sketch: Sketch::default(),
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, x: f64) {
+        self.moments.add(x);
+        self.sketch.add(x);
+    }
+
+    fn merge(&mut self, o: &Distribution) {
+        self.moments.merge(&o.moments);
+        self.sketch.merge(&o.sketch);
+    }
+}
+
+/// Paired difference (variant minus baseline, same trial) of one total.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Paired {
+    pub diff: Moments,
+    /// Trials in which the variant did better than the baseline.
+    pub better: u64,
+    /// Trials with equal values.
+    pub ties: u64,
+}
+
+/// Per-direction statistics of one border segment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DirectionStats {
+    pub attempts: Moments,
+    pub detections: Moments,
+    /// Interdictions (x) and crossings (y), with their co-moment for the
+    /// interval of interdiction effectiveness.
+    pub outcomes: CoMoment,
+}
+
+/// Everything kept about one variant's trials.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VariantStats {
+    pub weeks: usize,
+    /// `weekly[t * N_WEEKLY + m]`.
+    pub weekly: Vec<Distribution>,
+    pub totals: Vec<Distribution>,
+    /// Trials with at least one attack.
+    pub any_attack: u64,
+    pub trials: u64,
+    /// `states[s * N_STATE_METRICS + m]`.
+    pub states: Vec<Moments>,
+    pub directions: Vec<DirectionStats>,
+    /// Against the baseline, per total (empty for the baseline itself).
+    pub paired: Vec<Paired>,
+}
+
+impl VariantStats {
+    /// Empty statistics for a scenario shape.
+    pub fn new(weeks: usize, states: usize, directions: usize, is_baseline: bool) -> Self {
+        let weekly = (0..weeks * N_WEEKLY)
+            .map(|i| {
+                let m = i % N_WEEKLY;
+                let real = matches!(weekly_name(m), "readiness_mean" | "intel_effect_mean");
+                Distribution::new(if real { Grid::Real } else { Grid::Count })
+            })
+            .collect();
+        VariantStats {
+            weeks,
+            weekly,
+            totals: TOTALS.iter().map(|t| Distribution::new(t.grid)).collect(),
+            any_attack: 0,
+            trials: 0,
+            states: vec![Moments::new(Grid::Count); states * N_STATE_METRICS],
+            directions: vec![
+                DirectionStats {
+                    attempts: Moments::new(Grid::Count),
+                    detections: Moments::new(Grid::Count),
+                    outcomes: CoMoment::new(),
+                };
+                directions
+            ],
+            paired: if is_baseline {
+                vec![]
+            } else {
+                TOTALS
+                    .iter()
+                    .map(|t| Paired {
+                        diff: Moments::new(t.grid),
+                        better: 0,
+                        ties: 0,
+                    })
+                    .collect()
+            },
+        }
+    }
+
+    /// Folds in one trial; `baseline` holds the baseline's totals of the same
+    /// trial (for paired differences; ignored for the baseline itself).
+    pub fn add(&mut self, rec: &TrialRecord, d: &Defences, totals: &[Option<f64>; N_TOTALS], baseline: &[Option<f64>; N_TOTALS]) {
+        self.trials += 1;
+        self.add_weekly(rec, d);
+        for (i, x) in totals.iter().enumerate() {
+            if let Some(x) = x {
+                self.totals[i].add(*x);
+            }
+        }
+        self.any_attack += u64::from(rec.first_attack_week.is_some());
+        for (s, row) in rec.by_state.iter().enumerate() {
+            for (m, v) in row.iter().enumerate() {
+                self.states[s * N_STATE_METRICS + m].add_grid(*v as i64);
+            }
+        }
+        for (dir, row) in rec.by_direction.iter().enumerate() {
+            let ds = &mut self.directions[dir];
+            ds.attempts.add_grid(row[0] as i64);
+            ds.detections.add_grid(row[1] as i64);
+            ds.outcomes.add(row[2], row[3]);
+        }
+        for (i, p) in self.paired.iter_mut().enumerate() {
+            let (Some(v), Some(b)) = (totals[i], baseline[i]) else { continue };
+            let grid = TOTALS[i].grid;
+            p.diff.add_grid(grid.quantize(v) - grid.quantize(b));
+            if v == b {
+                p.ties += 1;
+            } else if let Some(lower) = TOTALS[i].lower_is_better {
+                p.better += u64::from((v < b) == lower);
+            }
+        }
+    }
+
+    fn add_weekly(&mut self, rec: &TrialRecord, d: &Defences) {
+        let (nc, nl) = (Counter::ALL.len(), Level::ALL.len());
+        let (mut attacks, mut entries, mut severity) = (0u64, 0u64, 0u64);
+        for t in 0..self.weeks {
+            let row = &mut self.weekly[t * N_WEEKLY..(t + 1) * N_WEEKLY];
+            let c = &rec.counters[t];
+            for i in 0..nc {
+                row[i].add(c[i] as f64);
+            }
+            for i in 0..nl {
+                row[nc + i].add(rec.levels[t][i] as f64);
+            }
+            attacks += c[Counter::Attacks as usize];
+            entries += c[Counter::Entries as usize];
+            severity += c[Counter::Severity as usize];
+            let extra = [
+                d.readiness_mean[t],
+                d.intel_effect_mean[t],
+                attacks as f64,
+                entries as f64,
+                severity as f64,
+                f64::from(u8::from(rec.first_attack_week.is_some_and(|w| w as usize <= t))),
+            ];
+            for (i, x) in extra.into_iter().enumerate() {
+                row[nc + nl + i].add(x);
+            }
+        }
+    }
+
+    /// Adds everything `other` has seen.
+    pub fn merge(&mut self, o: &VariantStats) {
+        for (a, b) in self.weekly.iter_mut().zip(&o.weekly) {
+            a.merge(b);
+        }
+        for (a, b) in self.totals.iter_mut().zip(&o.totals) {
+            a.merge(b);
+        }
+        self.any_attack += o.any_attack;
+        self.trials += o.trials;
+        for (a, b) in self.states.iter_mut().zip(&o.states) {
+            a.merge(b);
+        }
+        for (a, b) in self.directions.iter_mut().zip(&o.directions) {
+            a.attempts.merge(&b.attempts);
+            a.detections.merge(&b.detections);
+            a.outcomes.merge(&b.outcomes);
+        }
+        for (a, b) in self.paired.iter_mut().zip(&o.paired) {
+            a.diff.merge(&b.diff);
+            a.better += b.better;
+            a.ties += b.ties;
+        }
+    }
+
+    /// Weekly distribution of metric `m` in week `t`.
+    pub fn weekly(&self, t: usize, m: usize) -> &Distribution {
+        &self.weekly[t * N_WEEKLY + m]
+    }
+}
+
+/// Statistics of a whole run: one entry per variant, baseline first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunStats {
+    pub variants: Vec<VariantStats>,
+}
+
+impl RunStats {
+    /// Adds everything `other` has seen.
+    pub fn merge(&mut self, other: &RunStats) {
+        for (a, b) in self.variants.iter_mut().zip(&other.variants) {
+            a.merge(b);
+        }
+    }
+}

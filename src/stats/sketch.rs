@@ -1,0 +1,204 @@
+//! A bounded, mergeable summary of a distribution, for quantiles.
+//!
+//! Integers from 0 to 1023 are counted exactly (most weekly counters live
+//! there); any other value falls into a logarithmic bucket 1/32 of an octave
+//! wide that remembers its smallest and largest value. A quantile is then
+//! exact for integers below 1024 and within 1.1% (half a bucket) otherwise,
+//! and exact whenever a bucket holds one distinct value. Counts and extremes
+//! merge by addition, min and max, so the result does not depend on how
+//! trials were split between threads or shards. Memory is bounded by the
+//! number of occupied buckets: about 32 per octave of range.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Integers below this are counted exactly.
+pub const EXACT_BELOW: usize = 1024;
+/// Logarithmic buckets per octave.
+const PER_OCTAVE: f64 = 32.0;
+
+/// Extremes and count of one logarithmic bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Bucket {
+    pub count: u64,
+    pub min: f64,
+    pub max: f64,
+}
+
+/// See the module documentation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Sketch {
+    /// `exact[i]`: how many values equal `i`.
+    pub exact: Vec<u64>,
+    /// Other values by signed logarithmic bucket key.
+    pub buckets: BTreeMap<i32, Bucket>,
+    pub n: u64,
+}
+
+impl Sketch {
+    /// Adds one value (NaN is ignored).
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        if x.is_nan() {
+            return;
+        }
+        self.n += 1;
+        if x >= 0.0 && x < EXACT_BELOW as f64 && x.fract() == 0.0 {
+            let i = x as usize;
+            if i >= self.exact.len() {
+                self.exact.resize(i + 1, 0);
+            }
+            self.exact[i] += 1;
+            return;
+        }
+        let b = self.buckets.entry(key(x)).or_insert(Bucket {
+            count: 0,
+            min: x,
+            max: x,
+        });
+        b.count += 1;
+        b.min = b.min.min(x);
+        b.max = b.max.max(x);
+    }
+
+    /// Adds everything `other` has seen.
+    pub fn merge(&mut self, other: &Sketch) {
+        if other.exact.len() > self.exact.len() {
+            self.exact.resize(other.exact.len(), 0);
+        }
+        for (a, b) in self.exact.iter_mut().zip(&other.exact) {
+            *a += b;
+        }
+        for (k, b) in &other.buckets {
+            self.buckets
+                .entry(*k)
+                .and_modify(|a| {
+                    a.count += b.count;
+                    a.min = a.min.min(b.min);
+                    a.max = a.max.max(b.max);
+                })
+                .or_insert(*b);
+        }
+        self.n += other.n;
+    }
+
+    /// The `p`-quantile by the inverted empirical distribution function (the
+    /// smallest value with at least a share `p` of values at or below it;
+    /// type 1 of Hyndman & Fan). `None` without values.
+    pub fn quantile(&self, p: f64) -> Option<f64> {
+        self.quantiles(&[p]).pop().flatten()
+    }
+
+    /// Several quantiles in one pass (see [`Sketch::quantile`]).
+    pub fn quantiles(&self, ps: &[f64]) -> Vec<Option<f64>> {
+        if self.n == 0 {
+            return vec![None; ps.len()];
+        }
+        let mut points: Vec<(f64, u64)> = self
+            .exact
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c > 0)
+            .map(|(i, c)| (i as f64, *c))
+            .collect();
+        points.extend(self.buckets.iter().map(|(k, b)| (representative(*k, b), b.count)));
+        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        ps.iter()
+            .map(|&p| {
+                let rank = ((p * self.n as f64).ceil() as u64).clamp(1, self.n);
+                let mut seen = 0;
+                points.iter().find(|(_, c)| {
+                    seen += c;
+                    seen >= rank
+                })
+                .map(|(v, _)| *v)
+            })
+            .collect()
+    }
+}
+
+/// Bucket key: sign and 1/32-octave index of |x| (0 has key 0).
+fn key(x: f64) -> i32 {
+    if x == 0.0 {
+        return 0;
+    }
+    let k = (x.abs().log2() * PER_OCTAVE).floor() as i32;
+    // Offset so that every magnitude's key is >= 1, then apply the sign.
+    let k = k.saturating_add(1 << 20);
+    if x > 0.0 { k } else { -k }
+}
+
+/// The value a bucket stands for: its geometric middle, kept within the
+/// values it actually holds.
+fn representative(k: i32, b: &Bucket) -> f64 {
+    if k == 0 {
+        return 0.0;
+    }
+    let idx = f64::from(k.abs() - (1 << 20));
+    let mid = ((idx + 0.5) / PER_OCTAVE).exp2();
+    let mid = if k > 0 { mid } else { -mid };
+    mid.clamp(b.min, b.max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_integers_give_exact_type_1_quantiles() {
+        let mut s = Sketch::default();
+        for x in [0.0, 0.0, 0.0, 1.0, 1.0, 2.0, 3.0, 7.0, 9.0, 20.0] {
+            s.add(x);
+        }
+        assert_eq!(s.quantile(0.05), Some(0.0));
+        assert_eq!(s.quantile(0.3), Some(0.0));
+        assert_eq!(s.quantile(0.31), Some(1.0));
+        assert_eq!(s.quantile(0.5), Some(1.0));
+        assert_eq!(s.quantile(0.95), Some(20.0));
+        assert_eq!(s.quantile(1.0), Some(20.0));
+    }
+
+    #[test]
+    fn large_and_fractional_values_stay_within_the_stated_accuracy() {
+        let mut s = Sketch::default();
+        let xs: Vec<f64> = (1..=10_000).map(|i| f64::from(i) * 3.7 + 0.25).collect();
+        xs.iter().for_each(|&x| s.add(x));
+        for p in [0.05, 0.25, 0.5, 0.75, 0.95] {
+            let exact = xs[((p * 10_000.0_f64).ceil() as usize) - 1];
+            let got = s.quantile(p).unwrap();
+            assert!((got - exact).abs() / exact < 0.011, "p={p}: {got} vs {exact}");
+        }
+    }
+
+    #[test]
+    fn a_constant_real_value_is_reported_exactly() {
+        let mut s = Sketch::default();
+        (0..50).for_each(|_| s.add(0.3141));
+        assert_eq!(s.quantile(0.5), Some(0.3141));
+    }
+
+    #[test]
+    fn merge_equals_adding_everything_to_one() {
+        let xs: Vec<f64> = (0..5000).map(|i| ((i * 31) % 2000) as f64 * 1.5 - 100.0).collect();
+        let mut whole = Sketch::default();
+        xs.iter().for_each(|&x| whole.add(x));
+        let (mut a, mut b) = (Sketch::default(), Sketch::default());
+        xs[..1234].iter().for_each(|&x| a.add(x));
+        xs[1234..].iter().for_each(|&x| b.add(x));
+        b.merge(&a);
+        assert_eq!(b.quantiles(&[0.1, 0.5, 0.9]), whole.quantiles(&[0.1, 0.5, 0.9]));
+        assert_eq!(b.n, whole.n);
+    }
+
+    #[test]
+    fn negative_values_sort_below_zero() {
+        let mut s = Sketch::default();
+        for x in [-5.5, -1.25, 0.0, 2.0] {
+            s.add(x);
+        }
+        assert_eq!(s.quantile(0.25), Some(-5.5));
+        assert_eq!(s.quantile(0.5), Some(-1.25));
+        assert_eq!(s.quantile(0.75), Some(0.0));
+    }
+}

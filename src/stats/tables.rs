@@ -1,0 +1,318 @@
+//! From accumulated statistics to the rows of the output tables.
+//!
+//! Every mean comes with its uncertainty: a 95% interval from Student's t
+//! for means, Wilson's interval for proportions, and the delta method for
+//! the ratio that is interdiction effectiveness. Missing values (no data, or
+//! a quantity that is undefined) are `None`, written as empty cells.
+
+use serde::Serialize;
+
+use super::aggregate::{FIRST_ATTACK, N_WEEKLY, P_ANY_ATTACK, RunStats, TOTALS, VariantStats, weekly_name};
+use super::interval::{mean_ci95, t_quantile_975, wilson95};
+use super::moments::Moments;
+use crate::model::StateMetric;
+use crate::model::record::N_STATE_METRICS;
+
+/// Names of everything a run's tables refer to.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Layout {
+    /// Variant names, `baseline` first.
+    pub variants: Vec<String>,
+    /// Member state ids with their index among all states.
+    pub members: Vec<(usize, String)>,
+    /// Border segments: (border index, border id, label a>b, label b>a).
+    pub segments: Vec<(usize, String, String, String)>,
+    /// Mean weekly patrol detection per variant and direction.
+    pub patrol: Vec<Vec<f64>>,
+}
+
+/// A row of `weekly.csv`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WeeklyRow<'a> {
+    pub variant: &'a str,
+    pub week: usize,
+    pub metric: &'static str,
+    pub n: u64,
+    #[serde(serialize_with = "num")]
+    pub mean: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub sd: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub ci95_lo: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub ci95_hi: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub p05: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub p25: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub p50: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub p75: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub p95: Option<f64>,
+}
+
+/// A row of `summary.csv`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SummaryRow<'a> {
+    pub variant: &'a str,
+    pub metric: &'static str,
+    pub n: u64,
+    #[serde(serialize_with = "num")]
+    pub mean: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub sd: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub se: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub ci95_lo: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub ci95_hi: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub p05: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub p50: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub p95: Option<f64>,
+}
+
+/// A row of `states.csv`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StateRow<'a> {
+    pub variant: &'a str,
+    pub state: &'a str,
+    pub metric: &'static str,
+    #[serde(serialize_with = "num")]
+    pub mean: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub se: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub ci95_lo: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub ci95_hi: Option<f64>,
+}
+
+/// A row of `borders.csv`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BorderRow<'a> {
+    pub variant: &'a str,
+    pub border: &'a str,
+    pub direction: &'a str,
+    pub metric: &'static str,
+    #[serde(serialize_with = "num")]
+    pub mean: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub se: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub ci95_lo: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub ci95_hi: Option<f64>,
+}
+
+/// Writes a number for CSV: integers without a decimal point, others in
+/// the shortest form that reads back to the same bits, never in exponent
+/// notation; missing and non-finite values as an empty cell.
+pub fn format_number(x: Option<f64>) -> String {
+    match x {
+        Some(x) if x.is_finite() => {
+            if x.fract() == 0.0 && x.abs() < 1e15 {
+                format!("{}", x as i64)
+            } else {
+                format!("{x}")
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+fn num<S: serde::Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_number(*x))
+}
+
+/// Mean, standard error and 95% interval of some moments.
+pub fn describe(m: &Moments) -> (Option<f64>, Option<f64>, Option<(f64, f64)>) {
+    let mean = m.mean();
+    let se = m.se();
+    let ci = match (mean, se) {
+        (Some(mean), Some(se)) => mean_ci95(mean, se, m.n),
+        _ => None,
+    };
+    (mean, se, ci)
+}
+
+/// Rows of `weekly.csv`, variant by variant, week by week.
+pub fn weekly_rows<'a>(stats: &RunStats, layout: &'a Layout) -> Vec<WeeklyRow<'a>> {
+    let mut rows = Vec::new();
+    for (v, vs) in stats.variants.iter().enumerate() {
+        for t in 0..vs.weeks {
+            for m in 0..N_WEEKLY {
+                rows.push(weekly_row(&layout.variants[v], vs, t, m));
+            }
+        }
+    }
+    rows
+}
+
+fn weekly_row<'a>(variant: &'a str, vs: &VariantStats, t: usize, m: usize) -> WeeklyRow<'a> {
+    let d = vs.weekly(t, m);
+    let mo = &d.moments;
+    if m == P_ANY_ATTACK {
+        let k = mo.sum as u64;
+        let ci = wilson95(k, mo.n);
+        return WeeklyRow {
+            variant,
+            week: t,
+            metric: weekly_name(m),
+            n: mo.n,
+            mean: mo.mean(),
+            sd: mo.sd(),
+            ci95_lo: ci.map(|c| c.0),
+            ci95_hi: ci.map(|c| c.1),
+            p05: None,
+            p25: None,
+            p50: None,
+            p75: None,
+            p95: None,
+        };
+    }
+    let (mean, _, ci) = describe(mo);
+    let q = d.sketch.quantiles(&[0.05, 0.25, 0.5, 0.75, 0.95]);
+    WeeklyRow {
+        variant,
+        week: t,
+        metric: weekly_name(m),
+        n: mo.n,
+        mean,
+        sd: mo.sd(),
+        ci95_lo: ci.map(|c| c.0),
+        ci95_hi: ci.map(|c| c.1),
+        p05: q[0],
+        p25: q[1],
+        p50: q[2],
+        p75: q[3],
+        p95: q[4],
+    }
+}
+
+/// Rows of `summary.csv`: every per-trial total, then `p_any_attack`.
+pub fn summary_rows<'a>(stats: &RunStats, layout: &'a Layout) -> Vec<SummaryRow<'a>> {
+    let mut rows = Vec::new();
+    for (v, vs) in stats.variants.iter().enumerate() {
+        let variant = layout.variants[v].as_str();
+        for (i, def) in TOTALS.iter().enumerate() {
+            let d = &vs.totals[i];
+            let (mean, se, ci) = describe(&d.moments);
+            let q = d.sketch.quantiles(&[0.05, 0.5, 0.95]);
+            rows.push(SummaryRow {
+                variant,
+                // A mean over trials with an attack is conditional: say so.
+                metric: if i == FIRST_ATTACK { "first_attack_week_given_attack" } else { def.name },
+                n: d.moments.n,
+                mean,
+                sd: d.moments.sd(),
+                se,
+                ci95_lo: ci.map(|c| c.0),
+                ci95_hi: ci.map(|c| c.1),
+                p05: q[0],
+                p50: q[1],
+                p95: q[2],
+            });
+        }
+        rows.push(p_any_attack_row(variant, vs));
+    }
+    rows
+}
+
+/// The share of trials with at least one attack, with Wilson's interval.
+pub fn p_any_attack_row<'a>(variant: &'a str, vs: &VariantStats) -> SummaryRow<'a> {
+    let (k, n) = (vs.any_attack, vs.trials);
+    let p = (n > 0).then(|| k as f64 / n as f64);
+    let ci = wilson95(k, n);
+    SummaryRow {
+        variant,
+        metric: "p_any_attack",
+        n,
+        mean: p,
+        sd: p.map(|p| (p * (1.0 - p)).sqrt()),
+        se: p.map(|p| (p * (1.0 - p) / n as f64).sqrt()),
+        ci95_lo: ci.map(|c| c.0),
+        ci95_hi: ci.map(|c| c.1),
+        p05: None,
+        p50: None,
+        p95: None,
+    }
+}
+
+/// Rows of `states.csv`: member states only.
+pub fn state_rows<'a>(stats: &RunStats, layout: &'a Layout) -> Vec<StateRow<'a>> {
+    let mut rows = Vec::new();
+    for (v, vs) in stats.variants.iter().enumerate() {
+        for (s, id) in &layout.members {
+            for (m, metric) in StateMetric::ALL.iter().enumerate() {
+                let (mean, se, ci) = describe(&vs.states[s * N_STATE_METRICS + m]);
+                rows.push(StateRow {
+                    variant: &layout.variants[v],
+                    state: id,
+                    metric: metric.name(),
+                    mean,
+                    se,
+                    ci95_lo: ci.map(|c| c.0),
+                    ci95_hi: ci.map(|c| c.1),
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// Rows of `borders.csv`: border segments in both directions.
+pub fn border_rows<'a>(stats: &RunStats, layout: &'a Layout) -> Vec<BorderRow<'a>> {
+    let mut rows = Vec::new();
+    for (v, vs) in stats.variants.iter().enumerate() {
+        for (b, id, forward, backward) in &layout.segments {
+            for (dir, label) in [(2 * b, forward), (2 * b + 1, backward)] {
+                let ds = &vs.directions[dir];
+                let row = |metric, (mean, se, ci): (Option<f64>, Option<f64>, Option<(f64, f64)>)| BorderRow {
+                    variant: &layout.variants[v],
+                    border: id,
+                    direction: label,
+                    metric,
+                    mean,
+                    se,
+                    ci95_lo: ci.map(|c| c.0),
+                    ci95_hi: ci.map(|c| c.1),
+                };
+                rows.push(row("attempts", describe(&ds.attempts)));
+                rows.push(row("detections", describe(&ds.detections)));
+                rows.push(row("interdictions", describe(&ds.outcomes.x)));
+                rows.push(row("crossings", describe(&ds.outcomes.y)));
+                rows.push(row("interdiction_effectiveness", effectiveness(&ds.outcomes)));
+                let p = layout.patrol[v][dir];
+                rows.push(row("patrol_detection", (Some(p), Some(0.0), Some((p, p)))));
+            }
+        }
+    }
+    rows
+}
+
+/// interdictions / (interdictions + crossings) as a ratio of means, with a
+/// delta-method interval (`None` when no attempt ever ended either way).
+pub fn effectiveness(c: &super::moments::CoMoment) -> (Option<f64>, Option<f64>, Option<(f64, f64)>) {
+    let (Some(a), Some(x)) = (c.x.mean(), c.y.mean()) else { return (None, None, None) };
+    let total = a + x;
+    if total <= 0.0 {
+        return (None, None, None);
+    }
+    let r = a / total;
+    let n = c.x.n as f64;
+    let (Some(va), Some(vx), Some(cov)) = (c.x.variance(), c.y.variance(), c.covariance()) else {
+        return (Some(r), None, None);
+    };
+    // R = A / (A + C): dR/dA = C / T², dR/dC = -A / T².
+    let (ga, gc) = (x / (total * total), -a / (total * total));
+    let var = (ga * ga * va + gc * gc * vx + 2.0 * ga * gc * cov) / n;
+    let se = var.max(0.0).sqrt();
+    let t = t_quantile_975(c.x.n.saturating_sub(1).max(1));
+    (Some(r), Some(se), Some(((r - t * se).max(0.0), (r + t * se).min(1.0))))
+}
