@@ -23,8 +23,12 @@ pub enum LoadError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{0}")]
+    #[error("invalid scenario ({}):\n{}", count(.0.items.len()), .0)]
     Invalid(Diagnostics),
+}
+
+fn count(n: usize) -> String {
+    if n == 1 { "1 problem".into() } else { format!("{n} problems") }
 }
 
 /// Reads and validates a scenario file, with `--set PATH=VALUE` arguments.

@@ -348,6 +348,13 @@ fn read_model(node: &Node, diags: &mut Vec<Diagnostic>) -> ModelParams {
     if let Some(c) = f.int("severity_cap", 1, limits::MAX_SEVERITY_CAP, diags) {
         m.severity_cap = c as u64;
     }
+    if m.interdict_min > m.interdict_max {
+        diags.push(Diagnostic::new(
+            f.node("interdict_min").or(f.node("interdict_max")).map(|n| n.loc),
+            "model.interdict_min",
+            format!("expected interdict_min <= interdict_max, found {} > {}", m.interdict_min, m.interdict_max),
+        ));
+    }
     if m.cell_size_mean > limits::MAX_CELL_SIZE_MEAN {
         diags.push(Diagnostic::new(
             f.node("cell_size_mean").map(|n| n.loc),
@@ -705,7 +712,7 @@ fn read_allocation(f: &Fields<'_>, diags: &mut Vec<Diagnostic>) -> Option<At<Opt
                 diags.push(Diagnostic::new(
                     Some(t.loc),
                     &t.path,
-                    format!("expected shares border + intel + readiness summing to 1, found {border} + {intel} + {readiness} = {sum}"),
+                    format!("expected shares border + intel + readiness summing to 1, found {border} + {intel} + {readiness} = {}", (sum * 1e9).round() / 1e9),
                 ));
                 None
             } else {

@@ -13,16 +13,6 @@ use super::types::*;
 pub fn validate(raw: &RawScenario<'_>, default_name: &str, diags: &mut Vec<Diagnostic>) -> Option<Scenario> {
     let before = diags.len();
     let model = raw.model.clone();
-    if model.interdict_min > model.interdict_max {
-        diags.push(Diagnostic::new(
-            Some(raw.origin),
-            "model.interdict_min",
-            format!(
-                "expected interdict_min <= interdict_max, found {} > {}",
-                model.interdict_min, model.interdict_max
-            ),
-        ));
-    }
     let state_index = unique_ids(raw.states.iter().map(|s| (&s.id, "states")), diags);
     let region_index = unique_ids(raw.regions.iter().map(|r| (&r.id, "regions")), diags);
     unique_ids(raw.borders.iter().map(|b| (&b.id, "borders")), diags);
@@ -291,6 +281,17 @@ fn resolve_borders(raw: &RawScenario<'_>, regions: &HashMap<String, usize>, reso
     let mut out = Vec::new();
     let mut ok = true;
     for b in &raw.borders {
+        let terrain = match &b.terrain {
+            Some(t) => match raw.terrains.iter().find(|x| x.name == t.v) {
+                Some(x) => Some(x),
+                None => {
+                    diags.push(Diagnostic::new(Some(t.loc), format!("{}.terrain", b.path), format!("unknown terrain class `{}`; known: {}", t.v, terrain_names.join(", "))).suggest(closest(&t.v, terrain_names.iter().copied())));
+                    ok = false;
+                    None
+                }
+            },
+            None => None,
+        };
         let a = b.a.as_ref().and_then(|a| lookup(a, regions, &format!("{}.a", b.path), "region", diags));
         let z = b.b.as_ref().and_then(|z| lookup(z, regions, &format!("{}.b", b.path), "region", diags));
         let (Some(a), Some(z)) = (a, z) else {
@@ -311,17 +312,6 @@ fn resolve_borders(raw: &RawScenario<'_>, regions: &HashMap<String, usize>, reso
         let (Some(ra), Some(rz)) = (&resolved[a], &resolved[z]) else {
             ok = false;
             continue;
-        };
-        let terrain = match &b.terrain {
-            Some(t) => match raw.terrains.iter().find(|x| x.name == t.v) {
-                Some(x) => Some(x),
-                None => {
-                    diags.push(Diagnostic::new(Some(t.loc), format!("{}.terrain", b.path), format!("unknown terrain class `{}`; known: {}", t.v, terrain_names.join(", "))).suggest(closest(&t.v, terrain_names.iter().copied())));
-                    ok = false;
-                    None
-                }
-            },
-            None => None,
         };
         let kind = if ra.state == rz.state {
             LinkKind::Internal

@@ -1,0 +1,279 @@
+//! Checks a scenario's calibration targets (docs/calibration.md):
+//!
+//! - (a) patrol detection on every border direction from the source state
+//!   into a member (Massey & Singer 1995: about 0.35 on the main border);
+//! - (b) the mean time from a cell's establishment to its first attack or
+//!   interdiction (Kaplan 2010: about 39 weeks), by the closed form at mean
+//!   conditions and by a Monte Carlo of one established cell that follows
+//!   MODEL.md §3.6–3.7 (growth, attrition, signature exposure);
+//! - and, for the base scenario and each variant, the means over trials of
+//!   the headline counters, so that the baseline stays plausible (a handful
+//!   of attacks over the horizon, not thousands).
+//!
+//! It uses the library directly and needs no command-line interface:
+//!
+//! ```text
+//! cargo run --release --example calibrate -- [SCENARIO] [TRIALS]
+//! ```
+//!
+//! SCENARIO defaults to `scenarios/csto-southern-frontier.toml`, TRIALS to 400.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use cordon::model::streams::{StreamRng, binomial, poisson, unit};
+use cordon::model::{Counter, Defences, Level, StateMetric, Theatre, TrialRecord, Workspace, run_trial};
+use cordon::scenario::{LinkKind, Role, Scenario, load_file};
+use rand::{Rng, SeedableRng};
+use rayon::prelude::*;
+
+/// Established cells simulated per member state for target (b).
+const CELLS: u64 = 200_000;
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let path = PathBuf::from(args.next().unwrap_or_else(|| "scenarios/csto-southern-frontier.toml".into()));
+    let trials: u64 = match args.next().map(|t| t.parse()) {
+        None => 400,
+        Some(Ok(t)) => t,
+        Some(Err(e)) => {
+            eprintln!("TRIALS must be a whole number: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let set = match load_file(&path, &[]) {
+        Ok(set) => set,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let base = &set.base;
+    let defences = Defences::compute(base);
+    print_states(base, &defences);
+    print_source_borders(base, &defences);
+    print_time_to_event(base, &defences);
+    println!("\n== Means over {trials} trials ==");
+    println!("{:<22} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}", "variant", "new", "entries", "estab", "attacks", "b_intd", "i_intd", "abandon", "P(att)");
+    print_run("baseline", base, trials);
+    for v in &set.variants {
+        print_run(&v.name, &v.scenario, trials);
+    }
+    ExitCode::SUCCESS
+}
+
+/// Mean of `f` over all weeks.
+fn weekly_mean(s: &Scenario, f: impl Fn(u32) -> f64) -> f64 {
+    (0..s.weeks).map(f).sum::<f64>() / f64::from(s.weeks)
+}
+
+/// Stocks, intelligence effect, readiness and interdiction per state,
+/// averaged over the horizon.
+fn print_states(s: &Scenario, d: &Defences) {
+    println!("== States (means over {} weeks) ==", s.weeks);
+    println!("{:<5} {:>8} {:>9} {:>9} {:>6} {:>6} {:>6}", "state", "budget", "S", "I", "e", "R", "q");
+    for (i, st) in s.states.iter().enumerate() {
+        let border = weekly_mean(s, |t| d.stock(t, i).border);
+        let intel = weekly_mean(s, |t| d.stock(t, i).intel);
+        let e = weekly_mean(s, |t| d.effect(t, i));
+        let r = weekly_mean(s, |t| d.stock(t, i).readiness);
+        let q = weekly_mean(s, |t| d.interdict(t, i));
+        println!("{:<5} {:>8.2} {:>9.1} {:>9.1} {:>6.3} {:>6.3} {:>6.3}", st.id, st.budget(), border, intel, e, r, q);
+    }
+}
+
+/// Target (a): p_patrol on each direction from a source state's region into
+/// a member region, in week 0 and averaged over the weeks it is open.
+fn print_source_borders(s: &Scenario, d: &Defences) {
+    println!("\n== Patrol detection from source states into members ==");
+    let source_states: Vec<usize> = s.network.sources.iter().map(|&r| s.regions[r].state).collect();
+    let (mut weighted, mut length) = (0.0, 0.0);
+    for (b, border) in s.borders.iter().enumerate() {
+        let LinkKind::Segment { length_km, terrain, .. } = &border.kind else { continue };
+        for dir in [2 * b, 2 * b + 1] {
+            let (from, to) = if dir % 2 == 0 { (border.a, border.b) } else { (border.b, border.a) };
+            if !source_states.contains(&s.regions[from].state) || !s.is_member_region(to) {
+                continue;
+            }
+            let open: Vec<u32> = (0..s.weeks).filter(|&t| d.is_open(t, b)).collect();
+            let mean = open.iter().map(|&t| d.patrol(t, dir)).sum::<f64>() / open.len().max(1) as f64;
+            println!(
+                "{:<22} {:>6.0} km {:<15} p_patrol week 0 = {:.4}, mean over {} open weeks = {:.4}",
+                s.direction_label(dir),
+                length_km,
+                terrain.name,
+                d.patrol(0, dir),
+                open.len(),
+                mean
+            );
+            weighted += length_km * mean;
+            length += length_km;
+        }
+    }
+    if length > 0.0 {
+        println!("length-weighted mean: {:.4}", weighted / length);
+    }
+}
+
+/// Target (b): the mean time from establishment to the first event, per
+/// member state, at the state's mean e and R.
+fn print_time_to_event(s: &Scenario, d: &Defences) {
+    let m = &s.model;
+    println!("\n== Time from establishment to first attack or interdiction ==");
+    println!("closed form 1/(1-exp(-(a+mu))) with n = m = {}, k = 0; Monte Carlo with growth, attrition and exposure", m.cell_size_mean);
+    println!(
+        "{:<5} {:>6} {:>6} {:>8} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9}",
+        "state", "e", "R", "a", "mu(s=.05)", "mu(s=1)", "closed", "MC mean", "MC P(att)", "MC dissol"
+    );
+    let a = m.attack_hazard * m.cell_size_mean.powf(m.attack_size_exponent);
+    let (mut weighted, mut weight) = (0.0, 0.0);
+    for (i, st) in s.states.iter().enumerate().filter(|(_, st)| st.role == Role::Member) {
+        let e = weekly_mean(s, |t| d.effect(t, i));
+        let r = weekly_mean(s, |t| d.stock(t, i).readiness);
+        let mu = |sigma: f64| m.interdiction_hazard * e * (0.5 + 0.5 * sigma) * (1.0 + m.interdiction_readiness_gain * r);
+        let closed = 1.0 / (1.0 - (-(a + mu(m.signature_start))).exp());
+        let mc = established_cell(s, e, r, i as u64);
+        let w: f64 = s.regions.iter().filter(|reg| reg.state == i).map(|reg| reg.target_weight).sum();
+        weighted += w * mc.mean_weeks;
+        weight += w;
+        println!(
+            "{:<5} {:>6.3} {:>6.3} {:>8.5} {:>8.5} {:>8.5} {:>9.1} {:>9.1} {:>9.3} {:>9.3}",
+            st.id,
+            e,
+            r,
+            a,
+            mu(m.signature_start),
+            mu(1.0),
+            closed,
+            mc.mean_weeks,
+            mc.attack_share,
+            mc.dissolved_share
+        );
+    }
+    if weight > 0.0 {
+        println!("target-weighted Monte Carlo mean: {:.1} weeks", weighted / weight);
+    }
+}
+
+/// What became of simulated established cells.
+struct Outcome {
+    /// Mean weeks to the first event (dissolution counts as an end too).
+    mean_weeks: f64,
+    /// Share whose first event was an attack.
+    attack_share: f64,
+    /// Share that dissolved before any event.
+    dissolved_share: f64,
+}
+
+/// Follows `CELLS` established cells in one member state with fixed e and R
+/// until their first event, by the rules of MODEL.md §3.6–3.7.
+fn established_cell(s: &Scenario, e: f64, r: f64, key: u64) -> Outcome {
+    let m = &s.model;
+    let growth = m.growth_rate * (1.0 - 0.7);
+    let mut rng = StreamRng::seed_from_u64(0xCA11_B8A7E ^ key);
+    let (mut weeks, mut attacks, mut dissolved) = (0u64, 0u64, 0u64);
+    for _ in 0..CELLS {
+        let mut n = 1 + poisson(rng.next_u64(), m.cell_size_mean - 1.0);
+        let mut sigma = m.signature_start;
+        for week in 1..=10_000u64 {
+            let births = binomial(rng.next_u64(), n, growth);
+            let deaths = binomial(rng.next_u64(), n, m.attrition_rate);
+            n = (n + births).saturating_sub(deaths);
+            if n == 0 {
+                dissolved += 1;
+                weeks += week;
+                break;
+            }
+            let a = m.attack_hazard * (n as f64).powf(m.attack_size_exponent);
+            let mu = m.interdiction_hazard * e * (0.5 + 0.5 * sigma) * (1.0 + m.interdiction_readiness_gain * r);
+            if unit(rng.next_u64()) < 1.0 - (-(a + mu)).exp() {
+                attacks += u64::from(unit(rng.next_u64()) >= mu / (a + mu));
+                weeks += week;
+                break;
+            }
+            sigma = 1.0 - (1.0 - sigma) * (-m.signature_rate * e).exp();
+        }
+    }
+    let total = CELLS as f64;
+    Outcome {
+        mean_weeks: weeks as f64 / total,
+        attack_share: attacks as f64 / total,
+        dissolved_share: dissolved as f64 / total,
+    }
+}
+
+/// Sums of per-trial totals.
+#[derive(Default)]
+struct Totals {
+    counters: [u64; Counter::ALL.len()],
+    established_end: u64,
+    with_attack: u64,
+    by_state_attacks: Vec<u64>,
+}
+
+impl Totals {
+    fn add(mut self, rec: &TrialRecord) -> Totals {
+        for c in Counter::ALL {
+            self.counters[c as usize] += rec.total(c);
+        }
+        self.established_end += rec.end(Level::Established);
+        self.with_attack += u64::from(rec.first_attack_week.is_some());
+        self.by_state_attacks.resize(rec.by_state.len(), 0);
+        for (sum, st) in self.by_state_attacks.iter_mut().zip(&rec.by_state) {
+            *sum += st[StateMetric::Attacks as usize];
+        }
+        self
+    }
+
+    fn merge(mut self, other: Totals) -> Totals {
+        for (a, b) in self.counters.iter_mut().zip(other.counters) {
+            *a += b;
+        }
+        self.established_end += other.established_end;
+        self.with_attack += other.with_attack;
+        self.by_state_attacks.resize(other.by_state_attacks.len().max(self.by_state_attacks.len()), 0);
+        for (a, b) in self.by_state_attacks.iter_mut().zip(other.by_state_attacks) {
+            *a += b;
+        }
+        self
+    }
+}
+
+/// Runs `trials` trials of one variant and prints the means of its totals.
+fn print_run(name: &str, s: &Scenario, trials: u64) {
+    let theatre = Theatre::new(s);
+    let totals = (0..trials)
+        .into_par_iter()
+        .fold(
+            || (Workspace::default(), TrialRecord::default(), Totals::default()),
+            |(mut work, mut rec, totals), i| {
+                run_trial(&theatre, i, &mut work, &mut rec);
+                let totals = totals.add(&rec);
+                (work, rec, totals)
+            },
+        )
+        .map(|(_, _, totals)| totals)
+        .reduce(Totals::default, Totals::merge);
+    let n = trials as f64;
+    let mean = |c: Counter| totals.counters[c as usize] as f64 / n;
+    println!(
+        "{:<22} {:>9.1} {:>9.1} {:>9.2} {:>9.2} {:>9.1} {:>9.2} {:>9.1} {:>8.3}",
+        name,
+        mean(Counter::NewCells),
+        mean(Counter::Entries),
+        mean(Counter::NewlyEstablished),
+        mean(Counter::Attacks),
+        mean(Counter::BorderInterdictions),
+        mean(Counter::InteriorInterdictions),
+        mean(Counter::Abandoned),
+        totals.with_attack as f64 / n
+    );
+    let by_state: Vec<String> = s
+        .states
+        .iter()
+        .zip(&totals.by_state_attacks)
+        .filter(|(st, _)| st.role == Role::Member)
+        .map(|(st, &a)| format!("{} {:.2}", st.id, a as f64 / n))
+        .collect();
+    println!("{:<22} attacks by state: {}", "", by_state.join(", "));
+}

@@ -1,0 +1,8 @@
+//! The integration tests: one binary, one module per area, each test in a
+//! fresh temporary folder (see `util`).
+
+mod util;
+
+mod cli;
+mod reproducibility;
+mod validation;

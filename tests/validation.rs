@@ -1,0 +1,1 @@
+//! One broken fixture per validation rule of MODEL.md §4.
