@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::engine::TrialRow;
 use crate::stats::RunStats;
 use crate::stats::aggregate::TOTALS;
-use crate::stats::tables::{Layout, border_rows, format_number, state_rows, summary_rows, weekly_rows};
+use crate::stats::tables::{Layout, border_rows, comparison_rows, format_number, state_rows, summary_rows, weekly_rows};
 
 /// Writes `rows` to `path` with a header row.
 pub fn write_csv<T: Serialize>(path: &Path, rows: &[T]) -> Result<()> {
@@ -23,12 +23,16 @@ pub fn write_csv<T: Serialize>(path: &Path, rows: &[T]) -> Result<()> {
     Ok(())
 }
 
-/// Writes weekly, summary, states and borders tables into `dir`.
+/// Writes weekly, summary, states, borders and (with variants) comparison
+/// tables into `dir`.
 pub fn write_tables(dir: &Path, stats: &RunStats, layout: &Layout) -> Result<()> {
     write_csv(&dir.join("weekly.csv"), &weekly_rows(stats, layout))?;
     write_csv(&dir.join("summary.csv"), &summary_rows(stats, layout))?;
     write_csv(&dir.join("states.csv"), &state_rows(stats, layout))?;
     write_csv(&dir.join("borders.csv"), &border_rows(stats, layout))?;
+    if layout.variants.len() > 1 {
+        write_csv(&dir.join("comparison.csv"), &comparison_rows(stats, layout))?;
+    }
     Ok(())
 }
 

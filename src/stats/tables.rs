@@ -316,3 +316,90 @@ pub fn effectiveness(c: &super::moments::CoMoment) -> (Option<f64>, Option<f64>,
     let t = t_quantile_975(c.x.n.saturating_sub(1).max(1));
     (Some(r), Some(se), Some(((r - t * se).max(0.0), (r + t * se).min(1.0))))
 }
+
+/// A row of `comparison.csv`: one variant against the baseline on one
+/// per-trial total, paired on trial index (common random numbers).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ComparisonRow<'a> {
+    pub variant: &'a str,
+    pub metric: &'static str,
+    pub n: u64,
+    #[serde(serialize_with = "num")]
+    pub baseline_mean: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub variant_mean: Option<f64>,
+    /// Mean of (variant - baseline) over trials.
+    #[serde(serialize_with = "num")]
+    pub diff_mean: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub diff_se: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub diff_ci95_lo: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub diff_ci95_hi: Option<f64>,
+    /// diff_mean / baseline_mean.
+    #[serde(serialize_with = "num")]
+    pub relative_change: Option<f64>,
+    /// Share of trials in which the variant did better (empty where the
+    /// metric has no better direction).
+    #[serde(serialize_with = "num")]
+    pub p_better: Option<f64>,
+    /// Share of trials with equal values.
+    #[serde(serialize_with = "num")]
+    pub p_tie: Option<f64>,
+    /// Spend of the variant minus the baseline's, per trial.
+    #[serde(serialize_with = "num")]
+    pub spend_diff: Option<f64>,
+    /// (baseline - variant) per 1,000 spend units of extra spend (empty
+    /// where spend does not differ).
+    #[serde(serialize_with = "num")]
+    pub averted_per_1000: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub averted_per_1000_ci95_lo: Option<f64>,
+    #[serde(serialize_with = "num")]
+    pub averted_per_1000_ci95_hi: Option<f64>,
+}
+
+/// Rows of `comparison.csv` for every variant but the baseline.
+pub fn comparison_rows<'a>(stats: &RunStats, layout: &'a Layout) -> Vec<ComparisonRow<'a>> {
+    let spend = TOTALS.iter().position(|t| t.name == "spend").unwrap_or(0);
+    let base = &stats.variants[0];
+    let mut rows = Vec::new();
+    for (v, vs) in stats.variants.iter().enumerate().skip(1) {
+        let spend_diff = match (vs.totals[spend].moments.mean(), base.totals[spend].moments.mean()) {
+            (Some(a), Some(b)) => Some(a - b),
+            _ => None,
+        };
+        for (i, def) in TOTALS.iter().enumerate() {
+            if i == FIRST_ATTACK || i == spend {
+                continue; // conditional on an attack / deterministic: not paired
+            }
+            let p = &vs.paired[i];
+            let (diff, se, ci) = describe(&p.diff);
+            let baseline_mean = base.totals[i].moments.mean();
+            let n = p.diff.n as f64;
+            let per_1000 = spend_diff.filter(|d| d.abs() > 1e-9).map(|d| -1000.0 / d);
+            let scaled = |x: Option<f64>| x.zip(per_1000).map(|(x, k)| x * k);
+            let (lo, hi) = (scaled(ci.map(|c| c.0)), scaled(ci.map(|c| c.1)));
+            rows.push(ComparisonRow {
+                variant: &layout.variants[v],
+                metric: def.name,
+                n: p.diff.n,
+                baseline_mean,
+                variant_mean: vs.totals[i].moments.mean(),
+                diff_mean: diff,
+                diff_se: se,
+                diff_ci95_lo: ci.map(|c| c.0),
+                diff_ci95_hi: ci.map(|c| c.1),
+                relative_change: diff.zip(baseline_mean).filter(|(_, b)| *b != 0.0).map(|(d, b)| d / b),
+                p_better: def.lower_is_better.and((n > 0.0).then(|| p.better as f64 / n)),
+                p_tie: (n > 0.0).then(|| p.ties as f64 / n),
+                spend_diff,
+                averted_per_1000: scaled(diff),
+                averted_per_1000_ci95_lo: lo.zip(hi).map(|(a, b)| a.min(b)),
+                averted_per_1000_ci95_hi: lo.zip(hi).map(|(a, b)| a.max(b)),
+            });
+        }
+    }
+    rows
+}

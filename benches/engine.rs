@@ -1,0 +1,2 @@
+//! Placeholder replaced below once the default scenario exists.
+fn main() {}
