@@ -22,7 +22,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use cordon::model::streams::{StreamRng, binomial, poisson, unit};
-use cordon::model::{Counter, Defences, Level, StateMetric, Theatre, TrialRecord, Workspace, run_trial};
+use cordon::model::{Counter, Defences, DirectionMetric, Level, StateMetric, Theatre, TrialRecord, Workspace, run_trial};
 use cordon::scenario::{LinkKind, Role, Scenario, load_file};
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
@@ -52,12 +52,17 @@ fn main() -> ExitCode {
     let defences = Defences::compute(base);
     print_states(base, &defences);
     print_source_borders(base, &defences);
-    print_time_to_event(base, &defences);
+    let baseline = run(base, trials);
+    print_time_to_event(base, &defences, &baseline);
+    print_routes(base, &baseline, trials);
     println!("\n== Means over {trials} trials ==");
-    println!("{:<22} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}", "variant", "new", "entries", "estab", "attacks", "b_intd", "i_intd", "abandon", "P(att)");
-    print_run("baseline", base, trials);
+    println!(
+        "{:<22} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}",
+        "variant", "new", "entries", "estab", "attacks", "b_intd", "i_intd", "abandon", "P(att)"
+    );
+    print_totals("baseline", base, &baseline, trials);
     for v in &set.variants {
-        print_run(&v.name, &v.scenario, trials);
+        print_totals(&v.name, &v.scenario, &run(&v.scenario, trials), trials);
     }
     ExitCode::SUCCESS
 }
@@ -116,8 +121,10 @@ fn print_source_borders(s: &Scenario, d: &Defences) {
 }
 
 /// Target (b): the mean time from establishment to the first event, per
-/// member state, at the state's mean e and R.
-fn print_time_to_event(s: &Scenario, d: &Defences) {
+/// member state, at the state's mean e and R; then averaged with weights
+/// equal to the baseline's attacks plus interior interdictions in each state
+/// (where cells' lives end).
+fn print_time_to_event(s: &Scenario, d: &Defences, baseline: &Totals) {
     let m = &s.model;
     println!("\n== Time from establishment to first attack or interdiction ==");
     println!("closed form 1/(1-exp(-(a+mu))) with n = m = {}, k = 0; Monte Carlo with growth, attrition and exposure", m.cell_size_mean);
@@ -133,7 +140,7 @@ fn print_time_to_event(s: &Scenario, d: &Defences) {
         let mu = |sigma: f64| m.interdiction_hazard * e * (0.5 + 0.5 * sigma) * (1.0 + m.interdiction_readiness_gain * r);
         let closed = 1.0 / (1.0 - (-(a + mu(m.signature_start))).exp());
         let mc = established_cell(s, e, r, i as u64);
-        let w: f64 = s.regions.iter().filter(|reg| reg.state == i).map(|reg| reg.target_weight).sum();
+        let w = (baseline.by_state_attacks[i] + baseline.by_state_interior[i]) as f64;
         weighted += w * mc.mean_weeks;
         weight += w;
         println!(
@@ -151,7 +158,7 @@ fn print_time_to_event(s: &Scenario, d: &Defences) {
         );
     }
     if weight > 0.0 {
-        println!("target-weighted Monte Carlo mean: {:.1} weeks", weighted / weight);
+        println!("event-weighted Monte Carlo mean: {:.1} weeks", weighted / weight);
     }
 }
 
@@ -208,7 +215,20 @@ struct Totals {
     counters: [u64; Counter::ALL.len()],
     established_end: u64,
     with_attack: u64,
+    /// Attacks and interior interdictions by state: where cells' lives end.
     by_state_attacks: Vec<u64>,
+    by_state_interior: Vec<u64>,
+    /// Attempts and crossings by direction.
+    attempts: Vec<u64>,
+    crossings: Vec<u64>,
+}
+
+/// Adds `b` into `a` element by element, growing `a` as needed.
+fn add_into(a: &mut Vec<u64>, b: impl ExactSizeIterator<Item = u64>) {
+    a.resize(a.len().max(b.len()), 0);
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
+    }
 }
 
 impl Totals {
@@ -218,10 +238,10 @@ impl Totals {
         }
         self.established_end += rec.end(Level::Established);
         self.with_attack += u64::from(rec.first_attack_week.is_some());
-        self.by_state_attacks.resize(rec.by_state.len(), 0);
-        for (sum, st) in self.by_state_attacks.iter_mut().zip(&rec.by_state) {
-            *sum += st[StateMetric::Attacks as usize];
-        }
+        add_into(&mut self.by_state_attacks, rec.by_state.iter().map(|m| m[StateMetric::Attacks as usize]));
+        add_into(&mut self.by_state_interior, rec.by_state.iter().map(|m| m[StateMetric::InteriorInterdictions as usize]));
+        add_into(&mut self.attempts, rec.by_direction.iter().map(|m| m[DirectionMetric::Attempts as usize]));
+        add_into(&mut self.crossings, rec.by_direction.iter().map(|m| m[DirectionMetric::Crossings as usize]));
         self
     }
 
@@ -231,18 +251,18 @@ impl Totals {
         }
         self.established_end += other.established_end;
         self.with_attack += other.with_attack;
-        self.by_state_attacks.resize(other.by_state_attacks.len().max(self.by_state_attacks.len()), 0);
-        for (a, b) in self.by_state_attacks.iter_mut().zip(other.by_state_attacks) {
-            *a += b;
-        }
+        add_into(&mut self.by_state_attacks, other.by_state_attacks.into_iter());
+        add_into(&mut self.by_state_interior, other.by_state_interior.into_iter());
+        add_into(&mut self.attempts, other.attempts.into_iter());
+        add_into(&mut self.crossings, other.crossings.into_iter());
         self
     }
 }
 
-/// Runs `trials` trials of one variant and prints the means of its totals.
-fn print_run(name: &str, s: &Scenario, trials: u64) {
+/// Runs `trials` trials of one variant and sums their totals.
+fn run(s: &Scenario, trials: u64) -> Totals {
     let theatre = Theatre::new(s);
-    let totals = (0..trials)
+    (0..trials)
         .into_par_iter()
         .fold(
             || (Workspace::default(), TrialRecord::default(), Totals::default()),
@@ -253,7 +273,22 @@ fn print_run(name: &str, s: &Scenario, trials: u64) {
             },
         )
         .map(|(_, _, totals)| totals)
-        .reduce(Totals::default, Totals::merge);
+        .reduce(Totals::default, Totals::merge)
+}
+
+/// The directions cells attempt most, with their share of crossings.
+fn print_routes(s: &Scenario, totals: &Totals, trials: u64) {
+    println!("\n== Baseline: busiest border directions (mean per trial) ==");
+    let mut dirs: Vec<usize> = (0..totals.attempts.len()).filter(|&d| totals.attempts[d] > 0).collect();
+    dirs.sort_by_key(|&d| std::cmp::Reverse(totals.attempts[d]));
+    for d in dirs.into_iter().take(15) {
+        let (a, c) = (totals.attempts[d] as f64, totals.crossings[d] as f64);
+        println!("{:<22} attempts {:>7.2}  crossings {:>7.2}  ({:.0}%)", s.direction_label(d), a / trials as f64, c / trials as f64, 100.0 * c / a);
+    }
+}
+
+/// Prints the means of one variant's totals.
+fn print_totals(name: &str, s: &Scenario, totals: &Totals, trials: u64) {
     let n = trials as f64;
     let mean = |c: Counter| totals.counters[c as usize] as f64 / n;
     println!(

@@ -268,3 +268,218 @@ pub fn total_spend(s: &Scenario) -> f64 {
         .sum();
     budgets + exercises
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Scenario, load_str};
+
+    /// A scenario from TOML text (panics with the problems if invalid).
+    pub(crate) fn scenario(text: &str) -> Scenario {
+        match load_str("test.toml", "test", text, &[]) {
+            Ok(set) => set.base,
+            Err(d) => panic!("invalid test scenario:\n{d}"),
+        }
+    }
+
+    const HEAD: &str = r#"
+[scenario]
+weeks = 60
+trials = 10
+seed = 1
+"#;
+
+    /// Source SRC_N borders MEM_A (two segments' worth of weights via two
+    /// member regions) and a partner region.
+    fn three_states(extra: &str) -> Scenario {
+        scenario(&format!(
+            r#"{HEAD}
+{extra}
+[[states]]
+id = "SRC"
+role = "other"
+capability = {{ border = 10.0 }}
+[[states]]
+id = "MEM"
+role = "member"
+budget = 10.0
+participation = 0.8
+allocation = {{ border = 0.5, intel = 0.3, readiness = 0.2 }}
+[[states]]
+id = "ALLY"
+role = "member"
+budget = 4.0
+allocation = {{ border = 0.6, intel = 0.4, readiness = 0.0 }}
+initial = {{ readiness = 0.5 }}
+[[states]]
+id = "PAR"
+role = "partner"
+capability = {{ border = 5.0, intel = 100.0, readiness = 0.2 }}
+[[regions]]
+id = "SRC_N"
+state = "SRC"
+population = 1.0
+new_cells = 0.5
+[[regions]]
+id = "MEM_A"
+state = "MEM"
+population = 1.0
+[[regions]]
+id = "ALLY_A"
+state = "ALLY"
+population = 1.0
+[[regions]]
+id = "PAR_A"
+state = "PAR"
+population = 1.0
+[[borders]]
+a = "SRC_N"
+b = "MEM_A"
+length_km = 100
+terrain = "river"
+[[borders]]
+a = "MEM_A"
+b = "ALLY_A"
+length_km = 300
+terrain = "plain"
+priority = 2
+[[borders]]
+a = "MEM_A"
+b = "PAR_A"
+length_km = 200
+terrain = "desert"
+"#
+        ))
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-12 * (1.0 + a.abs().max(b.abs()))
+    }
+
+    #[test]
+    fn members_without_initial_stocks_start_and_stay_at_steady_state() {
+        let s = three_states("");
+        let d = Defences::compute(&s);
+        let m = &s.model;
+        // MEM: S* = ρ_B b B / δ_S, I* = ρ_I i B / δ_I, R* = c / (c + 1 - 2^(-1/h)).
+        let s_star = m.budget_to_border * 0.5 * 10.0 / m.border_decay;
+        let i_star = m.budget_to_intel * 0.3 * 10.0 / m.intel_decay;
+        let c = 1.0 - (-m.budget_to_readiness * 0.2 * 10.0_f64).exp();
+        let r_star = c / (c + 1.0 - (-1.0 / m.readiness_half_life).exp2());
+        for t in [0, 30, 59] {
+            let st = d.stock(t, 1);
+            assert!(close(st.border, s_star) && close(st.intel, i_star) && close(st.readiness, r_star), "week {t}: {st:?}");
+        }
+    }
+
+    #[test]
+    fn readiness_decays_by_its_half_life_and_exercises_boost_it() {
+        // ALLY has no readiness spending and starts at 0.5: R(t) = 0.5 · 2^(-(t+1)/h).
+        let s = three_states("[model]\nreadiness_half_life = 10\n");
+        let d = Defences::compute(&s);
+        for t in [0u32, 9, 19] {
+            let want = 0.5 * (-(f64::from(t) + 1.0) / 10.0).exp2();
+            assert!(close(d.stock(t, 2).readiness, want), "week {t}");
+        }
+        let s = three_states("[model]\nreadiness_half_life = 10\n[[exercises]]\nname = \"drill\"\nfirst_week = 5\nparticipants = [\"ALLY\", \"PAR\"]\nboost = 0.3\n");
+        let d = Defences::compute(&s);
+        let before = d.stock(4, 2).readiness * (-0.1f64).exp2();
+        assert!(close(d.stock(5, 2).readiness, before + 0.3 * (1.0 - before)));
+        // The partner is boosted, then relaxes towards its capability (0.2) the same week.
+        let boosted = 0.2 + 0.3 * (1.0 - 0.2);
+        let relaxed = 0.2 + (boosted - 0.2) * (-0.1f64).exp2();
+        assert!(close(d.stock(5, 3).readiness, relaxed));
+        assert!(close(d.stock(6, 3).readiness, 0.2 + (relaxed - 0.2) * (-0.1f64).exp2()));
+        assert!(close(d.stock(4, 3).readiness, 0.2));
+    }
+
+    #[test]
+    fn participation_scales_exercise_boosts() {
+        let s = three_states("[[exercises]]\nname = \"drill\"\nfirst_week = 0\nparticipants = \"members\"\nboost = 0.5\n");
+        let plain = Defences::compute(&three_states(""));
+        let d = Defences::compute(&s);
+        let r0 = plain.stock(0, 1).readiness; // MEM, participation 0.8
+        assert!(close(d.stock(0, 1).readiness, r0 + 0.5 * 0.8 * (1.0 - r0)));
+    }
+
+    #[test]
+    fn border_stock_is_spread_by_priority_times_length() {
+        let s = three_states("");
+        let shares = effort_shares(&s);
+        // MEM touches 100 km (p 1), 300 km (p 2) and 200 km (p 1): weights 100, 600, 200.
+        assert!(close(shares[0].1, 100.0 / 900.0));
+        assert!(close(shares[1].0, 600.0 / 900.0));
+        assert!(close(shares[2].0, 200.0 / 900.0));
+        // ALLY's only segment and SRC's only segment take everything.
+        assert!(close(shares[1].1, 1.0) && close(shares[0].0, 1.0));
+    }
+
+    #[test]
+    fn patrol_detection_follows_the_random_search_law_with_cooperation() {
+        let s = three_states("[alliance]\npartner_cooperation = 0.5\n");
+        let d = Defences::compute(&s);
+        let m = &s.model;
+        let t = 10;
+        let (src, mem, ally, par) = (*d.stock(t, 0), *d.stock(t, 1), *d.stock(t, 2), *d.stock(t, 3));
+        let law = |effort: f64, sweep: f64, passable: f64, length: f64| 1.0 - (-m.detection_scale * sweep * effort / (passable * length)).exp();
+        // SRC_N>MEM_A: a non-member origin adds nothing (c = 0).
+        let e = mem.border * 100.0 / 900.0;
+        assert!(close(d.patrol(t, 0), law(e, 1.0, 0.3, 100.0)));
+        // MEM_A>SRC_N: into the source state, its own capability only.
+        assert!(close(d.patrol(t, 1), law(src.border, 1.0, 0.3, 100.0)));
+        // MEM_A>ALLY_A: members cooperate, c = ψ min(R) min(p).
+        let c = m.pooling * mem.readiness.min(ally.readiness) * 0.8f64.min(1.0);
+        let e = ally.border * 1.0 + c * mem.border * 600.0 / 900.0;
+        assert!(close(d.patrol(t, 2), law(e, 1.0, 1.0, 300.0)));
+        // MEM_A>PAR_A: member to partner, c = ψ σ_p min(R) p_member.
+        let c = m.pooling * 0.5 * mem.readiness.min(par.readiness) * 0.8;
+        let e = par.border + c * mem.border * 200.0 / 900.0;
+        assert!(close(d.patrol(t, 4), law(e, 1.2, 0.8, 200.0)));
+    }
+
+    #[test]
+    fn intelligence_is_shared_as_the_contract_says() {
+        let s = three_states("[alliance]\nintel_sharing = 0.4\npartner_cooperation = 0.25\n");
+        let d = Defences::compute(&s);
+        let t = 3;
+        let i: Vec<f64> = (0..4).map(|k| d.stock(t, k).intel).collect();
+        let own = [i[0], 0.8 * i[1], i[2], i[3]];
+        let alpha = s.model.intel_saturation;
+        let e = |x: f64| 1.0 - (-alpha * x).exp();
+        assert!(close(d.effect(t, 0), e(i[0])));
+        assert!(close(d.effect(t, 1), e(i[1] + 0.8 * (0.4 * own[2] + 0.25 * own[3]))));
+        assert!(close(d.effect(t, 2), e(i[2] + 1.0 * (0.4 * own[1] + 0.25 * own[3]))));
+        assert!(close(d.effect(t, 3), e(i[3] + 0.25 * (own[1] + own[2]))));
+    }
+
+    #[test]
+    fn the_pool_moves_border_budget_to_its_recipient() {
+        let s = three_states("[alliance]\npool_share = 0.25\npool_recipient = \"ALLY\"\n");
+        let d = Defences::compute(&s);
+        let m = &s.model;
+        let pool = 0.25 * (10.0 + 4.0);
+        let ally = m.budget_to_border * (0.6 * 0.75 * 4.0 + pool) / m.border_decay;
+        let mem = m.budget_to_border * 0.5 * 0.75 * 10.0 / m.border_decay;
+        assert!(close(d.stock(7, 2).border, ally) && close(d.stock(7, 1).border, mem));
+        assert!(close(d.spend, 14.0 * 60.0));
+    }
+
+    #[test]
+    fn seasonal_closures_follow_the_week_of_year() {
+        let text = "[terrain.river]\nclosed_from = 45\nclosed_to = 2\n";
+        let s = three_states(text);
+        assert!(s.week_of_year(0) == 1);
+        let s = Scenario { start_week: 40, ..s };
+        let d = Defences::compute(&s);
+        // t = 4 is week of year 44, t = 5 is 45, t = 14 is 2 (wrapped), t = 15 is 3.
+        assert!(d.is_open(4, 0) && !d.is_open(5, 0) && !d.is_open(14, 0) && d.is_open(15, 0));
+        assert!(d.is_open(5, 1), "other terrains stay open");
+    }
+
+    #[test]
+    fn spend_counts_budgets_and_exercise_costs_per_participant() {
+        let s = three_states("[[exercises]]\nname = \"drill\"\nfirst_week = 0\nevery = 26\nparticipants = \"members+partners\"\nboost = 0.1\ncost = 2.5\n");
+        // Weeks 0, 26, 52 with 3 participants each.
+        assert!(close(total_spend(&s), 14.0 * 60.0 + 3.0 * 3.0 * 2.5));
+    }
+}

@@ -13,7 +13,7 @@ use rand_distr::{Distribution, StandardNormal};
 use super::capability::Defences;
 use super::record::{Counter, DirectionMetric, Level, StateMetric, TrialRecord};
 use super::streams::{self, Stream, StreamRng, unit};
-use crate::scenario::{Link, Role, Scenario};
+use crate::scenario::{Link, ModelParams, Scenario};
 
 /// Words each cell draws per week (see [`Slot`]).
 const WORDS_PER_WEEK: usize = 8;
@@ -299,15 +299,12 @@ fn inside_territory(th: &Theatre<'_>, cell: &mut Cell, t: u32, words: &[u64; WOR
         }
         return Fate::Alive;
     }
-    let n = cell.size;
-    let births = streams::binomial(words[Slot::Births as usize], n, th.growth[r]);
-    let deaths = streams::binomial(words[Slot::Deaths as usize], n, m.attrition_rate);
-    cell.size = (n + births).saturating_sub(deaths);
+    cell.size = grow(cell.size, th.growth[r], m.attrition_rate, words[Slot::Births as usize], words[Slot::Deaths as usize]);
     if cell.size == 0 {
         week[Counter::Dissolved as usize] += 1;
         return Fate::Removed;
     }
-    let a = m.attack_hazard * (cell.size as f64).powf(m.attack_size_exponent) * (1.0 + f64::from(cell.experience)).powf(m.attack_experience_exponent);
+    let a = attack_hazard(m, cell.size, cell.experience);
     let total = a + mu;
     if total <= 0.0 || unit(words[Slot::Event as usize]) >= 1.0 - (-total).exp() {
         return Fate::Alive;
@@ -328,7 +325,235 @@ fn inside_territory(th: &Theatre<'_>, cell: &mut Cell, t: u32, words: &[u64; WOR
     Fate::Alive
 }
 
-/// Whether region `r`'s state is a member (for tests and callers).
-pub fn is_member(s: &Scenario, r: usize) -> bool {
-    s.states[s.regions[r].state].role == Role::Member
+/// n <- n + Binomial(n, growth) - Binomial(n, attrition), both on the old n
+/// (§3.6), one word for each draw.
+pub fn grow(n: u64, growth: f64, attrition: f64, births_word: u64, deaths_word: u64) -> u64 {
+    let births = streams::binomial(births_word, n, growth);
+    let deaths = streams::binomial(deaths_word, n, attrition);
+    (n + births).saturating_sub(deaths)
+}
+
+/// a = a0 · n^β · (1 + k)^γ (§3.6).
+pub fn attack_hazard(m: &ModelParams, size: u64, experience: u32) -> f64 {
+    m.attack_hazard * (size as f64).powf(m.attack_size_exponent) * (1.0 + f64::from(experience)).powf(m.attack_experience_exponent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TrialRecord;
+    use crate::scenario::load_str;
+    use rand::SeedableRng;
+
+    fn scenario(text: &str) -> Scenario {
+        match load_str("test.toml", "test", text, &[]) {
+            Ok(set) => set.base,
+            Err(d) => panic!("invalid test scenario:\n{d}"),
+        }
+    }
+
+    /// Runs `trials` trials and returns every record.
+    fn records(s: &Scenario, trials: u64) -> Vec<TrialRecord> {
+        let th = Theatre::new(s);
+        let mut work = Workspace::default();
+        (0..trials)
+            .map(|i| {
+                let mut rec = TrialRecord::default();
+                run_trial(&th, i, &mut work, &mut rec);
+                rec
+            })
+            .collect()
+    }
+
+    fn sum(recs: &[TrialRecord], f: impl Fn(&TrialRecord) -> u64) -> f64 {
+        recs.iter().map(f).sum::<u64>() as f64
+    }
+
+    /// `hits` of `n` Bernoulli(p) trials, within 4 binomial standard errors.
+    fn assert_binomial(hits: f64, n: f64, p: f64, what: &str) {
+        let se = (p * (1.0 - p) / n).sqrt();
+        assert!(n > 500.0, "{what}: too few events ({n}) for a meaningful test");
+        assert!((hits / n - p).abs() < 4.0 * se, "{what}: {} vs {p} (se {se}, n {n})", hits / n);
+    }
+
+    /// One border from SRC_N into MEM_S; `model` and `mem` are TOML lines
+    /// added to [model] and to the member state.
+    fn one_border(model: &str, mem: &str, weeks: u32) -> Scenario {
+        scenario(&format!(
+            r#"
+[scenario]
+weeks = {weeks}
+trials = 1
+seed = 11
+[model]
+{model}
+[[states]]
+id = "SRC"
+role = "other"
+[[states]]
+id = "MEM"
+role = "member"
+{mem}
+[[regions]]
+id = "SRC_N"
+state = "SRC"
+population = 1.0
+new_cells = 2.0
+[[regions]]
+id = "MEM_S"
+state = "MEM"
+population = 1.0
+[[borders]]
+a = "SRC_N"
+b = "MEM_S"
+length_km = 500
+terrain = "river"
+"#
+        ))
+    }
+
+    #[test]
+    fn border_detection_and_interdiction_match_the_law() {
+        // Intelligence off (no intel budget: e = 0, so no cue), readiness held
+        // at 0.5 (no readiness spending, no decay): q = 0.5 + 0.4 · 0.5.
+        let s = one_border(
+            "readiness_half_life = inf",
+            "budget = 0.5\nallocation = { border = 1.0, intel = 0.0, readiness = 0.0 }\ninitial = { readiness = 0.5 }",
+            52,
+        );
+        let d = Defences::compute(&s);
+        let p_patrol = d.patrol(0, 0);
+        assert!((d.patrol(51, 0) - p_patrol).abs() < 1e-12);
+        assert!(p_patrol > 0.2 && p_patrol < 0.8, "p_patrol {p_patrol} should be informative");
+        let recs = records(&s, 400);
+        let attempts = sum(&recs, |r| r.by_direction[0][DirectionMetric::Attempts as usize]);
+        let detections = sum(&recs, |r| r.by_direction[0][DirectionMetric::Detections as usize]);
+        let interdictions = sum(&recs, |r| r.by_direction[0][DirectionMetric::Interdictions as usize]);
+        assert_binomial(detections, attempts, p_patrol, "detections / attempts");
+        assert_binomial(interdictions, detections, 0.7, "interdictions / detections");
+    }
+
+    #[test]
+    fn spawning_follows_poisson_of_lambda_times_grievance_to_eta() {
+        let s = one_border("", "budget = 1.0\nallocation = { border = 1.0, intel = 0.0, readiness = 0.0 }", 30);
+        let recs = records(&s, 500);
+        // Defaults: H = 0.7, G = 0.3, η = 1.5; λ = 2 per week.
+        let mean = 2.0 * (0.7f64 * 0.7).powf(1.5) * 30.0;
+        let got = sum(&recs, |r| r.total(Counter::NewCells)) / 500.0;
+        let se = (mean / 500.0).sqrt();
+        assert!((got - mean).abs() < 4.0 * se, "{got} vs {mean}");
+    }
+
+    #[test]
+    fn cells_choose_routes_by_the_logit_of_risk_and_distance() {
+        // Two unguarded ways into MEM: straight into the target A, or into B,
+        // one hop from A. P(A) = 1 / (1 + e^-λd).
+        let s = scenario(
+            r#"
+[scenario]
+weeks = 60
+trials = 1
+seed = 3
+[[states]]
+id = "SRC"
+role = "other"
+[[states]]
+id = "MEM"
+role = "member"
+budget = 1.0
+allocation = { border = 0.0, intel = 0.0, readiness = 1.0 }
+[[regions]]
+id = "SRC_N"
+state = "SRC"
+population = 1.0
+new_cells = 3.0
+[[regions]]
+id = "A"
+state = "MEM"
+population = 1.0
+[[regions]]
+id = "B"
+state = "MEM"
+population = 1.0
+target_weight = 0
+[[borders]]
+a = "SRC_N"
+b = "A"
+length_km = 100
+terrain = "plain"
+[[borders]]
+a = "SRC_N"
+b = "B"
+length_km = 100
+terrain = "plain"
+[[borders]]
+a = "A"
+b = "B"
+"#,
+        );
+        let recs = records(&s, 200);
+        let to_a = sum(&recs, |r| r.by_direction[0][DirectionMetric::Attempts as usize]);
+        let to_b = sum(&recs, |r| r.by_direction[2][DirectionMetric::Attempts as usize]);
+        assert_binomial(to_a, to_a + to_b, 1.0 / (1.0 + (-1.0f64).exp()), "share of attempts straight at the target");
+    }
+
+    #[test]
+    fn established_cells_attack_at_the_base_hazard() {
+        // No detection, no intelligence (μ = 0), size 1, no growth, γ = 0:
+        // each established cell-week attacks with probability 1 - e^-a0.
+        let s = one_border(
+            "attack_hazard = 0.05\nattack_experience_exponent = 0\ncell_size_mean = 1\ngrowth_rate = 0\nattrition_rate = 0",
+            "budget = 1.0\nallocation = { border = 0.0, intel = 0.0, readiness = 1.0 }",
+            40,
+        );
+        let recs = records(&s, 300);
+        let cell_weeks = sum(&recs, |r| r.levels.iter().map(|l| l[Level::Established as usize]).sum());
+        let attacks = sum(&recs, |r| r.total(Counter::Attacks));
+        assert_binomial(attacks, cell_weeks, 1.0 - (-0.05f64).exp(), "attacks per established cell-week");
+    }
+
+    #[test]
+    fn attack_hazard_grows_with_size_and_experience() {
+        let m = ModelParams::default();
+        let a = attack_hazard(&m, 4, 2);
+        let want = 0.015 * 4f64.powf(0.3) * 3f64.powf(0.2);
+        assert!((a - want).abs() < 1e-15);
+        assert!(attack_hazard(&m, 8, 2) > a && attack_hazard(&m, 4, 3) > a);
+    }
+
+    #[test]
+    fn growth_adds_and_removes_binomially_on_the_old_size() {
+        let mut rng = StreamRng::seed_from_u64(5);
+        let (n, g, d) = (10u64, 0.2, 0.1);
+        let draws: Vec<f64> = (0..40_000).map(|_| grow(n, g, d, rng.next_u64(), rng.next_u64()) as f64).collect();
+        let mean = draws.iter().sum::<f64>() / draws.len() as f64;
+        let var = 10.0 * (g * (1.0 - g) + d * (1.0 - d));
+        let want = 10.0 * (1.0 + g - d);
+        assert!((mean - want).abs() < 4.0 * (var / draws.len() as f64).sqrt(), "{mean} vs {want}");
+        assert_eq!(grow(3, 0.0, 1.0, 1, 2), 0);
+    }
+
+    #[test]
+    fn cells_are_conserved_in_every_trial() {
+        let s = one_border(
+            "growth_rate = 0.05\nattrition_rate = 0.05\nmax_transit_weeks = 6\nattack_hazard = 0.05",
+            "budget = 8.0\nallocation = { border = 0.5, intel = 0.4, readiness = 0.1 }",
+            80,
+        );
+        for rec in records(&s, 300) {
+            assert!(rec.conserves_cells(), "{rec:?}");
+            assert!(rec.total(Counter::NewCells) > 0 || rec.end(Level::Alive) == 0);
+        }
+    }
+
+    #[test]
+    fn a_trial_repeats_exactly_and_variants_share_spawning() {
+        let s = one_border("", "budget = 8.0\nallocation = { border = 0.5, intel = 0.4, readiness = 0.1 }", 50);
+        let t = one_border("", "budget = 16.0\nallocation = { border = 0.5, intel = 0.4, readiness = 0.1 }", 50);
+        let (a, b, c) = (records(&s, 20), records(&s, 20), records(&t, 20));
+        assert_eq!(a, b);
+        for (x, y) in a.iter().zip(&c) {
+            assert_eq!(x.total(Counter::NewCells), y.total(Counter::NewCells), "common random numbers for spawning");
+        }
+    }
 }
