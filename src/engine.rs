@@ -56,7 +56,14 @@ pub fn empty_stats(theatres: &[Theatre<'_>]) -> RunStats {
     let s = theatres[0].scenario;
     RunStats {
         variants: (0..theatres.len())
-            .map(|v| VariantStats::new(s.weeks as usize, s.states.len(), 2 * s.borders.len(), v == 0))
+            .map(|v| {
+                VariantStats::new(
+                    s.weeks as usize,
+                    s.states.len(),
+                    2 * s.borders.len(),
+                    v == 0,
+                )
+            })
             .collect(),
     }
 }
@@ -121,7 +128,11 @@ pub fn run_trials(
 
 /// Every variant of one trial, folded into the worker's statistics.
 fn run_one(theatres: &[Theatre<'_>], trial: u64, w: &mut Worker) -> TrialRow {
-    let Worker { stats, work, records } = w;
+    let Worker {
+        stats,
+        work,
+        records,
+    } = w;
     let mut totals = Vec::with_capacity(theatres.len());
     for (v, th) in theatres.iter().enumerate() {
         run_trial(th, trial, work, &mut records[v]);

@@ -7,7 +7,9 @@ pub enum Error {
     #[error("{0}")]
     Invalid(String),
     /// Stopped by a signal; nothing was written.
-    #[error("interrupted: the run was stopped and its temporary folder removed; earlier results are untouched")]
+    #[error(
+        "interrupted: the run was stopped and its temporary folder removed; earlier results are untouched"
+    )]
     Interrupted,
     /// Anything else (I/O, resources).
     #[error(transparent)]

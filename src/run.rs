@@ -77,9 +77,16 @@ pub fn select<'a>(set: &'a ScenarioSet, wanted: &[String]) -> Result<Vec<(String
         match set.variants.iter().find(|v| &v.name == name) {
             Some(v) => chosen.push((v.name.clone(), &v.scenario)),
             None => {
-                let hint = closest(name, known.iter().copied()).map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
-                let list = if known.is_empty() { "none".to_string() } else { known.join(", ") };
-                return Err(Error::Invalid(format!("unknown variant `{name}`{hint}; this scenario's variants: {list}")));
+                let hint = closest(name, known.iter().copied())
+                    .map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
+                let list = if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                };
+                return Err(Error::Invalid(format!(
+                    "unknown variant `{name}`{hint}; this scenario's variants: {list}"
+                )));
             }
         }
     }
@@ -91,26 +98,43 @@ pub fn select<'a>(set: &'a ScenarioSet, wanted: &[String]) -> Result<Vec<(String
 
 /// Runs the scenario and writes a complete result folder. `on_start` gets the
 /// number of trials to run (over all variants) and the target folder.
-pub fn run(opts: &RunOptions, progress: &(dyn Fn(u64) + Sync), cancel: &AtomicBool, on_start: impl FnOnce(u64, &Path)) -> Result<RunReport> {
+pub fn run(
+    opts: &RunOptions,
+    progress: &(dyn Fn(u64) + Sync),
+    cancel: &AtomicBool,
+    on_start: impl FnOnce(u64, &Path),
+) -> Result<RunReport> {
     let started = chrono::Utc::now();
     let clock = Instant::now();
     let set = load(opts)?;
     let chosen = select(&set, &opts.variants)?;
     let theatres: Vec<Theatre<'_>> = chosen.iter().map(|(_, s)| Theatre::new(s)).collect();
     let names: Vec<String> = chosen.iter().map(|(n, _)| n.clone()).collect();
-    let stem = opts.scenario.file_stem().map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
+    let stem = opts
+        .scenario
+        .file_stem()
+        .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
     let target = match &opts.out {
         Some(out) => out.clone(),
         None => default_out(&opts.output_root, &stem, started),
     };
-    let staging = Staging::new(&target, opts.force).map_err(|e| match e.downcast::<crate::output::folder::Refused>() {
-        Ok(r) => Error::Invalid(r.0),
-        Err(e) => Error::Other(e),
+    let staging = Staging::new(&target, opts.force).map_err(|e| {
+        match e.downcast::<crate::output::folder::Refused>() {
+            Ok(r) => Error::Invalid(r.0),
+            Err(e) => Error::Other(e),
+        }
     })?;
     let trials = set.base.trials;
     on_start(trials * names.len() as u64, &target);
     let mut writer = TrialsWriter::create(&staging.path().join("trials.csv"), &names)?;
-    let stats = match run_trials(&theatres, 0..trials, opts.threads, cancel, progress, |rows| writer.append(rows)) {
+    let stats = match run_trials(
+        &theatres,
+        0..trials,
+        opts.threads,
+        cancel,
+        progress,
+        |rows| writer.append(rows),
+    ) {
         Ok(stats) => stats,
         Err(EngineError::Interrupted) => return Err(Error::Interrupted),
         Err(e) => return Err(Error::Other(e.into())),
@@ -118,7 +142,8 @@ pub fn run(opts: &RunOptions, progress: &(dyn Fn(u64) + Sync), cancel: &AtomicBo
     writer.finish()?;
     let layout = layout(&set.base, &names, &theatres);
     write_tables(staging.path(), &stats, &layout)?;
-    let text = std::fs::read(&opts.scenario).with_context(|| format!("cannot read {}", opts.scenario.display()))?;
+    let text = std::fs::read(&opts.scenario)
+        .with_context(|| format!("cannot read {}", opts.scenario.display()))?;
     let (states, regions, borders) = geography(&set.base);
     let spends: Vec<f64> = theatres.iter().map(|t| t.defences.spend).collect();
     let manifest = Manifest {
@@ -145,9 +170,15 @@ pub fn run(opts: &RunOptions, progress: &(dyn Fn(u64) + Sync), cancel: &AtomicBo
     };
     let json = serde_json::to_string_pretty(&manifest).context("cannot encode manifest")?;
     let path = staging.path().join("manifest.json");
-    std::fs::write(&path, json + "\n").with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(&path, json + "\n")
+        .with_context(|| format!("cannot write {}", path.display()))?;
     let out = staging.commit()?;
-    Ok(RunReport { out, layout, stats, manifest })
+    Ok(RunReport {
+        out,
+        layout,
+        stats,
+        manifest,
+    })
 }
 
 /// Names for the tables: variants, members, segments, patrol detection.
@@ -155,17 +186,36 @@ pub fn layout(base: &Scenario, names: &[String], theatres: &[Theatre<'_>]) -> La
     let weeks = f64::from(base.weeks.max(1));
     Layout {
         variants: names.to_vec(),
-        members: base.members().map(|i| (i, base.states[i].id.clone())).collect(),
+        members: base
+            .members()
+            .map(|i| (i, base.states[i].id.clone()))
+            .collect(),
         segments: base
             .borders
             .iter()
             .enumerate()
             .filter(|(_, b)| b.is_segment())
-            .map(|(i, b)| (i, b.id.clone(), base.direction_label(2 * i), base.direction_label(2 * i + 1)))
+            .map(|(i, b)| {
+                (
+                    i,
+                    b.id.clone(),
+                    base.direction_label(2 * i),
+                    base.direction_label(2 * i + 1),
+                )
+            })
             .collect(),
         patrol: theatres
             .iter()
-            .map(|th| (0..2 * base.borders.len()).map(|d| (0..base.weeks).map(|t| th.defences.patrol(t, d)).sum::<f64>() / weeks).collect())
+            .map(|th| {
+                (0..2 * base.borders.len())
+                    .map(|d| {
+                        (0..base.weeks)
+                            .map(|t| th.defences.patrol(t, d))
+                            .sum::<f64>()
+                            / weeks
+                    })
+                    .collect()
+            })
             .collect(),
     }
 }

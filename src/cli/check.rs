@@ -18,25 +18,86 @@ pub fn outline(set: &ScenarioSet, path: &str) -> String {
     let s = &set.base;
     let mut o = String::new();
     let _ = writeln!(o, "{path}: valid");
-    let _ = writeln!(o, "scenario  {}{}", s.name, if s.description.is_empty() { String::new() } else { format!(" — {}", s.description) });
+    let _ = writeln!(
+        o,
+        "scenario  {}{}",
+        s.name,
+        if s.description.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", s.description)
+        }
+    );
     for role in [Role::Member, Role::Partner, Role::Other] {
-        let ids: Vec<String> = s.states.iter().filter(|st| st.role == role).map(|st| state_label(s, st)).collect();
-        let _ = writeln!(o, "{:<9} {}", format!("{}s", role.as_str()).replace("others", "other"), if ids.is_empty() { "-".into() } else { ids.join(", ") });
+        let ids: Vec<String> = s
+            .states
+            .iter()
+            .filter(|st| st.role == role)
+            .map(|st| state_label(s, st))
+            .collect();
+        let _ = writeln!(
+            o,
+            "{:<9} {}",
+            format!("{}s", role.as_str()).replace("others", "other"),
+            if ids.is_empty() {
+                "-".into()
+            } else {
+                ids.join(", ")
+            }
+        );
     }
-    let sources: Vec<&str> = s.network.sources.iter().map(|&r| s.regions[r].id.as_str()).collect();
-    let _ = writeln!(o, "regions   {} ({} source: {})", s.regions.len(), sources.len(), sources.join(", "));
+    let sources: Vec<&str> = s
+        .network
+        .sources
+        .iter()
+        .map(|&r| s.regions[r].id.as_str())
+        .collect();
+    let _ = writeln!(
+        o,
+        "regions   {} ({} source: {})",
+        s.regions.len(),
+        sources.len(),
+        sources.join(", ")
+    );
     let segments = s.borders.iter().filter(|b| b.is_segment()).count();
-    let _ = writeln!(o, "borders   {} ({} segments between states, {} internal links)", s.borders.len(), segments, s.borders.len() - segments);
+    let _ = writeln!(
+        o,
+        "borders   {} ({} segments between states, {} internal links)",
+        s.borders.len(),
+        segments,
+        s.borders.len() - segments
+    );
     for b in &s.borders {
-        if let LinkKind::Segment { length_km, terrain, priority } = &b.kind {
-            let _ = writeln!(o, "          {:<24} {:>7.0} km  {:<15} priority {}", b.id, length_km, terrain.name, priority);
+        if let LinkKind::Segment {
+            length_km,
+            terrain,
+            priority,
+        } = &b.kind
+        {
+            let _ = writeln!(
+                o,
+                "          {:<24} {:>7.0} km  {:<15} priority {}",
+                b.id, length_km, terrain.name, priority
+            );
         }
     }
     if !s.exercises.is_empty() {
         let list: Vec<String> = s
             .exercises
             .iter()
-            .map(|e| format!("{} (from week {}{}, {} participants)", e.name, e.first_week, if e.every > 0 { format!(", every {}", e.every) } else { ", once".into() }, e.participants.len()))
+            .map(|e| {
+                format!(
+                    "{} (from week {}{}, {} participants)",
+                    e.name,
+                    e.first_week,
+                    if e.every > 0 {
+                        format!(", every {}", e.every)
+                    } else {
+                        ", once".into()
+                    },
+                    e.participants.len()
+                )
+            })
             .collect();
         let _ = writeln!(o, "exercises {}", list.join("; "));
     }
@@ -48,9 +109,18 @@ pub fn outline(set: &ScenarioSet, path: &str) -> String {
         let _ = writeln!(o, "          {}: {}", v.name, pairs(&v.overrides));
     }
     let runs = 1 + set.variants.len() as u64;
-    let _ = writeln!(o, "weeks     {} (from week of year {})", s.weeks, s.start_week);
+    let _ = writeln!(
+        o,
+        "weeks     {} (from week of year {})",
+        s.weeks, s.start_week
+    );
     let _ = writeln!(o, "trials    {} per variant, seed {}", s.trials, s.seed);
-    let _ = writeln!(o, "total     {} trials ({} variants incl. baseline)", s.trials * runs, runs);
+    let _ = writeln!(
+        o,
+        "total     {} trials ({} variants incl. baseline)",
+        s.trials * runs,
+        runs
+    );
     o
 }
 
@@ -64,5 +134,8 @@ fn state_label(s: &Scenario, st: &crate::scenario::State) -> String {
 }
 
 fn pairs(list: &[(String, String)]) -> String {
-    list.iter().map(|(p, v)| format!("{p} = {v}")).collect::<Vec<_>>().join(", ")
+    list.iter()
+        .map(|(p, v)| format!("{p} = {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

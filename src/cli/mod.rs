@@ -14,7 +14,9 @@ use crate::error::Result;
 /// leaves an alliance safest for the money, with honest uncertainty.
 #[derive(Debug, Parser)]
 #[command(name = "cordon", version, about, long_about = None, propagate_version = true)]
-#[command(after_help = "Examples:\n  cordon check scenarios/csto-southern-frontier.toml\n  cordon run scenarios/csto-southern-frontier.toml\n  cordon run scenarios/minimal.toml --trials 5000 --set alliance.intel_sharing=0.6")]
+#[command(
+    after_help = "Examples:\n  cordon check scenarios/csto-southern-frontier.toml\n  cordon run scenarios/csto-southern-frontier.toml\n  cordon run scenarios/minimal.toml --trials 5000 --set alliance.intel_sharing=0.6"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -24,10 +26,14 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the baseline and its variants for many trials and write results.
-    #[command(after_help = "Examples:\n  cordon run scenarios/csto-southern-frontier.toml\n  cordon run scenarios/csto-southern-frontier.toml --trials 10000 --variant border_heavy --variant intel_heavy\n  cordon run scenarios/minimal.toml --set states.MEM.budget=12 --out results/more-budget --force\n\nResults go to output/<scenario>/<UTC date-time>/ unless --out is given:\nmanifest.json, trials.csv, weekly.csv, summary.csv, states.csv, borders.csv.\nExit codes: 0 success, 2 invalid input, 1 other failure, 130 interrupted.")]
+    #[command(
+        after_help = "Examples:\n  cordon run scenarios/csto-southern-frontier.toml\n  cordon run scenarios/csto-southern-frontier.toml --trials 10000 --variant border_heavy --variant intel_heavy\n  cordon run scenarios/minimal.toml --set states.MEM.budget=12 --out results/more-budget --force\n\nResults go to output/<scenario>/<UTC date-time>/ unless --out is given:\nmanifest.json, trials.csv, weekly.csv, summary.csv, states.csv, borders.csv.\nExit codes: 0 success, 2 invalid input, 1 other failure, 130 interrupted."
+    )]
     Run(RunArgs),
     /// Validate a scenario and show what would run.
-    #[command(after_help = "Examples:\n  cordon check scenarios/csto-southern-frontier.toml\n  cordon check scenarios/minimal.toml --set alliance.intel_sharing=0.6\n\nExit codes: 0 valid, 2 invalid (every problem is listed with file:line:column).")]
+    #[command(
+        after_help = "Examples:\n  cordon check scenarios/csto-southern-frontier.toml\n  cordon check scenarios/minimal.toml --set alliance.intel_sharing=0.6\n\nExit codes: 0 valid, 2 invalid (every problem is listed with file:line:column)."
+    )]
     Check(CheckArgs),
 }
 
@@ -45,7 +51,7 @@ pub struct RunArgs {
     /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
-    /// Result folder [default: output/<scenario>/<UTC date-time>/].
+    /// Result folder [default: output/SCENARIO/UTC-DATE-TIME/].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Override one value of the base scenario; VALUE is TOML

@@ -15,7 +15,10 @@ use crate::stats::tables::{describe, p_any_attack_row};
 
 /// Runs the scenario as the flags say.
 pub fn run(args: RunArgs) -> Result<()> {
-    let threads = args.threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from);
+    let threads = args.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        usize::from,
+    );
     let opts = RunOptions {
         scenario: args.scenario,
         sets: args.sets,
@@ -44,8 +47,10 @@ pub fn run(args: RunArgs) -> Result<()> {
         ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
     };
     bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} trials ({per_sec}, ETA {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} trials ({per_sec}, ETA {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let report = run_scenario(&opts, &|n| bar.inc(n), &cancel, |total, out| {
         bar.set_length(total);
@@ -67,7 +72,15 @@ pub fn summary_table(r: &RunReport) -> String {
     let (attacks, severity, entries) = (idx("attacks"), idx("severity"), idx("entries"));
     let mut o = format!(
         "\n{} — {} trials × {} weeks, seed {}; means per trial with 95% intervals\n\n{:<22} {:>22} {:>26} {:>22} {:>24}\n",
-        r.manifest.scenario.name, r.manifest.trials, r.manifest.weeks, r.manifest.seed, "variant", "attacks", "severity", "entries", "P(any attack)"
+        r.manifest.scenario.name,
+        r.manifest.trials,
+        r.manifest.weeks,
+        r.manifest.seed,
+        "variant",
+        "attacks",
+        "severity",
+        "entries",
+        "P(any attack)"
     );
     for (v, vs) in r.stats.variants.iter().enumerate() {
         let cell = |i: usize| {
@@ -83,7 +96,14 @@ pub fn summary_table(r: &RunReport) -> String {
             (Some(m), Some(lo), Some(hi)) => format!("{m:.3} [{lo:.3}, {hi:.3}]"),
             _ => "-".into(),
         };
-        o.push_str(&format!("{:<22} {:>22} {:>26} {:>22} {:>24}\n", r.layout.variants[v], cell(attacks), cell(severity), cell(entries), pcell));
+        o.push_str(&format!(
+            "{:<22} {:>22} {:>26} {:>22} {:>24}\n",
+            r.layout.variants[v],
+            cell(attacks),
+            cell(severity),
+            cell(entries),
+            pcell
+        ));
     }
     o.push_str(&format!("\nresults: {}\n", r.out.display()));
     o

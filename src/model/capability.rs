@@ -63,9 +63,12 @@ impl Defences {
             for (i, st) in stocks.iter().enumerate() {
                 d.stocks.push(*st);
                 d.intel_effect.push(effect[i]);
-                d.interdict.push(m.interdict_min + (m.interdict_max - m.interdict_min) * st.readiness);
+                d.interdict
+                    .push(m.interdict_min + (m.interdict_max - m.interdict_min) * st.readiness);
                 let is_member = s.states[i].role == Role::Member;
-                let hazard = m.interdiction_hazard * effect[i] * (1.0 + m.interdiction_readiness_gain * st.readiness);
+                let hazard = m.interdiction_hazard
+                    * effect[i]
+                    * (1.0 + m.interdiction_readiness_gain * st.readiness);
                 d.interior_hazard.push(if is_member { hazard } else { 0.0 });
             }
             let woy = s.week_of_year(t);
@@ -79,8 +82,10 @@ impl Defences {
                 d.patrol.push(patrol_detection(s, &stocks, &shares, dir));
             }
             let k = members.len().max(1) as f64;
-            d.readiness_mean.push(members.iter().map(|&i| stocks[i].readiness).sum::<f64>() / k);
-            d.intel_effect_mean.push(members.iter().map(|&i| effect[i]).sum::<f64>() / k);
+            d.readiness_mean
+                .push(members.iter().map(|&i| stocks[i].readiness).sum::<f64>() / k);
+            d.intel_effect_mean
+                .push(members.iter().map(|&i| effect[i]).sum::<f64>() / k);
         }
         d
     }
@@ -144,7 +149,9 @@ fn next_stocks(s: &Scenario, last: &[Stocks], t: u32) -> Vec<Stocks> {
         .iter()
         .enumerate()
         .map(|(i, st)| match &st.posture {
-            Posture::Member { budget, allocation, .. } => {
+            Posture::Member {
+                budget, allocation, ..
+            } => {
                 let own = (1.0 - pool_share) * budget;
                 let pool_in = match s.alliance.pool {
                     Some(p) if p.recipient == i => pool_total,
@@ -152,9 +159,13 @@ fn next_stocks(s: &Scenario, last: &[Stocks], t: u32) -> Vec<Stocks> {
                 };
                 let r = last[i].readiness;
                 Stocks {
-                    border: (1.0 - m.border_decay) * last[i].border + m.budget_to_border * (allocation.border * own + pool_in),
-                    intel: (1.0 - m.intel_decay) * last[i].intel + m.budget_to_intel * allocation.intel * own,
-                    readiness: r * keep + (1.0 - (-m.budget_to_readiness * allocation.readiness * own).exp()) * (1.0 - r),
+                    border: (1.0 - m.border_decay) * last[i].border
+                        + m.budget_to_border * (allocation.border * own + pool_in),
+                    intel: (1.0 - m.intel_decay) * last[i].intel
+                        + m.budget_to_intel * allocation.intel * own,
+                    readiness: r * keep
+                        + (1.0 - (-m.budget_to_readiness * allocation.readiness * own).exp())
+                            * (1.0 - r),
                 }
             }
             Posture::Fixed { capability } => Stocks {
@@ -184,9 +195,22 @@ pub fn intel_effects(s: &Scenario, stocks: &[Stocks]) -> Vec<f64> {
         .states
         .iter()
         .zip(stocks)
-        .map(|(st, k)| if st.role == Role::Member { st.participation * k.intel } else { k.intel })
+        .map(|(st, k)| {
+            if st.role == Role::Member {
+                st.participation * k.intel
+            } else {
+                k.intel
+            }
+        })
         .collect();
-    let sum_role = |role: Role| -> f64 { s.states.iter().zip(&own).filter(|(st, _)| st.role == role).map(|(_, o)| o).sum() };
+    let sum_role = |role: Role| -> f64 {
+        s.states
+            .iter()
+            .zip(&own)
+            .filter(|(st, _)| st.role == role)
+            .map(|(_, o)| o)
+            .sum()
+    };
     let (members, partners) = (sum_role(Role::Member), sum_role(Role::Partner));
     let (sigma, sigma_p) = (s.alliance.intel_sharing, s.alliance.partner_cooperation);
     s.states
@@ -194,7 +218,9 @@ pub fn intel_effects(s: &Scenario, stocks: &[Stocks]) -> Vec<f64> {
         .enumerate()
         .map(|(i, st)| {
             let shared = match st.role {
-                Role::Member => st.participation * (sigma * (members - own[i]) + sigma_p * partners),
+                Role::Member => {
+                    st.participation * (sigma * (members - own[i]) + sigma_p * partners)
+                }
                 Role::Partner => sigma_p * members,
                 Role::Other => 0.0,
             };
@@ -207,7 +233,11 @@ pub fn intel_effects(s: &Scenario, stocks: &[Stocks]) -> Vec<f64> {
 /// (0 for internal links): `shares[b] = (share of a's state, share of b's)`.
 pub fn effort_shares(s: &Scenario) -> Vec<(f64, f64)> {
     let weight = |b: &crate::scenario::Border| match &b.kind {
-        LinkKind::Segment { length_km, priority, .. } => priority * length_km,
+        LinkKind::Segment {
+            length_km,
+            priority,
+            ..
+        } => priority * length_km,
         LinkKind::Internal => 0.0,
     };
     let mut total = vec![0.0; s.states.len()];
@@ -215,12 +245,21 @@ pub fn effort_shares(s: &Scenario) -> Vec<(f64, f64)> {
         total[s.regions[b.a].state] += weight(b);
         total[s.regions[b.b].state] += weight(b);
     }
-    let share = |state: usize, w: f64| if total[state] > 0.0 { w / total[state] } else { 0.0 };
+    let share = |state: usize, w: f64| {
+        if total[state] > 0.0 {
+            w / total[state]
+        } else {
+            0.0
+        }
+    };
     s.borders
         .iter()
         .map(|b| {
             let w = weight(b);
-            (share(s.regions[b.a].state, w), share(s.regions[b.b].state, w))
+            (
+                share(s.regions[b.a].state, w),
+                share(s.regions[b.b].state, w),
+            )
         })
         .collect()
 }
@@ -228,12 +267,19 @@ pub fn effort_shares(s: &Scenario) -> Vec<(f64, f64)> {
 /// p_patrol on direction `dir` (§3.5.4), given this week's stocks.
 fn patrol_detection(s: &Scenario, stocks: &[Stocks], shares: &[(f64, f64)], dir: usize) -> f64 {
     let b = &s.borders[dir / 2];
-    let LinkKind::Segment { length_km, terrain, .. } = &b.kind else {
+    let LinkKind::Segment {
+        length_km, terrain, ..
+    } = &b.kind
+    else {
         return 0.0;
     };
     let forward = dir % 2 == 0;
     let (from, to) = if forward { (b.a, b.b) } else { (b.b, b.a) };
-    let (share_from, share_to) = if forward { shares[dir / 2] } else { (shares[dir / 2].1, shares[dir / 2].0) };
+    let (share_from, share_to) = if forward {
+        shares[dir / 2]
+    } else {
+        (shares[dir / 2].1, shares[dir / 2].0)
+    };
     let (su, sv) = (s.regions[from].state, s.regions[to].state);
     let (e_from, e_to) = (stocks[su].border * share_from, stocks[sv].border * share_to);
     let c = cooperation(s, stocks, su, sv);
@@ -248,8 +294,12 @@ fn cooperation(s: &Scenario, stocks: &[Stocks], u: usize, v: usize) -> f64 {
     let psi = s.model.pooling;
     match (su.role, sv.role) {
         (Role::Member, Role::Member) => psi * r * su.participation.min(sv.participation),
-        (Role::Member, Role::Partner) => psi * s.alliance.partner_cooperation * r * su.participation,
-        (Role::Partner, Role::Member) => psi * s.alliance.partner_cooperation * r * sv.participation,
+        (Role::Member, Role::Partner) => {
+            psi * s.alliance.partner_cooperation * r * su.participation
+        }
+        (Role::Partner, Role::Member) => {
+            psi * s.alliance.partner_cooperation * r * sv.participation
+        }
         _ => 0.0,
     }
 }
@@ -368,7 +418,10 @@ terrain = "desert"
         let r_star = c / (c + 1.0 - (-1.0 / m.readiness_half_life).exp2());
         for t in [0, 30, 59] {
             let st = d.stock(t, 1);
-            assert!(close(st.border, s_star) && close(st.intel, i_star) && close(st.readiness, r_star), "week {t}: {st:?}");
+            assert!(
+                close(st.border, s_star) && close(st.intel, i_star) && close(st.readiness, r_star),
+                "week {t}: {st:?}"
+            );
         }
     }
 
@@ -381,21 +434,31 @@ terrain = "desert"
             let want = 0.5 * (-(f64::from(t) + 1.0) / 10.0).exp2();
             assert!(close(d.stock(t, 2).readiness, want), "week {t}");
         }
-        let s = three_states("[model]\nreadiness_half_life = 10\n[[exercises]]\nname = \"drill\"\nfirst_week = 5\nparticipants = [\"ALLY\", \"PAR\"]\nboost = 0.3\n");
+        let s = three_states(
+            "[model]\nreadiness_half_life = 10\n[[exercises]]\nname = \"drill\"\nfirst_week = 5\nparticipants = [\"ALLY\", \"PAR\"]\nboost = 0.3\n",
+        );
         let d = Defences::compute(&s);
         let before = d.stock(4, 2).readiness * (-0.1f64).exp2();
-        assert!(close(d.stock(5, 2).readiness, before + 0.3 * (1.0 - before)));
+        assert!(close(
+            d.stock(5, 2).readiness,
+            before + 0.3 * (1.0 - before)
+        ));
         // The partner is boosted, then relaxes towards its capability (0.2) the same week.
         let boosted = 0.2 + 0.3 * (1.0 - 0.2);
         let relaxed = 0.2 + (boosted - 0.2) * (-0.1f64).exp2();
         assert!(close(d.stock(5, 3).readiness, relaxed));
-        assert!(close(d.stock(6, 3).readiness, 0.2 + (relaxed - 0.2) * (-0.1f64).exp2()));
+        assert!(close(
+            d.stock(6, 3).readiness,
+            0.2 + (relaxed - 0.2) * (-0.1f64).exp2()
+        ));
         assert!(close(d.stock(4, 3).readiness, 0.2));
     }
 
     #[test]
     fn participation_scales_exercise_boosts() {
-        let s = three_states("[[exercises]]\nname = \"drill\"\nfirst_week = 0\nparticipants = \"members\"\nboost = 0.5\n");
+        let s = three_states(
+            "[[exercises]]\nname = \"drill\"\nfirst_week = 0\nparticipants = \"members\"\nboost = 0.5\n",
+        );
         let plain = Defences::compute(&three_states(""));
         let d = Defences::compute(&s);
         let r0 = plain.stock(0, 1).readiness; // MEM, participation 0.8
@@ -420,8 +483,15 @@ terrain = "desert"
         let d = Defences::compute(&s);
         let m = &s.model;
         let t = 10;
-        let (src, mem, ally, par) = (*d.stock(t, 0), *d.stock(t, 1), *d.stock(t, 2), *d.stock(t, 3));
-        let law = |effort: f64, sweep: f64, passable: f64, length: f64| 1.0 - (-m.detection_scale * sweep * effort / (passable * length)).exp();
+        let (src, mem, ally, par) = (
+            *d.stock(t, 0),
+            *d.stock(t, 1),
+            *d.stock(t, 2),
+            *d.stock(t, 3),
+        );
+        let law = |effort: f64, sweep: f64, passable: f64, length: f64| {
+            1.0 - (-m.detection_scale * sweep * effort / (passable * length)).exp()
+        };
         // SRC_N>MEM_A: a non-member origin adds nothing (c = 0).
         let e = mem.border * 100.0 / 900.0;
         assert!(close(d.patrol(t, 0), law(e, 1.0, 0.3, 100.0)));
@@ -447,8 +517,14 @@ terrain = "desert"
         let alpha = s.model.intel_saturation;
         let e = |x: f64| 1.0 - (-alpha * x).exp();
         assert!(close(d.effect(t, 0), e(i[0])));
-        assert!(close(d.effect(t, 1), e(i[1] + 0.8 * (0.4 * own[2] + 0.25 * own[3]))));
-        assert!(close(d.effect(t, 2), e(i[2] + 1.0 * (0.4 * own[1] + 0.25 * own[3]))));
+        assert!(close(
+            d.effect(t, 1),
+            e(i[1] + 0.8 * (0.4 * own[2] + 0.25 * own[3]))
+        ));
+        assert!(close(
+            d.effect(t, 2),
+            e(i[2] + 1.0 * (0.4 * own[1] + 0.25 * own[3]))
+        ));
         assert!(close(d.effect(t, 3), e(i[3] + 0.25 * (own[1] + own[2]))));
     }
 
@@ -469,7 +545,10 @@ terrain = "desert"
         let text = "[terrain.river]\nclosed_from = 45\nclosed_to = 2\n";
         let s = three_states(text);
         assert!(s.week_of_year(0) == 1);
-        let s = Scenario { start_week: 40, ..s };
+        let s = Scenario {
+            start_week: 40,
+            ..s
+        };
         let d = Defences::compute(&s);
         // t = 4 is week of year 44, t = 5 is 45, t = 14 is 2 (wrapped), t = 15 is 3.
         assert!(d.is_open(4, 0) && !d.is_open(5, 0) && !d.is_open(14, 0) && d.is_open(15, 0));
@@ -478,7 +557,9 @@ terrain = "desert"
 
     #[test]
     fn spend_counts_budgets_and_exercise_costs_per_participant() {
-        let s = three_states("[[exercises]]\nname = \"drill\"\nfirst_week = 0\nevery = 26\nparticipants = \"members+partners\"\nboost = 0.1\ncost = 2.5\n");
+        let s = three_states(
+            "[[exercises]]\nname = \"drill\"\nfirst_week = 0\nevery = 26\nparticipants = \"members+partners\"\nboost = 0.1\ncost = 2.5\n",
+        );
         // Weeks 0, 26, 52 with 3 participants each.
         assert!(close(total_spend(&s), 14.0 * 60.0 + 3.0 * 3.0 * 2.5));
     }

@@ -165,7 +165,8 @@ impl TrialRecord {
         self.by_state.clear();
         self.by_state.resize(states, [0; N_STATE_METRICS]);
         self.by_direction.clear();
-        self.by_direction.resize(directions, [0; N_DIRECTION_METRICS]);
+        self.by_direction
+            .resize(directions, [0; N_DIRECTION_METRICS]);
     }
 
     /// Total of a counter over all weeks.

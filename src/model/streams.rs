@@ -42,7 +42,11 @@ pub fn stream_key(seed: u64, trial: u64, stream: Stream) -> u64 {
     match stream {
         Stream::Spawn => h = mix(h ^ 1),
         Stream::Governance => h = mix(h ^ 2),
-        Stream::Cell { source, week, index } => {
+        Stream::Cell {
+            source,
+            week,
+            index,
+        } => {
             h = mix(h ^ 3);
             h = mix(h ^ u64::from(source));
             h = mix(h ^ u64::from(week));
@@ -119,7 +123,11 @@ pub fn binomial(word: u64, n: u64, p: f64) -> u64 {
 pub fn severity(word: u64, exponent: f64, cap: u64) -> u64 {
     let u = 1.0 - unit(word); // (0, 1]
     let x = u.powf(-1.0 / (exponent - 1.0)).floor();
-    if x.is_nan() || x >= cap as f64 { cap } else { x as u64 }
+    if x.is_nan() || x >= cap as f64 {
+        cap
+    } else {
+        x as u64
+    }
 }
 
 /// Index of the first cumulative weight above `u * total`.
@@ -129,7 +137,11 @@ pub fn choose(u: f64, cumulative: &[f64]) -> Option<usize> {
         return None;
     }
     let x = u * total;
-    Some(cumulative.partition_point(|&c| c <= x).min(cumulative.len() - 1))
+    Some(
+        cumulative
+            .partition_point(|&c| c <= x)
+            .min(cumulative.len() - 1),
+    )
 }
 
 #[cfg(test)]
@@ -150,14 +162,23 @@ mod tests {
         let v = draws.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
         let se_mean = (var / n).sqrt();
         let se_var = (var * var * (2.0 / (n - 1.0) + kurt_excess / n)).sqrt();
-        assert!((m - mean).abs() < 4.0 * se_mean, "mean {m} vs {mean} (se {se_mean})");
-        assert!((v - var).abs() < 4.0 * se_var, "var {v} vs {var} (se {se_var})");
+        assert!(
+            (m - mean).abs() < 4.0 * se_mean,
+            "mean {m} vs {mean} (se {se_mean})"
+        );
+        assert!(
+            (v - var).abs() < 4.0 * se_var,
+            "var {v} vs {var} (se {se_var})"
+        );
     }
 
     #[test]
     fn poisson_by_inversion_and_fallback_has_the_right_moments() {
         for (mean, key) in [(0.3, 1), (3.0, 2), (25.0, 3), (200.0, 4)] {
-            let d: Vec<f64> = words(40_000, key).into_iter().map(|w| poisson(w, mean) as f64).collect();
+            let d: Vec<f64> = words(40_000, key)
+                .into_iter()
+                .map(|w| poisson(w, mean) as f64)
+                .collect();
             check_moments(&d, mean, mean, 1.0 / mean);
         }
     }
@@ -165,7 +186,10 @@ mod tests {
     #[test]
     fn binomial_by_inversion_and_fallback_has_the_right_moments() {
         for (n, p, key) in [(4u64, 0.01, 5), (50, 0.3, 6), (5_000, 0.5, 7), (1, 0.5, 8)] {
-            let d: Vec<f64> = words(40_000, key).into_iter().map(|w| binomial(w, n, p) as f64).collect();
+            let d: Vec<f64> = words(40_000, key)
+                .into_iter()
+                .map(|w| binomial(w, n, p) as f64)
+                .collect();
             let (nf, q) = (n as f64, 1.0 - p);
             let var = nf * p * q;
             check_moments(&d, nf * p, var, (1.0 - 6.0 * p * q) / var);
@@ -188,10 +212,17 @@ mod tests {
         let alpha: f64 = 2.5;
         for k in [2u64, 5, 10] {
             let p = (k as f64).powf(-(alpha - 1.0));
-            let hits = ws.iter().filter(|&&w| severity(w, alpha, 1000) >= k).count() as f64;
+            let hits = ws
+                .iter()
+                .filter(|&&w| severity(w, alpha, 1000) >= k)
+                .count() as f64;
             let n = ws.len() as f64;
             let se = (p * (1.0 - p) / n).sqrt();
-            assert!((hits / n - p).abs() < 4.0 * se, "k={k}: {} vs {p}", hits / n);
+            assert!(
+                (hits / n - p).abs() < 4.0 * se,
+                "k={k}: {} vs {p}",
+                hits / n
+            );
         }
         assert!(ws.iter().all(|&w| (1..=7).contains(&severity(w, 1.5, 7))));
         assert_eq!(severity(0, 2.0, 1000), 1);
@@ -199,12 +230,50 @@ mod tests {
 
     #[test]
     fn streams_differ_by_key_and_repeat_for_the_same_key() {
-        let a = stream_key(1, 2, Stream::Cell { source: 0, week: 3, index: 0 });
-        let b = stream_key(1, 2, Stream::Cell { source: 0, week: 3, index: 1 });
-        let c = stream_key(1, 3, Stream::Cell { source: 0, week: 3, index: 0 });
+        let a = stream_key(
+            1,
+            2,
+            Stream::Cell {
+                source: 0,
+                week: 3,
+                index: 0,
+            },
+        );
+        let b = stream_key(
+            1,
+            2,
+            Stream::Cell {
+                source: 0,
+                week: 3,
+                index: 1,
+            },
+        );
+        let c = stream_key(
+            1,
+            3,
+            Stream::Cell {
+                source: 0,
+                week: 3,
+                index: 0,
+            },
+        );
         assert!(a != b && a != c && b != c);
-        assert_eq!(a, stream_key(1, 2, Stream::Cell { source: 0, week: 3, index: 0 }));
-        assert_ne!(stream_key(1, 2, Stream::Spawn), stream_key(1, 2, Stream::Governance));
+        assert_eq!(
+            a,
+            stream_key(
+                1,
+                2,
+                Stream::Cell {
+                    source: 0,
+                    week: 3,
+                    index: 0
+                }
+            )
+        );
+        assert_ne!(
+            stream_key(1, 2, Stream::Spawn),
+            stream_key(1, 2, Stream::Governance)
+        );
     }
 
     #[test]

@@ -59,9 +59,15 @@ impl<'a> Theatre<'a> {
             scenario,
             defences: Defences::compute(s),
             region_state: s.regions.iter().map(|r| r.state as u32).collect(),
-            member_region: (0..s.regions.len()).map(|r| s.is_member_region(r)).collect(),
+            member_region: (0..s.regions.len())
+                .map(|r| s.is_member_region(r))
+                .collect(),
             indirect_origin: has_source.iter().map(|h| !h).collect(),
-            growth: s.regions.iter().map(|r| s.model.growth_rate * (1.0 - r.legitimacy)).collect(),
+            growth: s
+                .regions
+                .iter()
+                .map(|r| s.model.growth_rate * (1.0 - r.legitimacy))
+                .collect(),
         }
     }
 }
@@ -119,16 +125,29 @@ pub fn run_trial(theatre: &Theatre<'_>, trial: u64, work: &mut Workspace, rec: &
                 work.cells.push(spawn_cell(s, trial, k, r, t, j as u32));
             }
         }
-        let Workspace { cells, candidates, cumulative } = work;
-        cells.retain_mut(|cell| matches!(cell_week(theatre, cell, t, candidates, cumulative, rec), Fate::Alive));
+        let Workspace {
+            cells,
+            candidates,
+            cumulative,
+        } = work;
+        cells.retain_mut(|cell| {
+            matches!(
+                cell_week(theatre, cell, t, candidates, cumulative, rec),
+                Fate::Alive
+            )
+        });
         let levels = &mut rec.levels[t as usize];
         levels[Level::Alive as usize] = cells.len() as u64;
         for c in cells.iter() {
-            levels[Level::CellsInAlliance as usize] += u64::from(theatre.member_region[c.region as usize]);
+            levels[Level::CellsInAlliance as usize] +=
+                u64::from(theatre.member_region[c.region as usize]);
             levels[Level::Established as usize] += u64::from(c.established);
         }
     }
-    debug_assert!(rec.conserves_cells(), "conservation of cells broken in trial {trial}");
+    debug_assert!(
+        rec.conserves_cells(),
+        "conservation of cells broken in trial {trial}"
+    );
 }
 
 /// Γ(t) = H (1 - G(t)), with G's noise advanced one week (§3.3).
@@ -145,7 +164,15 @@ fn grievance(s: &Scenario, t: u32, rng: &mut StreamRng, z: &mut f64) -> f64 {
 /// A new cell at source region `r` (§3.4), drawing size and target from its
 /// own stream.
 fn spawn_cell(s: &Scenario, trial: u64, k: usize, r: usize, t: u32, index: u32) -> Cell {
-    let mut rng = streams::stream(s.seed, trial, Stream::Cell { source: k as u32, week: t, index });
+    let mut rng = streams::stream(
+        s.seed,
+        trial,
+        Stream::Cell {
+            source: k as u32,
+            week: t,
+            index,
+        },
+    );
     let size = 1 + streams::poisson(rng.next_u64(), s.model.cell_size_mean - 1.0);
     let u = unit(rng.next_u64());
     let draw = &s.network.target_draw[k];
@@ -165,7 +192,14 @@ fn spawn_cell(s: &Scenario, trial: u64, k: usize, r: usize, t: u32, index: u32) 
 
 /// One week of one cell: §3.5 if in transit, §3.6 inside member territory,
 /// then §3.7.
-fn cell_week(th: &Theatre<'_>, cell: &mut Cell, t: u32, candidates: &mut Vec<Link>, cumulative: &mut Vec<f64>, rec: &mut TrialRecord) -> Fate {
+fn cell_week(
+    th: &Theatre<'_>,
+    cell: &mut Cell,
+    t: u32,
+    candidates: &mut Vec<Link>,
+    cumulative: &mut Vec<f64>,
+    rec: &mut TrialRecord,
+) -> Fate {
     let mut words = [0u64; WORDS_PER_WEEK];
     for w in &mut words {
         *w = cell.rng.next_u64();
@@ -187,7 +221,15 @@ fn cell_week(th: &Theatre<'_>, cell: &mut Cell, t: u32, candidates: &mut Vec<Lin
 }
 
 /// §3.5 for one transit cell.
-fn transit_move(th: &Theatre<'_>, cell: &mut Cell, t: u32, words: &[u64; WORDS_PER_WEEK], candidates: &mut Vec<Link>, cumulative: &mut Vec<f64>, rec: &mut TrialRecord) -> Fate {
+fn transit_move(
+    th: &Theatre<'_>,
+    cell: &mut Cell,
+    t: u32,
+    words: &[u64; WORDS_PER_WEEK],
+    candidates: &mut Vec<Link>,
+    cumulative: &mut Vec<f64>,
+    rec: &mut TrialRecord,
+) -> Fate {
     let s = th.scenario;
     let m = &s.model;
     let week = &mut rec.counters[t as usize];
@@ -198,7 +240,11 @@ fn transit_move(th: &Theatre<'_>, cell: &mut Cell, t: u32, words: &[u64; WORDS_P
     cell.decisions += 1;
     let u = cell.region as usize;
     candidates.clear();
-    candidates.extend(s.network.neighbours[u].iter().filter(|l| th.defences.is_open(t, l.border as usize)));
+    candidates.extend(
+        s.network.neighbours[u]
+            .iter()
+            .filter(|l| th.defences.is_open(t, l.border as usize)),
+    );
     if candidates.len() > 1 {
         candidates.retain(|l| l.to != cell.previous);
     }
@@ -285,7 +331,13 @@ fn detection(th: &Theatre<'_>, signature: f64, t: u32, link: &Link, v_state: usi
 }
 
 /// §3.6 for one cell in a member region.
-fn inside_territory(th: &Theatre<'_>, cell: &mut Cell, t: u32, words: &[u64; WORDS_PER_WEEK], rec: &mut TrialRecord) -> Fate {
+fn inside_territory(
+    th: &Theatre<'_>,
+    cell: &mut Cell,
+    t: u32,
+    words: &[u64; WORDS_PER_WEEK],
+    rec: &mut TrialRecord,
+) -> Fate {
     let m = &th.scenario.model;
     let r = cell.region as usize;
     let state = th.region_state[r] as usize;
@@ -299,7 +351,13 @@ fn inside_territory(th: &Theatre<'_>, cell: &mut Cell, t: u32, words: &[u64; WOR
         }
         return Fate::Alive;
     }
-    cell.size = grow(cell.size, th.growth[r], m.attrition_rate, words[Slot::Births as usize], words[Slot::Deaths as usize]);
+    cell.size = grow(
+        cell.size,
+        th.growth[r],
+        m.attrition_rate,
+        words[Slot::Births as usize],
+        words[Slot::Deaths as usize],
+    );
     if cell.size == 0 {
         week[Counter::Dissolved as usize] += 1;
         return Fate::Removed;
@@ -314,7 +372,11 @@ fn inside_territory(th: &Theatre<'_>, cell: &mut Cell, t: u32, words: &[u64; WOR
         rec.by_state[state][StateMetric::InteriorInterdictions as usize] += 1;
         return Fate::Removed;
     }
-    let severity = streams::severity(words[Slot::Severity as usize], m.severity_exponent, m.severity_cap);
+    let severity = streams::severity(
+        words[Slot::Severity as usize],
+        m.severity_exponent,
+        m.severity_cap,
+    );
     week[Counter::Attacks as usize] += 1;
     week[Counter::Severity as usize] += severity;
     rec.by_state[state][StateMetric::Attacks as usize] += 1;
@@ -335,7 +397,9 @@ pub fn grow(n: u64, growth: f64, attrition: f64, births_word: u64, deaths_word: 
 
 /// a = a0 · n^β · (1 + k)^γ (§3.6).
 pub fn attack_hazard(m: &ModelParams, size: u64, experience: u32) -> f64 {
-    m.attack_hazard * (size as f64).powf(m.attack_size_exponent) * (1.0 + f64::from(experience)).powf(m.attack_experience_exponent)
+    m.attack_hazard
+        * (size as f64).powf(m.attack_size_exponent)
+        * (1.0 + f64::from(experience)).powf(m.attack_experience_exponent)
 }
 
 #[cfg(test)]
@@ -372,8 +436,15 @@ mod tests {
     /// `hits` of `n` Bernoulli(p) trials, within 4 binomial standard errors.
     fn assert_binomial(hits: f64, n: f64, p: f64, what: &str) {
         let se = (p * (1.0 - p) / n).sqrt();
-        assert!(n > 500.0, "{what}: too few events ({n}) for a meaningful test");
-        assert!((hits / n - p).abs() < 4.0 * se, "{what}: {} vs {p} (se {se}, n {n})", hits / n);
+        assert!(
+            n > 500.0,
+            "{what}: too few events ({n}) for a meaningful test"
+        );
+        assert!(
+            (hits / n - p).abs() < 4.0 * se,
+            "{what}: {} vs {p} (se {se}, n {n})",
+            hits / n
+        );
     }
 
     /// One border from SRC_N into MEM_S; `model` and `mem` are TOML lines
@@ -424,18 +495,31 @@ terrain = "river"
         let d = Defences::compute(&s);
         let p_patrol = d.patrol(0, 0);
         assert!((d.patrol(51, 0) - p_patrol).abs() < 1e-12);
-        assert!(p_patrol > 0.2 && p_patrol < 0.8, "p_patrol {p_patrol} should be informative");
+        assert!(
+            p_patrol > 0.2 && p_patrol < 0.8,
+            "p_patrol {p_patrol} should be informative"
+        );
         let recs = records(&s, 400);
-        let attempts = sum(&recs, |r| r.by_direction[0][DirectionMetric::Attempts as usize]);
-        let detections = sum(&recs, |r| r.by_direction[0][DirectionMetric::Detections as usize]);
-        let interdictions = sum(&recs, |r| r.by_direction[0][DirectionMetric::Interdictions as usize]);
+        let attempts = sum(&recs, |r| {
+            r.by_direction[0][DirectionMetric::Attempts as usize]
+        });
+        let detections = sum(&recs, |r| {
+            r.by_direction[0][DirectionMetric::Detections as usize]
+        });
+        let interdictions = sum(&recs, |r| {
+            r.by_direction[0][DirectionMetric::Interdictions as usize]
+        });
         assert_binomial(detections, attempts, p_patrol, "detections / attempts");
         assert_binomial(interdictions, detections, 0.7, "interdictions / detections");
     }
 
     #[test]
     fn spawning_follows_poisson_of_lambda_times_grievance_to_eta() {
-        let s = one_border("", "budget = 1.0\nallocation = { border = 1.0, intel = 0.0, readiness = 0.0 }", 30);
+        let s = one_border(
+            "",
+            "budget = 1.0\nallocation = { border = 1.0, intel = 0.0, readiness = 0.0 }",
+            30,
+        );
         let recs = records(&s, 500);
         // Defaults: H = 0.7, G = 0.3, η = 1.5; λ = 2 per week.
         let mean = 2.0 * (0.7f64 * 0.7).powf(1.5) * 30.0;
@@ -492,9 +576,18 @@ b = "B"
 "#,
         );
         let recs = records(&s, 200);
-        let to_a = sum(&recs, |r| r.by_direction[0][DirectionMetric::Attempts as usize]);
-        let to_b = sum(&recs, |r| r.by_direction[2][DirectionMetric::Attempts as usize]);
-        assert_binomial(to_a, to_a + to_b, 1.0 / (1.0 + (-1.0f64).exp()), "share of attempts straight at the target");
+        let to_a = sum(&recs, |r| {
+            r.by_direction[0][DirectionMetric::Attempts as usize]
+        });
+        let to_b = sum(&recs, |r| {
+            r.by_direction[2][DirectionMetric::Attempts as usize]
+        });
+        assert_binomial(
+            to_a,
+            to_a + to_b,
+            1.0 / (1.0 + (-1.0f64).exp()),
+            "share of attempts straight at the target",
+        );
     }
 
     #[test]
@@ -507,9 +600,19 @@ b = "B"
             40,
         );
         let recs = records(&s, 300);
-        let cell_weeks = sum(&recs, |r| r.levels.iter().map(|l| l[Level::Established as usize]).sum());
+        let cell_weeks = sum(&recs, |r| {
+            r.levels
+                .iter()
+                .map(|l| l[Level::Established as usize])
+                .sum()
+        });
         let attacks = sum(&recs, |r| r.total(Counter::Attacks));
-        assert_binomial(attacks, cell_weeks, 1.0 - (-0.05f64).exp(), "attacks per established cell-week");
+        assert_binomial(
+            attacks,
+            cell_weeks,
+            1.0 - (-0.05f64).exp(),
+            "attacks per established cell-week",
+        );
     }
 
     #[test]
@@ -525,11 +628,16 @@ b = "B"
     fn growth_adds_and_removes_binomially_on_the_old_size() {
         let mut rng = StreamRng::seed_from_u64(5);
         let (n, g, d) = (10u64, 0.2, 0.1);
-        let draws: Vec<f64> = (0..40_000).map(|_| grow(n, g, d, rng.next_u64(), rng.next_u64()) as f64).collect();
+        let draws: Vec<f64> = (0..40_000)
+            .map(|_| grow(n, g, d, rng.next_u64(), rng.next_u64()) as f64)
+            .collect();
         let mean = draws.iter().sum::<f64>() / draws.len() as f64;
         let var = 10.0 * (g * (1.0 - g) + d * (1.0 - d));
         let want = 10.0 * (1.0 + g - d);
-        assert!((mean - want).abs() < 4.0 * (var / draws.len() as f64).sqrt(), "{mean} vs {want}");
+        assert!(
+            (mean - want).abs() < 4.0 * (var / draws.len() as f64).sqrt(),
+            "{mean} vs {want}"
+        );
         assert_eq!(grow(3, 0.0, 1.0, 1, 2), 0);
     }
 
@@ -548,12 +656,24 @@ b = "B"
 
     #[test]
     fn a_trial_repeats_exactly_and_variants_share_spawning() {
-        let s = one_border("", "budget = 8.0\nallocation = { border = 0.5, intel = 0.4, readiness = 0.1 }", 50);
-        let t = one_border("", "budget = 16.0\nallocation = { border = 0.5, intel = 0.4, readiness = 0.1 }", 50);
+        let s = one_border(
+            "",
+            "budget = 8.0\nallocation = { border = 0.5, intel = 0.4, readiness = 0.1 }",
+            50,
+        );
+        let t = one_border(
+            "",
+            "budget = 16.0\nallocation = { border = 0.5, intel = 0.4, readiness = 0.1 }",
+            50,
+        );
         let (a, b, c) = (records(&s, 20), records(&s, 20), records(&t, 20));
         assert_eq!(a, b);
         for (x, y) in a.iter().zip(&c) {
-            assert_eq!(x.total(Counter::NewCells), y.total(Counter::NewCells), "common random numbers for spawning");
+            assert_eq!(
+                x.total(Counter::NewCells),
+                y.total(Counter::NewCells),
+                "common random numbers for spawning"
+            );
         }
     }
 }

@@ -28,7 +28,9 @@ impl Staging {
     pub fn new(target: &Path, force: bool) -> Result<Staging> {
         if target.exists() {
             if !target.is_dir() {
-                return Err(Refused(format!("{} exists and is not a folder", target.display())).into());
+                return Err(
+                    Refused(format!("{} exists and is not a folder", target.display())).into(),
+                );
             }
             let non_empty = std::fs::read_dir(target)
                 .with_context(|| format!("cannot read folder {}", target.display()))?
@@ -43,8 +45,11 @@ impl Staging {
             }
         }
         let parent = parent_of(target);
-        std::fs::create_dir_all(&parent).with_context(|| format!("cannot create folder {}", parent.display()))?;
-        let name = target.file_name().map_or_else(|| "results".into(), |n| n.to_string_lossy().into_owned());
+        std::fs::create_dir_all(&parent)
+            .with_context(|| format!("cannot create folder {}", parent.display()))?;
+        let name = target
+            .file_name()
+            .map_or_else(|| "results".into(), |n| n.to_string_lossy().into_owned());
         let temp = tempfile::Builder::new()
             .prefix(&format!(".{name}.partial-"))
             .tempdir_in(&parent)
@@ -69,13 +74,20 @@ impl Staging {
     pub fn commit(self) -> Result<PathBuf> {
         let parent = parent_of(&self.target);
         let old = if self.target.exists() {
-            let name = self.target.file_name().map_or_else(|| "results".into(), |n| n.to_string_lossy().into_owned());
+            let name = self
+                .target
+                .file_name()
+                .map_or_else(|| "results".into(), |n| n.to_string_lossy().into_owned());
             let old = tempfile::Builder::new()
                 .prefix(&format!(".{name}.old-"))
                 .tempdir_in(&parent)
-                .with_context(|| format!("cannot create a temporary folder in {}", parent.display()))?;
+                .with_context(|| {
+                    format!("cannot create a temporary folder in {}", parent.display())
+                })?;
             let old_path = old.path().join("previous");
-            std::fs::rename(&self.target, &old_path).with_context(|| format!("cannot move old results {} aside", self.target.display()))?;
+            std::fs::rename(&self.target, &old_path).with_context(|| {
+                format!("cannot move old results {} aside", self.target.display())
+            })?;
             Some(old)
         } else {
             None
@@ -102,7 +114,9 @@ fn parent_of(p: &Path) -> PathBuf {
 
 /// A new folder `root/<stem>/<UTC date-time>` that does not exist yet.
 pub fn default_out(root: &Path, stem: &str, now: chrono::DateTime<chrono::Utc>) -> PathBuf {
-    let base = root.join(stem).join(now.format("%Y-%m-%dT%H-%M-%SZ").to_string());
+    let base = root
+        .join(stem)
+        .join(now.format("%Y-%m-%dT%H-%M-%SZ").to_string());
     let mut candidate = base.clone();
     let mut k = 2;
     while candidate.exists() {
@@ -131,10 +145,16 @@ mod tests {
         s.commit().unwrap();
         assert!(Staging::new(&target, false).is_err());
         let s = Staging::new(&target, true).unwrap();
-        assert_eq!(std::fs::read_to_string(target.join("a.csv")).unwrap(), "first");
+        assert_eq!(
+            std::fs::read_to_string(target.join("a.csv")).unwrap(),
+            "first"
+        );
         std::fs::write(s.path().join("a.csv"), "second").unwrap();
         s.commit().unwrap();
-        assert_eq!(std::fs::read_to_string(target.join("a.csv")).unwrap(), "second");
+        assert_eq!(
+            std::fs::read_to_string(target.join("a.csv")).unwrap(),
+            "second"
+        );
         assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 1);
     }
 }

@@ -120,7 +120,9 @@ pub fn geography(s: &Scenario) -> (Vec<StateEntry>, Vec<RegionEntry>, Vec<Border
         .iter()
         .map(|b| {
             let (length_km, terrain) = match &b.kind {
-                LinkKind::Segment { length_km, terrain, .. } => (Some(*length_km), Some(terrain.name.clone())),
+                LinkKind::Segment {
+                    length_km, terrain, ..
+                } => (Some(*length_km), Some(terrain.name.clone())),
                 LinkKind::Internal => (None, None),
             };
             BorderEntry {
@@ -141,20 +143,22 @@ pub fn variant_entries(set: &ScenarioSet, names: &[String], spends: &[f64]) -> V
     names
         .iter()
         .zip(spends)
-        .map(|(name, spend)| match set.variants.iter().find(|v| &v.name == name) {
-            Some(v) => VariantEntry {
-                name: v.name.clone(),
-                description: v.description.clone(),
-                overrides: overrides(&v.overrides),
-                spend: *spend,
+        .map(
+            |(name, spend)| match set.variants.iter().find(|v| &v.name == name) {
+                Some(v) => VariantEntry {
+                    name: v.name.clone(),
+                    description: v.description.clone(),
+                    overrides: overrides(&v.overrides),
+                    spend: *spend,
+                },
+                None => VariantEntry {
+                    name: name.clone(),
+                    description: "the base scenario".into(),
+                    overrides: vec![],
+                    spend: *spend,
+                },
             },
-            None => VariantEntry {
-                name: name.clone(),
-                description: "the base scenario".into(),
-                overrides: vec![],
-                spend: *spend,
-            },
-        })
+        )
         .collect()
 }
 

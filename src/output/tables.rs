@@ -10,16 +10,20 @@ use serde::Serialize;
 use crate::engine::TrialRow;
 use crate::stats::RunStats;
 use crate::stats::aggregate::TOTALS;
-use crate::stats::tables::{Layout, border_rows, comparison_rows, format_number, state_rows, summary_rows, weekly_rows};
+use crate::stats::tables::{
+    Layout, border_rows, comparison_rows, format_number, state_rows, summary_rows, weekly_rows,
+};
 
 /// Writes `rows` to `path` with a header row.
 pub fn write_csv<T: Serialize>(path: &Path, rows: &[T]) -> Result<()> {
     let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let mut w = csv::Writer::from_writer(BufWriter::new(file));
     for row in rows {
-        w.serialize(row).with_context(|| format!("cannot write {}", path.display()))?;
+        w.serialize(row)
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    w.flush().with_context(|| format!("cannot write {}", path.display()))?;
+    w.flush()
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
 
@@ -46,14 +50,19 @@ pub struct TrialsWriter {
 impl TrialsWriter {
     /// Creates the file and writes its header.
     pub fn create(path: &Path, variants: &[String]) -> Result<TrialsWriter> {
-        let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+        let file =
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
         let mut w = TrialsWriter {
             out: BufWriter::with_capacity(1 << 16, file),
             path: path.to_path_buf(),
             variants: variants.to_vec(),
         };
-        let header: Vec<&str> = ["variant", "trial"].into_iter().chain(TOTALS.iter().map(|t| t.name)).collect();
-        writeln!(w.out, "{}", header.join(",")).with_context(|| format!("cannot write {}", path.display()))?;
+        let header: Vec<&str> = ["variant", "trial"]
+            .into_iter()
+            .chain(TOTALS.iter().map(|t| t.name))
+            .collect();
+        writeln!(w.out, "{}", header.join(","))
+            .with_context(|| format!("cannot write {}", path.display()))?;
         Ok(w)
     }
 
@@ -81,7 +90,9 @@ impl TrialsWriter {
 
     /// Flushes everything to disk.
     pub fn finish(mut self) -> Result<()> {
-        self.out.flush().with_context(|| format!("cannot write {}", self.path.display()))?;
+        self.out
+            .flush()
+            .with_context(|| format!("cannot write {}", self.path.display()))?;
         self.out
             .get_ref()
             .sync_all()

@@ -29,7 +29,12 @@ pub struct Sources {
 
 impl Sources {
     /// Registers a text and returns its index for [`Loc::source`].
-    pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>, offset: usize) -> u16 {
+    pub fn add(
+        &mut self,
+        name: impl Into<String>,
+        text: impl Into<Arc<str>>,
+        offset: usize,
+    ) -> u16 {
         self.origins.push(Origin {
             name: name.into(),
             text: text.into(),
@@ -174,7 +179,10 @@ pub struct Table {
 impl Table {
     /// The node under `key`, if present.
     pub fn get(&self, key: &str) -> Option<&Node> {
-        self.entries.iter().find(|(k, _)| k.name == key).map(|(_, n)| n)
+        self.entries
+            .iter()
+            .find(|(k, _)| k.name == key)
+            .map(|(_, n)| n)
     }
 
     /// The node under `key`, mutably.
@@ -206,10 +214,7 @@ pub struct SyntaxError {
 pub fn parse_document(text: &str, source: u16) -> Result<Table, Vec<SyntaxError>> {
     let (doc, errors) = toml::de::DeTable::parse_recoverable(text);
     if !errors.is_empty() {
-        return Err(errors
-            .iter()
-            .map(|e| syntax_error(e, source))
-            .collect());
+        return Err(errors.iter().map(|e| syntax_error(e, source)).collect());
     }
     let span = doc.span();
     match convert_table(doc.into_inner(), source) {
@@ -225,10 +230,7 @@ pub fn parse_document(text: &str, source: u16) -> Result<Table, Vec<SyntaxError>
 pub fn parse_value(text: &str, source: u16) -> Result<Node, Vec<SyntaxError>> {
     let (value, errors) = toml::de::DeValue::parse_recoverable(text);
     if !errors.is_empty() {
-        return Err(errors
-            .iter()
-            .map(|e| syntax_error(e, source))
-            .collect());
+        return Err(errors.iter().map(|e| syntax_error(e, source)).collect());
     }
     Ok(convert(value, source))
 }
@@ -319,7 +321,9 @@ mod tests {
         let Value::Table(t) = &x.value else { panic!() };
         let y = t.get("y").unwrap();
         assert_eq!(line_col(text, y.loc.start as usize).0, 2);
-        let Value::Array(items) = &y.value else { panic!() };
+        let Value::Array(items) = &y.value else {
+            panic!()
+        };
         assert!(matches!(items[1].value, Value::Float(v) if v == 2.5));
     }
 

@@ -118,7 +118,11 @@ impl<'a> Fields<'a> {
                     Diagnostic::new(
                         Some(key.loc),
                         join(&path, &key.name),
-                        format!("unknown key `{}`; expected one of: {}", key.name, allowed.join(", ")),
+                        format!(
+                            "unknown key `{}`; expected one of: {}",
+                            key.name,
+                            allowed.join(", ")
+                        ),
                     )
                     .suggest(closest(&key.name, allowed.iter().copied())),
                 );
@@ -193,7 +197,13 @@ impl<'a> Fields<'a> {
     }
 
     /// A required integer in `lo..=hi`.
-    pub fn req_int(&self, key: &str, lo: i128, hi: i128, diags: &mut Vec<Diagnostic>) -> Option<i128> {
+    pub fn req_int(
+        &self,
+        key: &str,
+        lo: i128,
+        hi: i128,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<i128> {
         if !self.has(key) {
             self.missing(key, &int_expected(lo, hi), diags);
             return None;
@@ -237,7 +247,12 @@ impl<'a> Fields<'a> {
     }
 
     /// A nested table under `key`, if present.
-    pub fn table(&self, key: &str, allowed: &[&str], diags: &mut Vec<Diagnostic>) -> Option<Fields<'a>> {
+    pub fn table(
+        &self,
+        key: &str,
+        allowed: &[&str],
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Fields<'a>> {
         let node = self.node(key)?;
         Fields::open(node, self.path_of(key), allowed, diags)
     }
@@ -246,13 +261,23 @@ impl<'a> Fields<'a> {
         diags.push(Diagnostic::new(
             Some(node.loc),
             self.path_of(key),
-            format!("expected {expected}, found {} {}", node.value.kind(), node.value),
+            format!(
+                "expected {expected}, found {} {}",
+                node.value.kind(),
+                node.value
+            ),
         ));
     }
 }
 
 /// Checks that `node` is an integer in `lo..=hi`.
-pub fn int_value(node: &Node, path: &str, lo: i128, hi: i128, diags: &mut Vec<Diagnostic>) -> Option<i128> {
+pub fn int_value(
+    node: &Node,
+    path: &str,
+    lo: i128,
+    hi: i128,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<i128> {
     let expected = int_expected(lo, hi);
     match node.value {
         Value::Int(i) if (lo..=hi).contains(&i) => Some(i),
@@ -268,7 +293,11 @@ pub fn int_value(node: &Node, path: &str, lo: i128, hi: i128, diags: &mut Vec<Di
             diags.push(Diagnostic::new(
                 Some(node.loc),
                 path,
-                format!("expected {expected}, found {} {}", node.value.kind(), node.value),
+                format!(
+                    "expected {expected}, found {} {}",
+                    node.value.kind(),
+                    node.value
+                ),
             ));
             None
         }

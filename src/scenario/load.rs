@@ -28,7 +28,11 @@ pub enum LoadError {
 }
 
 fn count(n: usize) -> String {
-    if n == 1 { "1 problem".into() } else { format!("{n} problems") }
+    if n == 1 {
+        "1 problem".into()
+    } else {
+        format!("{n} problems")
+    }
 }
 
 /// Reads and validates a scenario file, with `--set PATH=VALUE` arguments.
@@ -38,15 +42,22 @@ pub fn load_file(path: &Path, sets: &[String]) -> Result<ScenarioSet, LoadError>
         source,
     })?;
     let name = path.display().to_string();
-    let stem = path.file_stem().map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
+    let stem = path
+        .file_stem()
+        .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
     match String::from_utf8(bytes) {
         Ok(text) => load_str(&name, &stem, &text, sets).map_err(LoadError::Invalid),
         Err(e) => {
             let mut d = Diagnostics::default();
-            let src = d.sources.add(name, String::from_utf8_lossy(e.as_bytes()).into_owned(), 0);
+            let src = d
+                .sources
+                .add(name, String::from_utf8_lossy(e.as_bytes()).into_owned(), 0);
             let valid = e.utf8_error().valid_up_to();
             d.items.push(Diagnostic::new(
-                Some(Loc { source: src, start: valid as u32 }),
+                Some(Loc {
+                    source: src,
+                    start: valid as u32,
+                }),
                 "",
                 "the file is not valid UTF-8 text (a TOML scenario file must be UTF-8)",
             ));
@@ -57,14 +68,21 @@ pub fn load_file(path: &Path, sets: &[String]) -> Result<ScenarioSet, LoadError>
 
 /// Reads and validates scenario `text`; `name` is shown in messages and
 /// `stem` is the scenario's name when `[scenario] name` is absent.
-pub fn load_str(name: &str, stem: &str, text: &str, sets: &[String]) -> Result<ScenarioSet, Diagnostics> {
+pub fn load_str(
+    name: &str,
+    stem: &str,
+    text: &str,
+    sets: &[String],
+) -> Result<ScenarioSet, Diagnostics> {
     let mut sources = Sources::default();
     let file = sources.add(name, text, 0);
     let mut diags = Vec::new();
     let mut doc = match parse_document(text, file) {
         Ok(doc) => doc,
         Err(errors) => {
-            diags.extend(errors.into_iter().map(|e| Diagnostic::new(Some(e.loc), "", format!("TOML syntax error: {}", e.message))));
+            diags.extend(errors.into_iter().map(|e| {
+                Diagnostic::new(Some(e.loc), "", format!("TOML syntax error: {}", e.message))
+            }));
             return Err(finish(diags, sources));
         }
     };
@@ -86,7 +104,9 @@ pub fn load_str(name: &str, stem: &str, text: &str, sets: &[String]) -> Result<S
     let mut variants = Vec::new();
     for rv in &raw.variants {
         let Some(set) = rv.set else { continue };
-        let super::doc::Value::Table(set) = &set.value else { continue };
+        let super::doc::Value::Table(set) = &set.value else {
+            continue;
+        };
         let mut vdoc: Table = doc.clone();
         let mut vdiags = Vec::new();
         let overrides = flatten_set(set);
@@ -108,13 +128,20 @@ pub fn load_str(name: &str, stem: &str, text: &str, sets: &[String]) -> Result<S
             variants.push(Variant {
                 name: rv.name.v.clone(),
                 description: rv.description.clone(),
-                overrides: overrides.iter().map(|o| (o.path.clone(), o.value.value.to_string())).collect(),
+                overrides: overrides
+                    .iter()
+                    .map(|o| (o.path.clone(), o.value.value.to_string()))
+                    .collect(),
                 scenario,
             });
         }
     }
     match base {
-        Some(base) if diags.is_empty() => Ok(ScenarioSet { base, base_overrides, variants }),
+        Some(base) if diags.is_empty() => Ok(ScenarioSet {
+            base,
+            base_overrides,
+            variants,
+        }),
         _ => Err(finish(diags, sources)),
     }
 }
@@ -124,21 +151,42 @@ fn parse_set(arg: &str, sources: &mut Sources) -> Result<Override, Vec<Diagnosti
     let src = sources.add(format!("--set {arg}"), arg, 0);
     let loc = Loc::whole(src);
     let Some((path, value)) = arg.split_once('=') else {
-        return Err(vec![Diagnostic::new(Some(loc), "", "expected PATH=VALUE, e.g. --set alliance.intel_sharing=0.6 (VALUE in TOML syntax; quote strings: --set 'alliance.pool_recipient=\"TJK\"')")]);
+        return Err(vec![Diagnostic::new(
+            Some(loc),
+            "",
+            "expected PATH=VALUE, e.g. --set alliance.intel_sharing=0.6 (VALUE in TOML syntax; quote strings: --set 'alliance.pool_recipient=\"TJK\"')",
+        )]);
     };
     let path = path.trim();
     if path.is_empty() || path.split('.').any(str::is_empty) {
-        return Err(vec![Diagnostic::new(Some(loc), path, "expected a dotted path before `=`, e.g. states.TJK.budget")]);
+        return Err(vec![Diagnostic::new(
+            Some(loc),
+            path,
+            "expected a dotted path before `=`, e.g. states.TJK.budget",
+        )]);
     }
     let vsrc = sources.add(format!("--set {arg}"), arg, path.len() + 1);
     match parse_value(value.trim(), vsrc) {
         Ok(mut node) => {
             node.loc = loc;
-            Ok(Override { path: path.to_string(), value: node, loc })
+            Ok(Override {
+                path: path.to_string(),
+                value: node,
+                loc,
+            })
         }
         Err(errors) => Err(errors
             .into_iter()
-            .map(|e| Diagnostic::new(Some(loc), path, format!("VALUE is not valid TOML ({}); strings need quotes, e.g. '\"TJK\"'", e.message)))
+            .map(|e| {
+                Diagnostic::new(
+                    Some(loc),
+                    path,
+                    format!(
+                        "VALUE is not valid TOML ({}); strings need quotes, e.g. '\"TJK\"'",
+                        e.message
+                    ),
+                )
+            })
             .collect()),
     }
 }

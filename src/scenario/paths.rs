@@ -78,21 +78,29 @@ fn flatten_into(prefix: &str, loc: Loc, node: &Node, out: &mut Vec<Override>) {
 
 /// The id of an array element (a border's default id is `A-B`).
 fn element_id(sec: &Section, node: &Node) -> Option<String> {
-    let Value::Table(t) = &node.value else { return None };
-    let Shape::Array(key) = sec.shape else { return None };
+    let Value::Table(t) = &node.value else {
+        return None;
+    };
+    let Shape::Array(key) = sec.shape else {
+        return None;
+    };
     let str_of = |k: &str| match t.get(k).map(|n| &n.value) {
         Some(Value::Str(s)) => Some(s.clone()),
         _ => None,
     };
     str_of(key).or_else(|| {
-        (sec.name == "borders").then(|| Some(default_border_id(&str_of("a")?, &str_of("b")?))).flatten()
+        (sec.name == "borders")
+            .then(|| Some(default_border_id(&str_of("a")?, &str_of("b")?)))
+            .flatten()
     })
 }
 
 /// Names of the existing elements of an array section, or of terrain classes.
 fn element_names(doc: &Table, sec: &Section, builtin_terrains: &[String]) -> Vec<String> {
     match (sec.shape, doc.get(sec.name).map(|n| &n.value)) {
-        (Shape::Array(_), Some(Value::Array(items))) => items.iter().filter_map(|n| element_id(sec, n)).collect(),
+        (Shape::Array(_), Some(Value::Array(items))) => {
+            items.iter().filter_map(|n| element_id(sec, n)).collect()
+        }
         (Shape::Named, node) => {
             let mut names = builtin_terrains.to_vec();
             if let Some(Value::Table(t)) = node {
@@ -109,13 +117,35 @@ fn element_names(doc: &Table, sec: &Section, builtin_terrains: &[String]) -> Vec
 }
 
 /// Puts `ov.value` at `ov.path` in `doc`, or explains why it cannot.
-pub fn apply(doc: &mut Table, ov: &Override, editor: Editor, builtin_terrains: &[String]) -> Result<(), Diagnostic> {
+pub fn apply(
+    doc: &mut Table,
+    ov: &Override,
+    editor: Editor,
+    builtin_terrains: &[String],
+) -> Result<(), Diagnostic> {
     let segs: Vec<&str> = ov.path.split('.').collect();
-    let err = |msg: String, suggestion: Option<String>| Err(Diagnostic::new(Some(ov.loc), &ov.path, msg).suggest(suggestion));
-    let names: Vec<&str> = SECTIONS.iter().filter(|s| s.overridable).map(|s| s.name).collect();
-    let Some(sec) = segs.first().and_then(|s| section(s)).filter(|s| s.overridable) else {
+    let err = |msg: String, suggestion: Option<String>| {
+        Err(Diagnostic::new(Some(ov.loc), &ov.path, msg).suggest(suggestion))
+    };
+    let names: Vec<&str> = SECTIONS
+        .iter()
+        .filter(|s| s.overridable)
+        .map(|s| s.name)
+        .collect();
+    let Some(sec) = segs
+        .first()
+        .and_then(|s| section(s))
+        .filter(|s| s.overridable)
+    else {
         let hint = closest(segs[0], names.iter().copied()).map(|s| replace_seg(&segs, 0, &s));
-        return err(format!("unknown path: `{}` is not a section that can be set (expected one of: {})", segs[0], names.join(", ")), hint);
+        return err(
+            format!(
+                "unknown path: `{}` is not a section that can be set (expected one of: {})",
+                segs[0],
+                names.join(", ")
+            ),
+            hint,
+        );
     };
     if editor == Editor::Variant && sec.name == "scenario" {
         return err("a variant cannot change `scenario.*` (weeks, trials, seed are shared by all variants so that they can be compared)".into(), None);
@@ -130,26 +160,53 @@ pub fn apply(doc: &mut Table, ov: &Override, editor: Editor, builtin_terrains: &
             Shape::Named => "terrain.CLASS.FIELD".to_string(),
             Shape::Array(_) => format!("{}.ID.FIELD", sec.name),
         };
-        return err(format!("incomplete path: expected `{what}`; sections and elements are never replaced whole, only their fields"), None);
+        return err(
+            format!(
+                "incomplete path: expected `{what}`; sections and elements are never replaced whole, only their fields"
+            ),
+            None,
+        );
     }
     let field = segs[field_at];
     if !sec.keys.contains(&field) {
-        let hint = closest(field, sec.keys.iter().copied()).map(|s| replace_seg(&segs, field_at, &s));
-        return err(format!("unknown path: `{field}` is not a field of {} (expected one of: {})", sec.name, sec.keys.join(", ")), hint);
+        let hint =
+            closest(field, sec.keys.iter().copied()).map(|s| replace_seg(&segs, field_at, &s));
+        return err(
+            format!(
+                "unknown path: `{field}` is not a field of {} (expected one of: {})",
+                sec.name,
+                sec.keys.join(", ")
+            ),
+            hint,
+        );
     }
     if segs.len() > field_at + 1 {
         let msg = if sec.value_tables.contains(&field) {
-            format!("`{field}` is replaced as a whole table: set `{}` = {{ ... }}", segs[..=field_at].join("."))
+            format!(
+                "`{field}` is replaced as a whole table: set `{}` = {{ ... }}",
+                segs[..=field_at].join(".")
+            )
         } else {
             format!("`{field}` is a plain value and has no fields")
         };
-        return err(format!("unknown path: {msg}"), Some(segs[..=field_at].join(".")));
+        return err(
+            format!("unknown path: {msg}"),
+            Some(segs[..=field_at].join(".")),
+        );
     }
     if sec.fixed.contains(&field) {
-        return err(format!("`{field}` cannot be overridden: ids, a border's ends, a region's state and a state's role are fixed"), None);
+        return err(
+            format!(
+                "`{field}` cannot be overridden: ids, a border's ends, a region's state and a state's role are fixed"
+            ),
+            None,
+        );
     }
     let existing = element_names(doc, sec, builtin_terrains);
-    let key = Key { name: field.to_string(), loc: ov.loc };
+    let key = Key {
+        name: field.to_string(),
+        loc: ov.loc,
+    };
     match sec.shape {
         Shape::Table => {
             section_table(doc, sec.name, ov.loc)?.set(key, ov.value.clone());
@@ -157,12 +214,28 @@ pub fn apply(doc: &mut Table, ov: &Override, editor: Editor, builtin_terrains: &
         Shape::Named => {
             let class = segs[1];
             if !existing.iter().any(|n| n == class) {
-                let hint = closest(class, existing.iter().map(|s| s.as_str())).map(|s| replace_seg(&segs, 1, &s));
-                return err(format!("unknown terrain class `{class}`; overrides cannot add classes (known: {})", existing.join(", ")), hint);
+                let hint = closest(class, existing.iter().map(|s| s.as_str()))
+                    .map(|s| replace_seg(&segs, 1, &s));
+                return err(
+                    format!(
+                        "unknown terrain class `{class}`; overrides cannot add classes (known: {})",
+                        existing.join(", ")
+                    ),
+                    hint,
+                );
             }
             let terrain = section_table(doc, "terrain", ov.loc)?;
             if terrain.get(class).is_none() {
-                terrain.set(Key { name: class.to_string(), loc: ov.loc }, Node { value: Value::Table(Table::default()), loc: ov.loc });
+                terrain.set(
+                    Key {
+                        name: class.to_string(),
+                        loc: ov.loc,
+                    },
+                    Node {
+                        value: Value::Table(Table::default()),
+                        loc: ov.loc,
+                    },
+                );
             }
             match terrain.get_mut(class).map(|n| &mut n.value) {
                 Some(Value::Table(t)) => t.set(key, ov.value.clone()),
@@ -172,11 +245,27 @@ pub fn apply(doc: &mut Table, ov: &Override, editor: Editor, builtin_terrains: &
         Shape::Array(_) => {
             let id = segs[1];
             let Some(Value::Array(items)) = doc.get_mut(sec.name).map(|n| &mut n.value) else {
-                return err(format!("unknown id `{id}`: the scenario has no [[{}]]", sec.name), None);
+                return err(
+                    format!("unknown id `{id}`: the scenario has no [[{}]]", sec.name),
+                    None,
+                );
             };
-            let Some(Node { value: Value::Table(t), .. }) = items.iter_mut().find(|n| element_id(sec, n).as_deref() == Some(id)) else {
-                let hint = closest(id, existing.iter().map(|s| s.as_str())).map(|s| replace_seg(&segs, 1, &s));
-                return err(format!("unknown id `{id}` in [[{}]]; overrides cannot add elements", sec.name), hint);
+            let Some(Node {
+                value: Value::Table(t),
+                ..
+            }) = items
+                .iter_mut()
+                .find(|n| element_id(sec, n).as_deref() == Some(id))
+            else {
+                let hint = closest(id, existing.iter().map(|s| s.as_str()))
+                    .map(|s| replace_seg(&segs, 1, &s));
+                return err(
+                    format!(
+                        "unknown id `{id}` in [[{}]]; overrides cannot add elements",
+                        sec.name
+                    ),
+                    hint,
+                );
             };
             t.set(key, ov.value.clone());
         }
@@ -184,13 +273,30 @@ pub fn apply(doc: &mut Table, ov: &Override, editor: Editor, builtin_terrains: &
     Ok(())
 }
 
-fn section_table<'a>(doc: &'a mut Table, name: &str, loc: Loc) -> Result<&'a mut Table, Diagnostic> {
+fn section_table<'a>(
+    doc: &'a mut Table,
+    name: &str,
+    loc: Loc,
+) -> Result<&'a mut Table, Diagnostic> {
     if doc.get(name).is_none() {
-        doc.set(Key { name: name.to_string(), loc }, Node { value: Value::Table(Table::default()), loc });
+        doc.set(
+            Key {
+                name: name.to_string(),
+                loc,
+            },
+            Node {
+                value: Value::Table(Table::default()),
+                loc,
+            },
+        );
     }
     match doc.get_mut(name).map(|n| &mut n.value) {
         Some(Value::Table(t)) => Ok(t),
-        _ => Err(Diagnostic::new(Some(loc), name, format!("[{name}] is not a table"))),
+        _ => Err(Diagnostic::new(
+            Some(loc),
+            name,
+            format!("[{name}] is not a table"),
+        )),
     }
 }
 

@@ -201,7 +201,12 @@ pub fn read<'a>(doc: &'a Table, origin: Loc, diags: &mut Vec<Diagnostic>) -> Raw
     };
     let section = |name: &str| doc.get(name).unwrap_or(&empty);
 
-    let meta = read_meta(section("scenario"), doc.get("scenario").is_some(), origin, diags);
+    let meta = read_meta(
+        section("scenario"),
+        doc.get("scenario").is_some(),
+        origin,
+        diags,
+    );
     let model = read_model(section("model"), diags);
     let terrains = read_terrains(doc.get("terrain"), diags);
     let source = read_source(section("source"), diags);
@@ -258,7 +263,10 @@ fn array<'a>(node: Option<&'a Node>, path: &str, diags: &mut Vec<Diagnostic>) ->
             diags.push(Diagnostic::new(
                 Some(n.loc),
                 path,
-                format!("expected an array of tables ([[{path}]]), found {}", n.value.kind()),
+                format!(
+                    "expected an array of tables ([[{path}]]), found {}",
+                    n.value.kind()
+                ),
             ));
             vec![]
         }
@@ -297,10 +305,19 @@ fn read_meta(node: &Node, present: bool, origin: Loc, diags: &mut Vec<Diagnostic
         return meta;
     };
     meta.name = f.str("name", diags).map(|(s, _)| s.to_string());
-    meta.description = f.str("description", diags).map(|(s, _)| s.to_string()).unwrap_or_default();
-    meta.weeks = f.req_int("weeks", 1, limits::MAX_WEEKS, diags).map(|w| w as u32);
-    meta.trials = f.req_int("trials", 1, limits::MAX_TRIALS, diags).map(|t| t as u64);
-    meta.seed = f.req_int("seed", 0, i128::from(u64::MAX), diags).map(|s| s as u64);
+    meta.description = f
+        .str("description", diags)
+        .map(|(s, _)| s.to_string())
+        .unwrap_or_default();
+    meta.weeks = f
+        .req_int("weeks", 1, limits::MAX_WEEKS, diags)
+        .map(|w| w as u32);
+    meta.trials = f
+        .req_int("trials", 1, limits::MAX_TRIALS, diags)
+        .map(|t| t as u64);
+    meta.seed = f
+        .req_int("seed", 0, i128::from(u64::MAX), diags)
+        .map(|s| s as u64);
     meta.start_week = f.int("start_week", 1, 52, diags).map_or(1, |w| w as u32);
     meta
 }
@@ -324,16 +341,32 @@ fn read_model(node: &Node, diags: &mut Vec<Diagnostic>) -> ModelParams {
     num("signature_start", Unit, &mut m.signature_start);
     num("signature_rate", NonNeg, &mut m.signature_rate);
     num("intel_saturation", NonNeg, &mut m.intel_saturation);
-    num("readiness_half_life", PositiveOrInf, &mut m.readiness_half_life);
+    num(
+        "readiness_half_life",
+        PositiveOrInf,
+        &mut m.readiness_half_life,
+    );
     num("pooling", Unit, &mut m.pooling);
     num("route_risk_aversion", NonNeg, &mut m.route_risk_aversion);
-    num("route_distance_weight", NonNeg, &mut m.route_distance_weight);
+    num(
+        "route_distance_weight",
+        NonNeg,
+        &mut m.route_distance_weight,
+    );
     num("cell_size_mean", AtLeastOne, &mut m.cell_size_mean);
     num("attack_hazard", NonNeg, &mut m.attack_hazard);
     num("attack_size_exponent", Finite, &mut m.attack_size_exponent);
-    num("attack_experience_exponent", Finite, &mut m.attack_experience_exponent);
+    num(
+        "attack_experience_exponent",
+        Finite,
+        &mut m.attack_experience_exponent,
+    );
     num("interdiction_hazard", NonNeg, &mut m.interdiction_hazard);
-    num("interdiction_readiness_gain", NonNeg, &mut m.interdiction_readiness_gain);
+    num(
+        "interdiction_readiness_gain",
+        NonNeg,
+        &mut m.interdiction_readiness_gain,
+    );
     num("growth_rate", Unit, &mut m.growth_rate);
     num("attrition_rate", Unit, &mut m.attrition_rate);
     num("severity_exponent", AboveOne, &mut m.severity_exponent);
@@ -350,9 +383,14 @@ fn read_model(node: &Node, diags: &mut Vec<Diagnostic>) -> ModelParams {
     }
     if m.interdict_min > m.interdict_max {
         diags.push(Diagnostic::new(
-            f.node("interdict_min").or(f.node("interdict_max")).map(|n| n.loc),
+            f.node("interdict_min")
+                .or(f.node("interdict_max"))
+                .map(|n| n.loc),
             "model.interdict_min",
-            format!("expected interdict_min <= interdict_max, found {} > {}", m.interdict_min, m.interdict_max),
+            format!(
+                "expected interdict_min <= interdict_max, found {} > {}",
+                m.interdict_min, m.interdict_max
+            ),
         ));
     }
     if m.cell_size_mean > limits::MAX_CELL_SIZE_MEAN {
@@ -376,7 +414,10 @@ fn read_terrains(node: Option<&Node>, diags: &mut Vec<Diagnostic>) -> Vec<RawTer
         diags.push(Diagnostic::new(
             Some(node.loc),
             "terrain",
-            format!("expected a table of terrain classes ([terrain.NAME]), found {}", node.value.kind()),
+            format!(
+                "expected a table of terrain classes ([terrain.NAME]), found {}",
+                node.value.kind()
+            ),
         ));
         return terrains;
     };
@@ -390,7 +431,9 @@ fn read_terrains(node: Option<&Node>, diags: &mut Vec<Diagnostic>) -> Vec<RawTer
             ));
             continue;
         }
-        let Some(f) = Fields::open(class, &path, TERRAIN_KEYS, diags) else { continue };
+        let Some(f) = Fields::open(class, &path, TERRAIN_KEYS, diags) else {
+            continue;
+        };
         let builtin = terrains.iter().position(|t| t.name == key.name);
         let mut t = match builtin {
             Some(i) => terrains[i].clone(),
@@ -408,7 +451,11 @@ fn read_terrains(node: Option<&Node>, diags: &mut Vec<Diagnostic>) -> Vec<RawTer
                 f.missing("sweep", "a number > 0, for a new terrain class", diags);
             }
             if !f.has("passable") {
-                f.missing("passable", "a number in (0, 1], for a new terrain class", diags);
+                f.missing(
+                    "passable",
+                    "a number in (0, 1], for a new terrain class",
+                    diags,
+                );
             }
         }
         if let Some(x) = f.num("sweep", Bound::Positive, diags) {
@@ -499,7 +546,9 @@ pub fn read_governance(node: &Node, path: &str, diags: &mut Vec<Diagnostic>) -> 
                 Diagnostic::new(
                     Some(kind_loc),
                     f.path_of("kind"),
-                    format!("unknown governance kind {kind:?}; expected one of: constant, linear, steps"),
+                    format!(
+                        "unknown governance kind {kind:?}; expected one of: constant, linear, steps"
+                    ),
                 )
                 .suggest(super::diagnostic::closest(kind, kinds)),
             );
@@ -512,12 +561,19 @@ pub fn read_governance(node: &Node, path: &str, diags: &mut Vec<Diagnostic>) -> 
             diags.push(Diagnostic::new(
                 Some(key.loc),
                 f.path_of(&key.name),
-                format!("`{}` does not belong to governance kind \"{kind}\" (which takes: {})", key.name, own[1..].join(", ")),
+                format!(
+                    "`{}` does not belong to governance kind \"{kind}\" (which takes: {})",
+                    key.name,
+                    own[1..].join(", ")
+                ),
             ));
             ok = false;
         }
     }
-    let week = |key: &str, diags: &mut Vec<Diagnostic>| f.req_int(key, 0, i128::from(u32::MAX), diags).map(|w| w as u32);
+    let week = |key: &str, diags: &mut Vec<Diagnostic>| {
+        f.req_int(key, 0, i128::from(u32::MAX), diags)
+            .map(|w| w as u32)
+    };
     let g = match kind {
         "constant" => Governance::Constant(f.req_num("value", Bound::Unit, diags)?),
         "linear" => {
@@ -572,7 +628,9 @@ fn read_steps(f: &Fields<'_>, diags: &mut Vec<Diagnostic>) -> Option<Governance>
     let path_w = f.path_of("weeks");
     let weeks: Vec<Option<u32>> = weeks_n
         .iter()
-        .map(|n| super::fields::int_value(n, &path_w, 0, i128::from(u32::MAX), diags).map(|w| w as u32))
+        .map(|n| {
+            super::fields::int_value(n, &path_w, 0, i128::from(u32::MAX), diags).map(|w| w as u32)
+        })
         .collect();
     let mut values = Vec::new();
     for n in values_n {
@@ -603,10 +661,20 @@ fn read_steps(f: &Fields<'_>, diags: &mut Vec<Diagnostic>) -> Option<Governance>
         return bad("expected at least one week".into(), diags);
     }
     if weeks.len() != values.len() {
-        return bad(format!("expected as many weeks as values, found {} weeks and {} values", weeks.len(), values.len()), diags);
+        return bad(
+            format!(
+                "expected as many weeks as values, found {} weeks and {} values",
+                weeks.len(),
+                values.len()
+            ),
+            diags,
+        );
     }
     if weeks[0] != 0 {
-        return bad(format!("expected the first week to be 0, found {}", weeks[0]), diags);
+        return bad(
+            format!("expected the first week to be 0, found {}", weeks[0]),
+            diags,
+        );
     }
     if weeks.windows(2).any(|w| w[1] <= w[0]) {
         return bad("expected strictly increasing weeks".into(), diags);
@@ -633,7 +701,9 @@ fn read_alliance(node: &Node, diags: &mut Vec<Diagnostic>) -> RawAlliance {
     if let Some(x) = f.num("pool_share", Bound::Unit, diags) {
         a.pool_share = at(x, f.node("pool_share").map_or(node.loc, |n| n.loc));
     }
-    a.pool_recipient = f.str("pool_recipient", diags).map(|(s, l)| at(s.to_string(), l));
+    a.pool_recipient = f
+        .str("pool_recipient", diags)
+        .map(|(s, l)| at(s.to_string(), l));
     a
 }
 
@@ -641,13 +711,21 @@ fn read_exercise(node: &Node, i: usize, diags: &mut Vec<Diagnostic>) -> Option<R
     let path = element_path("exercises", node, "name", i);
     let f = Fields::open(node, &path, EXERCISE_KEYS, diags)?;
     let name = f.req_id("name", diags);
-    let first_week = f.req_int("first_week", 0, i128::from(u32::MAX), diags).map(|w| w as u32);
-    let every = f.int("every", 0, i128::from(u32::MAX), diags).map_or(0, |w| w as u32);
+    let first_week = f
+        .req_int("first_week", 0, i128::from(u32::MAX), diags)
+        .map(|w| w as u32);
+    let every = f
+        .int("every", 0, i128::from(u32::MAX), diags)
+        .map_or(0, |w| w as u32);
     let boost = f.req_num("boost", Bound::Unit, diags);
     let cost = f.num("cost", Bound::NonNeg, diags).unwrap_or(0.0);
     let participants = match f.node("participants") {
         None => {
-            f.missing("participants", "\"members\", \"partners\", \"members+partners\" or a list of state ids", diags);
+            f.missing(
+                "participants",
+                "\"members\", \"partners\", \"members+partners\" or a list of state ids",
+                diags,
+            );
             None
         }
         Some(n) => match &n.value {
@@ -716,7 +794,11 @@ fn read_allocation(f: &Fields<'_>, diags: &mut Vec<Diagnostic>) -> Option<At<Opt
                 ));
                 None
             } else {
-                Some(Allocation { border, intel, readiness })
+                Some(Allocation {
+                    border,
+                    intel,
+                    readiness,
+                })
             }
         }
         _ => None,
@@ -739,14 +821,21 @@ fn read_state(node: &Node, i: usize, diags: &mut Vec<Diagnostic>) -> Option<RawS
                     f.path_of("role"),
                     format!("unknown role {r:?}; expected one of: member, partner, other"),
                 )
-                .suggest(super::diagnostic::closest(r, ["member", "partner", "other"])),
+                .suggest(super::diagnostic::closest(
+                    r,
+                    ["member", "partner", "other"],
+                )),
             );
             None
         }
     });
     let loc_of = |k: &str| f.node(k).map_or(f.loc, |n| n.loc);
-    let participation = f.num("participation", Bound::Unit, diags).map(|x| at(x, loc_of("participation")));
-    let budget = f.num("budget", Bound::NonNeg, diags).map(|x| at(x, loc_of("budget")));
+    let participation = f
+        .num("participation", Bound::Unit, diags)
+        .map(|x| at(x, loc_of("participation")));
+    let budget = f
+        .num("budget", Bound::NonNeg, diags)
+        .map(|x| at(x, loc_of("budget")));
     let allocation = read_allocation(&f, diags);
     let initial = read_stocks(&f, "initial", diags);
     let capability = read_stocks(&f, "capability", diags);
@@ -782,7 +871,10 @@ fn read_region(node: &Node, i: usize, diags: &mut Vec<Diagnostic>) -> Option<Raw
         diags.push(Diagnostic::new(
             Some(new_cells_loc),
             f.path_of("new_cells"),
-            format!("expected at most {} new cells per week (engine limit), found {new_cells}", limits::MAX_NEW_CELLS),
+            format!(
+                "expected at most {} new cells per week (engine limit), found {new_cells}",
+                limits::MAX_NEW_CELLS
+            ),
         ));
         new_cells = 0.0;
     }
@@ -819,7 +911,10 @@ fn read_border(node: &Node, i: usize, diags: &mut Vec<Diagnostic>) -> Option<Raw
         },
     }?;
     let path = format!("borders.{}", id.v);
-    let f = Fields { path: path.clone(), ..f };
+    let f = Fields {
+        path: path.clone(),
+        ..f
+    };
     let length_km = f.num("length_km", Bound::Positive, diags);
     let terrain = f.str("terrain", diags).map(|(s, l)| at(s.to_string(), l));
     let priority = f.num("priority", Bound::NonNeg, diags).unwrap_or(1.0);
@@ -835,11 +930,18 @@ fn read_border(node: &Node, i: usize, diags: &mut Vec<Diagnostic>) -> Option<Raw
     })
 }
 
-fn read_variant<'a>(node: &'a Node, i: usize, diags: &mut Vec<Diagnostic>) -> Option<RawVariant<'a>> {
+fn read_variant<'a>(
+    node: &'a Node,
+    i: usize,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<RawVariant<'a>> {
     let path = element_path("variants", node, "name", i);
     let f = Fields::open(node, &path, VARIANT_KEYS, diags)?;
     let name = f.req_id("name", diags);
-    let description = f.str("description", diags).map(|(s, _)| s.to_string()).unwrap_or_default();
+    let description = f
+        .str("description", diags)
+        .map(|(s, _)| s.to_string())
+        .unwrap_or_default();
     let set = match f.node("set") {
         None => {
             f.missing("set", "a table of PATH = VALUE overrides", diags);
@@ -850,7 +952,10 @@ fn read_variant<'a>(node: &'a Node, i: usize, diags: &mut Vec<Diagnostic>) -> Op
             diags.push(Diagnostic::new(
                 Some(n.loc),
                 f.path_of("set"),
-                format!("expected a table of PATH = VALUE overrides, found {}", n.value.kind()),
+                format!(
+                    "expected a table of PATH = VALUE overrides, found {}",
+                    n.value.kind()
+                ),
             ));
             None
         }

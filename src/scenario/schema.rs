@@ -30,7 +30,14 @@ pub struct Section {
     pub overridable: bool,
 }
 
-pub const SCENARIO_KEYS: &[&str] = &["name", "description", "weeks", "trials", "seed", "start_week"];
+pub const SCENARIO_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "weeks",
+    "trials",
+    "seed",
+    "start_week",
+];
 
 pub const MODEL_KEYS: &[&str] = &[
     "detection_scale",
@@ -64,9 +71,26 @@ pub const MODEL_KEYS: &[&str] = &[
 ];
 
 pub const TERRAIN_KEYS: &[&str] = &["sweep", "passable", "closed_from", "closed_to"];
-pub const SOURCE_KEYS: &[&str] = &["hardship", "recruitment_exponent", "governance", "governance_noise"];
-pub const ALLIANCE_KEYS: &[&str] = &["intel_sharing", "partner_cooperation", "pool_share", "pool_recipient"];
-pub const EXERCISE_KEYS: &[&str] = &["name", "first_week", "every", "participants", "boost", "cost"];
+pub const SOURCE_KEYS: &[&str] = &[
+    "hardship",
+    "recruitment_exponent",
+    "governance",
+    "governance_noise",
+];
+pub const ALLIANCE_KEYS: &[&str] = &[
+    "intel_sharing",
+    "partner_cooperation",
+    "pool_share",
+    "pool_recipient",
+];
+pub const EXERCISE_KEYS: &[&str] = &[
+    "name",
+    "first_week",
+    "every",
+    "participants",
+    "boost",
+    "cost",
+];
 pub const STATE_KEYS: &[&str] = &[
     "id",
     "name",
@@ -96,7 +120,16 @@ pub const ALLOCATION_KEYS: &[&str] = &["border", "intel", "readiness"];
 /// Keys of `initial` and `capability`.
 pub const STOCK_KEYS: &[&str] = &["border", "intel", "readiness"];
 /// Keys of `governance` (which are required depends on `kind`).
-pub const GOVERNANCE_KEYS: &[&str] = &["kind", "value", "from", "to", "start_week", "end_week", "weeks", "values"];
+pub const GOVERNANCE_KEYS: &[&str] = &[
+    "kind",
+    "value",
+    "from",
+    "to",
+    "start_week",
+    "end_week",
+    "weeks",
+    "values",
+];
 /// Keys of `governance_noise`.
 pub const NOISE_KEYS: &[&str] = &["sd", "reversion"];
 

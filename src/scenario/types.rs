@@ -282,7 +282,10 @@ pub enum Governance {
         end_week: u32,
     },
     /// `values[i]` holds from `weeks[i]` on; `weeks[0] == 0`.
-    Steps { weeks: Vec<u32>, values: Vec<f64> },
+    Steps {
+        weeks: Vec<u32>,
+        values: Vec<f64>,
+    },
 }
 
 impl Governance {

@@ -10,7 +10,11 @@ use super::read::{At, RawParticipants, RawScenario, RawState, RawStocks, limits}
 use super::types::*;
 
 /// Turns raw sections into a scenario, or records why it cannot.
-pub fn validate(raw: &RawScenario<'_>, default_name: &str, diags: &mut Vec<Diagnostic>) -> Option<Scenario> {
+pub fn validate(
+    raw: &RawScenario<'_>,
+    default_name: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Scenario> {
     let before = diags.len();
     let model = raw.model.clone();
     let state_index = unique_ids(raw.states.iter().map(|s| (&s.id, "states")), diags);
@@ -19,18 +23,29 @@ pub fn validate(raw: &RawScenario<'_>, default_name: &str, diags: &mut Vec<Diagn
     unique_ids(raw.exercises.iter().map(|e| (&e.name, "exercises")), diags);
     unique_ids(raw.variants.iter().map(|v| (&v.name, "variants")), diags);
 
-    let roles: Vec<Option<Role>> = raw.states.iter().map(|s| s.role.as_ref().map(|r| r.v)).collect();
+    let roles: Vec<Option<Role>> = raw
+        .states
+        .iter()
+        .map(|s| s.role.as_ref().map(|r| r.v))
+        .collect();
     let alliance = resolve_alliance(raw, &state_index, &roles, diags);
     let pool_in = |i: usize| match alliance {
         Some(Alliance { pool: Some(p), .. }) if p.recipient == i => Some(p.share),
         _ => None,
     };
     let pool_total: f64 = match alliance.as_ref().and_then(|a| a.pool) {
-        Some(p) => raw.states.iter().filter(|s| s.role.as_ref().is_some_and(|r| r.v == Role::Member))
-            .filter_map(|s| s.budget.as_ref().map(|b| b.v * p.share)).sum(),
+        Some(p) => raw
+            .states
+            .iter()
+            .filter(|s| s.role.as_ref().is_some_and(|r| r.v == Role::Member))
+            .filter_map(|s| s.budget.as_ref().map(|b| b.v * p.share))
+            .sum(),
         None => 0.0,
     };
-    let pool_share = alliance.as_ref().and_then(|a| a.pool).map_or(0.0, |p| p.share);
+    let pool_share = alliance
+        .as_ref()
+        .and_then(|a| a.pool)
+        .map_or(0.0, |p| p.share);
     let states: Vec<Option<State>> = raw
         .states
         .iter()
@@ -41,7 +56,13 @@ pub fn validate(raw: &RawScenario<'_>, default_name: &str, diags: &mut Vec<Diagn
         .regions
         .iter()
         .map(|r| {
-            let state = lookup(r.state.as_ref()?, &state_index, &format!("{}.state", r.path), "state", diags)?;
+            let state = lookup(
+                r.state.as_ref()?,
+                &state_index,
+                &format!("{}.state", r.path),
+                "state",
+                diags,
+            )?;
             Some(Region {
                 id: r.id.v.clone(),
                 name: r.name.clone().unwrap_or_else(|| r.id.v.clone()),
@@ -73,7 +94,11 @@ pub fn validate(raw: &RawScenario<'_>, default_name: &str, diags: &mut Vec<Diagn
     let borders = borders?;
     let weeks = raw.meta.weeks?;
     let scenario = Scenario {
-        name: raw.meta.name.clone().unwrap_or_else(|| default_name.to_string()),
+        name: raw
+            .meta
+            .name
+            .clone()
+            .unwrap_or_else(|| default_name.to_string()),
         description: raw.meta.description.clone(),
         weeks,
         trials: raw.meta.trials?,
@@ -93,14 +118,20 @@ pub fn validate(raw: &RawScenario<'_>, default_name: &str, diags: &mut Vec<Diagn
 }
 
 /// Records duplicates and returns id -> index.
-fn unique_ids<'a>(ids: impl Iterator<Item = (&'a At<String>, &'a str)>, diags: &mut Vec<Diagnostic>) -> HashMap<String, usize> {
+fn unique_ids<'a>(
+    ids: impl Iterator<Item = (&'a At<String>, &'a str)>,
+    diags: &mut Vec<Diagnostic>,
+) -> HashMap<String, usize> {
     let mut index = HashMap::new();
     for (i, (id, section)) in ids.enumerate() {
         if index.insert(id.v.clone(), i).is_some() {
             diags.push(Diagnostic::new(
                 Some(id.loc),
                 format!("{section}.{}", id.v),
-                format!("duplicate id `{}`: each element of [[{section}]] needs its own", id.v),
+                format!(
+                    "duplicate id `{}`: each element of [[{section}]] needs its own",
+                    id.v
+                ),
             ));
         }
     }
@@ -108,7 +139,13 @@ fn unique_ids<'a>(ids: impl Iterator<Item = (&'a At<String>, &'a str)>, diags: &
 }
 
 /// Resolves a name to an index, recording an unknown name with the closest.
-fn lookup(name: &At<String>, index: &HashMap<String, usize>, path: &str, what: &str, diags: &mut Vec<Diagnostic>) -> Option<usize> {
+fn lookup(
+    name: &At<String>,
+    index: &HashMap<String, usize>,
+    path: &str,
+    what: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<usize> {
     match index.get(&name.v) {
         Some(&i) => Some(i),
         None => {
@@ -123,7 +160,12 @@ fn lookup(name: &At<String>, index: &HashMap<String, usize>, path: &str, what: &
     }
 }
 
-fn resolve_alliance(raw: &RawScenario<'_>, states: &HashMap<String, usize>, roles: &[Option<Role>], diags: &mut Vec<Diagnostic>) -> Option<Alliance> {
+fn resolve_alliance(
+    raw: &RawScenario<'_>,
+    states: &HashMap<String, usize>,
+    roles: &[Option<Role>],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Alliance> {
     let a = &raw.alliance;
     let recipient = match &a.pool_recipient {
         Some(name) => {
@@ -132,7 +174,11 @@ fn resolve_alliance(raw: &RawScenario<'_>, states: &HashMap<String, usize>, role
                 diags.push(Diagnostic::new(
                     Some(name.loc),
                     "alliance.pool_recipient",
-                    format!("expected a member state as pool recipient, found `{}` ({})", name.v, roles[i].map_or("", |r| r.as_str())),
+                    format!(
+                        "expected a member state as pool recipient, found `{}` ({})",
+                        name.v,
+                        roles[i].map_or("", |r| r.as_str())
+                    ),
                 ));
                 return None;
             }
@@ -163,15 +209,28 @@ fn resolve_alliance(raw: &RawScenario<'_>, states: &HashMap<String, usize>, role
     })
 }
 
-fn resolve_state(s: &RawState, m: &ModelParams, pool_share: f64, pool_in: Option<f64>, diags: &mut Vec<Diagnostic>) -> Option<State> {
+fn resolve_state(
+    s: &RawState,
+    m: &ModelParams,
+    pool_share: f64,
+    pool_in: Option<f64>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<State> {
     let role = s.role.as_ref()?.v;
     let name = s.name.clone().unwrap_or_else(|| s.id.v.clone());
     let wrong = |key: &str, loc: super::doc::Loc, diags: &mut Vec<Diagnostic>| {
-        let belongs = if key == "capability" { "partner and other states" } else { "member states" };
+        let belongs = if key == "capability" {
+            "partner and other states"
+        } else {
+            "member states"
+        };
         diags.push(Diagnostic::new(
             Some(loc),
             format!("{}.{key}", s.path),
-            format!("`{key}` does not belong to a state with role \"{}\": it is for {belongs}", role.as_str()),
+            format!(
+                "`{key}` does not belong to a state with role \"{}\": it is for {belongs}",
+                role.as_str()
+            ),
         ));
     };
     if role != Role::Member {
@@ -207,7 +266,11 @@ fn resolve_state(s: &RawState, m: &ModelParams, pool_share: f64, pool_in: Option
     let budget = match &s.budget {
         Some(b) => Some(b.v),
         None => {
-            diags.push(Diagnostic::new(Some(s.loc), format!("{}.budget", s.path), "missing required field `budget` (a number >= 0) for a member state"));
+            diags.push(Diagnostic::new(
+                Some(s.loc),
+                format!("{}.budget", s.path),
+                "missing required field `budget` (a number >= 0) for a member state",
+            ));
             None
         }
     };
@@ -239,11 +302,21 @@ fn resolve_state(s: &RawState, m: &ModelParams, pool_share: f64, pool_in: Option
     };
     let border = match given.border {
         Some(x) => Some(x),
-        None => steady("border", m.border_decay, m.budget_to_border * (allocation.border * own + pool_in.unwrap_or(0.0)), diags),
+        None => steady(
+            "border",
+            m.border_decay,
+            m.budget_to_border * (allocation.border * own + pool_in.unwrap_or(0.0)),
+            diags,
+        ),
     };
     let intel = match given.intel {
         Some(x) => Some(x),
-        None => steady("intel", m.intel_decay, m.budget_to_intel * allocation.intel * own, diags),
+        None => steady(
+            "intel",
+            m.intel_decay,
+            m.budget_to_intel * allocation.intel * own,
+            diags,
+        ),
     };
     let readiness = match given.readiness {
         Some(x) => Some(x),
@@ -275,7 +348,12 @@ pub fn readiness_retention(half_life: f64) -> f64 {
     (-1.0 / half_life).exp2()
 }
 
-fn resolve_borders(raw: &RawScenario<'_>, regions: &HashMap<String, usize>, resolved: &[Option<Region>], diags: &mut Vec<Diagnostic>) -> Option<Vec<Border>> {
+fn resolve_borders(
+    raw: &RawScenario<'_>,
+    regions: &HashMap<String, usize>,
+    resolved: &[Option<Region>],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Vec<Border>> {
     let terrain_names: Vec<&str> = raw.terrains.iter().map(|t| t.name.as_str()).collect();
     let mut pairs: HashMap<(usize, usize), String> = HashMap::new();
     let mut out = Vec::new();
@@ -285,21 +363,43 @@ fn resolve_borders(raw: &RawScenario<'_>, regions: &HashMap<String, usize>, reso
             Some(t) => match raw.terrains.iter().find(|x| x.name == t.v) {
                 Some(x) => Some(x),
                 None => {
-                    diags.push(Diagnostic::new(Some(t.loc), format!("{}.terrain", b.path), format!("unknown terrain class `{}`; known: {}", t.v, terrain_names.join(", "))).suggest(closest(&t.v, terrain_names.iter().copied())));
+                    diags.push(
+                        Diagnostic::new(
+                            Some(t.loc),
+                            format!("{}.terrain", b.path),
+                            format!(
+                                "unknown terrain class `{}`; known: {}",
+                                t.v,
+                                terrain_names.join(", ")
+                            ),
+                        )
+                        .suggest(closest(&t.v, terrain_names.iter().copied())),
+                    );
                     ok = false;
                     None
                 }
             },
             None => None,
         };
-        let a = b.a.as_ref().and_then(|a| lookup(a, regions, &format!("{}.a", b.path), "region", diags));
-        let z = b.b.as_ref().and_then(|z| lookup(z, regions, &format!("{}.b", b.path), "region", diags));
+        let a =
+            b.a.as_ref()
+                .and_then(|a| lookup(a, regions, &format!("{}.a", b.path), "region", diags));
+        let z =
+            b.b.as_ref()
+                .and_then(|z| lookup(z, regions, &format!("{}.b", b.path), "region", diags));
         let (Some(a), Some(z)) = (a, z) else {
             ok = false;
             continue;
         };
         if a == z {
-            diags.push(Diagnostic::new(b.b.as_ref().map(|x| x.loc), format!("{}.b", b.path), format!("a border needs two different regions; both ends are `{}`", raw.regions[a].id.v)));
+            diags.push(Diagnostic::new(
+                b.b.as_ref().map(|x| x.loc),
+                format!("{}.b", b.path),
+                format!(
+                    "a border needs two different regions; both ends are `{}`",
+                    raw.regions[a].id.v
+                ),
+            ));
             ok = false;
             continue;
         }
@@ -326,20 +426,41 @@ fn resolve_borders(raw: &RawScenario<'_>, regions: &HashMap<String, usize>, reso
                 (Some(length_km), Some(t)) => match (t.sweep, t.passable) {
                     (Some(sweep), Some(passable)) => LinkKind::Segment {
                         length_km,
-                        terrain: Terrain { name: t.name.clone(), sweep, passable, closed: t.closed },
+                        terrain: Terrain {
+                            name: t.name.clone(),
+                            sweep,
+                            passable,
+                            closed: t.closed,
+                        },
                         priority: b.priority,
                     },
-                    _ => { ok = false; continue; }
+                    _ => {
+                        ok = false;
+                        continue;
+                    }
                 },
-                _ => { ok = false; continue; }
+                _ => {
+                    ok = false;
+                    continue;
+                }
             }
         };
-        out.push(Border { id: b.id.v.clone(), a, b: z, kind });
+        out.push(Border {
+            id: b.id.v.clone(),
+            a,
+            b: z,
+            kind,
+        });
     }
     ok.then_some(out)
 }
 
-fn resolve_exercises(raw: &RawScenario<'_>, states: &HashMap<String, usize>, roles: &[Option<Role>], diags: &mut Vec<Diagnostic>) -> Option<Vec<Exercise>> {
+fn resolve_exercises(
+    raw: &RawScenario<'_>,
+    states: &HashMap<String, usize>,
+    roles: &[Option<Role>],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Vec<Exercise>> {
     let mut out = Vec::new();
     let mut ok = true;
     for e in &raw.exercises {
@@ -358,18 +479,36 @@ fn resolve_exercises(raw: &RawScenario<'_>, states: &HashMap<String, usize>, rol
                         continue;
                     }
                 };
-                Some((0..roles.len()).filter(|&i| roles[i].is_some_and(|r| want.contains(&r))).collect())
+                Some(
+                    (0..roles.len())
+                        .filter(|&i| roles[i].is_some_and(|r| want.contains(&r)))
+                        .collect(),
+                )
             }
             Some(RawParticipants::List(ids)) => {
                 let mut seen = HashSet::new();
                 let mut list = Vec::new();
                 for id in ids {
-                    let Some(i) = lookup(id, states, &path, "state", diags) else { ok = false; continue };
+                    let Some(i) = lookup(id, states, &path, "state", diags) else {
+                        ok = false;
+                        continue;
+                    };
                     if !seen.insert(i) {
-                        diags.push(Diagnostic::new(Some(id.loc), &path, format!("`{}` is listed twice", id.v)));
+                        diags.push(Diagnostic::new(
+                            Some(id.loc),
+                            &path,
+                            format!("`{}` is listed twice", id.v),
+                        ));
                         ok = false;
                     } else if !eligible(i) {
-                        diags.push(Diagnostic::new(Some(id.loc), &path, format!("`{}` cannot take part in exercises: only members and partners may", id.v)));
+                        diags.push(Diagnostic::new(
+                            Some(id.loc),
+                            &path,
+                            format!(
+                                "`{}` cannot take part in exercises: only members and partners may",
+                                id.v
+                            ),
+                        ));
                         ok = false;
                     } else {
                         list.push(i);
@@ -393,13 +532,27 @@ fn resolve_exercises(raw: &RawScenario<'_>, states: &HashMap<String, usize>, rol
     ok.then_some(out)
 }
 
-fn build_network(raw: &RawScenario<'_>, states: &[State], regions: &[Region], borders: &[Border], diags: &mut Vec<Diagnostic>) -> Option<Network> {
+fn build_network(
+    raw: &RawScenario<'_>,
+    states: &[State],
+    regions: &[Region],
+    borders: &[Border],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Network> {
     let n = regions.len();
     let mut neighbours = vec![Vec::new(); n];
     for (e, b) in borders.iter().enumerate() {
         let e = e as u32;
-        neighbours[b.a].push(Link { to: b.b as u32, border: e, direction: 2 * e });
-        neighbours[b.b].push(Link { to: b.a as u32, border: e, direction: 2 * e + 1 });
+        neighbours[b.a].push(Link {
+            to: b.b as u32,
+            border: e,
+            direction: 2 * e,
+        });
+        neighbours[b.b].push(Link {
+            to: b.a as u32,
+            border: e,
+            direction: 2 * e + 1,
+        });
     }
     let is_member = |r: usize| states[regions[r].state].role == Role::Member;
     let mut ok = true;
@@ -412,12 +565,22 @@ fn build_network(raw: &RawScenario<'_>, states: &[State], regions: &[Region], bo
         }
     }
     if sources.is_empty() {
-        diags.push(Diagnostic::new(Some(raw.origin), "regions", "no source region: give at least one region of a non-member state `new_cells` > 0"));
+        diags.push(Diagnostic::new(
+            Some(raw.origin),
+            "regions",
+            "no source region: give at least one region of a non-member state `new_cells` > 0",
+        ));
         ok = false;
     }
-    let targets: Vec<usize> = (0..n).filter(|&r| is_member(r) && regions[r].target_weight > 0.0).collect();
+    let targets: Vec<usize> = (0..n)
+        .filter(|&r| is_member(r) && regions[r].target_weight > 0.0)
+        .collect();
     if targets.is_empty() {
-        diags.push(Diagnostic::new(Some(raw.origin), "regions", "no member region with positive target_weight: cells would have nothing to aim at"));
+        diags.push(Diagnostic::new(
+            Some(raw.origin),
+            "regions",
+            "no member region with positive target_weight: cells would have nothing to aim at",
+        ));
         ok = false;
     }
     if !ok {
@@ -426,8 +589,13 @@ fn build_network(raw: &RawScenario<'_>, states: &[State], regions: &[Region], bo
     let hops: Vec<Vec<u32>> = targets.iter().map(|&t| bfs(&neighbours, t)).collect();
     let mut target_draw = Vec::new();
     for &s in &sources {
-        let reach: Vec<usize> = (0..targets.len()).filter(|&k| hops[k][s] != u32::MAX).collect();
-        let total: f64 = reach.iter().map(|&k| regions[targets[k]].target_weight).sum();
+        let reach: Vec<usize> = (0..targets.len())
+            .filter(|&k| hops[k][s] != u32::MAX)
+            .collect();
+        let total: f64 = reach
+            .iter()
+            .map(|&k| regions[targets[k]].target_weight)
+            .sum();
         if reach.is_empty() {
             let rr = &raw.regions[s];
             diags.push(Diagnostic::new(Some(rr.id.loc), &rr.path, format!("no target is reachable from source region `{}`: add borders that connect it to a member region with positive target_weight", rr.id.v)));
@@ -444,7 +612,13 @@ fn build_network(raw: &RawScenario<'_>, states: &[State], regions: &[Region], bo
             .collect();
         target_draw.push(draw);
     }
-    ok.then_some(Network { neighbours, targets, hops, sources, target_draw })
+    ok.then_some(Network {
+        neighbours,
+        targets,
+        hops,
+        sources,
+        target_draw,
+    })
 }
 
 /// Hop counts from every region to `target` (`u32::MAX`: unreachable).
@@ -467,7 +641,7 @@ fn bfs(neighbours: &[Vec<Link>], target: usize) -> Vec<u32> {
 /// Refuses scenarios whose spend per trial is beyond the engine limit.
 fn check_spend(s: &Scenario, raw: &RawScenario<'_>, diags: &mut Vec<Diagnostic>) {
     let spend = crate::model::capability::total_spend(s);
-    if !(spend <= limits::MAX_SPEND) {
+    if spend.is_nan() || spend > limits::MAX_SPEND {
         diags.push(Diagnostic::new(
             Some(raw.origin),
             "states",

@@ -210,7 +210,13 @@ impl VariantStats {
 
     /// Folds in one trial; `baseline` holds the baseline's totals of the same
     /// trial (for paired differences; ignored for the baseline itself).
-    pub fn add(&mut self, rec: &TrialRecord, d: &Defences, totals: &[Option<f64>; N_TOTALS], baseline: &[Option<f64>; N_TOTALS]) {
+    pub fn add(
+        &mut self,
+        rec: &TrialRecord,
+        d: &Defences,
+        totals: &[Option<f64>; N_TOTALS],
+        baseline: &[Option<f64>; N_TOTALS],
+    ) {
         self.trials += 1;
         self.add_weekly(rec, d);
         for (i, x) in totals.iter().enumerate() {
@@ -231,7 +237,9 @@ impl VariantStats {
             ds.outcomes.add(row[2], row[3]);
         }
         for (i, p) in self.paired.iter_mut().enumerate() {
-            let (Some(v), Some(b)) = (totals[i], baseline[i]) else { continue };
+            let (Some(v), Some(b)) = (totals[i], baseline[i]) else {
+                continue;
+            };
             let grid = TOTALS[i].grid;
             p.diff.add_grid(grid.quantize(v) - grid.quantize(b));
             if v == b {
@@ -263,7 +271,9 @@ impl VariantStats {
                 attacks as f64,
                 entries as f64,
                 severity as f64,
-                f64::from(u8::from(rec.first_attack_week.is_some_and(|w| w as usize <= t))),
+                f64::from(u8::from(
+                    rec.first_attack_week.is_some_and(|w| w as usize <= t),
+                )),
             ];
             for (i, x) in extra.into_iter().enumerate() {
                 row[nc + nl + i].add(x);

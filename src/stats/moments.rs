@@ -196,7 +196,10 @@ mod tests {
         xs[333..].iter().rev().for_each(|&x| b.add(x));
         b.merge(&a);
         assert_eq!(b, whole);
-        assert_eq!(b.variance().unwrap().to_bits(), whole.variance().unwrap().to_bits());
+        assert_eq!(
+            b.variance().unwrap().to_bits(),
+            whole.variance().unwrap().to_bits()
+        );
     }
 
     #[test]

@@ -102,17 +102,23 @@ impl Sketch {
             .filter(|(_, c)| **c > 0)
             .map(|(i, c)| (i as f64, *c))
             .collect();
-        points.extend(self.buckets.iter().map(|(k, b)| (representative(*k, b), b.count)));
+        points.extend(
+            self.buckets
+                .iter()
+                .map(|(k, b)| (representative(*k, b), b.count)),
+        );
         points.sort_by(|a, b| a.0.total_cmp(&b.0));
         ps.iter()
             .map(|&p| {
                 let rank = ((p * self.n as f64).ceil() as u64).clamp(1, self.n);
                 let mut seen = 0;
-                points.iter().find(|(_, c)| {
-                    seen += c;
-                    seen >= rank
-                })
-                .map(|(v, _)| *v)
+                points
+                    .iter()
+                    .find(|(_, c)| {
+                        seen += c;
+                        seen >= rank
+                    })
+                    .map(|(v, _)| *v)
             })
             .collect()
     }
@@ -167,7 +173,10 @@ mod tests {
         for p in [0.05, 0.25, 0.5, 0.75, 0.95] {
             let exact = xs[((p * 10_000.0_f64).ceil() as usize) - 1];
             let got = s.quantile(p).unwrap();
-            assert!((got - exact).abs() / exact < 0.011, "p={p}: {got} vs {exact}");
+            assert!(
+                (got - exact).abs() / exact < 0.011,
+                "p={p}: {got} vs {exact}"
+            );
         }
     }
 
@@ -180,14 +189,19 @@ mod tests {
 
     #[test]
     fn merge_equals_adding_everything_to_one() {
-        let xs: Vec<f64> = (0..5000).map(|i| ((i * 31) % 2000) as f64 * 1.5 - 100.0).collect();
+        let xs: Vec<f64> = (0..5000)
+            .map(|i| ((i * 31) % 2000) as f64 * 1.5 - 100.0)
+            .collect();
         let mut whole = Sketch::default();
         xs.iter().for_each(|&x| whole.add(x));
         let (mut a, mut b) = (Sketch::default(), Sketch::default());
         xs[..1234].iter().for_each(|&x| a.add(x));
         xs[1234..].iter().for_each(|&x| b.add(x));
         b.merge(&a);
-        assert_eq!(b.quantiles(&[0.1, 0.5, 0.9]), whole.quantiles(&[0.1, 0.5, 0.9]));
+        assert_eq!(
+            b.quantiles(&[0.1, 0.5, 0.9]),
+            whole.quantiles(&[0.1, 0.5, 0.9])
+        );
         assert_eq!(b.n, whole.n);
     }
 

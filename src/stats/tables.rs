@@ -7,7 +7,9 @@
 
 use serde::Serialize;
 
-use super::aggregate::{FIRST_ATTACK, N_WEEKLY, P_ANY_ATTACK, RunStats, TOTALS, VariantStats, weekly_name};
+use super::aggregate::{
+    FIRST_ATTACK, N_WEEKLY, P_ANY_ATTACK, RunStats, TOTALS, VariantStats, weekly_name,
+};
 use super::interval::{mean_ci95, t_quantile_975, wilson95};
 use super::moments::Moments;
 use crate::model::StateMetric;
@@ -207,7 +209,11 @@ pub fn summary_rows<'a>(stats: &RunStats, layout: &'a Layout) -> Vec<SummaryRow<
             rows.push(SummaryRow {
                 variant,
                 // A mean over trials with an attack is conditional: say so.
-                metric: if i == FIRST_ATTACK { "first_attack_week_given_attack" } else { def.name },
+                metric: if i == FIRST_ATTACK {
+                    "first_attack_week_given_attack"
+                } else {
+                    def.name
+                },
                 n: d.moments.n,
                 mean,
                 sd: d.moments.sd(),
@@ -273,21 +279,27 @@ pub fn border_rows<'a>(stats: &RunStats, layout: &'a Layout) -> Vec<BorderRow<'a
         for (b, id, forward, backward) in &layout.segments {
             for (dir, label) in [(2 * b, forward), (2 * b + 1, backward)] {
                 let ds = &vs.directions[dir];
-                let row = |metric, (mean, se, ci): (Option<f64>, Option<f64>, Option<(f64, f64)>)| BorderRow {
-                    variant: &layout.variants[v],
-                    border: id,
-                    direction: label,
-                    metric,
-                    mean,
-                    se,
-                    ci95_lo: ci.map(|c| c.0),
-                    ci95_hi: ci.map(|c| c.1),
-                };
+                let row =
+                    |metric, (mean, se, ci): (Option<f64>, Option<f64>, Option<(f64, f64)>)| {
+                        BorderRow {
+                            variant: &layout.variants[v],
+                            border: id,
+                            direction: label,
+                            metric,
+                            mean,
+                            se,
+                            ci95_lo: ci.map(|c| c.0),
+                            ci95_hi: ci.map(|c| c.1),
+                        }
+                    };
                 rows.push(row("attempts", describe(&ds.attempts)));
                 rows.push(row("detections", describe(&ds.detections)));
                 rows.push(row("interdictions", describe(&ds.outcomes.x)));
                 rows.push(row("crossings", describe(&ds.outcomes.y)));
-                rows.push(row("interdiction_effectiveness", effectiveness(&ds.outcomes)));
+                rows.push(row(
+                    "interdiction_effectiveness",
+                    effectiveness(&ds.outcomes),
+                ));
                 let p = layout.patrol[v][dir];
                 rows.push(row("patrol_detection", (Some(p), Some(0.0), Some((p, p)))));
             }
@@ -298,8 +310,12 @@ pub fn border_rows<'a>(stats: &RunStats, layout: &'a Layout) -> Vec<BorderRow<'a
 
 /// interdictions / (interdictions + crossings) as a ratio of means, with a
 /// delta-method interval (`None` when no attempt ever ended either way).
-pub fn effectiveness(c: &super::moments::CoMoment) -> (Option<f64>, Option<f64>, Option<(f64, f64)>) {
-    let (Some(a), Some(x)) = (c.x.mean(), c.y.mean()) else { return (None, None, None) };
+pub fn effectiveness(
+    c: &super::moments::CoMoment,
+) -> (Option<f64>, Option<f64>, Option<(f64, f64)>) {
+    let (Some(a), Some(x)) = (c.x.mean(), c.y.mean()) else {
+        return (None, None, None);
+    };
     let total = a + x;
     if total <= 0.0 {
         return (None, None, None);
@@ -314,7 +330,11 @@ pub fn effectiveness(c: &super::moments::CoMoment) -> (Option<f64>, Option<f64>,
     let var = (ga * ga * va + gc * gc * vx + 2.0 * ga * gc * cov) / n;
     let se = var.max(0.0).sqrt();
     let t = t_quantile_975(c.x.n.saturating_sub(1).max(1));
-    (Some(r), Some(se), Some(((r - t * se).max(0.0), (r + t * se).min(1.0))))
+    (
+        Some(r),
+        Some(se),
+        Some(((r - t * se).max(0.0), (r + t * se).min(1.0))),
+    )
 }
 
 /// A row of `comparison.csv`: one variant against the baseline on one
@@ -366,7 +386,10 @@ pub fn comparison_rows<'a>(stats: &RunStats, layout: &'a Layout) -> Vec<Comparis
     let base = &stats.variants[0];
     let mut rows = Vec::new();
     for (v, vs) in stats.variants.iter().enumerate().skip(1) {
-        let spend_diff = match (vs.totals[spend].moments.mean(), base.totals[spend].moments.mean()) {
+        let spend_diff = match (
+            vs.totals[spend].moments.mean(),
+            base.totals[spend].moments.mean(),
+        ) {
             (Some(a), Some(b)) => Some(a - b),
             _ => None,
         };
@@ -391,8 +414,13 @@ pub fn comparison_rows<'a>(stats: &RunStats, layout: &'a Layout) -> Vec<Comparis
                 diff_se: se,
                 diff_ci95_lo: ci.map(|c| c.0),
                 diff_ci95_hi: ci.map(|c| c.1),
-                relative_change: diff.zip(baseline_mean).filter(|(_, b)| *b != 0.0).map(|(d, b)| d / b),
-                p_better: def.lower_is_better.and((n > 0.0).then(|| p.better as f64 / n)),
+                relative_change: diff
+                    .zip(baseline_mean)
+                    .filter(|(_, b)| *b != 0.0)
+                    .map(|(d, b)| d / b),
+                p_better: def
+                    .lower_is_better
+                    .and((n > 0.0).then(|| p.better as f64 / n)),
                 p_tie: (n > 0.0).then(|| p.ties as f64 / n),
                 spend_diff,
                 averted_per_1000: scaled(diff),
