@@ -13,16 +13,21 @@
 //! It uses the library directly and needs no command-line interface:
 //!
 //! ```text
-//! cargo run --release --example calibrate -- [SCENARIO] [TRIALS]
+//! cargo run --release --example calibrate -- [SCENARIO] [TRIALS] [PATH=VALUE ...]
 //! ```
 //!
-//! SCENARIO defaults to `scenarios/csto-southern-frontier.toml`, TRIALS to 400.
+//! SCENARIO defaults to `scenarios/csto-southern-frontier.toml`, TRIALS to
+//! 400; each PATH=VALUE is applied like `--set` (e.g.
+//! `'states.TKM.capability={ border = 300.0 }'`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use cordon::model::streams::{StreamRng, binomial, poisson, unit};
-use cordon::model::{Counter, Defences, DirectionMetric, Level, StateMetric, Theatre, TrialRecord, Workspace, run_trial};
+use cordon::model::{
+    Counter, Defences, DirectionMetric, Level, StateMetric, Theatre, TrialRecord, Workspace,
+    run_trial,
+};
 use cordon::scenario::{LinkKind, Role, Scenario, load_file};
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
@@ -32,7 +37,10 @@ const CELLS: u64 = 200_000;
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
-    let path = PathBuf::from(args.next().unwrap_or_else(|| "scenarios/csto-southern-frontier.toml".into()));
+    let path = PathBuf::from(
+        args.next()
+            .unwrap_or_else(|| "scenarios/csto-southern-frontier.toml".into()),
+    );
     let trials: u64 = match args.next().map(|t| t.parse()) {
         None => 400,
         Some(Ok(t)) => t,
@@ -41,7 +49,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let set = match load_file(&path, &[]) {
+    let sets: Vec<String> = args.collect();
+    let set = match load_file(&path, &sets) {
         Ok(set) => set,
         Err(e) => {
             eprintln!("{e}");
@@ -57,8 +66,17 @@ fn main() -> ExitCode {
     print_routes(base, &baseline, trials);
     println!("\n== Means over {trials} trials ==");
     println!(
-        "{:<22} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}",
-        "variant", "new", "entries", "estab", "attacks", "b_intd", "i_intd", "abandon", "P(att)"
+        "{:<22} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>9}",
+        "variant",
+        "new",
+        "entries",
+        "estab",
+        "attacks",
+        "b_intd",
+        "i_intd",
+        "abandon",
+        "P(att)",
+        "spend"
     );
     print_totals("baseline", base, &baseline, trials);
     for v in &set.variants {
@@ -76,14 +94,26 @@ fn weekly_mean(s: &Scenario, f: impl Fn(u32) -> f64) -> f64 {
 /// averaged over the horizon.
 fn print_states(s: &Scenario, d: &Defences) {
     println!("== States (means over {} weeks) ==", s.weeks);
-    println!("{:<5} {:>8} {:>9} {:>9} {:>6} {:>6} {:>6}", "state", "budget", "S", "I", "e", "R", "q");
+    println!(
+        "{:<5} {:>8} {:>9} {:>9} {:>6} {:>6} {:>6}",
+        "state", "budget", "S", "I", "e", "R", "q"
+    );
     for (i, st) in s.states.iter().enumerate() {
         let border = weekly_mean(s, |t| d.stock(t, i).border);
         let intel = weekly_mean(s, |t| d.stock(t, i).intel);
         let e = weekly_mean(s, |t| d.effect(t, i));
         let r = weekly_mean(s, |t| d.stock(t, i).readiness);
         let q = weekly_mean(s, |t| d.interdict(t, i));
-        println!("{:<5} {:>8.2} {:>9.1} {:>9.1} {:>6.3} {:>6.3} {:>6.3}", st.id, st.budget(), border, intel, e, r, q);
+        println!(
+            "{:<5} {:>8.2} {:>9.1} {:>9.1} {:>6.3} {:>6.3} {:>6.3}",
+            st.id,
+            st.budget(),
+            border,
+            intel,
+            e,
+            r,
+            q
+        );
     }
 }
 
@@ -91,17 +121,32 @@ fn print_states(s: &Scenario, d: &Defences) {
 /// a member region, in week 0 and averaged over the weeks it is open.
 fn print_source_borders(s: &Scenario, d: &Defences) {
     println!("\n== Patrol detection from source states into members ==");
-    let source_states: Vec<usize> = s.network.sources.iter().map(|&r| s.regions[r].state).collect();
+    let source_states: Vec<usize> = s
+        .network
+        .sources
+        .iter()
+        .map(|&r| s.regions[r].state)
+        .collect();
     let (mut weighted, mut length) = (0.0, 0.0);
     for (b, border) in s.borders.iter().enumerate() {
-        let LinkKind::Segment { length_km, terrain, .. } = &border.kind else { continue };
+        let LinkKind::Segment {
+            length_km, terrain, ..
+        } = &border.kind
+        else {
+            continue;
+        };
         for dir in [2 * b, 2 * b + 1] {
-            let (from, to) = if dir % 2 == 0 { (border.a, border.b) } else { (border.b, border.a) };
+            let (from, to) = if dir % 2 == 0 {
+                (border.a, border.b)
+            } else {
+                (border.b, border.a)
+            };
             if !source_states.contains(&s.regions[from].state) || !s.is_member_region(to) {
                 continue;
             }
             let open: Vec<u32> = (0..s.weeks).filter(|&t| d.is_open(t, b)).collect();
-            let mean = open.iter().map(|&t| d.patrol(t, dir)).sum::<f64>() / open.len().max(1) as f64;
+            let mean =
+                open.iter().map(|&t| d.patrol(t, dir)).sum::<f64>() / open.len().max(1) as f64;
             println!(
                 "{:<22} {:>6.0} km {:<15} p_patrol week 0 = {:.4}, mean over {} open weeks = {:.4}",
                 s.direction_label(dir),
@@ -121,45 +166,75 @@ fn print_source_borders(s: &Scenario, d: &Defences) {
 }
 
 /// Target (b): the mean time from establishment to the first event, per
-/// member state, at the state's mean e and R; then averaged with weights
+/// member state at the state's mean e and R; then averaged with weights
 /// equal to the baseline's attacks plus interior interdictions in each state
-/// (where cells' lives end).
+/// (where cells' lives end), and the closed form at that typical member.
 fn print_time_to_event(s: &Scenario, d: &Defences, baseline: &Totals) {
     let m = &s.model;
     println!("\n== Time from establishment to first attack or interdiction ==");
-    println!("closed form 1/(1-exp(-(a+mu))) with n = m = {}, k = 0; Monte Carlo with growth, attrition and exposure", m.cell_size_mean);
     println!(
-        "{:<5} {:>6} {:>6} {:>8} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9}",
-        "state", "e", "R", "a", "mu(s=.05)", "mu(s=1)", "closed", "MC mean", "MC P(att)", "MC dissol"
+        "closed form 1/(1-exp(-(a+mu))) with n = m = {}, k = 0, sigma = {}; Monte Carlo with growth, attrition and exposure",
+        m.cell_size_mean, m.signature_start
+    );
+    println!(
+        "{:<5} {:>6} {:>6} {:>6} {:>8} {:>9} {:>8} {:>8} {:>9} {:>9} {:>9}",
+        "state",
+        "weight",
+        "e",
+        "R",
+        "a",
+        "mu(s=.05)",
+        "mu(s=1)",
+        "closed",
+        "MC mean",
+        "MC P(att)",
+        "MC dissol"
     );
     let a = m.attack_hazard * m.cell_size_mean.powf(m.attack_size_exponent);
-    let (mut weighted, mut weight) = (0.0, 0.0);
-    for (i, st) in s.states.iter().enumerate().filter(|(_, st)| st.role == Role::Member) {
+    let mu = |e: f64, r: f64, sigma: f64| {
+        m.interdiction_hazard * e * (0.5 + 0.5 * sigma) * (1.0 + m.interdiction_readiness_gain * r)
+    };
+    let closed = |e: f64, r: f64, sigma: f64| 1.0 / (1.0 - (-(a + mu(e, r, sigma))).exp());
+    let events = |i: usize| (baseline.by_state_attacks[i] + baseline.by_state_interior[i]) as f64;
+    let total: f64 = s.members().map(events).sum();
+    let (mut typical_e, mut typical_r, mut mc_weeks, mut mc_attack) = (0.0, 0.0, 0.0, 0.0);
+    for i in s.members() {
         let e = weekly_mean(s, |t| d.effect(t, i));
         let r = weekly_mean(s, |t| d.stock(t, i).readiness);
-        let mu = |sigma: f64| m.interdiction_hazard * e * (0.5 + 0.5 * sigma) * (1.0 + m.interdiction_readiness_gain * r);
-        let closed = 1.0 / (1.0 - (-(a + mu(m.signature_start))).exp());
-        let mc = established_cell(s, e, r, i as u64);
-        let w = (baseline.by_state_attacks[i] + baseline.by_state_interior[i]) as f64;
-        weighted += w * mc.mean_weeks;
-        weight += w;
+        let mc = established_cell(s, i, e, r);
+        let w = if total > 0.0 { events(i) / total } else { 0.0 };
+        typical_e += w * e;
+        typical_r += w * r;
+        mc_weeks += w * mc.mean_weeks;
+        mc_attack += w * mc.attack_share;
         println!(
-            "{:<5} {:>6.3} {:>6.3} {:>8.5} {:>8.5} {:>8.5} {:>9.1} {:>9.1} {:>9.3} {:>9.3}",
-            st.id,
+            "{:<5} {:>6.3} {:>6.3} {:>6.3} {:>8.5} {:>9.5} {:>8.5} {:>8.1} {:>9.1} {:>9.3} {:>9.3}",
+            s.states[i].id,
+            w,
             e,
             r,
             a,
-            mu(m.signature_start),
-            mu(1.0),
-            closed,
+            mu(e, r, m.signature_start),
+            mu(e, r, 1.0),
+            closed(e, r, m.signature_start),
             mc.mean_weeks,
             mc.attack_share,
             mc.dissolved_share
         );
     }
-    if weight > 0.0 {
-        println!("event-weighted Monte Carlo mean: {:.1} weeks", weighted / weight);
+    println!("typical member (event-weighted): e = {typical_e:.3}, R = {typical_r:.3}, a = {a:.5}");
+    for sigma in [m.signature_start, 0.5, 1.0] {
+        let h = a + mu(typical_e, typical_r, sigma);
+        println!(
+            "  closed form at sigma = {sigma:.2}: mu = {:.5}, a + mu = {h:.5}, mean = {:.1} weeks, P(attack first) = {:.3}",
+            h - a,
+            closed(typical_e, typical_r, sigma),
+            a / h
+        );
     }
+    println!(
+        "event-weighted Monte Carlo: mean = {mc_weeks:.1} weeks, P(attack first) = {mc_attack:.3}"
+    );
 }
 
 /// What became of simulated established cells.
@@ -173,11 +248,19 @@ struct Outcome {
 }
 
 /// Follows `CELLS` established cells in one member state with fixed e and R
-/// until their first event, by the rules of MODEL.md §3.6–3.7.
-fn established_cell(s: &Scenario, e: f64, r: f64, key: u64) -> Outcome {
+/// (and the mean legitimacy of its regions) until their first event, by the
+/// rules of MODEL.md §3.6–3.7.
+fn established_cell(s: &Scenario, state: usize, e: f64, r: f64) -> Outcome {
     let m = &s.model;
-    let growth = m.growth_rate * (1.0 - 0.7);
-    let mut rng = StreamRng::seed_from_u64(0xCA11_B8A7E ^ key);
+    let regions: Vec<f64> = s
+        .regions
+        .iter()
+        .filter(|reg| reg.state == state)
+        .map(|reg| reg.legitimacy)
+        .collect();
+    let legitimacy = regions.iter().sum::<f64>() / regions.len().max(1) as f64;
+    let growth = m.growth_rate * (1.0 - legitimacy);
+    let mut rng = StreamRng::seed_from_u64(0xCA11_B8A7E ^ state as u64);
     let (mut weeks, mut attacks, mut dissolved) = (0u64, 0u64, 0u64);
     for _ in 0..CELLS {
         let mut n = 1 + poisson(rng.next_u64(), m.cell_size_mean - 1.0);
@@ -192,7 +275,10 @@ fn established_cell(s: &Scenario, e: f64, r: f64, key: u64) -> Outcome {
                 break;
             }
             let a = m.attack_hazard * (n as f64).powf(m.attack_size_exponent);
-            let mu = m.interdiction_hazard * e * (0.5 + 0.5 * sigma) * (1.0 + m.interdiction_readiness_gain * r);
+            let mu = m.interdiction_hazard
+                * e
+                * (0.5 + 0.5 * sigma)
+                * (1.0 + m.interdiction_readiness_gain * r);
             if unit(rng.next_u64()) < 1.0 - (-(a + mu)).exp() {
                 attacks += u64::from(unit(rng.next_u64()) >= mu / (a + mu));
                 weeks += week;
@@ -238,10 +324,30 @@ impl Totals {
         }
         self.established_end += rec.end(Level::Established);
         self.with_attack += u64::from(rec.first_attack_week.is_some());
-        add_into(&mut self.by_state_attacks, rec.by_state.iter().map(|m| m[StateMetric::Attacks as usize]));
-        add_into(&mut self.by_state_interior, rec.by_state.iter().map(|m| m[StateMetric::InteriorInterdictions as usize]));
-        add_into(&mut self.attempts, rec.by_direction.iter().map(|m| m[DirectionMetric::Attempts as usize]));
-        add_into(&mut self.crossings, rec.by_direction.iter().map(|m| m[DirectionMetric::Crossings as usize]));
+        add_into(
+            &mut self.by_state_attacks,
+            rec.by_state
+                .iter()
+                .map(|m| m[StateMetric::Attacks as usize]),
+        );
+        add_into(
+            &mut self.by_state_interior,
+            rec.by_state
+                .iter()
+                .map(|m| m[StateMetric::InteriorInterdictions as usize]),
+        );
+        add_into(
+            &mut self.attempts,
+            rec.by_direction
+                .iter()
+                .map(|m| m[DirectionMetric::Attempts as usize]),
+        );
+        add_into(
+            &mut self.crossings,
+            rec.by_direction
+                .iter()
+                .map(|m| m[DirectionMetric::Crossings as usize]),
+        );
         self
     }
 
@@ -251,8 +357,14 @@ impl Totals {
         }
         self.established_end += other.established_end;
         self.with_attack += other.with_attack;
-        add_into(&mut self.by_state_attacks, other.by_state_attacks.into_iter());
-        add_into(&mut self.by_state_interior, other.by_state_interior.into_iter());
+        add_into(
+            &mut self.by_state_attacks,
+            other.by_state_attacks.into_iter(),
+        );
+        add_into(
+            &mut self.by_state_interior,
+            other.by_state_interior.into_iter(),
+        );
         add_into(&mut self.attempts, other.attempts.into_iter());
         add_into(&mut self.crossings, other.crossings.into_iter());
         self
@@ -265,7 +377,13 @@ fn run(s: &Scenario, trials: u64) -> Totals {
     (0..trials)
         .into_par_iter()
         .fold(
-            || (Workspace::default(), TrialRecord::default(), Totals::default()),
+            || {
+                (
+                    Workspace::default(),
+                    TrialRecord::default(),
+                    Totals::default(),
+                )
+            },
             |(mut work, mut rec, totals), i| {
                 run_trial(&theatre, i, &mut work, &mut rec);
                 let totals = totals.add(&rec);
@@ -279,11 +397,19 @@ fn run(s: &Scenario, trials: u64) -> Totals {
 /// The directions cells attempt most, with their share of crossings.
 fn print_routes(s: &Scenario, totals: &Totals, trials: u64) {
     println!("\n== Baseline: busiest border directions (mean per trial) ==");
-    let mut dirs: Vec<usize> = (0..totals.attempts.len()).filter(|&d| totals.attempts[d] > 0).collect();
+    let mut dirs: Vec<usize> = (0..totals.attempts.len())
+        .filter(|&d| totals.attempts[d] > 0)
+        .collect();
     dirs.sort_by_key(|&d| std::cmp::Reverse(totals.attempts[d]));
     for d in dirs.into_iter().take(15) {
         let (a, c) = (totals.attempts[d] as f64, totals.crossings[d] as f64);
-        println!("{:<22} attempts {:>7.2}  crossings {:>7.2}  ({:.0}%)", s.direction_label(d), a / trials as f64, c / trials as f64, 100.0 * c / a);
+        println!(
+            "{:<22} attempts {:>7.2}  crossings {:>7.2}  ({:.0}%)",
+            s.direction_label(d),
+            a / trials as f64,
+            c / trials as f64,
+            100.0 * c / a
+        );
     }
 }
 
@@ -292,7 +418,7 @@ fn print_totals(name: &str, s: &Scenario, totals: &Totals, trials: u64) {
     let n = trials as f64;
     let mean = |c: Counter| totals.counters[c as usize] as f64 / n;
     println!(
-        "{:<22} {:>9.1} {:>9.1} {:>9.2} {:>9.2} {:>9.1} {:>9.2} {:>9.1} {:>8.3}",
+        "{:<22} {:>9.1} {:>9.1} {:>9.2} {:>9.2} {:>9.1} {:>9.2} {:>9.1} {:>8.3} {:>9.1}",
         name,
         mean(Counter::NewCells),
         mean(Counter::Entries),
@@ -301,7 +427,8 @@ fn print_totals(name: &str, s: &Scenario, totals: &Totals, trials: u64) {
         mean(Counter::BorderInterdictions),
         mean(Counter::InteriorInterdictions),
         mean(Counter::Abandoned),
-        totals.with_attack as f64 / n
+        totals.with_attack as f64 / n,
+        cordon::model::capability::total_spend(s)
     );
     let by_state: Vec<String> = s
         .states

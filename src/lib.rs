@@ -6,6 +6,7 @@
 //! [`engine`] is the one place where trials run in parallel; [`run`] strings
 //! the steps together for `cordon run`; [`cli`] is the command line.
 
+pub mod builtin;
 pub mod cli;
 pub mod engine;
 pub mod error;

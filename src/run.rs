@@ -10,21 +10,22 @@ use std::time::Instant;
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 
+use crate::builtin::ScenarioSource;
 use crate::engine::{EngineError, run_trials};
 use crate::error::{Error, Result};
 use crate::model::Theatre;
 use crate::output::manifest::{base_overrides, geography, variant_entries};
 use crate::output::{Manifest, ScenarioEntry, Staging, TrialsWriter, default_out, write_tables};
 use crate::scenario::diagnostic::closest;
-use crate::scenario::{BASELINE, Scenario, ScenarioSet, load_file};
+use crate::scenario::{BASELINE, Scenario, ScenarioSet, load_file, load_str};
 use crate::stats::RunStats;
 use crate::stats::tables::Layout;
 
 /// Everything `cordon run` needs to know, already resolved from flags.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
-    /// The scenario file.
-    pub scenario: PathBuf,
+    /// The scenario: a file or a built-in.
+    pub scenario: ScenarioSource,
     /// `--set PATH=VALUE` overrides of the base scenario.
     pub sets: Vec<String>,
     /// Trials per variant (default: the scenario's).
@@ -54,8 +55,9 @@ pub struct RunReport {
     pub manifest: Manifest,
 }
 
-/// Loads the scenario with `--set`, `--trials` and `--seed` applied.
-pub fn load(opts: &RunOptions) -> Result<ScenarioSet> {
+/// Loads the scenario with `--set`, `--trials` and `--seed` applied, and
+/// returns it with the text it was read from.
+pub fn load(opts: &RunOptions) -> Result<(ScenarioSet, Vec<u8>)> {
     let mut sets = opts.sets.clone();
     if let Some(t) = opts.trials {
         sets.push(format!("scenario.trials={t}"));
@@ -63,7 +65,24 @@ pub fn load(opts: &RunOptions) -> Result<ScenarioSet> {
     if let Some(s) = opts.seed {
         sets.push(format!("scenario.seed={s}"));
     }
-    Ok(load_file(&opts.scenario, &sets)?)
+    load_source(&opts.scenario, &sets)
+}
+
+/// Loads a scenario from a file or a built-in, with `--set` values.
+pub fn load_source(src: &ScenarioSource, sets: &[String]) -> Result<(ScenarioSet, Vec<u8>)> {
+    match src {
+        ScenarioSource::File(path) => {
+            let set = load_file(path, sets)?;
+            let text =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            Ok((set, text))
+        }
+        ScenarioSource::Builtin(b) => {
+            let set = load_str(&src.display(), b.name, b.text, sets)
+                .map_err(|d| Error::from(crate::scenario::LoadError::Invalid(d)))?;
+            Ok((set, b.text.as_bytes().to_vec()))
+        }
+    }
 }
 
 /// The variants to run, baseline first; unknown names are invalid input.
@@ -106,14 +125,11 @@ pub fn run(
 ) -> Result<RunReport> {
     let started = chrono::Utc::now();
     let clock = Instant::now();
-    let set = load(opts)?;
+    let (set, text) = load(opts)?;
     let chosen = select(&set, &opts.variants)?;
     let theatres: Vec<Theatre<'_>> = chosen.iter().map(|(_, s)| Theatre::new(s)).collect();
     let names: Vec<String> = chosen.iter().map(|(n, _)| n.clone()).collect();
-    let stem = opts
-        .scenario
-        .file_stem()
-        .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
+    let stem = opts.scenario.stem();
     let target = match &opts.out {
         Some(out) => out.clone(),
         None => default_out(&opts.output_root, &stem, started),
@@ -142,8 +158,6 @@ pub fn run(
     writer.finish()?;
     let layout = layout(&set.base, &names, &theatres);
     write_tables(staging.path(), &stats, &layout)?;
-    let text = std::fs::read(&opts.scenario)
-        .with_context(|| format!("cannot read {}", opts.scenario.display()))?;
     let (states, regions, borders) = geography(&set.base);
     let spends: Vec<f64> = theatres.iter().map(|t| t.defences.spend).collect();
     let manifest = Manifest {
@@ -151,7 +165,7 @@ pub fn run(
         scenario: ScenarioEntry {
             name: set.base.name.clone(),
             description: set.base.description.clone(),
-            path: opts.scenario.display().to_string(),
+            path: opts.scenario.display(),
             sha256: hex(&Sha256::digest(&text)),
         },
         seed: set.base.seed,

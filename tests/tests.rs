@@ -3,6 +3,7 @@
 
 mod util;
 
+mod builtin;
 mod cli;
 mod reproducibility;
 mod validation;

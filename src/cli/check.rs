@@ -3,13 +3,16 @@
 use std::fmt::Write;
 
 use super::CheckArgs;
+use crate::builtin::resolve;
 use crate::error::Result;
-use crate::scenario::{LinkKind, Role, Scenario, ScenarioSet, load_file};
+use crate::run::load_source;
+use crate::scenario::{LinkKind, Role, Scenario, ScenarioSet};
 
 /// Validates the scenario and prints its outline.
 pub fn check(args: CheckArgs) -> Result<()> {
-    let set = load_file(&args.scenario, &args.sets)?;
-    print!("{}", outline(&set, &args.scenario.display().to_string()));
+    let src = resolve(Some(&args.scenario))?;
+    let (set, _) = load_source(&src, &args.sets)?;
+    print!("{}", outline(&set, &src.display()));
     Ok(())
 }
 
@@ -62,7 +65,7 @@ pub fn outline(set: &ScenarioSet, path: &str) -> String {
     let segments = s.borders.iter().filter(|b| b.is_segment()).count();
     let _ = writeln!(
         o,
-        "borders   {} ({} segments between states, {} internal links)",
+        "borders   {} ({} between states, {} internal)",
         s.borders.len(),
         segments,
         s.borders.len() - segments
@@ -76,7 +79,7 @@ pub fn outline(set: &ScenarioSet, path: &str) -> String {
         {
             let _ = writeln!(
                 o,
-                "          {:<24} {:>7.0} km  {:<15} priority {}",
+                "          {:<24} {:>9} km  {:<15} priority {}",
                 b.id, length_km, terrain.name, priority
             );
         }
@@ -87,7 +90,7 @@ pub fn outline(set: &ScenarioSet, path: &str) -> String {
             .iter()
             .map(|e| {
                 format!(
-                    "{} (from week {}{}, {} participants)",
+                    "{} (from week {}{}; {})",
                     e.name,
                     e.first_week,
                     if e.every > 0 {
@@ -95,7 +98,7 @@ pub fn outline(set: &ScenarioSet, path: &str) -> String {
                     } else {
                         ", once".into()
                     },
-                    e.participants.len()
+                    e.participants.iter().map(|&i| s.states[i].id.as_str()).collect::<Vec<_>>().join(" ")
                 )
             })
             .collect();

@@ -2,6 +2,7 @@
 //! once, then each command calls the library.
 
 mod check;
+mod extras;
 mod run;
 
 use std::path::PathBuf;
@@ -10,17 +11,28 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::error::Result;
 
+/// Largest `--trials`: the engine limit of scenario files.
+const MAX_TRIALS: u64 = crate::scenario::read::limits::MAX_TRIALS as u64;
+
 /// Monte Carlo scenario simulation of cross-border threats: which policy mix
 /// leaves an alliance safest for the money, with honest uncertainty.
 #[derive(Debug, Parser)]
-#[command(name = "cordon", version, about, long_about = None, propagate_version = true)]
+#[command(name = "cordon", version = VERSION, about, long_about = None, propagate_version = true)]
 #[command(
-    after_help = "Examples:\n  cordon check scenarios/csto-southern-frontier.toml\n  cordon run scenarios/csto-southern-frontier.toml\n  cordon run scenarios/minimal.toml --trials 5000 --set alliance.intel_sharing=0.6"
+    after_help = "Examples:\n  cordon run                      (the built-in default scenario)\n  cordon scenarios                (list the built-in scenarios)\n  cordon new my-region.toml       (a commented starter file)\n  cordon check my-region.toml\n  cordon run my-region.toml --trials 5000 --set alliance.intel_sharing=0.6"
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// The version and the commit the binary was built from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("CORDON_COMMIT"),
+    ")"
+);
 
 /// The commands.
 #[derive(Debug, Subcommand)]
@@ -35,15 +47,68 @@ pub enum Command {
         after_help = "Examples:\n  cordon check scenarios/csto-southern-frontier.toml\n  cordon check scenarios/minimal.toml --set alliance.intel_sharing=0.6\n\nExit codes: 0 valid, 2 invalid (every problem is listed with file:line:column)."
     )]
     Check(CheckArgs),
+    /// List the built-in scenarios, or print one.
+    #[command(
+        after_help = "Examples:\n  cordon scenarios\n  cordon scenarios show minimal > my-region.toml"
+    )]
+    Scenarios(ScenariosArgs),
+    /// Write a commented starter scenario file.
+    #[command(
+        after_help = "Examples:\n  cordon new my-region.toml\n  cordon new frontier.toml --from csto-southern-frontier\n\nThe file is never overwritten; it passes `cordon check` as written."
+    )]
+    New(NewArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Examples:\n  cordon completions bash > ~/.local/share/bash-completion/completions/cordon\n  cordon completions zsh > ~/.zfunc/_cordon\n  cordon completions fish > ~/.config/fish/completions/cordon.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), generated from the same definitions as --help.
+    #[command(after_help = "Example:\n  cordon man > cordon.1 && man ./cordon.1")]
+    Man,
+}
+
+/// Flags of `cordon scenarios`.
+#[derive(Debug, Args)]
+pub struct ScenariosArgs {
+    #[command(subcommand)]
+    pub action: Option<ScenariosAction>,
+}
+
+/// What `cordon scenarios` does besides listing.
+#[derive(Debug, Subcommand)]
+pub enum ScenariosAction {
+    /// Print a built-in scenario's file.
+    Show {
+        /// The built-in scenario's name (see `cordon scenarios`).
+        name: String,
+    },
+}
+
+/// Flags of `cordon new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The file to write (refused if it exists).
+    pub file: PathBuf,
+    /// The built-in scenario to start from.
+    #[arg(long, value_name = "NAME", default_value = crate::builtin::STARTER)]
+    pub from: String,
+}
+
+/// Flags of `cordon completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
 }
 
 /// Flags of `cordon run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Scenario file (TOML).
-    pub scenario: PathBuf,
+    /// Scenario file (TOML), or the name of a built-in scenario
+    /// [default: the built-in csto-southern-frontier].
+    pub scenario: Option<PathBuf>,
     /// Trials per variant [default: the scenario's `trials`].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
     pub trials: Option<u64>,
     /// Random seed [default: the scenario's `seed`].
     #[arg(long, value_name = "S")]
@@ -74,7 +139,7 @@ pub struct RunArgs {
 /// Flags of `cordon check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Scenario file (TOML).
+    /// Scenario file (TOML), or the name of a built-in scenario.
     pub scenario: PathBuf,
     /// Override one value first, as in `cordon run`. Repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
@@ -86,6 +151,10 @@ pub fn main_with(cli: Cli) -> i32 {
     let result: Result<()> = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::check(args),
+        Command::Scenarios(args) => extras::scenarios(args),
+        Command::New(args) => extras::new(args),
+        Command::Completions(args) => extras::completions(args),
+        Command::Man => extras::man(),
     };
     match result {
         Ok(()) => 0,

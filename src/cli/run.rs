@@ -19,8 +19,14 @@ pub fn run(args: RunArgs) -> Result<()> {
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
         usize::from,
     );
+    if args.scenario.is_none() && !args.quiet {
+        eprintln!(
+            "no scenario given: running the built-in `{}` (list others with `cordon scenarios`)",
+            crate::builtin::DEFAULT
+        );
+    }
     let opts = RunOptions {
-        scenario: args.scenario,
+        scenario: crate::builtin::resolve(args.scenario.as_deref())?,
         sets: args.sets,
         trials: args.trials,
         seed: args.seed,

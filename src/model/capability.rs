@@ -316,7 +316,9 @@ pub fn total_spend(s: &Scenario) -> f64 {
                 .sum::<f64>()
         })
         .sum();
-    budgets + exercises
+    // Rounded to a millionth of a spend unit, so that sums of decimal budgets
+    // print as written (10376.5, not 10376.500000000002).
+    ((budgets + exercises) * 1e6).round() / 1e6
 }
 
 #[cfg(test)]

@@ -168,7 +168,9 @@ fn parse_set(arg: &str, sources: &mut Sources) -> Result<Override, Vec<Diagnosti
     let vsrc = sources.add(format!("--set {arg}"), arg, path.len() + 1);
     match parse_value(value.trim(), vsrc) {
         Ok(mut node) => {
-            node.loc = loc;
+            // Every part of the value is reported as the argument itself:
+            // a column inside it would not help.
+            relocate(&mut node, loc);
             Ok(Override {
                 path: path.to_string(),
                 value: node,
@@ -188,6 +190,21 @@ fn parse_set(arg: &str, sources: &mut Sources) -> Result<Override, Vec<Diagnosti
                 )
             })
             .collect()),
+    }
+}
+
+/// Gives `node` and everything inside it the location `loc`.
+fn relocate(node: &mut super::doc::Node, loc: Loc) {
+    node.loc = loc;
+    match &mut node.value {
+        super::doc::Value::Array(items) => items.iter_mut().for_each(|n| relocate(n, loc)),
+        super::doc::Value::Table(t) => {
+            for (k, n) in &mut t.entries {
+                k.loc = loc;
+                relocate(n, loc);
+            }
+        }
+        _ => {}
     }
 }
 

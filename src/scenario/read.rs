@@ -5,7 +5,7 @@
 //! a border's regions) are kept as names with their positions and resolved by
 //! `validate`.
 
-use super::diagnostic::Diagnostic;
+use super::diagnostic::{Diagnostic, closest};
 use super::doc::{Loc, Node, Table, Value};
 use super::fields::{Bound, Fields, is_id, join};
 use super::schema::*;
@@ -111,6 +111,9 @@ pub struct RawState {
     pub allocation: Option<At<Option<Allocation>>>,
     pub initial: Option<At<RawStocks>>,
     pub capability: Option<At<RawStocks>>,
+    /// Keys written in the file (valid or not), so that an invalid value is
+    /// not also reported as missing.
+    pub given: Vec<&'static str>,
     pub loc: Loc,
 }
 
@@ -137,6 +140,8 @@ pub struct RawBorder {
     pub length_km: Option<f64>,
     pub terrain: Option<At<String>>,
     pub priority: f64,
+    /// Keys written in the file (valid or not).
+    pub given: Vec<&'static str>,
     pub loc: Loc,
 }
 
@@ -163,6 +168,9 @@ pub struct RawScenario<'a> {
     /// Where the document starts (for problems without a better place).
     pub origin: Loc,
 }
+
+/// Names of the built-in terrain classes.
+pub const BUILTIN_TERRAINS: [&str; 8] = ["river", "river_mountain", "high_mountain", "mountain", "valley", "desert", "steppe", "plain"];
 
 /// The built-in terrain classes of MODEL.md §6.
 pub fn builtin_terrains() -> Vec<RawTerrain> {
@@ -447,15 +455,20 @@ fn read_terrains(node: Option<&Node>, diags: &mut Vec<Diagnostic>) -> Vec<RawTer
         };
         t.loc = Some(class.loc);
         if builtin.is_none() {
-            if !f.has("sweep") {
-                f.missing("sweep", "a number > 0, for a new terrain class", diags);
-            }
-            if !f.has("passable") {
-                f.missing(
-                    "passable",
-                    "a number in (0, 1], for a new terrain class",
-                    diags,
-                );
+            // A misspelt built-in class reads as a new class without sweep
+            // and passable: point at the built-in it resembles.
+            let hint = closest(&key.name, BUILTIN_TERRAINS.iter().copied());
+            for (k, what) in [("sweep", "a number > 0"), ("passable", "a number in (0, 1]")] {
+                if !f.has(k) {
+                    diags.push(
+                        Diagnostic::new(
+                            Some(class.loc),
+                            f.path_of(k),
+                            format!("missing required field `{k}` ({what}) for a new terrain class `{}`", key.name),
+                        )
+                        .suggest(hint.clone()),
+                    );
+                }
             }
         }
         if let Some(x) = f.num("sweep", Bound::Positive, diags) {
@@ -840,6 +853,7 @@ fn read_state(node: &Node, i: usize, diags: &mut Vec<Diagnostic>) -> Option<RawS
     let initial = read_stocks(&f, "initial", diags);
     let capability = read_stocks(&f, "capability", diags);
     let name = f.str("name", diags).map(|(s, _)| s.to_string());
+    let given = STATE_KEYS.iter().copied().filter(|k| f.has(k)).collect();
     let (id, id_loc) = id?;
     Some(RawState {
         id: at(id.to_string(), id_loc),
@@ -851,6 +865,7 @@ fn read_state(node: &Node, i: usize, diags: &mut Vec<Diagnostic>) -> Option<RawS
         allocation,
         initial,
         capability,
+        given,
         loc: node.loc,
     })
 }
@@ -900,7 +915,8 @@ pub fn default_border_id(a: &str, b: &str) -> String {
 }
 
 fn read_border(node: &Node, i: usize, diags: &mut Vec<Diagnostic>) -> Option<RawBorder> {
-    let f = Fields::open(node, format!("borders[{i}]"), BORDER_KEYS, diags)?;
+    let path = border_path(node, i);
+    let f = Fields::open(node, &path, BORDER_KEYS, diags)?;
     let a = f.req_str("a", diags).map(|(s, l)| at(s.to_string(), l));
     let b = f.req_str("b", diags).map(|(s, l)| at(s.to_string(), l));
     let id = match f.node("id") {
@@ -910,11 +926,6 @@ fn read_border(node: &Node, i: usize, diags: &mut Vec<Diagnostic>) -> Option<Raw
             _ => None,
         },
     }?;
-    let path = format!("borders.{}", id.v);
-    let f = Fields {
-        path: path.clone(),
-        ..f
-    };
     let length_km = f.num("length_km", Bound::Positive, diags);
     let terrain = f.str("terrain", diags).map(|(s, l)| at(s.to_string(), l));
     let priority = f.num("priority", Bound::NonNeg, diags).unwrap_or(1.0);
@@ -926,8 +937,26 @@ fn read_border(node: &Node, i: usize, diags: &mut Vec<Diagnostic>) -> Option<Raw
         length_km,
         terrain,
         priority,
+        given: BORDER_KEYS.iter().copied().filter(|k| f.has(k)).collect(),
         loc: node.loc,
     })
+}
+
+/// `borders.ID` (the written id, else `A-B`), or `borders[i]` when neither
+/// can be read.
+fn border_path(node: &Node, i: usize) -> String {
+    let Value::Table(t) = &node.value else {
+        return format!("borders[{i}]");
+    };
+    let text = |k: &str| match t.get(k).map(|n| &n.value) {
+        Some(Value::Str(s)) => Some(s.clone()),
+        _ => None,
+    };
+    match (text("id").filter(|s| is_id(s)), text("a"), text("b")) {
+        (Some(id), _, _) => format!("borders.{id}"),
+        (None, Some(a), Some(b)) if t.get("id").is_none() => format!("borders.{}", default_border_id(&a, &b)),
+        _ => format!("borders[{i}]"),
+    }
 }
 
 fn read_variant<'a>(

@@ -266,18 +266,18 @@ fn resolve_state(
     let budget = match &s.budget {
         Some(b) => Some(b.v),
         None => {
-            diags.push(Diagnostic::new(
-                Some(s.loc),
-                format!("{}.budget", s.path),
-                "missing required field `budget` (a number >= 0) for a member state",
-            ));
+            if !s.given.contains(&"budget") {
+                diags.push(Diagnostic::new(Some(s.loc), format!("{}.budget", s.path), "missing required field `budget` (a number >= 0) for a member state"));
+            }
             None
         }
     };
     let allocation = match &s.allocation {
         Some(a) => a.v,
         None => {
-            diags.push(Diagnostic::new(Some(s.loc), format!("{}.allocation", s.path), "missing required field `allocation` ({ border, intel, readiness }) for a member state"));
+            if !s.given.contains(&"allocation") {
+                diags.push(Diagnostic::new(Some(s.loc), format!("{}.allocation", s.path), "missing required field `allocation` ({ border, intel, readiness }) for a member state"));
+            }
             None
         }
     };
@@ -416,10 +416,10 @@ fn resolve_borders(
         let kind = if ra.state == rz.state {
             LinkKind::Internal
         } else {
-            if b.length_km.is_none() {
+            if b.length_km.is_none() && !b.given.contains(&"length_km") {
                 diags.push(Diagnostic::new(Some(b.loc), format!("{}.length_km", b.path), "missing required field `length_km` (a number > 0) for a border between two states"));
             }
-            if b.terrain.is_none() {
+            if b.terrain.is_none() && !b.given.contains(&"terrain") {
                 diags.push(Diagnostic::new(Some(b.loc), format!("{}.terrain", b.path), format!("missing required field `terrain` (one of: {}) for a border between two states", terrain_names.join(", "))));
             }
             match (b.length_km, terrain) {

@@ -1,0 +1,112 @@
+//! Small commands for a first run: built-in scenarios, starter files,
+//! completions and the manual page.
+
+use std::io::Write;
+
+use clap::CommandFactory;
+
+use super::{Cli, CompletionsArgs, NewArgs, ScenariosAction, ScenariosArgs};
+use crate::builtin::{self, ScenarioSource};
+use crate::error::{Error, Result};
+
+/// `cordon scenarios [show NAME]`.
+pub fn scenarios(args: ScenariosArgs) -> Result<()> {
+    match args.action {
+        None => {
+            let width = builtin::all().map(|b| b.name.len()).max().unwrap_or(0);
+            let mut out = String::from(
+                "Built-in scenarios (run one with `cordon run NAME`, copy one with `cordon new FILE --from NAME`):\n",
+            );
+            for b in builtin::all() {
+                let default = if b.name == builtin::DEFAULT {
+                    " [default]"
+                } else {
+                    ""
+                };
+                out.push_str(&format!(
+                    "  {:<width$}  {}{default}\n",
+                    b.name,
+                    builtin::description(b)
+                ));
+            }
+            emit(&out)
+        }
+        Some(ScenariosAction::Show { name }) => emit(named(&name)?.text),
+    }
+}
+
+/// `cordon new FILE [--from NAME]`.
+pub fn new(args: NewArgs) -> Result<()> {
+    let b = named(&args.from)?;
+    // create_new: never overwrite, even if the file appears meanwhile.
+    let mut file = match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&args.file)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(Error::Invalid(format!(
+                "{} already exists; cordon new never overwrites a file (choose another name)",
+                args.file.display()
+            )));
+        }
+        Err(e) => {
+            return Err(Error::Other(anyhow::anyhow!(
+                "cannot create {}: {e}",
+                args.file.display()
+            )));
+        }
+    };
+    file.write_all(b.text.as_bytes())
+        .map_err(|e| Error::Other(anyhow::anyhow!("cannot write {}: {e}", args.file.display())))?;
+    eprintln!(
+        "wrote {} (from the built-in `{}`); next: cordon check {0}",
+        args.file.display(),
+        b.name
+    );
+    Ok(())
+}
+
+/// `cordon completions SHELL`.
+pub fn completions(args: CompletionsArgs) -> Result<()> {
+    let mut buf = Vec::new();
+    clap_complete::generate(args.shell, &mut Cli::command(), "cordon", &mut buf);
+    emit_bytes(&buf)
+}
+
+/// `cordon man`.
+pub fn man() -> Result<()> {
+    let mut buf = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut buf)
+        .map_err(|e| Error::Other(anyhow::anyhow!("cannot render the manual page: {e}")))?;
+    emit_bytes(&buf)
+}
+
+fn named(name: &str) -> Result<builtin::Builtin> {
+    match builtin::resolve(Some(std::path::Path::new(name))) {
+        Ok(ScenarioSource::Builtin(b)) => Ok(b),
+        Ok(ScenarioSource::File(_)) => builtin::find(name).ok_or_else(|| {
+            Error::Invalid(format!(
+                "`{name}` is a file, not a built-in scenario; see `cordon scenarios`"
+            ))
+        }),
+        Err(e) => Err(e),
+    }
+}
+
+fn emit(text: &str) -> Result<()> {
+    emit_bytes(text.as_bytes())
+}
+
+/// Writes to stdout; a closed pipe (`cordon man | head`) is not an error.
+fn emit_bytes(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Other(anyhow::anyhow!(
+            "cannot write to standard output: {e}"
+        ))),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,49 @@
+//! `cordon plot`: redraw a result folder's charts from its CSV files and
+//! manifest alone, so merged or older results can be plotted and charts
+//! restyled without running again.
+
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+use crate::plot::{PlotError, draw_all};
+
+/// Flags of `cordon plot`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  cordon plot output/csto-southern-frontier/2024-06-21T12-00-00Z\n  cordon plot results/merged --variant border_heavy --variant intel_heavy\n\nCharts go to RUN_DIR/charts/ as PNG and SVG (1200×800): fan charts, the probability\nof an attack by week, the policy comparison (forest plot), outcome distributions,\none frontier map per variant and per-state bars.\nExit codes: 0 success, 2 invalid input (a missing folder, file or column, or a\ncell that is not a number: the message names file, row and column), 1 other failure."
+)]
+pub struct PlotArgs {
+    /// Result folder written by `cordon run` (it holds manifest.json and the
+    /// CSV files).
+    #[arg(value_name = "RUN_DIR")]
+    pub run_dir: PathBuf,
+    /// Draw only this variant (besides the baseline, which is always
+    /// drawn). Repeatable [default: every variant in the folder].
+    #[arg(long = "variant", value_name = "NAME")]
+    pub variants: Vec<String>,
+    /// Do not list the files written.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Draws the charts as the flags say and lists the files written.
+pub fn plot(args: PlotArgs) -> Result<()> {
+    let written = draw_all(&args.run_dir, &args.variants).map_err(to_error)?;
+    if !args.quiet {
+        println!(
+            "{} charts (PNG and SVG) in {}",
+            written.len() / 2,
+            args.run_dir.join(crate::plot::CHARTS).display()
+        );
+    }
+    Ok(())
+}
+
+/// Invalid input is exit code 2; drawing and file-system failures are 1.
+pub fn to_error(e: PlotError) -> Error {
+    if e.is_invalid_input() {
+        Error::Invalid(e.to_string())
+    } else {
+        Error::Other(e.into())
+    }
+}

@@ -1,0 +1,199 @@
+//! Zero set-up: built-in scenarios, starter files, completions, man page.
+
+use crate::util::{cordon, read, root, temp};
+
+/// Every `scenarios/*.toml` file, as (stem, text).
+fn shipped() -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = std::fs::read_dir(root().join("scenarios"))
+        .expect("scenarios/")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .map(|p| {
+            (
+                p.file_stem().unwrap().to_string_lossy().into_owned(),
+                read(&p),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn embedded_copies_equal_the_files_in_scenarios() {
+    let files = shipped();
+    let embedded: Vec<(String, String)> = cordon::builtin::all()
+        .map(|b| (b.name.to_string(), b.text.to_string()))
+        .collect();
+    assert_eq!(
+        files.len(),
+        embedded.len(),
+        "a scenario was added or removed without rebuilding"
+    );
+    for ((fname, ftext), (ename, etext)) in files.iter().zip(&embedded) {
+        assert_eq!(fname, ename);
+        assert!(
+            ftext == etext,
+            "the embedded copy of {fname} differs from scenarios/{fname}.toml: rebuild"
+        );
+    }
+    assert!(cordon::builtin::find(cordon::builtin::DEFAULT).is_some());
+    assert!(cordon::builtin::find(cordon::builtin::STARTER).is_some());
+}
+
+#[test]
+fn every_builtin_scenario_passes_check() {
+    let dir = temp();
+    for b in cordon::builtin::all() {
+        cordon(dir.path())
+            .args(["check", b.name])
+            .assert()
+            .success();
+    }
+}
+
+#[test]
+fn scenarios_lists_and_shows_the_builtins() {
+    let dir = temp();
+    let out = cordon(dir.path())
+        .arg("scenarios")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    for b in cordon::builtin::all() {
+        assert!(out.contains(b.name), "{out}");
+        let d = cordon::builtin::description(b);
+        assert!(!d.is_empty(), "{} has no one-line description", b.name);
+        assert!(out.contains(&d[..d.len().min(30)]), "{out}");
+    }
+    let shown = cordon(dir.path())
+        .args(["scenarios", "show", "minimal"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        String::from_utf8(shown).unwrap(),
+        cordon::builtin::find("minimal").unwrap().text
+    );
+    cordon(dir.path())
+        .args(["scenarios", "show", "minimall"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("did you mean `minimal`"));
+}
+
+#[test]
+fn new_writes_a_starter_that_checks_and_never_overwrites() {
+    let dir = temp();
+    cordon(dir.path())
+        .args(["new", "mine.toml"])
+        .assert()
+        .success();
+    let written = read(&dir.path().join("mine.toml"));
+    assert_eq!(written, cordon::builtin::find("minimal").unwrap().text);
+    cordon(dir.path())
+        .args(["check", "mine.toml"])
+        .assert()
+        .success();
+    std::fs::write(dir.path().join("keep.toml"), "precious").unwrap();
+    cordon(dir.path())
+        .args(["new", "keep.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("already exists"));
+    assert_eq!(read(&dir.path().join("keep.toml")), "precious");
+    cordon(dir.path())
+        .args(["new", "frontier.toml", "--from", "csto-southern-frontier"])
+        .assert()
+        .success();
+    cordon(dir.path())
+        .args(["check", "frontier.toml"])
+        .assert()
+        .success();
+    cordon(dir.path())
+        .args(["new", "x.toml", "--from", "nope"])
+        .assert()
+        .code(2);
+    assert!(!dir.path().join("x.toml").exists());
+}
+
+#[test]
+fn run_without_a_scenario_runs_the_default_and_says_so() {
+    let dir = temp();
+    cordon(dir.path())
+        .args(["run", "--trials", "20", "--variant", "balanced"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("csto-southern-frontier"));
+    let runs: Vec<_> = std::fs::read_dir(dir.path().join("output").join("csto-southern-frontier"))
+        .expect("a default output folder")
+        .collect();
+    assert_eq!(runs.len(), 1);
+    let run = runs[0].as_ref().unwrap().path();
+    assert!(run.join("summary.csv").exists() && run.join("manifest.json").exists());
+    assert!(read(&run.join("manifest.json")).contains("builtin:csto-southern-frontier"));
+}
+
+#[test]
+fn a_name_that_is_not_a_file_runs_the_builtin_or_gets_the_list() {
+    let dir = temp();
+    cordon(dir.path())
+        .args(["run", "minimal", "--trials", "10", "--quiet", "--out", "r"])
+        .assert()
+        .success();
+    assert!(dir.path().join("r").join("trials.csv").exists());
+    cordon(dir.path())
+        .args(["run", "csto-southern-fronteir", "--trials", "10"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "did you mean `csto-southern-frontier`",
+        ))
+        .stderr(predicates::str::contains("minimal"));
+}
+
+#[test]
+fn completions_man_page_and_version_come_from_the_same_definitions() {
+    let dir = temp();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = cordon(dir.path())
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            out.contains("cordon") && out.contains("scenarios") && out.contains("trials"),
+            "{shell}"
+        );
+    }
+    let man = cordon(dir.path())
+        .arg("man")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let man = String::from_utf8(man).unwrap();
+    assert!(man.contains(".TH") && man.contains("cordon"));
+    let v = cordon(dir.path())
+        .arg("--version")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v = String::from_utf8(v).unwrap();
+    assert!(
+        v.starts_with(&format!("cordon {}", env!("CARGO_PKG_VERSION"))) && v.contains("commit "),
+        "{v}"
+    );
+}
