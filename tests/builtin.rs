@@ -1,6 +1,6 @@
 //! Zero set-up: built-in scenarios, starter files, completions, man page.
 
-use crate::util::{cordon, read, root, temp};
+use crate::util::{cordon, read, root, success_stdout, temp};
 
 /// Every `scenarios/*.toml` file, as (stem, text).
 fn shipped() -> Vec<(String, String)> {
@@ -56,31 +56,15 @@ fn every_builtin_scenario_passes_check() {
 #[test]
 fn scenarios_lists_and_shows_the_builtins() {
     let dir = temp();
-    let out = cordon(dir.path())
-        .arg("scenarios")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let out = String::from_utf8(out).unwrap();
+    let out = success_stdout(dir.path(), &["scenarios"]);
     for b in cordon::builtin::all() {
         assert!(out.contains(b.name), "{out}");
         let d = cordon::builtin::description(b);
         assert!(!d.is_empty(), "{} has no one-line description", b.name);
         assert!(out.contains(&d[..d.len().min(30)]), "{out}");
     }
-    let shown = cordon(dir.path())
-        .args(["scenarios", "show", "minimal"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    assert_eq!(
-        String::from_utf8(shown).unwrap(),
-        cordon::builtin::find("minimal").unwrap().text
-    );
+    let shown = success_stdout(dir.path(), &["scenarios", "show", "minimal"]);
+    assert_eq!(shown, cordon::builtin::find("minimal").unwrap().text);
     cordon(dir.path())
         .args(["scenarios", "show", "minimall"])
         .assert()
@@ -162,36 +146,15 @@ fn a_name_that_is_not_a_file_runs_the_builtin_or_gets_the_list() {
 fn completions_man_page_and_version_come_from_the_same_definitions() {
     let dir = temp();
     for shell in ["bash", "zsh", "fish"] {
-        let out = cordon(dir.path())
-            .args(["completions", shell])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        let out = String::from_utf8(out).unwrap();
+        let out = success_stdout(dir.path(), &["completions", shell]);
         assert!(
             out.contains("cordon") && out.contains("scenarios") && out.contains("trials"),
             "{shell}"
         );
     }
-    let man = cordon(dir.path())
-        .arg("man")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let man = String::from_utf8(man).unwrap();
+    let man = success_stdout(dir.path(), &["man"]);
     assert!(man.contains(".TH") && man.contains("cordon"));
-    let v = cordon(dir.path())
-        .arg("--version")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v = String::from_utf8(v).unwrap();
+    let v = success_stdout(dir.path(), &["--version"]);
     assert!(
         v.starts_with(&format!("cordon {}", env!("CARGO_PKG_VERSION"))) && v.contains("commit "),
         "{v}"

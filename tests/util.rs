@@ -115,3 +115,15 @@ pub fn entries(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// Runs `cordon ARGS` in `dir`, asserts success and returns its stdout.
+pub fn success_stdout(dir: &Path, args: &[&str]) -> String {
+    let out = cordon(dir)
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).expect("UTF-8 output")
+}
