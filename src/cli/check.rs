@@ -98,7 +98,11 @@ pub fn outline(set: &ScenarioSet, path: &str) -> String {
                     } else {
                         ", once".into()
                     },
-                    e.participants.iter().map(|&i| s.states[i].id.as_str()).collect::<Vec<_>>().join(" ")
+                    e.participants
+                        .iter()
+                        .map(|&i| s.states[i].id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 )
             })
             .collect();

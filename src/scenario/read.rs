@@ -170,7 +170,16 @@ pub struct RawScenario<'a> {
 }
 
 /// Names of the built-in terrain classes.
-pub const BUILTIN_TERRAINS: [&str; 8] = ["river", "river_mountain", "high_mountain", "mountain", "valley", "desert", "steppe", "plain"];
+pub const BUILTIN_TERRAINS: [&str; 8] = [
+    "river",
+    "river_mountain",
+    "high_mountain",
+    "mountain",
+    "valley",
+    "desert",
+    "steppe",
+    "plain",
+];
 
 /// The built-in terrain classes of MODEL.md §6.
 pub fn builtin_terrains() -> Vec<RawTerrain> {
@@ -458,7 +467,10 @@ fn read_terrains(node: Option<&Node>, diags: &mut Vec<Diagnostic>) -> Vec<RawTer
             // A misspelt built-in class reads as a new class without sweep
             // and passable: point at the built-in it resembles.
             let hint = closest(&key.name, BUILTIN_TERRAINS.iter().copied());
-            for (k, what) in [("sweep", "a number > 0"), ("passable", "a number in (0, 1]")] {
+            for (k, what) in [
+                ("sweep", "a number > 0"),
+                ("passable", "a number in (0, 1]"),
+            ] {
                 if !f.has(k) {
                     diags.push(
                         Diagnostic::new(
@@ -954,7 +966,9 @@ fn border_path(node: &Node, i: usize) -> String {
     };
     match (text("id").filter(|s| is_id(s)), text("a"), text("b")) {
         (Some(id), _, _) => format!("borders.{id}"),
-        (None, Some(a), Some(b)) if t.get("id").is_none() => format!("borders.{}", default_border_id(&a, &b)),
+        (None, Some(a), Some(b)) if t.get("id").is_none() => {
+            format!("borders.{}", default_border_id(&a, &b))
+        }
         _ => format!("borders[{i}]"),
     }
 }

@@ -267,7 +267,11 @@ fn resolve_state(
         Some(b) => Some(b.v),
         None => {
             if !s.given.contains(&"budget") {
-                diags.push(Diagnostic::new(Some(s.loc), format!("{}.budget", s.path), "missing required field `budget` (a number >= 0) for a member state"));
+                diags.push(Diagnostic::new(
+                    Some(s.loc),
+                    format!("{}.budget", s.path),
+                    "missing required field `budget` (a number >= 0) for a member state",
+                ));
             }
             None
         }
