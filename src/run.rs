@@ -186,7 +186,16 @@ pub fn run(
     let path = staging.path().join("manifest.json");
     std::fs::write(&path, json + "\n")
         .with_context(|| format!("cannot write {}", path.display()))?;
+    // Charts are drawn from the files just written, as `cordon plot` would;
+    // if drawing fails, the results are still kept.
+    let charts = crate::plot::draw_all(staging.path(), &[]);
     let out = staging.commit()?;
+    charts.map_err(|e| {
+        Error::Other(anyhow::anyhow!(
+            "results are in {}, but their charts could not be drawn: {e}",
+            out.display()
+        ))
+    })?;
     Ok(RunReport {
         out,
         layout,

@@ -5,5 +5,6 @@ mod util;
 
 mod builtin;
 mod cli;
+mod plot;
 mod reproducibility;
 mod validation;

@@ -3,6 +3,7 @@
 
 mod check;
 mod extras;
+mod plot;
 mod run;
 
 use std::path::PathBuf;
@@ -47,6 +48,8 @@ pub enum Command {
         after_help = "Examples:\n  cordon check scenarios/csto-southern-frontier.toml\n  cordon check scenarios/minimal.toml --set alliance.intel_sharing=0.6\n\nExit codes: 0 valid, 2 invalid (every problem is listed with file:line:column)."
     )]
     Check(CheckArgs),
+    /// Redraw a result folder's charts from its CSV files and manifest.
+    Plot(plot::PlotArgs),
     /// List the built-in scenarios, or print one.
     #[command(
         after_help = "Examples:\n  cordon scenarios\n  cordon scenarios show minimal > my-region.toml"
@@ -151,6 +154,7 @@ pub fn main_with(cli: Cli) -> i32 {
     let result: Result<()> = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::check(args),
+        Command::Plot(args) => plot::plot(args),
         Command::Scenarios(args) => extras::scenarios(args),
         Command::New(args) => extras::new(args),
         Command::Completions(args) => extras::completions(args),

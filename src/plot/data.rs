@@ -1,0 +1,498 @@
+//! A run folder read back into typed values for the charts.
+//!
+//! Charts are drawn from the CSV files and `manifest.json` alone, so that
+//! results merged from a cluster, or an old run, can be plotted again. Every
+//! problem with the input is reported with the file, and where it applies
+//! the row and column, that hold it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::PlotError;
+use crate::output::Manifest;
+use crate::scenario::diagnostic::closest;
+
+/// A variant to draw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    /// Its name, as in the manifest.
+    pub name: String,
+    /// Its place in the manifest (0 is the baseline); it fixes the colour.
+    pub index: usize,
+}
+
+/// One week of one weekly metric, across trials.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WeeklyStat {
+    pub week: u32,
+    pub mean: Option<f64>,
+    pub ci95_lo: Option<f64>,
+    pub ci95_hi: Option<f64>,
+    pub p05: Option<f64>,
+    pub p25: Option<f64>,
+    pub p50: Option<f64>,
+    pub p75: Option<f64>,
+    pub p95: Option<f64>,
+}
+
+/// A mean with its 95% interval (any part may be missing).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    pub mean: Option<f64>,
+    pub ci95_lo: Option<f64>,
+    pub ci95_hi: Option<f64>,
+}
+
+/// Per-trial totals of one variant, in trial order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrialTotals {
+    pub attacks: Vec<f64>,
+    pub severity: Vec<f64>,
+}
+
+/// Everything the charts need from one run folder.
+#[derive(Debug, Clone)]
+pub struct RunData {
+    /// The run folder.
+    pub dir: PathBuf,
+    /// Its `manifest.json`.
+    pub manifest: Manifest,
+    /// Variants to draw, baseline first.
+    pub variants: Vec<Variant>,
+    /// `weekly.csv`, by (variant, metric), in week order.
+    pub weekly: HashMap<(String, String), Vec<WeeklyStat>>,
+    /// `trials.csv`, by variant.
+    pub trials: HashMap<String, TrialTotals>,
+    /// `states.csv`, by (variant, state, metric).
+    pub states: HashMap<(String, String, String), Estimate>,
+    /// Means of `borders.csv`, by (variant, border, metric), summed over
+    /// both directions where the metric is a count.
+    pub borders: HashMap<(String, String, String), f64>,
+    /// `comparison.csv` (paired differences from the baseline), by
+    /// (variant, metric); empty when only the baseline ran.
+    pub comparison: HashMap<(String, String), Estimate>,
+}
+
+/// Weekly metrics the charts draw; each variant must have them.
+pub const WEEKLY_METRICS: [&str; 4] = [
+    "cells_in_alliance",
+    "cumulative_attacks",
+    "cumulative_entries",
+    "p_any_attack",
+];
+
+/// Border metrics that are counts, so the two directions add up.
+const BORDER_COUNTS: [&str; 3] = ["attempts", "interdictions", "crossings"];
+
+impl RunData {
+    /// Reads the run folder `dir`, keeping the baseline and `wanted`
+    /// variants (all when `wanted` is empty).
+    pub fn read(dir: &Path, wanted: &[String]) -> Result<RunData, PlotError> {
+        if !dir.is_dir() {
+            return Err(PlotError::Invalid(format!(
+                "{}: no such folder; give a result folder written by `cordon run` (it holds manifest.json and the CSV files)",
+                dir.display()
+            )));
+        }
+        let manifest = read_manifest(&dir.join("manifest.json"))?;
+        let variants = select(&manifest, wanted, &dir.join("manifest.json"))?;
+        let mut run = RunData {
+            dir: dir.to_path_buf(),
+            manifest,
+            variants,
+            weekly: HashMap::new(),
+            trials: HashMap::new(),
+            states: HashMap::new(),
+            borders: HashMap::new(),
+            comparison: HashMap::new(),
+        };
+        run.read_weekly()?;
+        run.read_trials()?;
+        run.read_states()?;
+        run.read_borders()?;
+        if run.manifest.variants.len() > 1 {
+            run.read_comparison()?;
+        }
+        Ok(run)
+    }
+
+    /// Whether `name` is one of the variants to draw.
+    pub fn wants(&self, name: &str) -> bool {
+        self.variants.iter().any(|v| v.name == name)
+    }
+
+    /// The weeks of `metric` for `variant` (empty if absent).
+    pub fn weekly(&self, variant: &str, metric: &str) -> &[WeeklyStat] {
+        self.weekly
+            .get(&(variant.to_string(), metric.to_string()))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The last week of weekly `metric` for the baseline (at least 1, so
+    /// an axis from week 0 is never empty).
+    pub fn last_week(&self, metric: &str) -> u32 {
+        self.weekly(&self.variants[0].name, metric)
+            .iter()
+            .map(|s| s.week)
+            .max()
+            .unwrap_or(1)
+            .max(1)
+    }
+
+    /// The estimate of `metric` for member `state` under `variant`.
+    pub fn state(&self, variant: &str, state: &str, metric: &str) -> Option<Estimate> {
+        self.states
+            .get(&(variant.to_string(), state.to_string(), metric.to_string()))
+            .copied()
+    }
+
+    /// The mean of border `metric` on `border` under `variant`, both
+    /// directions together.
+    pub fn border(&self, variant: &str, border: &str, metric: &str) -> Option<f64> {
+        self.borders
+            .get(&(variant.to_string(), border.to_string(), metric.to_string()))
+            .copied()
+    }
+
+    /// The paired difference from the baseline of `metric` for `variant`.
+    pub fn difference(&self, variant: &str, metric: &str) -> Option<Estimate> {
+        self.comparison
+            .get(&(variant.to_string(), metric.to_string()))
+            .copied()
+    }
+
+    fn read_weekly(&mut self) -> Result<(), PlotError> {
+        let table = Table::read(&self.dir, "weekly.csv")?;
+        let [variant, week, metric, mean, lo, hi, p05, p25, p50, p75, p95] = table.columns([
+            "variant", "week", "metric", "mean", "ci95_lo", "ci95_hi", "p05", "p25", "p50", "p75",
+            "p95",
+        ])?;
+        // Every row is checked, drawn or not: a bad cell means a bad file.
+        for row in table.rows() {
+            let stat = WeeklyStat {
+                week: row.required(week)? as u32,
+                mean: row.number(mean)?,
+                ci95_lo: row.number(lo)?,
+                ci95_hi: row.number(hi)?,
+                p05: row.number(p05)?,
+                p25: row.number(p25)?,
+                p50: row.number(p50)?,
+                p75: row.number(p75)?,
+                p95: row.number(p95)?,
+            };
+            let (v, m) = (row.text(variant), row.text(metric));
+            if !self.wants(v) || !WEEKLY_METRICS.contains(&m) {
+                continue;
+            }
+            self.weekly
+                .entry((v.to_string(), m.to_string()))
+                .or_default()
+                .push(stat);
+        }
+        for series in self.weekly.values_mut() {
+            series.sort_by_key(|s| s.week);
+        }
+        for v in &self.variants {
+            for m in WEEKLY_METRICS {
+                if self.weekly(&v.name, m).is_empty() {
+                    return Err(table.invalid(&format!(
+                        "no rows for variant `{}` and metric `{m}`",
+                        v.name
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn read_trials(&mut self) -> Result<(), PlotError> {
+        let table = Table::read(&self.dir, "trials.csv")?;
+        let [variant, attacks, severity] = table.columns(["variant", "attacks", "severity"])?;
+        for row in table.rows() {
+            let (a, s) = (row.required(attacks)?, row.required(severity)?);
+            let v = row.text(variant);
+            if !self.wants(v) {
+                continue;
+            }
+            let totals = self.trials.entry(v.to_string()).or_default();
+            totals.attacks.push(a);
+            totals.severity.push(s);
+        }
+        match self
+            .variants
+            .iter()
+            .find(|v| !self.trials.contains_key(&v.name))
+        {
+            Some(v) => Err(table.invalid(&format!("no trials of variant `{}`", v.name))),
+            None => Ok(()),
+        }
+    }
+
+    fn read_states(&mut self) -> Result<(), PlotError> {
+        let table = Table::read(&self.dir, "states.csv")?;
+        let [variant, state, metric, mean, lo, hi] =
+            table.columns(["variant", "state", "metric", "mean", "ci95_lo", "ci95_hi"])?;
+        for row in table.rows() {
+            let estimate = row.estimate(mean, lo, hi)?;
+            if !self.wants(row.text(variant)) {
+                continue;
+            }
+            let key = (
+                row.text(variant).to_string(),
+                row.text(state).to_string(),
+                row.text(metric).to_string(),
+            );
+            self.states.insert(key, estimate);
+        }
+        Ok(())
+    }
+
+    fn read_borders(&mut self) -> Result<(), PlotError> {
+        let table = Table::read(&self.dir, "borders.csv")?;
+        let [variant, border, metric, mean] =
+            table.columns(["variant", "border", "metric", "mean"])?;
+        for row in table.rows() {
+            let value = row.number(mean)?.unwrap_or(0.0);
+            let m = row.text(metric);
+            if !self.wants(row.text(variant)) || !BORDER_COUNTS.contains(&m) {
+                continue;
+            }
+            let key = (
+                row.text(variant).to_string(),
+                row.text(border).to_string(),
+                m.to_string(),
+            );
+            *self.borders.entry(key).or_default() += value;
+        }
+        Ok(())
+    }
+
+    fn read_comparison(&mut self) -> Result<(), PlotError> {
+        let table = Table::read(&self.dir, "comparison.csv")?;
+        let [variant, metric, mean, lo, hi] = table.columns([
+            "variant",
+            "metric",
+            "diff_mean",
+            "diff_ci95_lo",
+            "diff_ci95_hi",
+        ])?;
+        for row in table.rows() {
+            let estimate = row.estimate(mean, lo, hi)?;
+            if !self.wants(row.text(variant)) {
+                continue;
+            }
+            let key = (row.text(variant).to_string(), row.text(metric).to_string());
+            self.comparison.insert(key, estimate);
+        }
+        Ok(())
+    }
+}
+
+fn read_manifest(path: &Path) -> Result<Manifest, PlotError> {
+    let text = read_text(path)?;
+    serde_json::from_str(&text)
+        .map_err(|e| PlotError::Invalid(format!("{}: not a cordon manifest: {e}", path.display())))
+}
+
+fn read_text(path: &Path) -> Result<String, PlotError> {
+    std::fs::read_to_string(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => PlotError::Invalid(format!(
+            "{}: missing; a result folder written by `cordon run` holds manifest.json, trials.csv, weekly.csv, states.csv, borders.csv (and comparison.csv when variants ran)",
+            path.display()
+        )),
+        _ => PlotError::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source: e,
+        },
+    })
+}
+
+/// The baseline and the `wanted` variants (all when empty), in manifest
+/// order; an unknown name is invalid input.
+fn select(manifest: &Manifest, wanted: &[String], path: &Path) -> Result<Vec<Variant>, PlotError> {
+    let names: Vec<&str> = manifest.variants.iter().map(|v| v.name.as_str()).collect();
+    if names.is_empty() {
+        return Err(PlotError::Invalid(format!(
+            "{}: lists no variants; at least the baseline must be there",
+            path.display()
+        )));
+    }
+    if let Some(unknown) = wanted.iter().find(|w| !names.contains(&w.as_str())) {
+        let hint = closest(unknown, names.iter().copied())
+            .map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
+        return Err(PlotError::Invalid(format!(
+            "unknown variant `{unknown}`{hint}; {} lists: {}",
+            path.display(),
+            names.join(", ")
+        )));
+    }
+    Ok(names
+        .iter()
+        .enumerate()
+        .filter(|(i, n)| *i == 0 || wanted.is_empty() || wanted.iter().any(|w| w == *n))
+        .map(|(index, name)| Variant {
+            name: name.to_string(),
+            index,
+        })
+        .collect())
+}
+
+/// A CSV file held in memory, with what is needed to name a bad cell.
+struct Table {
+    path: PathBuf,
+    headers: csv::StringRecord,
+    records: Vec<csv::StringRecord>,
+}
+
+/// One data row of a [`Table`].
+struct Row<'a> {
+    table: &'a Table,
+    /// 1 for the first row after the header.
+    number: usize,
+    record: &'a csv::StringRecord,
+}
+
+impl Table {
+    fn read(dir: &Path, file: &str) -> Result<Table, PlotError> {
+        let path = dir.join(file);
+        let text = read_text(&path)?;
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let bad = |e: csv::Error| PlotError::Invalid(format!("{}: {e}", path.display()));
+        let headers = reader.headers().map_err(bad)?.clone();
+        let records = reader
+            .records()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(bad)?;
+        Ok(Table {
+            path,
+            headers,
+            records,
+        })
+    }
+
+    /// The positions of the named columns.
+    fn columns<const N: usize>(&self, names: [&str; N]) -> Result<[usize; N], PlotError> {
+        let mut found = [0; N];
+        for (slot, name) in found.iter_mut().zip(names) {
+            *slot = self.headers.iter().position(|h| h == name).ok_or_else(|| {
+                let have: Vec<&str> = self.headers.iter().collect();
+                self.invalid(&format!(
+                    "row 0 (the header), column `{name}`: missing; the header has: {}",
+                    have.join(", ")
+                ))
+            })?;
+        }
+        Ok(found)
+    }
+
+    fn rows(&self) -> impl Iterator<Item = Row<'_>> {
+        self.records.iter().enumerate().map(|(i, record)| Row {
+            table: self,
+            number: i + 1,
+            record,
+        })
+    }
+
+    fn invalid(&self, what: &str) -> PlotError {
+        PlotError::Invalid(format!("{}: {what}", self.path.display()))
+    }
+}
+
+impl Row<'_> {
+    fn text(&self, column: usize) -> &str {
+        self.record.get(column).unwrap_or("")
+    }
+
+    /// The number in `column`, `None` for an empty cell.
+    fn number(&self, column: usize) -> Result<Option<f64>, PlotError> {
+        let cell = self.text(column).trim();
+        if cell.is_empty() {
+            return Ok(None);
+        }
+        match cell.parse::<f64>() {
+            Ok(x) if x.is_finite() => Ok(Some(x)),
+            _ => Err(self.bad(column, &format!("`{cell}` is not a number"))),
+        }
+    }
+
+    /// The number in `column`, which must not be empty.
+    fn required(&self, column: usize) -> Result<f64, PlotError> {
+        self.number(column)?
+            .ok_or_else(|| self.bad(column, "empty, but a number is required"))
+    }
+
+    fn estimate(&self, mean: usize, lo: usize, hi: usize) -> Result<Estimate, PlotError> {
+        Ok(Estimate {
+            mean: self.number(mean)?,
+            ci95_lo: self.number(lo)?,
+            ci95_hi: self.number(hi)?,
+        })
+    }
+
+    fn bad(&self, column: usize, what: &str) -> PlotError {
+        let name = self.table.headers.get(column).unwrap_or("?");
+        // Line numbers count the header, as editors do.
+        self.table.invalid(&format!(
+            "row {} (line {}), column `{name}`: {what}",
+            self.number,
+            self.number + 1
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(text: &str) -> Table {
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        Table {
+            path: PathBuf::from("run/weekly.csv"),
+            headers: reader.headers().cloned().unwrap_or_default(),
+            records: reader.records().filter_map(Result::ok).collect(),
+        }
+    }
+
+    #[test]
+    fn a_bad_cell_is_named_by_file_row_and_column() {
+        let t = table("variant,mean\nbaseline,1.5\nbaseline,abc\n");
+        let [mean] = t.columns(["mean"]).unwrap_or_default();
+        let rows: Vec<Row<'_>> = t.rows().collect();
+        assert_eq!(rows[0].number(mean).ok().flatten(), Some(1.5));
+        let message = rows[1]
+            .number(mean)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert_eq!(
+            message,
+            "run/weekly.csv: row 2 (line 3), column `mean`: `abc` is not a number"
+        );
+    }
+
+    #[test]
+    fn a_missing_column_is_named() {
+        let t = table("variant,mean\n");
+        let message = t
+            .columns(["p50"])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            message.starts_with("run/weekly.csv: row 0 (the header), column `p50`: missing"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn empty_cells_are_missing_values_unless_required() {
+        let t = table("variant,mean\nbaseline,\n");
+        let row = t.rows().next();
+        assert!(matches!(row.as_ref().map(|r| r.number(1)), Some(Ok(None))));
+        assert!(matches!(
+            row.map(|r| r.required(1)),
+            Some(Err(PlotError::Invalid(_)))
+        ));
+    }
+}

@@ -1,0 +1,199 @@
+//! Charts: the pictures analysts read instead of tables.
+//!
+//! [`draw_all`] reads a result folder (its CSV files and `manifest.json`,
+//! nothing else) and writes every chart into its `charts/` folder as PNG and
+//! SVG, from the same drawing code. Each chart kind lives in its own file;
+//! the private `Chart` enum lists them, so adding one is a new file and a
+//! `match` arm.
+
+pub mod data;
+mod distributions;
+mod fan;
+mod forest;
+pub mod map;
+mod p_attack;
+mod states;
+pub mod style;
+
+use std::path::{Path, PathBuf};
+
+use plotters::coord::Shift;
+use plotters::drawing::DrawingAreaErrorKind;
+use plotters::prelude::*;
+
+use data::RunData;
+
+/// Why charts could not be drawn.
+#[derive(Debug, thiserror::Error)]
+pub enum PlotError {
+    /// The run folder is missing, or a file in it is missing or malformed;
+    /// the message names the file and, where it applies, row and column.
+    #[error("{0}")]
+    Invalid(String),
+    /// A file could not be read or written for a reason other than its
+    /// content.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Drawing failed (a font, a backend or an encoder error).
+    #[error("cannot draw a chart: {0}")]
+    Draw(String),
+}
+
+impl PlotError {
+    /// Whether the input was at fault (exit code 2), rather than drawing or
+    /// the file system.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, PlotError::Invalid(_))
+    }
+}
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for PlotError {
+    fn from(e: DrawingAreaErrorKind<E>) -> Self {
+        PlotError::Draw(e.to_string())
+    }
+}
+
+/// The folder, inside a result folder, that charts go to.
+pub const CHARTS: &str = "charts";
+
+/// Draws every chart of the result folder `run_dir` into `run_dir/charts/`
+/// as PNG and SVG, for the baseline and `variants` (all when empty), and
+/// returns the paths written.
+pub fn draw_all(run_dir: &Path, variants: &[String]) -> Result<Vec<PathBuf>, PlotError> {
+    style::register_fonts()?;
+    let run = RunData::read(run_dir, variants)?;
+    let out = run_dir.join(CHARTS);
+    std::fs::create_dir_all(&out).map_err(|source| PlotError::Io {
+        action: "create folder",
+        path: out.clone(),
+        source,
+    })?;
+    let mut written = Vec::new();
+    for chart in charts(&run) {
+        written.extend(render(&run, &chart, &out)?);
+    }
+    Ok(written)
+}
+
+/// One chart to draw.
+#[derive(Debug, Clone, PartialEq)]
+enum Chart {
+    /// Median and bands over weeks of a weekly metric, one panel per variant.
+    Fan(&'static fan::FanMetric),
+    /// Probability of at least one attack by week.
+    ProbabilityOfAttack,
+    /// Paired differences from the baseline.
+    Forest,
+    /// Distribution over trials of a per-trial total.
+    Distribution(&'static distributions::Outcome),
+    /// The frontier under one variant (index into the variants drawn).
+    Map(usize),
+    /// One metric by member state.
+    States(&'static states::StateMetric),
+}
+
+impl Chart {
+    /// The file name, without extension.
+    fn stem(&self, run: &RunData) -> String {
+        match self {
+            Chart::Fan(m) => format!("fan_{}", m.key),
+            Chart::ProbabilityOfAttack => "p_attack".into(),
+            Chart::Forest => "forest".into(),
+            Chart::Distribution(o) => format!("distribution_{}", o.key),
+            Chart::Map(v) => format!("map_{}", file_safe(&run.variants[*v].name)),
+            Chart::States(m) => format!("states_{}", m.key),
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        run: &RunData,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), PlotError> {
+        match self {
+            Chart::Fan(m) => fan::draw(root, run, m),
+            Chart::ProbabilityOfAttack => p_attack::draw(root, run),
+            Chart::Forest => forest::draw(root, run),
+            Chart::Distribution(o) => distributions::draw(root, run, o),
+            Chart::Map(v) => map::draw(root, run, &run.variants[*v]),
+            Chart::States(m) => states::draw(root, run, m),
+        }
+    }
+}
+
+/// The charts a run gets: the forest plot only when a variant ran besides
+/// the baseline, maps only when regions have coordinates, per-state bars
+/// only when there are member states.
+fn charts(run: &RunData) -> Vec<Chart> {
+    let mut list: Vec<Chart> = fan::METRICS.iter().map(Chart::Fan).collect();
+    list.push(Chart::ProbabilityOfAttack);
+    if run.variants.len() > 1 {
+        list.push(Chart::Forest);
+    }
+    list.extend(distributions::OUTCOMES.iter().map(Chart::Distribution));
+    if map::Bounds::of(&run.manifest.regions).is_some() {
+        list.extend((0..run.variants.len()).map(Chart::Map));
+    }
+    if run.manifest.states.iter().any(|s| s.role == "member") {
+        list.extend(states::METRICS.iter().map(Chart::States));
+    }
+    list
+}
+
+/// Draws `chart` twice, as PNG and as SVG, into `out`.
+fn render(run: &RunData, chart: &Chart, out: &Path) -> Result<[PathBuf; 2], PlotError> {
+    let stem = chart.stem(run);
+    let png = out.join(format!("{stem}.png"));
+    let svg = out.join(format!("{stem}.svg"));
+    let drawn = draw_on(
+        BitMapBackend::new(&png, style::SIZE).into_drawing_area(),
+        run,
+        chart,
+    )
+    .and_then(|()| {
+        draw_on(
+            SVGBackend::new(&svg, style::SIZE).into_drawing_area(),
+            run,
+            chart,
+        )
+    });
+    if let Err(e) = drawn {
+        // A backend writes its file when dropped, even half drawn: remove it.
+        for path in [&png, &svg] {
+            let _ = std::fs::remove_file(path);
+        }
+        return Err(match e {
+            PlotError::Draw(m) => PlotError::Draw(format!("{stem}: {m}")),
+            other => other,
+        });
+    }
+    Ok([png, svg])
+}
+
+/// Draws `chart` on `root` and writes the file.
+fn draw_on<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    run: &RunData,
+    chart: &Chart,
+) -> Result<(), PlotError> {
+    chart.draw(run, &root)?;
+    root.present()?;
+    Ok(())
+}
+
+/// `name` with anything but letters, digits, `-` and `_` replaced by `_`.
+fn file_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
