@@ -1787,3 +1787,13 @@ fn a_new_terrain_class_close_to_a_built_in_one_suggests_it() {
         ],
     )]);
 }
+
+#[test]
+fn a_misspelt_required_key_is_reported_once() {
+    let text = std::fs::read_to_string(crate::util::data("two_states.toml"))
+        .expect("fixture")
+        .replace("budget = 8.0", "budjet = 8.0");
+    let err = cordon::scenario::load_str("t.toml", "t", &text, &[]).expect_err("invalid");
+    assert_eq!(err.items.len(), 1, "{err}");
+    assert_eq!(err.items[0].suggestion.as_deref(), Some("budget"), "{err}");
+}

@@ -211,5 +211,20 @@ fn relocate(node: &mut super::doc::Node, loc: Loc) {
 fn finish(mut items: Vec<Diagnostic>, sources: Sources) -> Diagnostics {
     items.sort_by_key(|d| (d.loc.is_none(), d.loc.map(|l| (l.source, l.start))));
     items.dedup();
+    // A misspelt required key is reported once, as the unknown key with its
+    // suggestion, not again as the missing key.
+    let misspelt: Vec<String> = items
+        .iter()
+        .filter(|d| d.message.starts_with("unknown key"))
+        .filter_map(|d| {
+            let parent = d.path.rsplit_once('.').map_or("", |(p, _)| p);
+            d.suggestion
+                .as_ref()
+                .map(|s| super::fields::join(parent, s))
+        })
+        .collect();
+    items.retain(|d| {
+        !(d.message.starts_with("missing required field") && misspelt.contains(&d.path))
+    });
     Diagnostics { items, sources }
 }
