@@ -10,11 +10,13 @@ pub mod builtin;
 pub mod cli;
 pub mod engine;
 pub mod error;
+pub mod merge;
 pub mod model;
 pub mod output;
 pub mod plot;
 pub mod run;
 pub mod scenario;
+pub mod shard;
 pub mod stats;
 
 pub use error::{Error, Result};

@@ -14,10 +14,11 @@ use crate::builtin::ScenarioSource;
 use crate::engine::{EngineError, run_trials};
 use crate::error::{Error, Result};
 use crate::model::Theatre;
-use crate::output::manifest::{base_overrides, geography, variant_entries};
+use crate::output::manifest::{ShardEntry, base_overrides, geography, variant_entries};
 use crate::output::{Manifest, ScenarioEntry, Staging, TrialsWriter, default_out, write_tables};
 use crate::scenario::diagnostic::closest;
 use crate::scenario::{BASELINE, Scenario, ScenarioSet, load_file, load_str};
+use crate::shard::{STATE_FILE, Shard, ShardState};
 use crate::stats::RunStats;
 use crate::stats::tables::Layout;
 
@@ -44,6 +45,8 @@ pub struct RunOptions {
     pub force: bool,
     /// The command line, for the manifest.
     pub command_line: String,
+    /// Run only this shard's trials, for `cordon merge` (`--shard K/N`).
+    pub shard: Option<Shard>,
 }
 
 /// What a finished run produced.
@@ -115,8 +118,9 @@ pub fn select<'a>(set: &'a ScenarioSet, wanted: &[String]) -> Result<Vec<(String
     Ok(chosen)
 }
 
-/// Runs the scenario and writes a complete result folder. `on_start` gets the
-/// number of trials to run (over all variants) and the target folder.
+/// Runs the scenario and writes a complete result folder (or, with a
+/// shard, the shard's folder for `cordon merge`). `on_start` gets the number
+/// of trials to run (over all variants) and the target folder.
 pub fn run(
     opts: &RunOptions,
     progress: &(dyn Fn(u64) + Sync),
@@ -129,23 +133,28 @@ pub fn run(
     let chosen = select(&set, &opts.variants)?;
     let theatres: Vec<Theatre<'_>> = chosen.iter().map(|(_, s)| Theatre::new(s)).collect();
     let names: Vec<String> = chosen.iter().map(|(n, _)| n.clone()).collect();
-    let stem = opts.scenario.stem();
-    let target = match &opts.out {
-        Some(out) => out.clone(),
-        None => default_out(&opts.output_root, &stem, started),
-    };
-    let staging = Staging::new(&target, opts.force).map_err(|e| {
-        match e.downcast::<crate::output::folder::Refused>() {
-            Ok(r) => Error::Invalid(r.0),
-            Err(e) => Error::Other(e),
-        }
-    })?;
     let trials = set.base.trials;
-    on_start(trials * names.len() as u64, &target);
+    if let Some(shard) = opts.shard.filter(|s| s.count > trials) {
+        return Err(Error::Invalid(format!(
+            "--shard {shard}: {} shards for {trials} trials would leave some empty; use at most {trials} shards",
+            shard.count
+        )));
+    }
+    let range = opts.shard.map_or(0..trials, |s| s.trials(trials));
+    let target = match (&opts.out, opts.shard) {
+        (Some(out), _) => out.clone(),
+        (None, None) => default_out(&opts.output_root, &opts.scenario.stem(), started),
+        (None, Some(s)) => {
+            let stem = format!("{}-shard-{}-of-{}", opts.scenario.stem(), s.index, s.count);
+            default_out(&opts.output_root, &stem, started)
+        }
+    };
+    let staging = stage(&target, opts.force)?;
+    on_start((range.end - range.start) * names.len() as u64, &target);
     let mut writer = TrialsWriter::create(&staging.path().join("trials.csv"), &names)?;
     let stats = match run_trials(
         &theatres,
-        0..trials,
+        range.clone(),
         opts.threads,
         cancel,
         progress,
@@ -157,7 +166,6 @@ pub fn run(
     };
     writer.finish()?;
     let layout = layout(&set.base, &names, &theatres);
-    write_tables(staging.path(), &stats, &layout)?;
     let (states, regions, borders) = geography(&set.base);
     let spends: Vec<f64> = theatres.iter().map(|t| t.defences.spend).collect();
     let manifest = Manifest {
@@ -177,15 +185,57 @@ pub fn run(
         states,
         regions,
         borders,
+        shard: opts.shard.map(|s| ShardEntry {
+            index: s.index,
+            count: s.count,
+            first_trial: range.start,
+            end_trial: range.end,
+        }),
         threads: opts.threads,
         command_line: opts.command_line.clone(),
         started_utc: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         wall_seconds: clock.elapsed().as_secs_f64(),
     };
-    let json = serde_json::to_string_pretty(&manifest).context("cannot encode manifest")?;
-    let path = staging.path().join("manifest.json");
-    std::fs::write(&path, json + "\n")
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let out = if opts.shard.is_some() {
+        let state = ShardState { layout, stats };
+        write_json(&staging.path().join(STATE_FILE), &state)?;
+        write_json(&staging.path().join("manifest.json"), &manifest)?;
+        let out = staging.commit()?;
+        return Ok(RunReport {
+            out,
+            layout: state.layout,
+            stats: state.stats,
+            manifest,
+        });
+    } else {
+        finish(staging, &stats, &layout, &manifest)?
+    };
+    Ok(RunReport {
+        out,
+        layout,
+        stats,
+        manifest,
+    })
+}
+
+/// A staging folder for `target`, with a refusal as invalid input.
+pub fn stage(target: &Path, force: bool) -> Result<Staging> {
+    Staging::new(target, force).map_err(|e| match e.downcast::<crate::output::folder::Refused>() {
+        Ok(r) => Error::Invalid(r.0),
+        Err(e) => Error::Other(e),
+    })
+}
+
+/// Writes the tables, the manifest and the charts of complete statistics
+/// (`trials.csv` is already in `staging`), and moves the folder into place.
+pub fn finish(
+    staging: Staging,
+    stats: &RunStats,
+    layout: &Layout,
+    manifest: &Manifest,
+) -> Result<PathBuf> {
+    write_tables(staging.path(), stats, layout)?;
+    write_json(&staging.path().join("manifest.json"), manifest)?;
     // Charts are drawn from the files just written, as `cordon plot` would;
     // if drawing fails, the results are still kept.
     let charts = crate::plot::draw_all(staging.path(), &[]);
@@ -196,12 +246,16 @@ pub fn run(
             out.display()
         ))
     })?;
-    Ok(RunReport {
-        out,
-        layout,
-        stats,
-        manifest,
-    })
+    Ok(out)
+}
+
+/// Writes `value` as pretty JSON with a final newline.
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
+    let json = serde_json::to_string_pretty(value)
+        .with_context(|| format!("cannot encode {}", path.display()))?;
+    std::fs::write(path, json + "\n")
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
 }
 
 /// Names for the tables: variants, members, segments, patrol detection.

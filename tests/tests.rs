@@ -7,4 +7,5 @@ mod builtin;
 mod cli;
 mod plot;
 mod reproducibility;
+mod shards;
 mod validation;

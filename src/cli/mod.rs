@@ -48,6 +48,11 @@ pub enum Command {
         after_help = "Examples:\n  cordon check scenarios/csto-southern-frontier.toml\n  cordon check scenarios/minimal.toml --set alliance.intel_sharing=0.6\n\nExit codes: 0 valid, 2 invalid (every problem is listed with file:line:column)."
     )]
     Check(CheckArgs),
+    /// Merge shards run with --shard K/N into one result folder.
+    #[command(
+        after_help = "Example (a Slurm job array of 8 tasks, then one merge):\n  cordon run frontier.toml --shard $SLURM_ARRAY_TASK_ID/8 --out shards/$SLURM_ARRAY_TASK_ID\n  cordon merge shards/* --out results\n\nThe merged folder has the same bytes as a run of all trials on one machine\n(manifest timing fields aside). Shards must share scenario, seed, trials,\nvariants and shard count, and each must be present once."
+    )]
+    Merge(MergeArgs),
     /// Redraw a result folder's charts from its CSV files and manifest.
     Plot(plot::PlotArgs),
     /// List the built-in scenarios, or print one.
@@ -134,9 +139,27 @@ pub struct RunArgs {
     /// until the new run is complete).
     #[arg(long)]
     pub force: bool,
+    /// Run only shard K of N (contiguous blocks of trials), for
+    /// `cordon merge`; K from 0, e.g. --shard $SLURM_ARRAY_TASK_ID/8.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::shard::Shard>,
     /// No progress bar and no summary table.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Flags of `cordon merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Shard folders (each written by `cordon run --shard K/N`).
+    #[arg(required = true, num_args = 1..)]
+    pub shards: Vec<PathBuf>,
+    /// The merged result folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Replace an existing, non-empty --out folder.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Flags of `cordon check`.
@@ -149,12 +172,21 @@ pub struct CheckArgs {
     pub sets: Vec<String>,
 }
 
+/// The command line as typed, for manifests.
+pub fn command_line() -> String {
+    std::env::args().collect::<Vec<_>>().join(" ")
+}
+
 /// Runs a parsed command line; returns the process exit code.
 pub fn main_with(cli: Cli) -> i32 {
     let result: Result<()> = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::check(args),
         Command::Plot(args) => plot::plot(args),
+        Command::Merge(args) => {
+            crate::merge::merge(&args.shards, &args.out, args.force, &command_line())
+                .map(|out| println!("merged {} shards into {}", args.shards.len(), out.display()))
+        }
         Command::Scenarios(args) => extras::scenarios(args),
         Command::New(args) => extras::new(args),
         Command::Completions(args) => extras::completions(args),

@@ -35,7 +35,8 @@ pub fn run(args: RunArgs) -> Result<()> {
         output_root: PathBuf::from("output"),
         variants: args.variants,
         force: args.force,
-        command_line: std::env::args().collect::<Vec<_>>().join(" "),
+        command_line: super::command_line(),
+        shard: args.shard,
     };
     let cancel = Arc::new(AtomicBool::new(false));
     {
@@ -66,8 +67,19 @@ pub fn run(args: RunArgs) -> Result<()> {
     });
     bar.finish_and_clear();
     let report = report?;
-    if !args.quiet {
-        print!("{}", summary_table(&report));
+    if args.quiet {
+        return Ok(());
+    }
+    match &report.manifest.shard {
+        Some(s) => println!(
+            "shard {}/{}: trials {}..{} written to {}; merge all shards with `cordon merge`",
+            s.index,
+            s.count,
+            s.first_trial,
+            s.end_trial,
+            report.out.display()
+        ),
+        None => print!("{}", summary_table(&report)),
     }
     Ok(())
 }

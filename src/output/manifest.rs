@@ -61,6 +61,18 @@ pub struct ScenarioEntry {
     pub sha256: String,
 }
 
+/// Which part of a run a shard holds.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ShardEntry {
+    /// K, from 0.
+    pub index: u64,
+    /// N.
+    pub count: u64,
+    /// The shard's trials: `first_trial .. end_trial`.
+    pub first_trial: u64,
+    pub end_trial: u64,
+}
+
 /// Everything `manifest.json` holds.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
@@ -77,6 +89,9 @@ pub struct Manifest {
     pub states: Vec<StateEntry>,
     pub regions: Vec<RegionEntry>,
     pub borders: Vec<BorderEntry>,
+    /// Set for one shard of a run split across machines (`--shard K/N`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardEntry>,
     pub threads: usize,
     pub command_line: String,
     pub started_utc: String,

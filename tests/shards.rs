@@ -1,0 +1,97 @@
+//! Shards run apart and merged give the bytes of one run on one machine.
+
+use std::path::Path;
+
+use crate::util::{cordon, data, read, temp};
+
+const TABLES: [&str; 6] = [
+    "trials.csv",
+    "weekly.csv",
+    "summary.csv",
+    "states.csv",
+    "borders.csv",
+    "comparison.csv",
+];
+
+fn run(dir: &Path, out: &str, extra: &[&str]) {
+    let file = data("two_states.toml");
+    cordon(dir)
+        .arg("run")
+        .arg(&file)
+        .args(["--trials", "2300", "--quiet", "--out", out])
+        .args(extra)
+        .assert()
+        .success();
+}
+
+#[test]
+fn merged_shards_equal_a_single_run_byte_for_byte() {
+    let dir = temp();
+    let d = dir.path();
+    run(d, "single", &["--threads", "2"]);
+    for (k, threads) in [(0, "1"), (1, "2"), (2, "1"), (3, "2")] {
+        run(
+            d,
+            &format!("shard{k}"),
+            &["--shard", &format!("{k}/4"), "--threads", threads],
+        );
+    }
+    // Given out of order, on purpose.
+    cordon(d)
+        .args([
+            "merge", "shard2", "shard0", "shard3", "shard1", "--out", "merged",
+        ])
+        .assert()
+        .success();
+    for t in TABLES {
+        assert!(
+            read(&d.join("single").join(t)) == read(&d.join("merged").join(t)),
+            "{t} differs"
+        );
+    }
+    let strip = |p: &Path| -> serde_json::Value {
+        let mut v: serde_json::Value = serde_json::from_str(&read(p)).expect("JSON");
+        for k in ["threads", "command_line", "started_utc", "wall_seconds"] {
+            v.as_object_mut().expect("object").remove(k);
+        }
+        v
+    };
+    assert_eq!(
+        strip(&d.join("single/manifest.json")),
+        strip(&d.join("merged/manifest.json"))
+    );
+    assert!(d.join("merged/charts/forest.png").exists());
+}
+
+#[test]
+fn merge_refuses_missing_repeated_and_foreign_shards() {
+    let dir = temp();
+    let d = dir.path();
+    for k in 0..3 {
+        run(d, &format!("s{k}"), &["--shard", &format!("{k}/3")]);
+    }
+    run(d, "other_seed", &["--shard", "2/3", "--seed", "99"]);
+    run(d, "complete", &[]);
+    let fails = |args: &[&str], needle: &str| {
+        cordon(d)
+            .arg("merge")
+            .args(args)
+            .args(["--out", "m"])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(needle.to_string()));
+        assert!(!d.join("m").exists());
+    };
+    fails(&["s0", "s1"], "missing shard: 2/3");
+    fails(&["s0", "s1", "s1", "s2"], "more than once");
+    fails(&["s0", "s1", "other_seed"], "seed or trials differs");
+    fails(&["s0", "s1", "complete"], "not a shard");
+    fails(&["s0", "s1", "nowhere"], "nowhere");
+    cordon(d)
+        .args(["run"])
+        .arg(data("two_states.toml"))
+        .args(["--shard", "3/3"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("K/N"));
+}
