@@ -80,6 +80,45 @@ pub fn run_trials(
     progress: &(dyn Fn(u64) + Sync),
     mut sink: impl FnMut(&[TrialRow]) -> anyhow::Result<()>,
 ) -> Result<RunStats, EngineError> {
+    let base = empty_stats(theatres);
+    run_trials_from(theatres, trials, threads, cancel, progress, base, |w| {
+        sink(w.rows)
+    })
+}
+
+/// One finished window of trials, as [`run_trials_from`] hands it out.
+pub struct Window<'a> {
+    /// The window's rows, in trial order.
+    pub rows: &'a [TrialRow],
+    /// The first trial not yet run.
+    pub next_trial: u64,
+    base: &'a RunStats,
+    workers: &'a [Mutex<Worker>],
+}
+
+impl Window<'_> {
+    /// Statistics of every trial up to `next_trial` (for checkpoints).
+    pub fn snapshot(&self) -> RunStats {
+        let mut total = self.base.clone();
+        for w in self.workers {
+            total.merge(&w.lock().unwrap_or_else(|e| e.into_inner()).stats);
+        }
+        total
+    }
+}
+
+/// Like [`run_trials`], but adds to `base` (the statistics of trials run
+/// before, when a run resumes) and hands each finished window to
+/// `on_window`, which may take a snapshot of the statistics so far.
+pub fn run_trials_from(
+    theatres: &[Theatre<'_>],
+    trials: Range<u64>,
+    threads: usize,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(u64) + Sync),
+    base: RunStats,
+    mut on_window: impl FnMut(&Window<'_>) -> anyhow::Result<()>,
+) -> Result<RunStats, EngineError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -115,10 +154,15 @@ pub fn run_trials(
             return Err(EngineError::Interrupted);
         }
         let rows: Vec<TrialRow> = rows.into_iter().flatten().collect();
-        sink(&rows)?;
+        on_window(&Window {
+            rows: &rows,
+            next_trial: end,
+            base: &base,
+            workers: &workers,
+        })?;
         start = end;
     }
-    let mut total = empty_stats(theatres);
+    let mut total = base;
     for w in workers {
         let w = w.into_inner().unwrap_or_else(|e| e.into_inner());
         total.merge(&w.stats);

@@ -6,14 +6,25 @@ pub enum Error {
     /// Invalid input: a scenario, an argument, an existing output folder.
     #[error("{0}")]
     Invalid(String),
-    /// Stopped by a signal; nothing was written.
-    #[error(
-        "interrupted: the run was stopped and its temporary folder removed; earlier results are untouched"
-    )]
-    Interrupted,
+    /// Stopped by a signal. Without `--resume` nothing was kept; with it,
+    /// the partial folder (named here) holds the last checkpoint.
+    #[error("interrupted: {}", interrupted_message(.0.as_deref()))]
+    Interrupted(Option<String>),
     /// Anything else (I/O, resources).
     #[error(transparent)]
     Other(#[from] anyhow::Error),
+}
+
+fn interrupted_message(kept: Option<&str>) -> String {
+    match kept {
+        Some(dir) => format!(
+            "the run stopped at its last checkpoint, kept in {dir}; run the same command again to continue"
+        ),
+        None => {
+            "the run was stopped and its temporary folder removed; earlier results are untouched"
+                .into()
+        }
+    }
 }
 
 impl Error {
@@ -21,7 +32,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Invalid(_) => 2,
-            Error::Interrupted => 130,
+            Error::Interrupted(_) => 130,
             Error::Other(_) => 1,
         }
     }

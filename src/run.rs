@@ -11,11 +11,12 @@ use anyhow::Context;
 use sha2::{Digest, Sha256};
 
 use crate::builtin::ScenarioSource;
-use crate::engine::{EngineError, run_trials};
+use crate::engine::{EngineError, empty_stats, run_trials_from};
 use crate::error::{Error, Result};
 use crate::model::Theatre;
 use crate::output::manifest::{ShardEntry, base_overrides, geography, variant_entries};
 use crate::output::{Manifest, ScenarioEntry, Staging, TrialsWriter, default_out, write_tables};
+use crate::resume::{self, Checkpoint, RunIdentity};
 use crate::scenario::diagnostic::closest;
 use crate::scenario::{BASELINE, Scenario, ScenarioSet, load_file, load_str};
 use crate::shard::{STATE_FILE, Shard, ShardState};
@@ -47,6 +48,19 @@ pub struct RunOptions {
     pub command_line: String,
     /// Run only this shard's trials, for `cordon merge` (`--shard K/N`).
     pub shard: Option<Shard>,
+    /// Keep a checkpoint and continue an interrupted run into `out`.
+    pub resume: bool,
+}
+
+/// What a run is about to do, for progress displays.
+#[derive(Debug)]
+pub struct Start<'a> {
+    /// Trials to run, summed over variants.
+    pub runs: u64,
+    /// The result folder.
+    pub target: &'a Path,
+    /// The trial a resumed run continues from.
+    pub resumed_at: Option<u64>,
 }
 
 /// What a finished run produced.
@@ -119,13 +133,13 @@ pub fn select<'a>(set: &'a ScenarioSet, wanted: &[String]) -> Result<Vec<(String
 }
 
 /// Runs the scenario and writes a complete result folder (or, with a
-/// shard, the shard's folder for `cordon merge`). `on_start` gets the number
-/// of trials to run (over all variants) and the target folder.
+/// shard, the shard's folder for `cordon merge`). `on_start` is told what
+/// will run, once the scenario is valid and the folder ready.
 pub fn run(
     opts: &RunOptions,
     progress: &(dyn Fn(u64) + Sync),
     cancel: &AtomicBool,
-    on_start: impl FnOnce(u64, &Path),
+    on_start: impl FnOnce(&Start<'_>),
 ) -> Result<RunReport> {
     let started = chrono::Utc::now();
     let clock = Instant::now();
@@ -149,23 +163,94 @@ pub fn run(
             default_out(&opts.output_root, &stem, started)
         }
     };
-    let staging = stage(&target, opts.force)?;
-    on_start((range.end - range.start) * names.len() as u64, &target);
-    let mut writer = TrialsWriter::create(&staging.path().join("trials.csv"), &names)?;
-    let stats = match run_trials(
+    if opts.resume && opts.out.is_none() {
+        return Err(Error::Invalid(
+            "--resume needs --out DIR: the folder to continue (an interrupted run keeps .DIR.partial beside it)".into(),
+        ));
+    }
+    let (staging, existed) = if opts.resume {
+        Staging::resumable(&target, opts.force).map_err(refused)?
+    } else {
+        (stage(&target, opts.force)?, false)
+    };
+    let layout = layout(&set.base, &names, &theatres);
+    let identity = RunIdentity {
+        scenario_sha256: hex(&Sha256::digest(&text)),
+        sets: set
+            .base_overrides
+            .iter()
+            .map(|(p, v)| format!("{p}={v}"))
+            .collect(),
+        seed: set.base.seed,
+        trials,
+        variants: names.clone(),
+        shard: opts.shard.map_or(String::new(), |s| s.to_string()),
+    };
+    let trials_csv = staging.path().join("trials.csv");
+    let checkpoint = if existed {
+        resume::load(staging.path())?
+    } else {
+        None
+    };
+    let (first, base, mut writer) = match checkpoint {
+        Some(cp) => {
+            if let Some(change) = cp.identity.difference(&identity) {
+                return Err(Error::Invalid(format!(
+                    "cannot resume into {}: {change}; run without --resume, or remove {} to start afresh",
+                    target.display(),
+                    staging.path().display()
+                )));
+            }
+            let writer = TrialsWriter::resume(&trials_csv, &names, cp.trials_bytes)?;
+            (cp.next_trial, cp.state.stats, writer)
+        }
+        None => (
+            range.start,
+            empty_stats(&theatres),
+            TrialsWriter::create(&trials_csv, &names)?,
+        ),
+    };
+    on_start(&Start {
+        runs: (range.end - first) * names.len() as u64,
+        target: &target,
+        resumed_at: (first > range.start).then_some(first),
+    });
+    let dir = staging.path().to_path_buf();
+    let stats = match run_trials_from(
         &theatres,
-        range.clone(),
+        first..range.end,
         opts.threads,
         cancel,
         progress,
-        |rows| writer.append(rows),
+        base,
+        |w| {
+            writer.append(w.rows)?;
+            if opts.resume {
+                let trials_bytes = writer.checkpoint()?;
+                let state = ShardState {
+                    layout: layout.clone(),
+                    stats: w.snapshot(),
+                };
+                let cp = Checkpoint {
+                    identity: identity.clone(),
+                    next_trial: w.next_trial,
+                    trials_bytes,
+                    state,
+                };
+                resume::save(&dir, &cp).map_err(|e| anyhow::anyhow!("{e}"))?;
+            }
+            Ok(())
+        },
     ) {
         Ok(stats) => stats,
-        Err(EngineError::Interrupted) => return Err(Error::Interrupted),
+        Err(EngineError::Interrupted) => {
+            let kept = opts.resume.then(|| dir.display().to_string());
+            return Err(Error::Interrupted(kept));
+        }
         Err(e) => return Err(Error::Other(e.into())),
     };
     writer.finish()?;
-    let layout = layout(&set.base, &names, &theatres);
+    resume::clear(staging.path())?;
     let (states, regions, borders) = geography(&set.base);
     let spends: Vec<f64> = theatres.iter().map(|t| t.defences.spend).collect();
     let manifest = Manifest {
@@ -220,10 +305,15 @@ pub fn run(
 
 /// A staging folder for `target`, with a refusal as invalid input.
 pub fn stage(target: &Path, force: bool) -> Result<Staging> {
-    Staging::new(target, force).map_err(|e| match e.downcast::<crate::output::folder::Refused>() {
+    Staging::new(target, force).map_err(refused)
+}
+
+/// A refused output folder is invalid input; anything else is a failure.
+fn refused(e: anyhow::Error) -> Error {
+    match e.downcast::<crate::output::folder::Refused>() {
         Ok(r) => Error::Invalid(r.0),
         Err(e) => Error::Other(e),
-    })
+    }
 }
 
 /// Writes the tables, the manifest and the charts of complete statistics

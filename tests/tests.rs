@@ -7,5 +7,6 @@ mod builtin;
 mod cli;
 mod plot;
 mod reproducibility;
+mod resume;
 mod shards;
 mod validation;

@@ -143,6 +143,12 @@ pub struct RunArgs {
     /// `cordon merge`; K from 0, e.g. --shard $SLURM_ARRAY_TASK_ID/8.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::shard::Shard>,
+    /// Keep checkpoints in .DIR.partial beside --out DIR, and continue an
+    /// interrupted run from its last checkpoint instead of starting again
+    /// (refused if the scenario, --set values, seed, trials, variants or
+    /// shard changed).
+    #[arg(long)]
+    pub resume: bool,
     /// No progress bar and no summary table.
     #[arg(long, short)]
     pub quiet: bool,

@@ -37,6 +37,7 @@ pub fn run(args: RunArgs) -> Result<()> {
         force: args.force,
         command_line: super::command_line(),
         shard: args.shard,
+        resume: args.resume,
     };
     let cancel = Arc::new(AtomicBool::new(false));
     {
@@ -59,10 +60,21 @@ pub fn run(args: RunArgs) -> Result<()> {
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let report = run_scenario(&opts, &|n| bar.inc(n), &cancel, |total, out| {
-        bar.set_length(total);
+    let report = run_scenario(&opts, &|n| bar.inc(n), &cancel, |start| {
+        bar.set_length(start.runs);
         if !args.quiet {
-            eprintln!("running {total} trials into {}", out.display());
+            match start.resumed_at {
+                Some(t) => eprintln!(
+                    "resuming at trial {t}: {} trials to run into {}",
+                    start.runs,
+                    start.target.display()
+                ),
+                None => eprintln!(
+                    "running {} trials into {}",
+                    start.runs,
+                    start.target.display()
+                ),
+            }
         }
     });
     bar.finish_and_clear();

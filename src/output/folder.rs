@@ -4,17 +4,26 @@
 //! it into place when complete. An existing, non-empty folder is refused
 //! unless forced; when forced, the old results stay intact until the new
 //! ones are complete, and are then swapped out.
+//!
+//! A resumable run (`--resume`) writes into `.NAME.partial` instead, a fixed
+//! name that survives an interruption so that the run can continue there.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-/// A folder being written; dropped without [`Staging::commit`], it is
-/// removed with everything in it.
+/// A folder being written. Dropped without [`Staging::commit`], a
+/// temporary folder is removed with everything in it; a resumable one stays.
 #[derive(Debug)]
 pub struct Staging {
-    temp: tempfile::TempDir,
+    folder: Folder,
     target: PathBuf,
+}
+
+#[derive(Debug)]
+enum Folder {
+    Temporary(tempfile::TempDir),
+    Resumable(PathBuf),
 }
 
 /// Why a folder cannot be used.
@@ -26,43 +35,39 @@ impl Staging {
     /// Prepares to write `target`; refuses a non-empty existing folder
     /// unless `force`.
     pub fn new(target: &Path, force: bool) -> Result<Staging> {
-        if target.exists() {
-            if !target.is_dir() {
-                return Err(
-                    Refused(format!("{} exists and is not a folder", target.display())).into(),
-                );
-            }
-            let non_empty = std::fs::read_dir(target)
-                .with_context(|| format!("cannot read folder {}", target.display()))?
-                .next()
-                .is_some();
-            if non_empty && !force {
-                return Err(Refused(format!(
-                    "{} already holds results; use --force to replace them (the old results stay until the new run completes), or choose another --out",
-                    target.display()
-                ))
-                .into());
-            }
-        }
-        let parent = parent_of(target);
-        std::fs::create_dir_all(&parent)
-            .with_context(|| format!("cannot create folder {}", parent.display()))?;
-        let name = target
-            .file_name()
-            .map_or_else(|| "results".into(), |n| n.to_string_lossy().into_owned());
+        let parent = check_target(target, force)?;
+        let name = name_of(target);
         let temp = tempfile::Builder::new()
             .prefix(&format!(".{name}.partial-"))
             .tempdir_in(&parent)
             .with_context(|| format!("cannot create a temporary folder in {}", parent.display()))?;
         Ok(Staging {
-            temp,
+            folder: Folder::Temporary(temp),
             target: target.to_path_buf(),
         })
     }
 
+    /// Prepares to write `target` through `.NAME.partial`, which is kept if
+    /// the run stops early; returns whether it already existed.
+    pub fn resumable(target: &Path, force: bool) -> Result<(Staging, bool)> {
+        let parent = check_target(target, force)?;
+        let partial = parent.join(format!(".{}.partial", name_of(target)));
+        let existed = partial.is_dir();
+        std::fs::create_dir_all(&partial)
+            .with_context(|| format!("cannot create folder {}", partial.display()))?;
+        let staging = Staging {
+            folder: Folder::Resumable(partial),
+            target: target.to_path_buf(),
+        };
+        Ok((staging, existed))
+    }
+
     /// Where to write files now.
     pub fn path(&self) -> &Path {
-        self.temp.path()
+        match &self.folder {
+            Folder::Temporary(t) => t.path(),
+            Folder::Resumable(p) => p,
+        }
     }
 
     /// Where the results will be.
@@ -74,12 +79,8 @@ impl Staging {
     pub fn commit(self) -> Result<PathBuf> {
         let parent = parent_of(&self.target);
         let old = if self.target.exists() {
-            let name = self
-                .target
-                .file_name()
-                .map_or_else(|| "results".into(), |n| n.to_string_lossy().into_owned());
             let old = tempfile::Builder::new()
-                .prefix(&format!(".{name}.old-"))
+                .prefix(&format!(".{}.old-", name_of(&self.target)))
                 .tempdir_in(&parent)
                 .with_context(|| {
                     format!("cannot create a temporary folder in {}", parent.display())
@@ -92,7 +93,10 @@ impl Staging {
         } else {
             None
         };
-        let temp = self.temp.keep();
+        let temp = match self.folder {
+            Folder::Temporary(t) => t.keep(),
+            Folder::Resumable(p) => p,
+        };
         if let Err(e) = std::fs::rename(&temp, &self.target) {
             if let Some(old) = &old {
                 let _ = std::fs::rename(old.path().join("previous"), &self.target);
@@ -103,6 +107,38 @@ impl Staging {
         drop(old); // removes the previous results
         Ok(self.target)
     }
+}
+
+/// The file name of a target folder.
+fn name_of(target: &Path) -> String {
+    target
+        .file_name()
+        .map_or_else(|| "results".into(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Refuses a target that is a file, or a non-empty folder without `force`;
+/// returns its parent, created.
+fn check_target(target: &Path, force: bool) -> Result<PathBuf> {
+    if target.exists() {
+        if !target.is_dir() {
+            return Err(Refused(format!("{} exists and is not a folder", target.display())).into());
+        }
+        let non_empty = std::fs::read_dir(target)
+            .with_context(|| format!("cannot read folder {}", target.display()))?
+            .next()
+            .is_some();
+        if non_empty && !force {
+            return Err(Refused(format!(
+                "{} already holds results; use --force to replace them (the old results stay until the new run completes), or choose another --out",
+                target.display()
+            ))
+            .into());
+        }
+    }
+    let parent = parent_of(target);
+    std::fs::create_dir_all(&parent)
+        .with_context(|| format!("cannot create folder {}", parent.display()))?;
+    Ok(parent)
 }
 
 fn parent_of(p: &Path) -> PathBuf {

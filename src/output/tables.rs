@@ -66,6 +66,31 @@ impl TrialsWriter {
         Ok(w)
     }
 
+    /// Reopens a `trials.csv` written up to a checkpoint: anything after
+    /// its first `bytes` bytes (rows of an unfinished window) is cut off.
+    pub fn resume(path: &Path, variants: &[String], bytes: u64) -> Result<TrialsWriter> {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .with_context(|| format!("cannot reopen {}", path.display()))?;
+        file.set_len(bytes)
+            .and_then(|()| std::io::Seek::seek(&mut file, std::io::SeekFrom::End(0)))
+            .with_context(|| format!("cannot rewind {} to its checkpoint", path.display()))?;
+        Ok(TrialsWriter {
+            out: BufWriter::with_capacity(1 << 16, file),
+            path: path.to_path_buf(),
+            variants: variants.to_vec(),
+        })
+    }
+
+    /// Flushes and returns the file's length, for a checkpoint.
+    pub fn checkpoint(&mut self) -> Result<u64> {
+        self.out
+            .flush()
+            .and_then(|()| std::io::Seek::stream_position(self.out.get_mut()))
+            .with_context(|| format!("cannot write {}", self.path.display()))
+    }
+
     /// Appends rows: for each trial, one line per variant.
     pub fn append(&mut self, rows: &[TrialRow]) -> Result<()> {
         let mut line = String::with_capacity(256);

@@ -1,0 +1,114 @@
+//! An interrupted run continues from its last checkpoint with --resume, and
+//! gives the same bytes as a run that was never interrupted.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::util::{cordon, data, read, temp};
+
+const TRIALS: &str = "16000";
+
+fn args(out: &str) -> Vec<String> {
+    let file = data("two_states.toml").display().to_string();
+    [
+        "run",
+        &file,
+        "--trials",
+        TRIALS,
+        "--variant",
+        "baseline",
+        "--quiet",
+        "--threads",
+        "2",
+        "--out",
+        out,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// Starts a resumable run and stops it with SIGINT after its first checkpoint.
+fn interrupt_after_first_checkpoint(dir: &Path) {
+    let bin = assert_cmd::cargo::cargo_bin("cordon");
+    let mut child = std::process::Command::new(bin)
+        .current_dir(dir)
+        .args(args("out"))
+        .arg("--resume")
+        .spawn()
+        .expect("cordon starts");
+    let checkpoint = dir.join(".out.partial").join("checkpoint.json");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !checkpoint.exists() {
+        assert!(Instant::now() < deadline, "no checkpoint after 60 s");
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "the run ended before it could be interrupted"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pid = child.id().to_string();
+    std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
+    let stopped = Instant::now();
+    let status = child.wait().expect("wait");
+    assert!(
+        stopped.elapsed() < Duration::from_secs(5),
+        "took {:?} to stop",
+        stopped.elapsed()
+    );
+    assert_eq!(status.code(), Some(130));
+}
+
+#[test]
+fn a_resumed_run_equals_an_uninterrupted_one() {
+    let dir = temp();
+    let d = dir.path();
+    interrupt_after_first_checkpoint(d);
+    assert!(
+        !d.join("out").exists(),
+        "no result folder before the run completes"
+    );
+    assert!(d.join(".out.partial").join("trials.csv").exists());
+    // A changed run is refused and the checkpoint kept.
+    cordon(d)
+        .args(args("out"))
+        .args(["--resume", "--seed", "8"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("seed"));
+    cordon(d)
+        .args(args("out"))
+        .arg("--resume")
+        .assert()
+        .success();
+    assert!(!d.join(".out.partial").exists());
+    assert!(!d.join("out").join("checkpoint.json").exists());
+    cordon(d).args(args("single")).assert().success();
+    for t in [
+        "trials.csv",
+        "weekly.csv",
+        "summary.csv",
+        "states.csv",
+        "borders.csv",
+    ] {
+        assert!(
+            read(&d.join("out").join(t)) == read(&d.join("single").join(t)),
+            "{t} differs"
+        );
+    }
+}
+
+#[test]
+fn resume_needs_an_explicit_folder() {
+    let dir = temp();
+    cordon(dir.path())
+        .arg("run")
+        .arg(data("two_states.toml"))
+        .args(["--trials", "10", "--resume"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--out"));
+}
