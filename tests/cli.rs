@@ -778,3 +778,26 @@ fn an_out_path_that_is_a_file_is_refused_and_kept() {
     assert_eq!(read(&file), "keep me");
     assert_eq!(entries(dir.path()), ["out"]);
 }
+
+#[test]
+fn a_closed_stdout_pipe_is_not_an_error() {
+    let dir = crate::util::temp();
+    let bin = assert_cmd::cargo::cargo_bin("cordon");
+    let file = crate::util::data("two_states.toml");
+    // `true` exits at once, so cordon's table meets a closed pipe; with
+    // pipefail the pipeline's status is cordon's.
+    for args in [
+        format!("run '{}' --trials 20 --out r", file.display()),
+        "man".into(),
+        "scenarios".into(),
+    ] {
+        let script = format!("set -o pipefail; '{}' {args} | true", bin.display());
+        let status = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(&script)
+            .current_dir(dir.path())
+            .status()
+            .expect("bash");
+        assert!(status.success(), "{args}: {status}");
+    }
+}

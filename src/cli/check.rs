@@ -12,8 +12,7 @@ use crate::scenario::{LinkKind, Role, Scenario, ScenarioSet};
 pub fn check(args: CheckArgs) -> Result<()> {
     let src = resolve(Some(&args.scenario))?;
     let (set, _) = load_source(&src, &args.sets)?;
-    print!("{}", outline(&set, &src.display()));
-    Ok(())
+    super::emit(outline(&set, &src.display()).as_bytes())
 }
 
 /// What `cordon check` prints for a valid scenario.

@@ -1,7 +1,7 @@
 //! Small commands for a first run: built-in scenarios, starter files,
 //! completions and the manual page.
 
-use std::io::Write;
+use std::io::Write as _;
 
 use clap::CommandFactory;
 
@@ -29,9 +29,9 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
                     builtin::description(b)
                 ));
             }
-            emit(&out)
+            super::emit(out.as_bytes())
         }
-        Some(ScenariosAction::Show { name }) => emit(named(&name)?.text),
+        Some(ScenariosAction::Show { name }) => super::emit(named(&name)?.text.as_bytes()),
     }
 }
 
@@ -72,7 +72,7 @@ pub fn new(args: NewArgs) -> Result<()> {
 pub fn completions(args: CompletionsArgs) -> Result<()> {
     let mut buf = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "cordon", &mut buf);
-    emit_bytes(&buf)
+    super::emit(&buf)
 }
 
 /// `cordon man`.
@@ -81,7 +81,7 @@ pub fn man() -> Result<()> {
     clap_mangen::Man::new(Cli::command())
         .render(&mut buf)
         .map_err(|e| Error::Other(anyhow::anyhow!("cannot render the manual page: {e}")))?;
-    emit_bytes(&buf)
+    super::emit(&buf)
 }
 
 fn named(name: &str) -> Result<builtin::Builtin> {
@@ -93,20 +93,5 @@ fn named(name: &str) -> Result<builtin::Builtin> {
             ))
         }),
         Err(e) => Err(e),
-    }
-}
-
-fn emit(text: &str) -> Result<()> {
-    emit_bytes(text.as_bytes())
-}
-
-/// Writes to stdout; a closed pipe (`cordon man | head`) is not an error.
-fn emit_bytes(bytes: &[u8]) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Other(anyhow::anyhow!(
-            "cannot write to standard output: {e}"
-        ))),
-        _ => Ok(()),
     }
 }

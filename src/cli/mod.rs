@@ -178,6 +178,19 @@ pub struct CheckArgs {
     pub sets: Vec<String>,
 }
 
+/// Writes to standard output; a closed pipe (`cordon man | head`) is not an
+/// an error: the reader has what it wanted.
+pub(crate) fn emit(bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(crate::error::Error::Other(
+            anyhow::anyhow!("cannot write to standard output: {e}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The command line as typed, for manifests.
 pub fn command_line() -> String {
     std::env::args().collect::<Vec<_>>().join(" ")
@@ -190,8 +203,18 @@ pub fn main_with(cli: Cli) -> i32 {
         Command::Check(args) => check::check(args),
         Command::Plot(args) => plot::plot(args),
         Command::Merge(args) => {
-            crate::merge::merge(&args.shards, &args.out, args.force, &command_line())
-                .map(|out| println!("merged {} shards into {}", args.shards.len(), out.display()))
+            crate::merge::merge(&args.shards, &args.out, args.force, &command_line()).and_then(
+                |out| {
+                    emit(
+                        format!(
+                            "merged {} shards into {}\n",
+                            args.shards.len(),
+                            out.display()
+                        )
+                        .as_bytes(),
+                    )
+                },
+            )
         }
         Command::Scenarios(args) => extras::scenarios(args),
         Command::New(args) => extras::new(args),

@@ -83,17 +83,19 @@ pub fn run(args: RunArgs) -> Result<()> {
         return Ok(());
     }
     match &report.manifest.shard {
-        Some(s) => println!(
-            "shard {}/{}: trials {}..{} written to {}; merge all shards with `cordon merge`",
-            s.index,
-            s.count,
-            s.first_trial,
-            s.end_trial,
-            report.out.display()
+        Some(s) => super::emit(
+            format!(
+                "shard {}/{}: trials {}..{} written to {}; merge all shards with `cordon merge`\n",
+                s.index,
+                s.count,
+                s.first_trial,
+                s.end_trial,
+                report.out.display()
+            )
+            .as_bytes(),
         ),
-        None => print!("{}", summary_table(&report)),
+        None => super::emit(summary_table(&report).as_bytes()),
     }
-    Ok(())
 }
 
 /// The table printed at the end of a run.
