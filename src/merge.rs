@@ -110,6 +110,13 @@ fn check_compatible(parts: &[Part]) -> Result<()> {
                 parts[0].dir.display()
             ))
         };
+        if m.cordon_version != first.cordon_version {
+            return Err(differs(
+                "the cordon version",
+                m.cordon_version.clone(),
+                first.cordon_version.clone(),
+            ));
+        }
         if m.scenario.sha256 != first.scenario.sha256 {
             return Err(differs(
                 "the scenario text (SHA-256)",
