@@ -14,6 +14,7 @@ pub mod merge;
 pub mod model;
 pub mod output;
 pub mod plot;
+pub mod report;
 pub mod resume;
 pub mod run;
 pub mod scenario;

@@ -6,6 +6,7 @@ mod util;
 mod builtin;
 mod cli;
 mod plot;
+mod report;
 mod reproducibility;
 mod resume;
 mod shards;

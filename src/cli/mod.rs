@@ -4,6 +4,7 @@
 mod check;
 mod extras;
 mod plot;
+mod report;
 mod run;
 
 use std::path::PathBuf;
@@ -55,6 +56,8 @@ pub enum Command {
     Merge(MergeArgs),
     /// Redraw a result folder's charts from its CSV files and manifest.
     Plot(plot::PlotArgs),
+    /// Write report.html: one self-contained page for decision-makers.
+    Report(report::ReportArgs),
     /// List the built-in scenarios, or print one.
     #[command(
         after_help = "Examples:\n  cordon scenarios\n  cordon scenarios show minimal > my-region.toml"
@@ -149,6 +152,10 @@ pub struct RunArgs {
     /// shard changed).
     #[arg(long)]
     pub resume: bool,
+    /// Also write report.html, one self-contained page for
+    /// decision-makers (as `cordon report` does).
+    #[arg(long, conflicts_with = "shard")]
+    pub report: bool,
     /// No progress bar and no summary table.
     #[arg(long, short)]
     pub quiet: bool,
@@ -202,6 +209,7 @@ pub fn main_with(cli: Cli) -> i32 {
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::check(args),
         Command::Plot(args) => plot::plot(args),
+        Command::Report(args) => report::report(args),
         Command::Merge(args) => {
             crate::merge::merge(&args.shards, &args.out, args.force, &command_line()).and_then(
                 |out| {

@@ -79,6 +79,12 @@ pub fn run(args: RunArgs) -> Result<()> {
     });
     bar.finish_and_clear();
     let report = report?;
+    if args.report {
+        let page = super::report::after_run(&report.out)?;
+        if !args.quiet {
+            eprintln!("report: {}", page.display());
+        }
+    }
     if args.quiet {
         return Ok(());
     }

@@ -1,4 +1,4 @@
-//! A run folder read back into typed values for the charts.
+//! A run folder read back into typed values for the charts and the report.
 //!
 //! Charts are drawn from the CSV files and `manifest.json` alone, so that
 //! results merged from a cluster, or an old run, can be plotted again. Every
@@ -48,6 +48,46 @@ pub struct Estimate {
 pub struct TrialTotals {
     pub attacks: Vec<f64>,
     pub severity: Vec<f64>,
+}
+
+/// One row of `comparison.csv`: a variant against the baseline on one
+/// per-trial total, paired on the trial index.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Paired {
+    pub baseline_mean: Option<f64>,
+    pub variant_mean: Option<f64>,
+    /// Mean of (variant − baseline) with its 95% interval.
+    pub diff: Estimate,
+    /// Share of trials in which the variant did better (`None` where the
+    /// metric has no better direction).
+    pub p_better: Option<f64>,
+    /// Spend of the variant minus the baseline's, per trial.
+    pub spend_diff: Option<f64>,
+    /// (baseline − variant) per 1,000 spend units of extra spend, with its
+    /// interval (`None` where spend does not differ).
+    pub averted_per_1000: Estimate,
+}
+
+/// What a report needs beyond the charts: the tables in full, read by
+/// [`RunData::read_details`].
+#[derive(Debug, Clone, Default)]
+pub struct Details {
+    /// `summary.csv`, by (variant, metric).
+    pub summary: HashMap<(String, String), Estimate>,
+    /// `comparison.csv`, by (variant, metric); empty when only the
+    /// baseline ran.
+    pub paired: HashMap<(String, String), Paired>,
+    /// The (border, direction) pairs of `borders.csv`, in file order.
+    pub directions: Vec<(String, String)>,
+    /// `borders.csv` per direction, by (variant, direction, metric).
+    pub direction_stats: HashMap<(String, String, String), Estimate>,
+}
+
+/// A CSV file as text: its header and rows, for tables shown as they are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawTable {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
 }
 
 /// Everything the charts need from one run folder.
@@ -286,6 +326,126 @@ impl RunData {
         }
         Ok(())
     }
+
+    /// Reads what a report needs beyond the charts: `summary.csv`,
+    /// `comparison.csv` in full (when variants ran) and `borders.csv` by
+    /// direction, for the variants to draw.
+    pub fn read_details(&self) -> Result<Details, PlotError> {
+        let mut details = Details::default();
+        self.read_summary(&mut details)?;
+        self.read_directions(&mut details)?;
+        if self.manifest.variants.len() > 1 {
+            self.read_paired(&mut details)?;
+        }
+        Ok(details)
+    }
+
+    fn read_summary(&self, details: &mut Details) -> Result<(), PlotError> {
+        let table = Table::read(&self.dir, "summary.csv")?;
+        let [variant, metric, mean, lo, hi] =
+            table.columns(["variant", "metric", "mean", "ci95_lo", "ci95_hi"])?;
+        for row in table.rows() {
+            let estimate = row.estimate(mean, lo, hi)?;
+            if self.wants(row.text(variant)) {
+                let key = (row.text(variant).to_string(), row.text(metric).to_string());
+                details.summary.insert(key, estimate);
+            }
+        }
+        Ok(())
+    }
+
+    fn read_directions(&self, details: &mut Details) -> Result<(), PlotError> {
+        let table = Table::read(&self.dir, "borders.csv")?;
+        let [variant, border, direction, metric, mean, lo, hi] = table.columns([
+            "variant",
+            "border",
+            "direction",
+            "metric",
+            "mean",
+            "ci95_lo",
+            "ci95_hi",
+        ])?;
+        for row in table.rows() {
+            let estimate = row.estimate(mean, lo, hi)?;
+            if !self.wants(row.text(variant)) {
+                continue;
+            }
+            let pair = (
+                row.text(border).to_string(),
+                row.text(direction).to_string(),
+            );
+            if !details.directions.contains(&pair) {
+                details.directions.push(pair);
+            }
+            let key = (
+                row.text(variant).to_string(),
+                row.text(direction).to_string(),
+                row.text(metric).to_string(),
+            );
+            details.direction_stats.insert(key, estimate);
+        }
+        Ok(())
+    }
+
+    fn read_paired(&self, details: &mut Details) -> Result<(), PlotError> {
+        let table = Table::read(&self.dir, "comparison.csv")?;
+        let [
+            variant,
+            metric,
+            base,
+            var,
+            mean,
+            lo,
+            hi,
+            better,
+            spend,
+            averted,
+            a_lo,
+            a_hi,
+        ] = table.columns([
+            "variant",
+            "metric",
+            "baseline_mean",
+            "variant_mean",
+            "diff_mean",
+            "diff_ci95_lo",
+            "diff_ci95_hi",
+            "p_better",
+            "spend_diff",
+            "averted_per_1000",
+            "averted_per_1000_ci95_lo",
+            "averted_per_1000_ci95_hi",
+        ])?;
+        for row in table.rows() {
+            let paired = Paired {
+                baseline_mean: row.number(base)?,
+                variant_mean: row.number(var)?,
+                diff: row.estimate(mean, lo, hi)?,
+                p_better: row.number(better)?,
+                spend_diff: row.number(spend)?,
+                averted_per_1000: row.estimate(averted, a_lo, a_hi)?,
+            };
+            if self.wants(row.text(variant)) {
+                let key = (row.text(variant).to_string(), row.text(metric).to_string());
+                details.paired.insert(key, paired);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads `file` of the run folder `dir` as text, for a table shown as it
+/// is (a missing file or a malformed row is invalid input).
+pub fn read_raw(dir: &Path, file: &str) -> Result<RawTable, PlotError> {
+    let table = Table::read(dir, file)?;
+    Ok(RawTable {
+        headers: table.headers.iter().map(str::to_string).collect(),
+        rows: table
+            .records
+            .iter()
+            .map(|r| r.iter().map(str::to_string).collect())
+            .collect(),
+    })
 }
 
 fn read_manifest(path: &Path) -> Result<Manifest, PlotError> {

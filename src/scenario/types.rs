@@ -101,6 +101,56 @@ impl Default for ModelParams {
     }
 }
 
+impl ModelParams {
+    /// The fields whose values differ between `self` and `other`, in
+    /// declaration order, as (name, value in `self`, value in `other`);
+    /// `ModelParams::default().differences(&model)` lists a scenario's
+    /// departures from the defaults.
+    pub fn differences(&self, other: &ModelParams) -> Vec<(&'static str, f64, f64)> {
+        let pairs = |p: &ModelParams| -> [(&'static str, f64); 28] {
+            [
+                ("detection_scale", p.detection_scale),
+                ("interdict_min", p.interdict_min),
+                ("interdict_max", p.interdict_max),
+                ("repel_flag", p.repel_flag),
+                ("attack_flag", p.attack_flag),
+                ("signature_start", p.signature_start),
+                ("signature_rate", p.signature_rate),
+                ("intel_saturation", p.intel_saturation),
+                ("readiness_half_life", p.readiness_half_life),
+                ("pooling", p.pooling),
+                ("route_risk_aversion", p.route_risk_aversion),
+                ("route_distance_weight", p.route_distance_weight),
+                ("max_transit_weeks", f64::from(p.max_transit_weeks)),
+                ("cell_size_mean", p.cell_size_mean),
+                ("attack_hazard", p.attack_hazard),
+                ("attack_size_exponent", p.attack_size_exponent),
+                ("attack_experience_exponent", p.attack_experience_exponent),
+                ("interdiction_hazard", p.interdiction_hazard),
+                ("interdiction_readiness_gain", p.interdiction_readiness_gain),
+                ("growth_rate", p.growth_rate),
+                ("attrition_rate", p.attrition_rate),
+                ("severity_exponent", p.severity_exponent),
+                // At most 10^9 by validation, so exact as f64.
+                ("severity_cap", p.severity_cap as f64),
+                ("border_decay", p.border_decay),
+                ("intel_decay", p.intel_decay),
+                ("budget_to_border", p.budget_to_border),
+                ("budget_to_intel", p.budget_to_intel),
+                ("budget_to_readiness", p.budget_to_readiness),
+            ]
+        };
+        pairs(self)
+            .into_iter()
+            .zip(pairs(other))
+            // `!=` rather than a tolerance: a value in a file is either the
+            // default or a deliberate departure; NaN cannot pass validation.
+            .filter(|((_, a), (_, b))| a != b)
+            .map(|((name, a), (_, b))| (name, a, b))
+            .collect()
+    }
+}
+
 /// A state's place in the scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -455,6 +505,24 @@ pub const BASELINE: &str = "baseline";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn differences_name_the_fields_that_changed() {
+        let d = ModelParams::default();
+        assert!(d.differences(&d).is_empty());
+        let m = ModelParams {
+            detection_scale: 3.02,
+            severity_cap: 500,
+            ..ModelParams::default()
+        };
+        assert_eq!(
+            d.differences(&m),
+            vec![
+                ("detection_scale", 1.0, 3.02),
+                ("severity_cap", 1000.0, 500.0)
+            ]
+        );
+    }
 
     #[test]
     fn closures_wrap_past_week_52() {
