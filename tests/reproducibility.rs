@@ -2,16 +2,7 @@
 
 use std::path::Path;
 
-use crate::util::{cordon, data, read, scenario, temp};
-
-const TABLES: [&str; 6] = [
-    "trials.csv",
-    "weekly.csv",
-    "summary.csv",
-    "states.csv",
-    "borders.csv",
-    "comparison.csv",
-];
+use crate::util::{TABLES, cordon, data, read, scenario, temp};
 
 fn run(file: &Path, threads: u32, trials: u32, out: &Path) {
     cordon(out.parent().unwrap_or(Path::new(".")))

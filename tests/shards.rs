@@ -2,16 +2,7 @@
 
 use std::path::Path;
 
-use crate::util::{cordon, data, read, temp};
-
-const TABLES: [&str; 6] = [
-    "trials.csv",
-    "weekly.csv",
-    "summary.csv",
-    "states.csv",
-    "borders.csv",
-    "comparison.csv",
-];
+use crate::util::{TABLES, cordon, data, read, temp};
 
 fn run(dir: &Path, out: &str, extra: &[&str]) {
     let file = data("two_states.toml");

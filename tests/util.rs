@@ -6,6 +6,16 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
+/// The CSV files of a result folder.
+pub const TABLES: [&str; 6] = [
+    "trials.csv",
+    "weekly.csv",
+    "summary.csv",
+    "states.csv",
+    "borders.csv",
+    "comparison.csv",
+];
+
 /// The project root (where `scenarios/` and `tests/data/` live).
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
