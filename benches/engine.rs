@@ -1,23 +1,34 @@
-//! Speed of the engine on the default scenario.
+//! Speed of the engine.
 //!
-//! `cargo bench --bench engine` measures one trial (all variants and the
-//! baseline alone), 1,000 trials of the baseline on one and two threads,
-//! and the statistics step on its own. Figures are in docs/performance.md.
+//! `cargo bench --bench engine` measures, on the default scenario, one trial
+//! (all variants and the baseline alone), 1,000 trials of the baseline on one
+//! and two threads, and the statistics step on its own; and, on
+//! `scenarios/stress.toml`, agent-weeks per second at the scenario's load and
+//! with twice and four times as many new cells (time per agent-week should
+//! stay flat: cost linear in the number of cells). Figures are in
+//! docs/performance.md.
 
 use std::hint::black_box;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 
 use cordon::engine::{empty_stats, run_trials};
-use cordon::model::{Theatre, TrialRecord, Workspace, run_trial};
+use cordon::model::{Level, Theatre, TrialRecord, Workspace, run_trial};
 use cordon::scenario::{ScenarioSet, load_file};
-use cordon::stats::aggregate::trial_totals;
+use cordon::stats::aggregate::{WeeklyConstants, trial_totals};
+
+/// A scenario under `scenarios/`, with `--set` overrides.
+fn shipped(file: &str, sets: &[String]) -> ScenarioSet {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(file);
+    load_file(&path, sets).unwrap_or_else(|e| panic!("{e}"))
+}
 
 fn default_scenario() -> ScenarioSet {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/csto-southern-frontier.toml");
-    load_file(&path, &[]).unwrap_or_else(|e| panic!("{e}"))
+    shipped("csto-southern-frontier.toml", &[])
 }
 
 fn one_trial(c: &mut Criterion) {
@@ -82,6 +93,7 @@ fn aggregation(c: &mut Criterion) {
             rec
         })
         .collect();
+    let constants = WeeklyConstants::new(&th.defences);
     let mut stats = empty_stats(std::slice::from_ref(&th));
     let mut g = c.benchmark_group("aggregation");
     g.throughput(Throughput::Elements(64));
@@ -89,12 +101,71 @@ fn aggregation(c: &mut Criterion) {
         b.iter(|| {
             for rec in &recs {
                 let totals = trial_totals(rec, &th.defences);
-                stats.variants[0].add(rec, &th.defences, &totals, &totals);
+                stats.variants[0].add(rec, &constants, &totals, &totals);
             }
         })
     });
     g.finish();
 }
 
-criterion_group!(benches, one_trial, thousand_trials, aggregation);
+/// Trials of the stress scenario per measured iteration (the same ones each
+/// time, so that the agent-weeks are known in advance).
+const STRESS_TRIALS: u64 = 2;
+
+/// The stress scenario with every source region's `new_cells` times `scale`.
+fn stress_scenario(scale: f64) -> ScenarioSet {
+    let plain = shipped("stress.toml", &[]);
+    let s = &plain.base;
+    let sets: Vec<String> = s
+        .network
+        .sources
+        .iter()
+        .map(|&r| {
+            let region = &s.regions[r];
+            format!(
+                "regions.{}.new_cells={}",
+                region.id,
+                region.new_cells * scale
+            )
+        })
+        .collect();
+    shipped("stress.toml", &sets)
+}
+
+/// Cells alive at the end of each week, summed over the weeks of a trial.
+fn agent_weeks(rec: &TrialRecord) -> u64 {
+    rec.levels.iter().map(|l| l[Level::Alive as usize]).sum()
+}
+
+/// Agent-weeks per second of the baseline's trials, at the stress
+/// scenario's load and with twice and four times the new cells.
+fn stress(c: &mut Criterion) {
+    let mut g = c.benchmark_group("stress_agent_weeks");
+    g.sample_size(10);
+    g.sampling_mode(SamplingMode::Flat);
+    for scale in [1u32, 2, 4] {
+        let set = stress_scenario(f64::from(scale));
+        let th = Theatre::new(&set.base);
+        let mut work = Workspace::default();
+        let mut rec = TrialRecord::default();
+        let load: u64 = (0..STRESS_TRIALS)
+            .map(|i| {
+                run_trial(&th, i, &mut work, &mut rec);
+                agent_weeks(&rec)
+            })
+            .sum();
+        g.throughput(Throughput::Elements(load));
+        g.bench_function(format!("new_cells_x{scale}"), |b| {
+            b.iter(|| {
+                for i in 0..STRESS_TRIALS {
+                    run_trial(&th, i, &mut work, &mut rec);
+                }
+                black_box(rec.first_attack_week)
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, one_trial, thousand_trials, aggregation, stress);
 criterion_main!(benches);

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 
 use crate::model::{Theatre, TrialRecord, Workspace, run_trial};
-use crate::stats::aggregate::{N_TOTALS, trial_totals};
+use crate::stats::aggregate::{N_TOTALS, WeeklyConstants, trial_totals};
 use crate::stats::{RunStats, VariantStats};
 
 /// Trials per window: enough work to keep every worker busy, few enough
@@ -132,6 +132,10 @@ pub fn run_trials_from(
             })
         })
         .collect();
+    let constants: Vec<WeeklyConstants> = theatres
+        .iter()
+        .map(|th| WeeklyConstants::new(&th.defences))
+        .collect();
     let mut start = trials.start;
     while start < trials.end {
         let end = (start + WINDOW).min(trials.end);
@@ -144,7 +148,7 @@ pub fn run_trials_from(
                     }
                     let me = rayon::current_thread_index().unwrap_or(0);
                     let mut guard = workers[me].lock().unwrap_or_else(|e| e.into_inner());
-                    let row = run_one(theatres, trial, &mut guard);
+                    let row = run_one(theatres, &constants, trial, &mut guard);
                     progress(1);
                     Some(row)
                 })
@@ -171,7 +175,12 @@ pub fn run_trials_from(
 }
 
 /// Every variant of one trial, folded into the worker's statistics.
-fn run_one(theatres: &[Theatre<'_>], trial: u64, w: &mut Worker) -> TrialRow {
+fn run_one(
+    theatres: &[Theatre<'_>],
+    constants: &[WeeklyConstants],
+    trial: u64,
+    w: &mut Worker,
+) -> TrialRow {
     let Worker {
         stats,
         work,
@@ -182,8 +191,8 @@ fn run_one(theatres: &[Theatre<'_>], trial: u64, w: &mut Worker) -> TrialRow {
         run_trial(th, trial, work, &mut records[v]);
         totals.push(trial_totals(&records[v], &th.defences));
     }
-    for (v, th) in theatres.iter().enumerate() {
-        stats.variants[v].add(&records[v], &th.defences, &totals[v], &totals[0]);
+    for (v, c) in constants.iter().enumerate() {
+        stats.variants[v].add(&records[v], c, &totals[v], &totals[0]);
     }
     TrialRow { trial, totals }
 }

@@ -23,6 +23,10 @@ pub struct Defences {
     /// μ0 · e_s · (1 + φ R_s) per week and state (the part of the interior
     /// hazard that does not depend on the cell).
     pub interior_hazard: Vec<f64>,
+    /// exp(-ν e_s) per week and state: the factor by which exposure (§3.7)
+    /// shrinks 1 - σ of every cell standing in the state. Tabulated because
+    /// it is the same for every cell and was one `exp` per cell-week.
+    pub exposure: Vec<f64>,
     /// Patrol detection per week and direction (0 on internal links).
     pub patrol: Vec<f64>,
     /// Whether each border is open, per week.
@@ -47,6 +51,7 @@ impl Defences {
             intel_effect: Vec::with_capacity(w * n),
             interdict: Vec::with_capacity(w * n),
             interior_hazard: Vec::with_capacity(w * n),
+            exposure: Vec::with_capacity(w * n),
             patrol: Vec::with_capacity(w * 2 * s.borders.len()),
             open: Vec::with_capacity(w * s.borders.len()),
             readiness_mean: Vec::with_capacity(w),
@@ -70,6 +75,7 @@ impl Defences {
                     * effect[i]
                     * (1.0 + m.interdiction_readiness_gain * st.readiness);
                 d.interior_hazard.push(if is_member { hazard } else { 0.0 });
+                d.exposure.push((-m.signature_rate * effect[i]).exp());
             }
             let woy = s.week_of_year(t);
             for b in &s.borders {
@@ -112,6 +118,12 @@ impl Defences {
     #[inline]
     pub fn interior_hazard(&self, t: u32, i: usize) -> f64 {
         self.interior_hazard[t as usize * self.states + i]
+    }
+
+    /// exp(-ν e) of state `i` in week `t`.
+    #[inline]
+    pub fn exposure(&self, t: u32, i: usize) -> f64 {
+        self.exposure[t as usize * self.states + i]
     }
 
     /// Patrol detection on direction `dir` in week `t`.

@@ -73,12 +73,52 @@ const INVERSION_LIMIT: f64 = 30.0;
 
 /// Poisson(mean) from one word.
 pub fn poisson(word: u64, mean: f64) -> u64 {
+    poisson_from(word, mean, None)
+}
+
+/// Poisson draws for one fixed mean, with the first term of the inversion,
+/// e^(-mean), worked out once: the same numbers as [`poisson`].
+#[derive(Debug, Clone, Copy)]
+pub struct Poisson {
+    mean: f64,
+    p0: f64,
+}
+
+impl Poisson {
+    /// The law of mean `mean`.
+    pub fn new(mean: f64) -> Poisson {
+        Poisson {
+            mean,
+            p0: exp_neg(mean),
+        }
+    }
+
+    /// Poisson(mean) from one word: the same number as `poisson(word, mean)`.
+    #[inline]
+    pub fn draw(&self, word: u64) -> u64 {
+        poisson_from(word, self.mean, Some(self.p0))
+    }
+}
+
+/// e^(-x), out of line so that it is not computed when it is known (see
+/// [`power`]).
+#[inline(never)]
+fn exp_neg(x: f64) -> f64 {
+    (-x).exp()
+}
+
+/// Poisson(mean) from one word, with e^(-mean) given when it is known.
+#[inline(always)]
+fn poisson_from(word: u64, mean: f64, p0: Option<f64>) -> u64 {
     if mean <= 0.0 {
         return 0;
     }
     if mean <= INVERSION_LIMIT {
         let u = unit(word);
-        let mut p = (-mean).exp();
+        let mut p = match p0 {
+            Some(p0) => p0,
+            None => exp_neg(mean),
+        };
         let mut cdf = p;
         let mut k = 0u64;
         while u >= cdf && p > 0.0 {
@@ -94,6 +134,54 @@ pub fn poisson(word: u64, mean: f64) -> u64 {
 
 /// Binomial(n, p) from one word.
 pub fn binomial(word: u64, n: u64, p: f64) -> u64 {
+    binomial_from(word, n, p, None)
+}
+
+/// Binomial draws for one fixed p, with the first term of the inversion,
+/// q^n, tabulated for small n. A cell's size is drawn from twice a week, and
+/// `powf` was the largest single cost of a trial with many established
+/// cells; the table holds the very values `powf` returns, so the draws are
+/// [`binomial`]'s to the bit.
+#[derive(Debug, Clone)]
+pub struct Binomial {
+    p: f64,
+    /// `start[n]` = q^n.
+    start: Vec<f64>,
+}
+
+impl Binomial {
+    /// Sizes below this have q^n tabulated (cells are a few members strong).
+    const TABULATED: usize = 128;
+
+    /// The table for probability `p`.
+    pub fn new(p: f64) -> Binomial {
+        let q = 1.0 - p;
+        Binomial {
+            p,
+            start: (0..Self::TABULATED as u64).map(|n| power(q, n)).collect(),
+        }
+    }
+
+    /// Binomial(n, p) from one word: the same number as `binomial(word, n, p)`.
+    #[inline]
+    pub fn draw(&self, word: u64, n: u64) -> u64 {
+        let start = usize::try_from(n).ok().and_then(|i| self.start.get(i));
+        binomial_from(word, n, self.p, start.copied())
+    }
+}
+
+/// q^n, out of line: `powf` has no side effects, so when inlined the
+/// compiler computes it before looking at the table and throws it away.
+#[cold]
+#[inline(never)]
+fn power(q: f64, n: u64) -> f64 {
+    q.powf(n as f64)
+}
+
+/// Binomial(n, p) from one word, with q^n given when it is known. Always
+/// inlined, so that [`Binomial::draw`] is one piece of straight code.
+#[inline(always)]
+fn binomial_from(word: u64, n: u64, p: f64, q_pow_n: Option<f64>) -> u64 {
     if n == 0 || p <= 0.0 {
         return 0;
     }
@@ -104,7 +192,10 @@ pub fn binomial(word: u64, n: u64, p: f64) -> u64 {
         let u = unit(word);
         let q = 1.0 - p;
         let ratio = p / q;
-        let mut prob = q.powf(n as f64);
+        let mut prob = match q_pow_n {
+            Some(start) => start,
+            None => power(q, n),
+        };
         let mut cdf = prob;
         let mut k = 0u64;
         while u >= cdf && k < n {
@@ -193,6 +284,29 @@ mod tests {
             let (nf, q) = (n as f64, 1.0 - p);
             let var = nf * p * q;
             check_moments(&d, nf * p, var, (1.0 - 6.0 * p * q) / var);
+        }
+    }
+
+    #[test]
+    fn tabulated_binomial_draws_are_binomial_to_the_bit() {
+        let ws = words(2_000, 11);
+        for p in [0.0, 1e-3, 0.004, 0.01, 0.3, 0.999, 1.0] {
+            let law = Binomial::new(p);
+            for (i, &w) in ws.iter().enumerate() {
+                // Sizes inside and beyond the table, and past the inversion limit.
+                let n = [i as u64 % 300, 5_000, 20_000][i % 3];
+                assert_eq!(law.draw(w, n), binomial(w, n, p), "n={n}, p={p}");
+            }
+        }
+    }
+
+    #[test]
+    fn poisson_draws_with_a_known_start_are_poisson_to_the_bit() {
+        for mean in [0.0, 1e-3, 0.5, 17.97, 30.0, 30.5, 400.0] {
+            let law = Poisson::new(mean);
+            for w in words(2_000, 12) {
+                assert_eq!(law.draw(w), poisson(w, mean), "mean={mean}");
+            }
         }
     }
 

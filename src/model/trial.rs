@@ -11,8 +11,8 @@ use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use super::capability::Defences;
-use super::record::{Counter, DirectionMetric, Level, StateMetric, TrialRecord};
-use super::streams::{self, Stream, StreamRng, unit};
+use super::record::{Counter, DirectionMetric, Level, N_LEVELS, StateMetric, TrialRecord};
+use super::streams::{self, Binomial, Poisson, Stream, StreamRng, unit};
 use crate::scenario::{Link, ModelParams, Scenario};
 
 /// Words each cell draws per week (see [`Slot`]).
@@ -43,8 +43,18 @@ pub struct Theatre<'a> {
     /// Whether a crossing from this state's regions is indirect (the state
     /// has no source region).
     indirect_origin: Vec<bool>,
-    /// g (1 - L_r) per region.
-    growth: Vec<f64>,
+    /// Births in an established cell: Binomial(n, g (1 - L_r)) per region.
+    births: Vec<Binomial>,
+    /// Deaths in an established cell: Binomial(n, d).
+    deaths: Binomial,
+    attack: AttackLaw,
+    /// A new cell's size less one: Poisson(m - 1).
+    cell_size: Poisson,
+    /// New cells per week and source region (`t · sources + k`), when they
+    /// are the same in every trial: without governance noise Γ(t) depends on
+    /// the week only, and its `powf` and the `exp` that starts each Poisson
+    /// draw are worked out once here.
+    spawning: Option<Vec<Poisson>>,
 }
 
 impl<'a> Theatre<'a> {
@@ -63,11 +73,19 @@ impl<'a> Theatre<'a> {
                 .map(|r| s.is_member_region(r))
                 .collect(),
             indirect_origin: has_source.iter().map(|h| !h).collect(),
-            growth: s
+            births: s
                 .regions
                 .iter()
-                .map(|r| s.model.growth_rate * (1.0 - r.legitimacy))
+                .map(|r| Binomial::new(s.model.growth_rate * (1.0 - r.legitimacy)))
                 .collect(),
+            deaths: Binomial::new(s.model.attrition_rate),
+            attack: AttackLaw::new(&s.model),
+            cell_size: Poisson::new(s.model.cell_size_mean - 1.0),
+            spawning: s
+                .source
+                .noise
+                .is_none()
+                .then(|| (0..s.weeks).flat_map(|t| spawn_laws(s, t, None)).collect()),
         }
     }
 }
@@ -94,7 +112,10 @@ pub struct Cell {
 pub struct Workspace {
     cells: Vec<Cell>,
     candidates: Vec<Link>,
-    cumulative: Vec<f64>,
+    /// Utilities of the candidates, then their cumulative logit weights.
+    weights: Vec<f64>,
+    /// This week's spawning laws, when they differ by trial.
+    laws: Vec<Poisson>,
 }
 
 /// What became of a cell this week.
@@ -108,41 +129,14 @@ pub fn run_trial(theatre: &Theatre<'_>, trial: u64, work: &mut Workspace, rec: &
     let s = theatre.scenario;
     rec.reset(s.weeks as usize, s.states.len(), 2 * s.borders.len());
     work.cells.clear();
-    let mut spawn = streams::stream(s.seed, trial, Stream::Spawn);
-    let mut governance = streams::stream(s.seed, trial, Stream::Governance);
-    let mut noise = 0.0;
+    let mut source = Source {
+        spawn: streams::stream(s.seed, trial, Stream::Spawn),
+        governance: streams::stream(s.seed, trial, Stream::Governance),
+        noise: 0.0,
+    };
     for t in 0..s.weeks {
-        let grievance = grievance(s, t, &mut governance, &mut noise);
-        let recruit = if grievance == 0.0 && s.source.recruitment_exponent == 0.0 {
-            1.0
-        } else {
-            grievance.powf(s.source.recruitment_exponent)
-        };
-        for (k, &r) in s.network.sources.iter().enumerate() {
-            let n = streams::poisson(spawn.next_u64(), s.regions[r].new_cells * recruit);
-            rec.counters[t as usize][Counter::NewCells as usize] += n;
-            for j in 0..n {
-                work.cells.push(spawn_cell(s, trial, k, r, t, j as u32));
-            }
-        }
-        let Workspace {
-            cells,
-            candidates,
-            cumulative,
-        } = work;
-        cells.retain_mut(|cell| {
-            matches!(
-                cell_week(theatre, cell, t, candidates, cumulative, rec),
-                Fate::Alive
-            )
-        });
-        let levels = &mut rec.levels[t as usize];
-        levels[Level::Alive as usize] = cells.len() as u64;
-        for c in cells.iter() {
-            levels[Level::CellsInAlliance as usize] +=
-                u64::from(theatre.member_region[c.region as usize]);
-            levels[Level::Established as usize] += u64::from(c.established);
-        }
+        spawn(theatre, trial, t, &mut source, work, rec);
+        live(theatre, t, work, rec);
     }
     debug_assert!(
         rec.conserves_cells(),
@@ -150,20 +144,94 @@ pub fn run_trial(theatre: &Theatre<'_>, trial: u64, work: &mut Workspace, rec: &
     );
 }
 
-/// Γ(t) = H (1 - G(t)), with G's noise advanced one week (§3.3).
-fn grievance(s: &Scenario, t: u32, rng: &mut StreamRng, z: &mut f64) -> f64 {
-    let mut g = s.source.governance.at(t);
-    if let Some(noise) = s.source.noise {
-        let n: f64 = StandardNormal.sample(rng);
-        *z = (1.0 - noise.reversion) * *z + noise.sd * n;
-        g = (g + *z).clamp(0.0, 1.0);
+/// The source's streams in one trial, and where governance noise stands.
+struct Source {
+    spawn: StreamRng,
+    governance: StreamRng,
+    noise: f64,
+}
+
+/// §3.3–§3.4 for week `t`: new cells at every source region, one word of
+/// the spawn stream each.
+fn spawn(
+    th: &Theatre<'_>,
+    trial: u64,
+    t: u32,
+    src: &mut Source,
+    work: &mut Workspace,
+    rec: &mut TrialRecord,
+) {
+    let s = th.scenario;
+    let sources = &s.network.sources;
+    let Workspace { cells, laws, .. } = work;
+    let laws: &[Poisson] = match &th.spawning {
+        Some(fixed) => &fixed[t as usize * sources.len()..][..sources.len()],
+        None => {
+            let noise = s.source.noise.map(|n| {
+                let draw: f64 = StandardNormal.sample(&mut src.governance);
+                src.noise = (1.0 - n.reversion) * src.noise + n.sd * draw;
+                src.noise
+            });
+            laws.clear();
+            laws.extend(spawn_laws(s, t, noise));
+            laws
+        }
+    };
+    for (k, (&r, law)) in sources.iter().zip(laws).enumerate() {
+        let n = law.draw(src.spawn.next_u64());
+        rec.counters[t as usize][Counter::NewCells as usize] += n;
+        for j in 0..n {
+            cells.push(spawn_cell(th, trial, k, r, t, j as u32));
+        }
     }
-    s.source.hardship * (1.0 - g)
+}
+
+/// Poisson(λ_r Γ(t)^η) per source region, Γ(t) = H (1 - G(t)), with G
+/// moved by this week's governance noise `z`, if any (§3.3–§3.4).
+fn spawn_laws(s: &Scenario, t: u32, z: Option<f64>) -> impl Iterator<Item = Poisson> + '_ {
+    let mut g = s.source.governance.at(t);
+    if let Some(z) = z {
+        g = (g + z).clamp(0.0, 1.0);
+    }
+    let grievance = s.source.hardship * (1.0 - g);
+    let recruit = if grievance == 0.0 && s.source.recruitment_exponent == 0.0 {
+        1.0
+    } else {
+        grievance.powf(s.source.recruitment_exponent)
+    };
+    let sources = s.network.sources.iter();
+    sources.map(move |&r| Poisson::new(s.regions[r].new_cells * recruit))
+}
+
+/// §3.5–§3.7 for every cell alive in week `t`, removing those whose life
+/// ends, then the levels at the end of the week.
+fn live(th: &Theatre<'_>, t: u32, work: &mut Workspace, rec: &mut TrialRecord) {
+    let Workspace {
+        cells,
+        candidates,
+        weights,
+        ..
+    } = work;
+    // The levels are tallied in the same pass, while each surviving cell is
+    // at hand.
+    let mut levels = [0u64; N_LEVELS];
+    cells.retain_mut(|cell| {
+        let fate = cell_week(th, cell, t, candidates, weights, rec);
+        if let Fate::Alive = fate {
+            levels[Level::Alive as usize] += 1;
+            levels[Level::CellsInAlliance as usize] +=
+                u64::from(th.member_region[cell.region as usize]);
+            levels[Level::Established as usize] += u64::from(cell.established);
+        }
+        matches!(fate, Fate::Alive)
+    });
+    rec.levels[t as usize] = levels;
 }
 
 /// A new cell at source region `r` (§3.4), drawing size and target from its
 /// own stream.
-fn spawn_cell(s: &Scenario, trial: u64, k: usize, r: usize, t: u32, index: u32) -> Cell {
+fn spawn_cell(th: &Theatre<'_>, trial: u64, k: usize, r: usize, t: u32, index: u32) -> Cell {
+    let s = th.scenario;
     let mut rng = streams::stream(
         s.seed,
         trial,
@@ -173,7 +241,7 @@ fn spawn_cell(s: &Scenario, trial: u64, k: usize, r: usize, t: u32, index: u32) 
             index,
         },
     );
-    let size = 1 + streams::poisson(rng.next_u64(), s.model.cell_size_mean - 1.0);
+    let size = 1 + th.cell_size.draw(rng.next_u64());
     let u = unit(rng.next_u64());
     let draw = &s.network.target_draw[k];
     let pick = draw.partition_point(|&(_, c)| c <= u).min(draw.len() - 1);
@@ -197,7 +265,7 @@ fn cell_week(
     cell: &mut Cell,
     t: u32,
     candidates: &mut Vec<Link>,
-    cumulative: &mut Vec<f64>,
+    weights: &mut Vec<f64>,
     rec: &mut TrialRecord,
 ) -> Fate {
     let mut words = [0u64; WORDS_PER_WEEK];
@@ -205,7 +273,7 @@ fn cell_week(
         *w = cell.rng.next_u64();
     }
     if !cell.established {
-        if let Fate::Removed = transit_move(th, cell, t, &words, candidates, cumulative, rec) {
+        if let Fate::Removed = transit_move(th, cell, t, &words, candidates, weights, rec) {
             return Fate::Removed;
         }
     }
@@ -215,8 +283,7 @@ fn cell_week(
         }
     }
     let state = th.region_state[cell.region as usize] as usize;
-    let exposure = (-th.scenario.model.signature_rate * th.defences.effect(t, state)).exp();
-    cell.signature = 1.0 - (1.0 - cell.signature) * exposure;
+    cell.signature = 1.0 - (1.0 - cell.signature) * th.defences.exposure(t, state);
     Fate::Alive
 }
 
@@ -227,7 +294,7 @@ fn transit_move(
     t: u32,
     words: &[u64; WORDS_PER_WEEK],
     candidates: &mut Vec<Link>,
-    cumulative: &mut Vec<f64>,
+    weights: &mut Vec<f64>,
     rec: &mut TrialRecord,
 ) -> Fate {
     let s = th.scenario;
@@ -252,9 +319,9 @@ fn transit_move(
         return Fate::Alive; // waits
     }
     // Multinomial logit over candidates, stabilised by the largest utility.
+    // Each utility is computed once, then turned into a cumulative weight in
+    // place.
     let hops = &s.network.hops[cell.target as usize];
-    cumulative.clear();
-    let mut best = f64::NEG_INFINITY;
     let utility = |l: &Link| -> f64 {
         let d = hops[l.to as usize];
         if d == u32::MAX {
@@ -268,18 +335,18 @@ fn transit_move(
         };
         -m.route_risk_aversion * risk - m.route_distance_weight * f64::from(d)
     };
-    for l in candidates.iter() {
-        best = best.max(utility(l));
-    }
+    weights.clear();
+    weights.extend(candidates.iter().map(utility));
+    let best = weights.iter().fold(f64::NEG_INFINITY, |b, &u| b.max(u));
     if best == f64::NEG_INFINITY {
         return Fate::Alive;
     }
     let mut acc = 0.0;
-    for l in candidates.iter() {
-        acc += (utility(l) - best).exp();
-        cumulative.push(acc);
+    for w in weights.iter_mut() {
+        acc += (*w - best).exp();
+        *w = acc;
     }
-    let Some(i) = streams::choose(unit(words[Slot::Route as usize]), cumulative) else {
+    let Some(i) = streams::choose(unit(words[Slot::Route as usize]), weights) else {
         return Fate::Alive;
     };
     let link = candidates[i];
@@ -344,7 +411,7 @@ fn inside_territory(
     let mu = th.defences.interior_hazard(t, state) * (0.5 + 0.5 * cell.signature);
     let week = &mut rec.counters[t as usize];
     if !cell.established {
-        if unit(words[Slot::Event as usize]) < 1.0 - (-mu).exp() {
+        if happens(unit(words[Slot::Event as usize]), mu) {
             week[Counter::InteriorInterdictions as usize] += 1;
             rec.by_state[state][StateMetric::InteriorInterdictions as usize] += 1;
             return Fate::Removed;
@@ -353,8 +420,8 @@ fn inside_territory(
     }
     cell.size = grow(
         cell.size,
-        th.growth[r],
-        m.attrition_rate,
+        &th.births[r],
+        &th.deaths,
         words[Slot::Births as usize],
         words[Slot::Deaths as usize],
     );
@@ -362,9 +429,9 @@ fn inside_territory(
         week[Counter::Dissolved as usize] += 1;
         return Fate::Removed;
     }
-    let a = attack_hazard(m, cell.size, cell.experience);
+    let a = th.attack.hazard(m, cell.size, cell.experience);
     let total = a + mu;
-    if total <= 0.0 || unit(words[Slot::Event as usize]) >= 1.0 - (-total).exp() {
+    if total <= 0.0 || !happens(unit(words[Slot::Event as usize]), total) {
         return Fate::Alive;
     }
     if unit(words[Slot::EventKind as usize]) < mu / total {
@@ -387,19 +454,96 @@ fn inside_territory(
     Fate::Alive
 }
 
-/// n <- n + Binomial(n, growth) - Binomial(n, attrition), both on the old n
+/// Whether an event of weekly hazard `h` happens, given the uniform `u`:
+/// u < 1 - e^(-h), compared exactly as written.
+///
+/// Most cell-weeks are decided without the `exp`: since 1 - e^(-h) <= h
+/// for every h, a uniform at or above h + 1e-9 cannot be below the computed
+/// 1 - e^(-h), which is within a few 1e-16 of the true value (an `exp`
+/// accurate to an ulp, and a subtraction that is exact or nearly). The
+/// margin leaves six orders of magnitude to spare, so every outcome is the
+/// same to the bit; for NaN h the full comparison runs, as before.
+#[inline]
+fn happens(u: f64, h: f64) -> bool {
+    const MARGIN: f64 = 1e-9;
+    if u >= h + MARGIN {
+        return false;
+    }
+    u < 1.0 - (-h).exp()
+}
+
+/// n <- n + Binomial(n, g (1 - L_r)) - Binomial(n, d), both on the old n
 /// (§3.6), one word for each draw.
-pub fn grow(n: u64, growth: f64, attrition: f64, births_word: u64, deaths_word: u64) -> u64 {
-    let births = streams::binomial(births_word, n, growth);
-    let deaths = streams::binomial(deaths_word, n, attrition);
-    (n + births).saturating_sub(deaths)
+pub fn grow(
+    n: u64,
+    births: &Binomial,
+    deaths: &Binomial,
+    births_word: u64,
+    deaths_word: u64,
+) -> u64 {
+    let born = births.draw(births_word, n);
+    let died = deaths.draw(deaths_word, n);
+    (n + born).saturating_sub(died)
 }
 
 /// a = a0 · n^β · (1 + k)^γ (§3.6).
 pub fn attack_hazard(m: &ModelParams, size: u64, experience: u32) -> f64 {
-    m.attack_hazard
-        * (size as f64).powf(m.attack_size_exponent)
-        * (1.0 + f64::from(experience)).powf(m.attack_experience_exponent)
+    m.attack_hazard * size_power(m, size) * experience_power(m, experience)
+}
+
+/// n^β.
+fn size_power(m: &ModelParams, size: u64) -> f64 {
+    (size as f64).powf(m.attack_size_exponent)
+}
+
+/// (1 + k)^γ.
+fn experience_power(m: &ModelParams, experience: u32) -> f64 {
+    (1.0 + f64::from(experience)).powf(m.attack_experience_exponent)
+}
+
+/// [`attack_hazard`] with both powers tabulated for small sizes and
+/// experience: two `powf` per established cell-week were a fifth of a
+/// trial's cost. The tables hold the values `powf` returns, multiplied in the
+/// same order, so the hazard is the same to the bit.
+#[derive(Debug, Clone)]
+struct AttackLaw {
+    /// `size_power[n]` = n^β.
+    size_power: Vec<f64>,
+    /// `experience_power[k]` = (1 + k)^γ.
+    experience_power: Vec<f64>,
+}
+
+impl AttackLaw {
+    /// Sizes and experience below these are tabulated.
+    const SIZES: u64 = 128;
+    const EXPERIENCE: u32 = 64;
+
+    fn new(m: &ModelParams) -> AttackLaw {
+        AttackLaw {
+            size_power: (0..Self::SIZES).map(|n| size_power(m, n)).collect(),
+            experience_power: (0..Self::EXPERIENCE)
+                .map(|k| experience_power(m, k))
+                .collect(),
+        }
+    }
+
+    /// a for a cell of `size` with `experience` attacks behind it.
+    #[inline]
+    fn hazard(&self, m: &ModelParams, size: u64, experience: u32) -> f64 {
+        let n = usize::try_from(size).map_or(None, |i| self.size_power.get(i));
+        match (n, self.experience_power.get(experience as usize)) {
+            (Some(n), Some(k)) => m.attack_hazard * n * k,
+            _ => untabulated_attack_hazard(m, size, experience),
+        }
+    }
+}
+
+/// [`attack_hazard`], out of line: `powf` has no side effects, so when
+/// inlined the compiler may compute it before looking at the tables.
+#[cold]
+#[inline(never)]
+fn untabulated_attack_hazard(m: &ModelParams, size: u64, experience: u32) -> f64 {
+    attack_hazard(m, size, experience)
 }
 
 #[cfg(test)]
@@ -625,11 +769,56 @@ b = "B"
     }
 
     #[test]
+    fn the_tabulated_attack_hazard_is_attack_hazard_to_the_bit() {
+        let mut m = ModelParams::default();
+        for (beta, gamma) in [(0.3, 0.2), (-0.5, 0.0), (1.7, 0.45)] {
+            m.attack_size_exponent = beta;
+            m.attack_experience_exponent = gamma;
+            let law = AttackLaw::new(&m);
+            for size in (1..300).chain([5_000, u64::MAX]) {
+                for k in [0, 1, 7, 63, 64, 200] {
+                    let (got, want) = (law.hazard(&m, size, k), attack_hazard(&m, size, k));
+                    assert_eq!(got.to_bits(), want.to_bits(), "n={size}, k={k}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_shortcut_for_events_decides_as_the_formula_does() {
+        let formula = |u: f64, h: f64| u < 1.0 - (-h).exp();
+        let mut rng = StreamRng::seed_from_u64(17);
+        let mut hazards = vec![0.0, -0.0, -0.5, 1e-300, 1e-12, 1e-9, 0.025, 0.7, 1.0, 40.0];
+        hazards.extend((0..2_000).map(|_| unit(rng.next_u64()).powi(4)));
+        for h in hazards {
+            let p = 1.0 - (-h).exp();
+            // Uniforms at, just around and well away from the threshold
+            // (neighbouring floats by their bits: p >= 0 here or filtered).
+            let bits = p.to_bits();
+            let (up, down) = (
+                f64::from_bits(bits + 1),
+                f64::from_bits(bits.wrapping_sub(1)),
+            );
+            let near = [p, up, down, h, h + 1e-9, h + 2e-9];
+            let far = (0..20).map(|_| unit(rng.next_u64()));
+            for u in near
+                .into_iter()
+                .chain(far)
+                .filter(|u| (0.0..1.0).contains(u))
+            {
+                assert_eq!(happens(u, h), formula(u, h), "u={u}, h={h}");
+            }
+        }
+        assert!(!happens(0.5, f64::NAN) && !formula(0.5, f64::NAN));
+    }
+
+    #[test]
     fn growth_adds_and_removes_binomially_on_the_old_size() {
         let mut rng = StreamRng::seed_from_u64(5);
         let (n, g, d) = (10u64, 0.2, 0.1);
+        let (births, deaths) = (Binomial::new(g), Binomial::new(d));
         let draws: Vec<f64> = (0..40_000)
-            .map(|_| grow(n, g, d, rng.next_u64(), rng.next_u64()) as f64)
+            .map(|_| grow(n, &births, &deaths, rng.next_u64(), rng.next_u64()) as f64)
             .collect();
         let mean = draws.iter().sum::<f64>() / draws.len() as f64;
         let var = 10.0 * (g * (1.0 - g) + d * (1.0 - d));
@@ -638,7 +827,7 @@ b = "B"
             (mean - want).abs() < 4.0 * (var / draws.len() as f64).sqrt(),
             "{mean} vs {want}"
         );
-        assert_eq!(grow(3, 0.0, 1.0, 1, 2), 0);
+        assert_eq!(grow(3, &Binomial::new(0.0), &Binomial::new(1.0), 1, 2), 0);
     }
 
     #[test]

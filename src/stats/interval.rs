@@ -1,5 +1,7 @@
 //! Confidence intervals for means and proportions.
 
+use std::cell::Cell;
+
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 /// Two-sided 95% interval for a mean from its estimate, standard error and
@@ -13,11 +15,27 @@ pub fn mean_ci95(mean: f64, se: f64, n: u64) -> Option<(f64, f64)> {
 }
 
 /// The 0.975 quantile of Student's t with `df` degrees of freedom.
+///
+/// The last answer is remembered (per thread): the tables of a run ask for
+/// the same df, trials - 1, for nearly every row, and each inversion of the
+/// incomplete beta function costs tens of thousands of instructions (44% of
+/// the cost of writing the default scenario's tables went there).
 pub fn t_quantile_975(df: u64) -> f64 {
-    if df > 100_000 {
-        return z_975();
+    thread_local! {
+        static LAST: Cell<Option<(u64, f64)>> = const { Cell::new(None) };
     }
-    StudentsT::new(0.0, 1.0, df as f64).map_or_else(|_| z_975(), |t| t.inverse_cdf(0.975))
+    if let Some((last, t)) = LAST.get() {
+        if last == df {
+            return t;
+        }
+    }
+    let t = if df > 100_000 {
+        z_975()
+    } else {
+        StudentsT::new(0.0, 1.0, df as f64).map_or_else(|_| z_975(), |t| t.inverse_cdf(0.975))
+    };
+    LAST.set(Some((df, t)));
+    t
 }
 
 /// The 0.975 quantile of the standard normal.

@@ -36,30 +36,80 @@ pub struct Sketch {
     pub n: u64,
 }
 
+/// Where a value is counted in a [`Sketch`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// Not at all (NaN).
+    Ignored,
+    /// Exactly: an integer below [`EXACT_BELOW`].
+    Exact(usize),
+    /// In the logarithmic bucket with this key.
+    Bucket(i32),
+}
+
+impl Slot {
+    /// Where `x` is counted.
+    #[inline]
+    pub fn of(x: f64) -> Slot {
+        if x.is_nan() {
+            return Slot::Ignored;
+        }
+        // In [0, 1024), `x as u16` is exact exactly when x is an integer
+        // (cheaper than `fract`, a library call without SSE4.1).
+        if (0.0..EXACT_BELOW as f64).contains(&x) && f64::from(x as u16) == x {
+            return Slot::Exact(x as usize);
+        }
+        Slot::Bucket(key(x))
+    }
+}
+
 impl Sketch {
     /// Adds one value (NaN is ignored).
     #[inline]
     pub fn add(&mut self, x: f64) {
-        if x.is_nan() {
-            return;
-        }
-        self.n += 1;
-        if x >= 0.0 && x < EXACT_BELOW as f64 && x.fract() == 0.0 {
-            let i = x as usize;
-            if i >= self.exact.len() {
-                self.exact.resize(i + 1, 0);
+        self.add_at(Slot::of(x), x);
+    }
+
+    /// Adds `x` where it is counted, `slot` = `Slot::of(x)`, for values
+    /// whose slot is worked out once and added many times.
+    #[inline]
+    pub fn add_at(&mut self, slot: Slot, x: f64) {
+        debug_assert_eq!(slot, Slot::of(x));
+        match slot {
+            Slot::Ignored => {}
+            Slot::Exact(i) => self.add_exact(i),
+            Slot::Bucket(k) => {
+                self.n += 1;
+                let b = self.buckets.entry(k).or_insert(Bucket {
+                    count: 0,
+                    min: x,
+                    max: x,
+                });
+                b.count += 1;
+                b.min = b.min.min(x);
+                b.max = b.max.max(x);
             }
-            self.exact[i] += 1;
-            return;
         }
-        let b = self.buckets.entry(key(x)).or_insert(Bucket {
-            count: 0,
-            min: x,
-            max: x,
-        });
-        b.count += 1;
-        b.min = b.min.min(x);
-        b.max = b.max.max(x);
+    }
+
+    /// Adds one count: the same as `add(n as f64)`, without floating point
+    /// for the small counts that make up most weekly values.
+    #[inline]
+    pub fn add_count(&mut self, n: u64) {
+        match usize::try_from(n) {
+            Ok(i) if i < EXACT_BELOW => self.add_exact(i),
+            _ => self.add(n as f64),
+        }
+    }
+
+    /// Counts one more value `i` (below [`EXACT_BELOW`]).
+    #[inline]
+    fn add_exact(&mut self, i: usize) {
+        self.n += 1;
+        if i >= self.exact.len() {
+            self.exact.resize(i + 1, 0);
+        }
+        self.exact[i] += 1;
     }
 
     /// Adds everything `other` has seen.
@@ -203,6 +253,21 @@ mod tests {
             whole.quantiles(&[0.1, 0.5, 0.9])
         );
         assert_eq!(b.n, whole.n);
+    }
+
+    #[test]
+    fn adding_a_count_is_adding_its_float() {
+        let (mut a, mut b) = (Sketch::default(), Sketch::default());
+        for n in [0, 3, 1023, 1024, 5_000, 1 << 53, u64::MAX, 7, 0] {
+            a.add_count(n);
+            b.add(n as f64);
+        }
+        assert_eq!(a, b);
+        for x in [-0.0, 0.5, 1022.5, 1023.0, 1023.9, -3.0] {
+            a.add(x);
+        }
+        assert_eq!(a.exact[0], 3, "-0.0 counts as 0");
+        assert_eq!(a.exact[1023], 2);
     }
 
     #[test]
