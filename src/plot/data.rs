@@ -5,7 +5,7 @@
 //! problem with the input is reported with the file, and where it applies
 //! the row and column, that hold it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use super::PlotError;
@@ -43,11 +43,51 @@ pub struct Estimate {
     pub ci95_hi: Option<f64>,
 }
 
-/// Per-trial totals of one variant, in trial order.
+/// How one per-trial total spreads over trials, in memory that does not
+/// grow with the number of trials: counts in narrow logarithmic bins of
+/// `value + 1` (1,024 to a doubling), each remembering the largest value it
+/// holds. Integers up to about 1,500 get a bin each, so counts such as
+/// attacks are kept exactly; beyond that a bin is 0.07% wide, far finer than
+/// a chart can show.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Spread {
+    bins: BTreeMap<i64, (u64, f64)>,
+    trials: u64,
+}
+
+/// Bins per doubling of `value + 1` in a [`Spread`].
+const BINS_PER_OCTAVE: f64 = 1024.0;
+
+impl Spread {
+    /// Adds one trial's value (finite, as [`Row::required`] ensures).
+    pub fn add(&mut self, value: f64) {
+        let magnitude = (value.abs() + 1.0).log2() * BINS_PER_OCTAVE;
+        let bin = magnitude.floor() as i64;
+        // Negative values (not written by cordon, but readable) mirror
+        // below zero, keeping the bins in the order of their values.
+        let key = if value < 0.0 { -bin - 1 } else { bin };
+        let slot = self.bins.entry(key).or_insert((0, value));
+        slot.0 += 1;
+        slot.1 = slot.1.max(value);
+        self.trials += 1;
+    }
+
+    /// The number of trials added.
+    pub fn trials(&self) -> u64 {
+        self.trials
+    }
+
+    /// The distinct (largest value of a bin, trials in it), in value order.
+    pub fn counts(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
+        self.bins.values().map(|&(count, top)| (top, count))
+    }
+}
+
+/// The spread over trials of the per-trial totals of one variant.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrialTotals {
-    pub attacks: Vec<f64>,
-    pub severity: Vec<f64>,
+    pub attacks: Spread,
+    pub severity: Spread,
 }
 
 /// One row of `comparison.csv`: a variant against the baseline on one
@@ -245,18 +285,30 @@ impl RunData {
         Ok(())
     }
 
+    /// Reads `trials.csv` a row at a time: it grows with the number of
+    /// trials, and only its spread is kept.
     fn read_trials(&mut self) -> Result<(), PlotError> {
-        let table = Table::read(&self.dir, "trials.csv")?;
+        let path = self.dir.join("trials.csv");
+        let file = std::fs::File::open(&path).map_err(|e| open_error(&path, e))?;
+        let mut table = Table::stream(path, std::io::BufReader::with_capacity(1 << 16, file))?;
         let [variant, attacks, severity] = table.columns(["variant", "attacks", "severity"])?;
-        for row in table.rows() {
-            let (a, s) = (row.required(attacks)?, row.required(severity)?);
+        let mut record = csv::StringRecord::new();
+        let mut number = 0;
+        while table.next_record(&mut record)? {
+            number += 1;
+            let row = Row {
+                table: &table,
+                number,
+                record: &record,
+            };
             let v = row.text(variant);
             if !self.wants(v) {
                 continue;
             }
+            let (a, s) = (row.required(attacks)?, row.required(severity)?);
             let totals = self.trials.entry(v.to_string()).or_default();
-            totals.attacks.push(a);
-            totals.severity.push(s);
+            totals.attacks.add(a);
+            totals.severity.add(s);
         }
         match self
             .variants
@@ -455,7 +507,13 @@ fn read_manifest(path: &Path) -> Result<Manifest, PlotError> {
 }
 
 fn read_text(path: &Path) -> Result<String, PlotError> {
-    std::fs::read_to_string(path).map_err(|e| match e.kind() {
+    std::fs::read_to_string(path).map_err(|e| open_error(path, e))
+}
+
+/// A file of a result folder that cannot be read: missing (invalid input)
+/// or unreadable.
+fn open_error(path: &Path, e: std::io::Error) -> PlotError {
+    match e.kind() {
         std::io::ErrorKind::NotFound => PlotError::Invalid(format!(
             "{}: missing; a result folder written by `cordon run` holds manifest.json, trials.csv, weekly.csv, states.csv, borders.csv (and comparison.csv when variants ran)",
             path.display()
@@ -465,7 +523,7 @@ fn read_text(path: &Path) -> Result<String, PlotError> {
             path: path.to_path_buf(),
             source: e,
         },
-    })
+    }
 }
 
 /// The baseline and the `wanted` variants (all when empty), in manifest
@@ -498,11 +556,13 @@ fn select(manifest: &Manifest, wanted: &[String], path: &Path) -> Result<Vec<Var
         .collect())
 }
 
-/// A CSV file held in memory, with what is needed to name a bad cell.
+/// A CSV file held in memory, with what is needed to name a bad cell; or,
+/// for a file too large to hold, a reader of its rows one at a time.
 struct Table {
     path: PathBuf,
     headers: csv::StringRecord,
     records: Vec<csv::StringRecord>,
+    reader: Option<csv::Reader<Box<dyn std::io::Read>>>,
 }
 
 /// One data row of a [`Table`].
@@ -528,7 +588,34 @@ impl Table {
             path,
             headers,
             records,
+            reader: None,
         })
+    }
+
+    /// A table whose rows are read one at a time by [`Table::next_record`].
+    fn stream(path: PathBuf, input: impl std::io::Read + 'static) -> Result<Table, PlotError> {
+        let mut reader = csv::Reader::from_reader(Box::new(input) as Box<dyn std::io::Read>);
+        let headers = reader
+            .headers()
+            .map_err(|e| PlotError::Invalid(format!("{}: {e}", path.display())))?
+            .clone();
+        Ok(Table {
+            path,
+            headers,
+            records: Vec::new(),
+            reader: Some(reader),
+        })
+    }
+
+    /// Reads the next row of a streamed table into `record`; false at the
+    /// end.
+    fn next_record(&mut self, record: &mut csv::StringRecord) -> Result<bool, PlotError> {
+        match self.reader.as_mut() {
+            Some(reader) => reader
+                .read_record(record)
+                .map_err(|e| PlotError::Invalid(format!("{}: {e}", self.path.display()))),
+            None => Ok(false),
+        }
     }
 
     /// The positions of the named columns.
@@ -611,6 +698,7 @@ mod tests {
             path: PathBuf::from("run/weekly.csv"),
             headers: reader.headers().cloned().unwrap_or_default(),
             records: reader.records().filter_map(Result::ok).collect(),
+            reader: None,
         }
     }
 

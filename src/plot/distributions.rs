@@ -11,7 +11,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::PlotError;
-use super::data::{RunData, TrialTotals};
+use super::data::{RunData, Spread, TrialTotals};
 use super::style;
 
 /// A per-trial total drawn as a distribution.
@@ -85,29 +85,28 @@ pub fn draw<DB: DrawingBackend>(
     }
 }
 
-fn values<'a>(totals: Option<&'a TrialTotals>, outcome: &Outcome) -> &'a [f64] {
+fn values<'a>(totals: Option<&'a TrialTotals>, outcome: &Outcome) -> Option<&'a Spread> {
     match (totals, outcome.key) {
-        (Some(t), "severity") => &t.severity,
-        (Some(t), _) => &t.attacks,
-        (None, _) => &[],
+        (Some(t), "severity") => Some(&t.severity),
+        (Some(t), _) => Some(&t.attacks),
+        (None, _) => None,
     }
 }
 
 /// The ECDF of `values + shift` as the corners of a step line, from 0 at
 /// the smallest value to 1 at the largest.
-pub fn ecdf(values: &[f64], shift: f64) -> Vec<(f64, f64)> {
-    let mut sorted: Vec<f64> = values.iter().map(|v| v + shift).collect();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len() as f64;
-    let mut corners = Vec::with_capacity(2 * sorted.len() + 1);
-    let mut below = 0.0;
-    for (i, x) in sorted.iter().enumerate() {
-        let last_of_value = sorted.get(i + 1) != Some(x);
-        if last_of_value {
-            corners.push((*x, below));
-            below = (i + 1) as f64 / n;
-            corners.push((*x, below));
-        }
+pub fn ecdf(values: Option<&Spread>, shift: f64) -> Vec<(f64, f64)> {
+    let Some(spread) = values else {
+        return Vec::new();
+    };
+    let n = spread.trials() as f64;
+    let mut corners = Vec::new();
+    let (mut seen, mut below) = (0, 0.0);
+    for (x, count) in spread.counts() {
+        corners.push((x + shift, below));
+        seen += count;
+        below = seen as f64 / n;
+        corners.push((x + shift, below));
     }
     corners
 }
@@ -137,9 +136,15 @@ fn lines<'a, DB: DrawingBackend + 'a, X: Ranged<ValueType = f64>>(
 mod tests {
     use super::*;
 
+    fn spread(values: &[f64]) -> Spread {
+        let mut s = Spread::default();
+        values.iter().for_each(|&v| s.add(v));
+        s
+    }
+
     #[test]
     fn the_ecdf_steps_at_each_distinct_value() {
-        let corners = ecdf(&[2.0, 0.0, 2.0, 1.0], 0.0);
+        let corners = ecdf(Some(&spread(&[2.0, 0.0, 2.0, 1.0])), 0.0);
         assert_eq!(
             corners,
             vec![
@@ -155,6 +160,23 @@ mod tests {
 
     #[test]
     fn a_shift_moves_the_curve() {
-        assert_eq!(ecdf(&[0.0], 1.0), vec![(1.0, 0.0), (1.0, 1.0)]);
+        assert_eq!(
+            ecdf(Some(&spread(&[0.0])), 1.0),
+            vec![(1.0, 0.0), (1.0, 1.0)]
+        );
+    }
+
+    #[test]
+    fn counts_keep_every_integer_to_a_thousand_apart_and_values_to_a_bin() {
+        let values: Vec<f64> = (0..1400).map(f64::from).collect();
+        let s = spread(&values);
+        assert_eq!(s.counts().count(), 1400);
+        // Values closer than a bin's width share it; the bin keeps the
+        // largest and the count of both.
+        let s = spread(&[1e6, 1e6 + 1.0, 5.5]);
+        assert_eq!(
+            s.counts().collect::<Vec<_>>(),
+            vec![(5.5, 1), (1e6 + 1.0, 2)]
+        );
     }
 }

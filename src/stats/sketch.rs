@@ -27,10 +27,17 @@ pub struct Bucket {
 }
 
 /// See the module documentation.
+///
+/// The exact counts cover only the integers from the smallest to the largest
+/// seen, in 32 bits (a count cannot exceed the trials of a run, at most
+/// `MAX_TRIALS` = 10^9 < 2^32): a weekly sketch of a cumulative counter late
+/// in a run spans a few dozen values, not 1,024.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Sketch {
-    /// `exact[i]`: how many values equal `i`.
-    pub exact: Vec<u64>,
+    /// The integer counted by `exact[0]`.
+    pub low: u32,
+    /// `exact[i]`: how many values equal `low + i`.
+    pub exact: Vec<u32>,
     /// Other values by signed logarithmic bucket key.
     pub buckets: BTreeMap<i32, Bucket>,
     pub n: u64,
@@ -106,19 +113,51 @@ impl Sketch {
     #[inline]
     fn add_exact(&mut self, i: usize) {
         self.n += 1;
-        if i >= self.exact.len() {
-            self.exact.resize(i + 1, 0);
+        let at = self.cover(i, i);
+        self.exact[at] = self.exact[at].saturating_add(1);
+    }
+
+    /// Widens the exact counts to cover the integers `lo..=hi` (both below
+    /// [`EXACT_BELOW`]) and returns the index of `lo`.
+    #[inline]
+    fn cover(&mut self, lo: usize, hi: usize) -> usize {
+        let low = self.low as usize;
+        if self.exact.is_empty() {
+            self.low = lo as u32;
+            self.exact = vec![0; hi - lo + 1];
+            return 0;
         }
-        self.exact[i] += 1;
+        if lo < low {
+            let mut wider = vec![0; low - lo];
+            wider.reserve_exact(self.exact.len());
+            wider.extend_from_slice(&self.exact);
+            self.exact = wider;
+            self.low = lo as u32;
+        }
+        let low = self.low as usize;
+        if hi >= low + self.exact.len() {
+            let len = hi - low + 1;
+            self.exact.reserve_exact(len - self.exact.len());
+            self.exact.resize(len, 0);
+        }
+        lo - low
+    }
+
+    /// How many values equal the integer `i`.
+    pub fn exact_count(&self, i: usize) -> u64 {
+        i.checked_sub(self.low as usize)
+            .and_then(|at| self.exact.get(at))
+            .map_or(0, |&c| u64::from(c))
     }
 
     /// Adds everything `other` has seen.
     pub fn merge(&mut self, other: &Sketch) {
-        if other.exact.len() > self.exact.len() {
-            self.exact.resize(other.exact.len(), 0);
-        }
-        for (a, b) in self.exact.iter_mut().zip(&other.exact) {
-            *a += b;
+        if !other.exact.is_empty() {
+            let lo = other.low as usize;
+            let at = self.cover(lo, lo + other.exact.len() - 1);
+            for (a, b) in self.exact[at..].iter_mut().zip(&other.exact) {
+                *a = a.saturating_add(*b);
+            }
         }
         for (k, b) in &other.buckets {
             self.buckets
@@ -150,7 +189,7 @@ impl Sketch {
             .iter()
             .enumerate()
             .filter(|(_, c)| **c > 0)
-            .map(|(i, c)| (i as f64, *c))
+            .map(|(i, c)| ((i + self.low as usize) as f64, u64::from(*c)))
             .collect();
         points.extend(
             self.buckets
@@ -266,8 +305,35 @@ mod tests {
         for x in [-0.0, 0.5, 1022.5, 1023.0, 1023.9, -3.0] {
             a.add(x);
         }
-        assert_eq!(a.exact[0], 3, "-0.0 counts as 0");
-        assert_eq!(a.exact[1023], 2);
+        assert_eq!(a.exact_count(0), 3, "-0.0 counts as 0");
+        assert_eq!(a.exact_count(1023), 2);
+    }
+
+    #[test]
+    fn exact_counts_cover_only_the_integers_seen() {
+        let mut a = Sketch::default();
+        for n in [40, 37, 45] {
+            a.add_count(n);
+        }
+        assert_eq!((a.low, a.exact.len()), (37, 9));
+        let mut b = Sketch::default();
+        b.add_count(3);
+        b.add_count(60);
+        b.merge(&a);
+        assert_eq!((b.low, b.exact.len()), (3, 58));
+        assert_eq!(
+            (
+                b.exact_count(3),
+                b.exact_count(37),
+                b.exact_count(60),
+                b.exact_count(61)
+            ),
+            (1, 1, 1, 0)
+        );
+        assert_eq!(
+            b.quantiles(&[0.2, 0.4, 1.0]),
+            vec![Some(3.0), Some(37.0), Some(60.0)]
+        );
     }
 
     #[test]
