@@ -8,6 +8,7 @@
 
 pub mod builtin;
 pub mod cli;
+pub mod compare;
 pub mod engine;
 pub mod error;
 pub mod merge;

@@ -2,6 +2,7 @@
 //! once, then each command calls the library.
 
 mod check;
+mod compare;
 mod extras;
 mod plot;
 mod report;
@@ -54,6 +55,8 @@ pub enum Command {
         after_help = "Example (a Slurm job array of 8 tasks, then one merge):\n  cordon run frontier.toml --shard $SLURM_ARRAY_TASK_ID/8 --out shards/$SLURM_ARRAY_TASK_ID\n  cordon merge shards/* --out results\n\nThe merged folder has the same bytes as a run of all trials on one machine\n(manifest timing fields aside). Shards must share scenario, seed, trials,\nvariants and shard count, and each must be present once."
     )]
     Merge(MergeArgs),
+    /// Compare a variant of one saved run with a variant of another (paired when they share random streams).
+    Compare(compare::CompareArgs),
     /// Redraw a result folder's charts from its CSV files and manifest.
     Plot(plot::PlotArgs),
     /// Write report.html: one self-contained page for decision-makers.
@@ -208,6 +211,7 @@ pub fn main_with(cli: Cli) -> i32 {
     let result: Result<()> = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::check(args),
+        Command::Compare(args) => compare::compare(args),
         Command::Plot(args) => plot::plot(args),
         Command::Report(args) => report::report(args),
         Command::Merge(args) => {
