@@ -13,6 +13,7 @@ pub mod engine;
 pub mod error;
 pub mod merge;
 pub mod model;
+pub mod optimize;
 pub mod output;
 pub mod plot;
 pub mod report;

@@ -4,6 +4,7 @@
 mod check;
 mod compare;
 mod extras;
+mod optimize;
 mod plot;
 mod report;
 mod run;
@@ -57,6 +58,8 @@ pub enum Command {
     Merge(MergeArgs),
     /// Compare a variant of one saved run with a variant of another (paired when they share random streams).
     Compare(compare::CompareArgs),
+    /// Search the allocation shares of member states for the one that minimises a metric.
+    Optimize(optimize::OptimizeArgs),
     /// Redraw a result folder's charts from its CSV files and manifest.
     Plot(plot::PlotArgs),
     /// Write report.html: one self-contained page for decision-makers.
@@ -212,6 +215,7 @@ pub fn main_with(cli: Cli) -> i32 {
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::check(args),
         Command::Compare(args) => compare::compare(args),
+        Command::Optimize(args) => optimize::optimize(args),
         Command::Plot(args) => plot::plot(args),
         Command::Report(args) => report::report(args),
         Command::Merge(args) => {
