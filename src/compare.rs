@@ -147,6 +147,15 @@ pub struct Comparison {
 
 /// Compares the runs as `opts` says.
 pub fn compare(opts: &CompareOptions) -> Result<Comparison> {
+    compare_with(opts, &|_| ())
+}
+
+/// Rows of `trials.csv` read between two calls of a progress callback.
+pub const PROGRESS_ROWS: u64 = 1 << 16;
+
+/// Like [`compare`], telling `progress` of every [`PROGRESS_ROWS`] rows
+/// read (of both files together).
+pub fn compare_with(opts: &CompareOptions, progress: &dyn Fn(u64)) -> Result<Comparison> {
     let metrics = resolve_metrics(&opts.metrics)?;
     let a = side(&opts.a, &opts.variant_a, "A")?;
     let b = side(&opts.b, &opts.variant_b, "B")?;
@@ -159,8 +168,8 @@ pub fn compare(opts: &CompareOptions) -> Result<Comparison> {
         Err(why) => (Method::Welch, why),
     };
     let mut acc = Accumulator::new(&metrics, method);
-    let mut sa = TrialStream::open(&a, &metrics)?;
-    let mut sb = TrialStream::open(&b, &metrics)?;
+    let mut sa = TrialStream::open(&a, &metrics, progress)?;
+    let mut sb = TrialStream::open(&b, &metrics, progress)?;
     match method {
         Method::Paired => loop {
             match (sa.next()?, sb.next()?) {
@@ -353,7 +362,8 @@ pub fn pairing(a: &Manifest, b: &Manifest) -> std::result::Result<String, String
 }
 
 /// The rows of one variant in a `trials.csv`, read one at a time.
-struct TrialStream {
+struct TrialStream<'p> {
+    progress: &'p dyn Fn(u64),
     path: PathBuf,
     reader: csv::Reader<BufReader<File>>,
     record: csv::StringRecord,
@@ -369,8 +379,8 @@ struct TrialStream {
     line: u64,
 }
 
-impl TrialStream {
-    fn open(side: &Side, metrics: &[usize]) -> Result<TrialStream> {
+impl<'p> TrialStream<'p> {
+    fn open(side: &Side, metrics: &[usize], progress: &'p dyn Fn(u64)) -> Result<TrialStream<'p>> {
         let path = side.dir.join("trials.csv");
         let file = File::open(&path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => Error::Invalid(format!(
@@ -398,6 +408,7 @@ impl TrialStream {
             .map(|&i| Ok((i, col(TOTALS[i].name)?)))
             .collect::<Result<Vec<_>>>()?;
         Ok(TrialStream {
+            progress,
             variant_col: col("variant")?,
             trial_col: col("trial")?,
             path,
@@ -423,6 +434,9 @@ impl TrialStream {
                 return Ok(None);
             }
             self.line = self.record.position().map_or(self.line + 1, |p| p.line());
+            if self.line % PROGRESS_ROWS == 0 {
+                (self.progress)(PROGRESS_ROWS);
+            }
             if self.record.get(self.variant_col) != Some(self.variant.as_str()) {
                 continue;
             }

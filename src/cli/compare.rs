@@ -4,7 +4,11 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::compare::{CompareOptions, Comparison, Method, compare as compare_runs, write_rows};
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::compare::{CompareOptions, Comparison, Method, compare_with, write_rows};
 use crate::error::{Error, Result};
 use crate::scenario::BASELINE;
 
@@ -47,7 +51,21 @@ pub fn compare(args: CompareArgs) -> Result<()> {
         metrics: args.metrics,
         unpaired: args.unpaired,
     };
-    let c = compare_runs(&opts)?;
+    // Reading a few million rows takes seconds: a spinner on a terminal.
+    let bar = if std::io::stderr().is_terminal() {
+        ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {pos} rows of trials.csv read ({per_sec})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    let c = compare_with(&opts, &|n| bar.inc(n));
+    bar.finish_and_clear();
+    let c = c?;
     if let Some(path) = &args.csv {
         write_rows(path, &c.rows, args.force)?;
     }
