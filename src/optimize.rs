@@ -32,6 +32,7 @@ use crate::engine::{EngineError, run_trials};
 use crate::error::{Error, Result};
 use crate::model::Theatre;
 use crate::model::streams::StreamRng;
+use crate::plot::search::{Point, SearchChart};
 use crate::run::{load_source, stage, write_json};
 use crate::scenario::diagnostic::closest;
 use crate::scenario::{Posture, Role, Scenario};
@@ -511,7 +512,46 @@ fn write(
     write_json(&dir.join("optimize.json"), &record)?;
     std::fs::write(dir.join("best.toml"), best_toml(o))
         .map_err(|e| Error::Other(anyhow::anyhow!("cannot write best.toml: {e}")))?;
+    crate::plot::search::draw(dir, &chart(o, opts))
+        .map_err(|e| Error::Other(anyhow::anyhow!("cannot draw the search chart: {e}")))?;
     Ok(())
+}
+
+/// The data of `search.png`.
+fn chart(o: &Outcome, opts: &OptimizeOptions) -> SearchChart {
+    SearchChart {
+        title: format!(
+            "{}: search over the allocation of {}",
+            o.scenario_name,
+            o.states.join(", ")
+        ),
+        metric: o.metric.to_string(),
+        lower_is_better: o.lower_is_better,
+        // The first candidate of the first iteration is the baseline's
+        // allocation.
+        baseline: o
+            .candidates
+            .first()
+            .and_then(|c| c.mean)
+            .unwrap_or(f64::NAN),
+        candidates_per_iteration: opts.candidates,
+        points: o
+            .candidates
+            .iter()
+            .filter_map(|c| {
+                Some(Point {
+                    iteration: c.iteration,
+                    index: c.index,
+                    mean: c.mean?,
+                    elite: c.elite,
+                })
+            })
+            .collect(),
+        caption: format!(
+            "{} candidates × {} iterations · trials 0..{} each · seed {}",
+            opts.candidates, opts.iterations, opts.trials, o.seed
+        ),
+    }
 }
 
 /// A `[[variants]]` entry with the best allocation, to paste into the

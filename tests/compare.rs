@@ -406,7 +406,13 @@ fn optimize_finds_the_known_answer_and_confirms_it_on_fresh_trials() {
             .nth(1)
             .is_some_and(|l| l.starts_with("0,0,0.6,0.3,0.1,"))
     );
-    for f in ["summary.csv", "comparison.csv", "optimize.json"] {
+    for f in [
+        "summary.csv",
+        "comparison.csv",
+        "optimize.json",
+        "search.png",
+        "search.svg",
+    ] {
         assert!(out.join(f).is_file(), "{f}");
     }
 }
