@@ -311,8 +311,13 @@ pub fn pairing(a: &Manifest, b: &Manifest) -> std::result::Result<String, String
     }
     let (ra, rb) = (trial_range(a), trial_range(b));
     if ra != rb {
+        let hint = if a.shard.is_some() || b.shard.is_some() {
+            "; merge the shards first (`cordon merge`) to compare whole runs paired"
+        } else {
+            ""
+        };
         return Err(format!(
-            "the trial indices differ ({}..{} in A, {}..{} in B)",
+            "the trial indices differ ({}..{} in A, {}..{} in B){hint}",
             ra.start, ra.end, rb.start, rb.end
         ));
     }
@@ -350,15 +355,24 @@ pub fn pairing(a: &Manifest, b: &Manifest) -> std::result::Result<String, String
         return Err("the borders differ".into());
     }
     Ok(format!(
-        "both runs have seed {}, trials {}..{}, {} weeks and the same {} states, {} regions and {} borders, so trial i drew the same random streams in A and B (common random numbers)",
+        "both runs have seed {}, trials {}..{}, {} weeks and the same {}, {} and {}, so trial i drew the same random streams in A and B (common random numbers)",
         a.seed,
         ra.start,
         ra.end,
         a.weeks,
-        a.states.len(),
-        a.regions.len(),
-        a.borders.len()
+        plural(a.states.len(), "state"),
+        plural(a.regions.len(), "region"),
+        plural(a.borders.len(), "border")
     ))
+}
+
+/// "1 border", "2 borders".
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 /// The rows of one variant in a `trials.csv`, read one at a time.
