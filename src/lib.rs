@@ -8,10 +8,12 @@
 
 pub mod builtin;
 pub mod cli;
+pub mod compare;
 pub mod engine;
 pub mod error;
 pub mod merge;
 pub mod model;
+pub mod optimize;
 pub mod output;
 pub mod plot;
 pub mod report;

@@ -5,6 +5,7 @@ mod util;
 
 mod builtin;
 mod cli;
+mod compare;
 mod plot;
 mod report;
 mod reproducibility;

@@ -2,7 +2,9 @@
 //! once, then each command calls the library.
 
 mod check;
+mod compare;
 mod extras;
+mod optimize;
 mod plot;
 mod report;
 mod run;
@@ -21,7 +23,7 @@ const MAX_TRIALS: u64 = crate::scenario::read::limits::MAX_TRIALS as u64;
 #[derive(Debug, Parser)]
 #[command(name = "cordon", version = VERSION, about, long_about = None, propagate_version = true)]
 #[command(
-    after_help = "Examples:\n  cordon run                      (the built-in default scenario)\n  cordon scenarios                (list the built-in scenarios)\n  cordon new my-region.toml       (a commented starter file)\n  cordon check my-region.toml\n  cordon run my-region.toml --trials 5000 --set alliance.intel_sharing=0.6"
+    after_help = "Examples:\n  cordon run                      (the built-in default scenario)\n  cordon scenarios                (list the built-in scenarios)\n  cordon new my-region.toml       (a commented starter file)\n  cordon check my-region.toml\n  cordon run my-region.toml --trials 5000 --set alliance.intel_sharing=0.6\n  cordon compare output/run-a output/run-b  (two saved runs, paired when they can be)\n  cordon optimize --budget-of TJK --metric attacks"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -54,6 +56,10 @@ pub enum Command {
         after_help = "Example (a Slurm job array of 8 tasks, then one merge):\n  cordon run frontier.toml --shard $SLURM_ARRAY_TASK_ID/8 --out shards/$SLURM_ARRAY_TASK_ID\n  cordon merge shards/* --out results\n\nThe merged folder has the same bytes as a run of all trials on one machine\n(manifest timing fields aside). Shards must share scenario, seed, trials,\nvariants and shard count, and each must be present once."
     )]
     Merge(MergeArgs),
+    /// Compare two saved runs, paired when they share random streams.
+    Compare(compare::CompareArgs),
+    /// Search member states' allocation shares for the best on a metric.
+    Optimize(optimize::OptimizeArgs),
     /// Redraw a result folder's charts from its CSV files and manifest.
     Plot(plot::PlotArgs),
     /// Write report.html: one self-contained page for decision-makers.
@@ -208,6 +214,8 @@ pub fn main_with(cli: Cli) -> i32 {
     let result: Result<()> = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::check(args),
+        Command::Compare(args) => compare::compare(args),
+        Command::Optimize(args) => optimize::optimize(args),
         Command::Plot(args) => plot::plot(args),
         Command::Report(args) => report::report(args),
         Command::Merge(args) => {

@@ -11,7 +11,7 @@ use super::RunArgs;
 use crate::error::Result;
 use crate::run::{RunOptions, RunReport, run as run_scenario};
 use crate::stats::aggregate::TOTALS;
-use crate::stats::tables::{describe, p_any_attack_row};
+use crate::stats::tables::{ComparisonRow, comparison_rows, describe, p_any_attack_row};
 
 /// Runs the scenario as the flags say.
 pub fn run(args: RunArgs) -> Result<()> {
@@ -143,6 +143,82 @@ pub fn summary_table(r: &RunReport) -> String {
             pcell
         ));
     }
+    o.push_str(&ranked_comparison(r));
     o.push_str(&format!("\nresults: {}\n", r.out.display()));
+    o
+}
+
+/// How sure a paired difference is: where its 95% interval lies.
+pub fn verdict(lo: Option<f64>, hi: Option<f64>) -> &'static str {
+    match (lo, hi) {
+        (Some(_), Some(hi)) if hi < 0.0 => "clearly fewer attacks (interval below 0)",
+        (Some(lo), Some(_)) if lo > 0.0 => "clearly more attacks (interval above 0)",
+        (Some(_), Some(_)) => "unclear (interval spans 0)",
+        _ => "too few trials to tell",
+    }
+}
+
+/// The variants against the baseline, paired on the same trials, ranked
+/// by the mean difference in attacks (fewest first); empty when only the
+/// baseline ran. The same numbers as `comparison.csv`.
+pub fn ranked_comparison(r: &RunReport) -> String {
+    let mut rows: Vec<ComparisonRow<'_>> = comparison_rows(&r.stats, &r.layout)
+        .into_iter()
+        .filter(|c| c.metric == "attacks")
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    rows.sort_by(|a, b| {
+        let key = |c: &ComparisonRow<'_>| c.diff_mean.unwrap_or(f64::INFINITY);
+        key(a).total_cmp(&key(b))
+    });
+    let mut o = format!(
+        "\nAgainst the baseline, paired on the same trials, fewest attacks first (95% intervals):\n\n{:>2}  {:<22} {:>26} {:>11} {:>11} {:>30}  {}\n",
+        "#",
+        "variant",
+        "attacks vs baseline",
+        "P(fewer)",
+        "spend diff",
+        "averted per 1,000 spend",
+        "how sure"
+    );
+    for (i, c) in rows.iter().enumerate() {
+        let diff = match (c.diff_mean, c.diff_ci95_lo, c.diff_ci95_hi) {
+            (Some(m), Some(lo), Some(hi)) => format!("{m:+.3} [{lo:+.3}, {hi:+.3}]"),
+            (Some(m), _, _) => format!("{m:+.3}"),
+            _ => "-".into(),
+        };
+        let p = c
+            .p_better
+            .map_or("-".into(), |p| format!("{:.1}%", 100.0 * p));
+        let spend = match c.spend_diff {
+            Some(d) if d.abs() > 1e-9 => format!("{d:+.1}"),
+            _ => "same".into(),
+        };
+        let averted = match (
+            c.averted_per_1000,
+            c.averted_per_1000_ci95_lo,
+            c.averted_per_1000_ci95_hi,
+        ) {
+            (Some(m), Some(lo), Some(hi)) => format!("{m:+.3} [{lo:+.3}, {hi:+.3}]"),
+            (Some(m), _, _) => format!("{m:+.3}"),
+            _ if spend == "same" => "same spend".into(),
+            _ => "-".into(),
+        };
+        o.push_str(&format!(
+            "{:>2}  {:<22} {:>26} {:>11} {:>11} {:>30}  {}\n",
+            i + 1,
+            c.variant,
+            diff,
+            p,
+            spend,
+            averted,
+            verdict(c.diff_ci95_lo, c.diff_ci95_hi)
+        ));
+    }
+    o.push_str(
+        "P(fewer): share of trials with fewer attacks than the baseline. Averted per 1,000 spend:\n(baseline - variant) attacks per 1,000 units of extra spend per trial. All metrics in comparison.csv.\n",
+    );
     o
 }

@@ -12,6 +12,7 @@ mod fan;
 mod forest;
 pub mod map;
 mod p_attack;
+pub mod search;
 mod states;
 pub mod style;
 
