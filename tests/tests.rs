@@ -10,4 +10,5 @@ mod report;
 mod reproducibility;
 mod resume;
 mod shards;
+mod sweep;
 mod validation;

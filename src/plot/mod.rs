@@ -12,8 +12,10 @@ mod fan;
 mod forest;
 pub mod map;
 mod p_attack;
+pub mod sensitivity;
 mod states;
 pub mod style;
+pub mod sweep;
 
 use std::path::{Path, PathBuf};
 

@@ -74,6 +74,18 @@ pub fn load_str(
     text: &str,
     sets: &[String],
 ) -> Result<ScenarioSet, Diagnostics> {
+    load_with_vary(name, stem, text, sets, &[])
+}
+
+/// Like [`load_str`], with `--vary PATH=LOW:HIGH[:STEPS]` arguments that
+/// replace the parameters of the file's `[sweep]` (or make one).
+pub fn load_with_vary(
+    name: &str,
+    stem: &str,
+    text: &str,
+    sets: &[String],
+    varies: &[String],
+) -> Result<ScenarioSet, Diagnostics> {
     let mut sources = Sources::default();
     let file = sources.add(name, text, 0);
     let mut diags = Vec::new();
@@ -100,6 +112,8 @@ pub fn load_str(
     let origin = Loc::whole(file);
     let raw = read(&doc, origin, &mut diags);
     let base = validate(&raw, stem, &mut diags);
+    let (sweep, uncertain) =
+        super::design::read_design(&doc, origin, stem, varies, &mut sources, &mut diags);
     let base_diags = diags.clone();
     let mut variants = Vec::new();
     for rv in &raw.variants {
@@ -141,6 +155,8 @@ pub fn load_str(
             base,
             base_overrides,
             variants,
+            sweep,
+            uncertain,
         }),
         _ => Err(finish(diags, sources)),
     }
