@@ -244,7 +244,33 @@ fn bad_vary_arguments_are_invalid_input() {
 
 #[test]
 fn a_point_that_is_invalid_as_a_whole_is_named() {
-    // interdict_min above the default interdict_max (0.9) at the top end.
+    // Each end is valid alone, but interdict_min = 0.8 with
+    // interdict_max = 0.5 is not.
+    let o = output(
+        &root(),
+        &[
+            "sweep".as_ref(),
+            one_border().as_os_str(),
+            "--vary".as_ref(),
+            "model.interdict_min=0.1:0.8:2".as_ref(),
+            "--vary".as_ref(),
+            "model.interdict_max=0.5:1:2".as_ref(),
+        ],
+    );
+    assert_eq!(o.code, Some(2), "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("design point model.interdict_min=0.8, model.interdict_max=0.5"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains("interdict_min <= interdict_max"),
+        "{}",
+        o.stderr
+    );
+    // An end that is invalid with the scenario's other values is reported
+    // at once, at the argument.
     let o = output(
         &root(),
         &[
@@ -256,12 +282,7 @@ fn a_point_that_is_invalid_as_a_whole_is_named() {
     );
     assert_eq!(o.code, Some(2), "{}", o.stderr);
     assert!(
-        o.stderr.contains("design point model.interdict_min=1.0"),
-        "{}",
-        o.stderr
-    );
-    assert!(
-        o.stderr.contains("interdict_min <= interdict_max"),
+        o.stderr.contains("--vary model.interdict_min=0.5:1:3"),
         "{}",
         o.stderr
     );

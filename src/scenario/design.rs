@@ -254,7 +254,7 @@ fn read_range(
         steps: steps?,
         integer: false,
     };
-    check_range(range, [path_loc, low_loc, high_loc], ctx, diags)
+    check_range(range, &f.path, [path_loc, low_loc, high_loc], ctx, diags)
 }
 
 /// Parses `PATH=LO:HI[:STEPS]` and checks it.
@@ -318,23 +318,32 @@ fn parse_vary(
         steps,
         integer: false,
     };
-    check_range(range, [loc; 3], ctx, diags)
+    check_range(range, "--vary", [loc; 3], ctx, diags)
 }
 
 /// Checks that a range names a numeric field and that both ends are valid
-/// values of it; `locs` are where the path, `low` and `high` were written.
+/// values of it; `table` names the range (`sweep.vary[0]`) and `locs` are
+/// where its path, `low` and `high` were written.
 fn check_range(
     mut range: ParamRange,
+    table: &str,
     [path_loc, low_loc, high_loc]: [Loc; 3],
     ctx: &Context<'_>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<ParamRange> {
     let path = range.path.clone();
+    let at = |key: &str| {
+        if table.starts_with("--") {
+            path.clone()
+        } else {
+            join(table, key)
+        }
+    };
     let field = path.rsplit('.').next().unwrap_or("");
     if path.starts_with("scenario.") {
         diags.push(Diagnostic::new(
             Some(path_loc),
-            &path,
+            at("path"),
             "`scenario.*` cannot be varied: every design point runs the same weeks, trials and seed, so that points can be compared",
         ));
         return None;
@@ -342,15 +351,15 @@ fn check_range(
     if NON_NUMERIC_FIELDS.contains(&field) {
         diags.push(Diagnostic::new(
             Some(path_loc),
-            &path,
-            format!("`{field}` is not a number: only numeric fields can be varied"),
+            at("path"),
+            format!("`{path}` is not a number: only numeric fields can be varied"),
         ));
         return None;
     }
     if range.low >= range.high {
         diags.push(Diagnostic::new(
             Some(low_loc),
-            &path,
+            at("low"),
             format!(
                 "expected low < high, found low = {} and high = {}",
                 range.low, range.high
@@ -360,7 +369,7 @@ fn check_range(
     }
     range.integer = INTEGER_FIELDS.contains(&field);
     let before = diags.len();
-    for (x, loc) in [(range.low, low_loc), (range.high, high_loc)] {
+    for (x, loc, key) in [(range.low, low_loc, "low"), (range.high, high_loc, "high")] {
         let value = if range.integer && x.fract() == 0.0 {
             Value::Int(x as i128)
         } else {
@@ -372,7 +381,8 @@ fn check_range(
             loc: path_loc,
         };
         let mut doc = ctx.doc.clone();
-        if let Err(d) = apply(&mut doc, &ov, Editor::CommandLine, ctx.builtins) {
+        if let Err(mut d) = apply(&mut doc, &ov, Editor::CommandLine, ctx.builtins) {
+            d.path = at("path");
             diags.push(d);
             return None;
         }
@@ -381,7 +391,18 @@ fn check_range(
         let _ = validate(&raw, ctx.stem, &mut found);
         // Only problems with this field: the rest of the scenario is
         // checked (and reported) once, on its own.
-        diags.extend(found.into_iter().filter(|d| d.loc == Some(loc)));
+        diags.extend(
+            found
+                .into_iter()
+                .filter(|d| d.loc == Some(loc))
+                .map(|mut d| {
+                    if at(key) != path {
+                        d.message = format!("as a value of `{path}`: {}", d.message);
+                        d.path = at(key);
+                    }
+                    d
+                }),
+        );
     }
     (diags.len() == before).then_some(range)
 }
@@ -392,8 +413,11 @@ fn duplicates(list: &[ParamRange], what: &str, node: Option<&Node>, diags: &mut 
         if list[..i].iter().any(|o| o.path == r.path) {
             diags.push(Diagnostic::new(
                 node.map(|n| n.loc),
-                join(what, &r.path),
-                format!("`{}` is listed twice", r.path),
+                what,
+                format!(
+                    "`{}` is listed twice; each parameter may appear once",
+                    r.path
+                ),
             ));
         }
     }
