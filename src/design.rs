@@ -19,7 +19,7 @@ use crate::engine::{EngineError, run_trials};
 use crate::error::{Error, Result};
 use crate::model::Theatre;
 use crate::scenario::design::{DesignKind, ParamRange, SweepSpec, limits};
-use crate::scenario::{BASELINE, ScenarioSet, load_str, load_with_vary};
+use crate::scenario::{BASELINE, ScenarioSet, load_point, load_with_vary};
 use crate::stats::RunStats;
 use crate::stats::aggregate::{FIRST_ATTACK, N_TOTALS, TOTALS};
 
@@ -66,7 +66,7 @@ impl Source {
     pub fn at(&self, params: &[ParamRange], values: &[f64]) -> Result<ScenarioSet> {
         let mut sets = self.sets.clone();
         sets.extend(overrides(params, values));
-        load_str(&self.name, &self.stem, &self.text, &sets).map_err(|d| {
+        load_point(&self.name, &self.stem, &self.text, &sets).map_err(|d| {
             Error::Invalid(format!(
                 "design point {} is not a valid scenario ({}):\n{d}",
                 overrides(params, values).join(", "),

@@ -214,13 +214,32 @@ pub fn sweep(
         &staging.path().join(crate::plot::CHARTS),
     );
     let out = staging.commit()?;
-    let notes = charts.map_err(|e| {
+    let mut notes = fixed_by_variants(&plan);
+    let drawn = charts.map_err(|e| {
         Error::Other(anyhow::anyhow!(
             "results are in {}, but their charts could not be drawn: {e}",
             out.display()
         ))
     })?;
+    notes.extend(drawn);
     Ok(SweepReport { out, table, notes })
+}
+
+/// Variants that set a swept path themselves: their own value wins (as it
+/// does over `--set`), so they stay put while the sweep moves.
+pub fn fixed_by_variants(plan: &Plan) -> Vec<String> {
+    let mut notes = Vec::new();
+    for v in &plan.base.variants {
+        for p in &plan.design.params {
+            if v.overrides.iter().any(|(path, _)| path == &p.path) {
+                notes.push(format!(
+                    "variant `{}` sets {} itself, so its value stays the same at every point",
+                    v.name, p.path
+                ));
+            }
+        }
+    }
+    notes
 }
 
 /// Refuses a chart metric that `sweep.csv` does not have.

@@ -62,7 +62,7 @@ pub enum Command {
         after_help = "Examples:\n  cordon sweep my-region.toml --vary states.MEM.budget=2:12:6\n  cordon sweep my-region.toml --vary alliance.intel_sharing=0:1:5 --vary model.detection_scale=0.5:2:4\n  cordon sweep my-region.toml --vary model.pooling=0:1 --vary alliance.intel_sharing=0:1 --design lhs --samples 40 --trials 500\n  cordon sweep my-region.toml            (the [sweep] table of the file)\n\nEvery point is validated before any trial runs (`cordon check` prints the expanded\ndesign). Points run on the same trial indices and seed (common random numbers).\nResults go to output/SCENARIO/sweep-UTC-DATE-TIME/ unless --out is given:\nsweep.csv (one row per point and variant: parameter values, then every summary\nmetric as METRIC_mean, METRIC_ci95_lo, METRIC_ci95_hi), manifest.json and charts/.\nExit codes: 0 success, 2 invalid input, 1 other failure, 130 interrupted."
     )]
     Sweep(SweepArgs),
-    /// Which uncertain parameters ([[uncertain]] tables) move an outcome,
+    /// Which uncertain parameters (`[[uncertain]]` tables) move an outcome,
     /// and whether the ranking of variants survives them.
     #[command(
         after_help = "Examples:\n  cordon sensitivity my-region.toml --metric attacks\n  cordon sensitivity my-region.toml --metric p_any_attack --samples 128 --trials 400\n\nThe scenario lists its uncertain parameters:\n  [[uncertain]]\n  path = \"model.detection_scale\"\n  low = 0.5\n  high = 2.0\n\nWrites sensitivity.csv (kind = base, oat_low, oat_high, oat_swing, sobol_first,\nsobol_total, ranking; one row per parameter or variant with estimate and 95%\ninterval), manifest.json and charts/ (tornado and Sobol bars). Cost: (1 + 2k +\nN(k + 2)) points × --trials trials × variants, for k parameters and N = --samples.\nExit codes: 0 success, 2 invalid input, 1 other failure, 130 interrupted."
@@ -197,7 +197,7 @@ pub struct SweepArgs {
     /// A parameter to vary: its dotted path (as for --set), the lowest and
     /// highest value, and the number of evenly spaced values of a grid
     /// (e.g. --vary states.MEM.budget=2:12:6). Repeatable; replaces the
-    /// file's [[sweep.vary]] list [default: the file's].
+    /// file's `[[sweep.vary]]` list [default: the file's].
     #[arg(long, value_name = "PATH=LO:HI:STEPS")]
     pub vary: Vec<String>,
     /// How points are chosen: every combination of the steps, or a Latin
@@ -207,7 +207,7 @@ pub struct SweepArgs {
     /// Points of a Latin hypercube.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=100_000))]
     pub samples: Option<u32>,
-    /// Trials per point and variant [default: [sweep] trials, else the
+    /// Trials per point and variant [default: `[sweep]` trials, else the
     /// scenario's `trials`].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
     pub trials: Option<u64>,
@@ -239,7 +239,7 @@ pub struct SweepArgs {
 /// Flags of `cordon sensitivity`.
 #[derive(Debug, Args)]
 pub struct SensitivityArgs {
-    /// Scenario file (TOML) with [[uncertain]] tables, or a built-in name.
+    /// Scenario file (TOML) with `[[uncertain]]` tables, or a built-in name.
     pub scenario: PathBuf,
     /// The outcome to analyse: a per-trial total of summary.csv (attacks,
     /// entries, severity, ...) or p_any_attack.

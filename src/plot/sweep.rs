@@ -130,12 +130,11 @@ fn names(table: &SweepTable) -> String {
         .join(" and ")
 }
 
-/// Rows of variant `v` as (x, estimate), sorted by x.
-fn series(
-    table: &SweepTable,
-    v: usize,
-    metric: &str,
-) -> Vec<(f64, Option<f64>, Option<f64>, Option<f64>)> {
+/// A point of a line: the parameter value, the mean and its interval.
+type Point = (f64, Option<f64>, Option<f64>, Option<f64>);
+
+/// Rows of variant `v` as (x, mean, low, high), sorted by x.
+fn series(table: &SweepTable, v: usize, metric: &str) -> Vec<Point> {
     let mut s: Vec<_> = table
         .rows
         .iter()

@@ -429,8 +429,8 @@ fn ranking_rows(
         .map(|v| point_means(&values[..sets], v))
         .collect();
     let mut wins = vec![0u64; variants.len()];
-    for s in 0..sets {
-        let best = (0..variants.len())
+    let best = |s: usize| {
+        (0..variants.len())
             .filter(|&v| means[v][s].is_finite())
             .min_by(|&a, &b| {
                 let (x, y) = (means[a][s], means[b][s]);
@@ -439,10 +439,10 @@ fn ranking_rows(
                 } else {
                     y.total_cmp(&x)
                 }
-            });
-        if let Some(b) = best {
-            wins[b] += 1;
-        }
+            })
+    };
+    for b in (0..sets).filter_map(best) {
+        wins[b] += 1;
     }
     variants
         .iter()
@@ -486,9 +486,12 @@ struct Manifest {
     notes: Vec<String>,
 }
 
-/// Reads `sensitivity.csv` rows back (for tests and tools): kind,
-/// parameter, variant and estimate.
-pub fn read_rows(path: &Path) -> anyhow::Result<Vec<(String, String, String, Option<f64>)>> {
+/// A row of `sensitivity.csv` as read back: kind, parameter, variant and
+/// estimate.
+pub type Entry = (String, String, String, Option<f64>);
+
+/// Reads `sensitivity.csv` rows back (for tests and tools).
+pub fn read_rows(path: &Path) -> anyhow::Result<Vec<Entry>> {
     let mut r =
         csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut out = Vec::new();
