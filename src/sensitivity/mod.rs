@@ -180,6 +180,16 @@ pub fn sensitivity(
         per_trial.push(kept);
     }
     let mut notes = Vec::new();
+    for v in &plan.base.variants {
+        for p in &plan.params {
+            if v.overrides.iter().any(|(path, _)| path == &p.path) {
+                notes.push(format!(
+                    "variant `{}` sets {} itself, so that parameter does not vary for it",
+                    v.name, p.path
+                ));
+            }
+        }
+    }
     let metric = plan.outcome.name();
     let mut rows = oat_rows(&plan, &variants, &per_trial, metric);
     let sobol_values = &per_trial[1 + 2 * plan.params.len()..];

@@ -202,6 +202,20 @@ mod tests {
         let total = [(v1 + v13) / v, v2 / v, v13 / v];
         assert!((first[0] - 0.3139).abs() < 1e-4 && (total[2] - 0.2437).abs() < 1e-4);
         let est = sobol(3, 20_000, 200, 11, ishigami).expect("the output varies");
+        for (i, e) in est.iter().enumerate() {
+            println!(
+                "x{}: S = {:.4} [{:.4}, {:.4}] (exact {:.4}), ST = {:.4} [{:.4}, {:.4}] (exact {:.4})",
+                i + 1,
+                e.first,
+                e.first_ci.0,
+                e.first_ci.1,
+                first[i],
+                e.total,
+                e.total_ci.0,
+                e.total_ci.1,
+                total[i]
+            );
+        }
         for i in 0..3 {
             let e = est[i];
             // The known value must lie in the bootstrap interval, widened by
