@@ -327,6 +327,8 @@ fn sensitivity_writes_swings_indices_and_ranking() {
     assert!(find("oat_swing", "model.interdict_min", "baseline") > 0.0);
     let first = find("sobol_first", "model.detection_scale", "baseline");
     assert!(first.is_finite());
+    let noise = find("sobol_noise", "", "baseline");
+    assert!((0.0..1.0).contains(&noise), "noise share {noise}");
     // The variant spends more on the border: it interdicts more everywhere
     // (higher is not "better" for interdictions, so no ranking is made).
     let shares: f64 = rows

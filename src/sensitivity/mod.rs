@@ -97,7 +97,7 @@ pub fn plan(opts: &SensitivityOptions) -> Result<Plan> {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Row {
     /// `base`, `oat_low`, `oat_high`, `oat_swing`, `sobol_first`,
-    /// `sobol_total` or `ranking`.
+    /// `sobol_total`, `sobol_noise` or `ranking`.
     pub kind: &'static str,
     /// The parameter's path (empty for `base` and `ranking`).
     pub parameter: String,
@@ -385,6 +385,17 @@ fn sobol_rows(
             ));
             continue;
         };
+        rows.push(Row {
+            kind: "sobol_noise",
+            parameter: String::new(),
+            variant: name.clone(),
+            metric,
+            value: None,
+            estimate: noise_share(values, v, &means, plan.saltelli.n()),
+            ci95_lo: None,
+            ci95_hi: None,
+            n: plan.saltelli.n() as u64,
+        });
         for (
             p,
             SobolIndex {
@@ -414,6 +425,32 @@ fn sobol_rows(
         }
     }
     rows
+}
+
+/// The share of the variance of the point means (over `A` and `B`) that
+/// is Monte Carlo noise of the means themselves: the mean squared
+/// standard error over those points, divided by their variance. Near 0 the
+/// indices describe the parameters; a sizeable share is variance no
+/// parameter explains (first-order indices then sum to well below 1).
+fn noise_share(values: &[Vec<Vec<Option<f64>>>], v: usize, means: &[f64], n: usize) -> Option<f64> {
+    let ab = &means[..2 * n];
+    let m = ab.iter().sum::<f64>() / ab.len() as f64;
+    let var = ab.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (ab.len() as f64 - 1.0);
+    let se2: Vec<f64> = values[..2 * n]
+        .iter()
+        .filter_map(|p| {
+            let (mean, _, k) = mean_ci(p[v].iter().flatten().copied());
+            let mean = mean?;
+            (k > 1).then(|| {
+                p[v].iter()
+                    .flatten()
+                    .map(|x| (x - mean).powi(2))
+                    .sum::<f64>()
+                    / ((k - 1) * k) as f64
+            })
+        })
+        .collect();
+    (var > 0.0 && !se2.is_empty()).then(|| se2.iter().sum::<f64>() / se2.len() as f64 / var)
 }
 
 /// How often each variant has the best mean over the `2N` independent
