@@ -43,7 +43,16 @@ impl Source {
                 let bytes = std::fs::read(path).map_err(|e| {
                     Error::Invalid(format!("cannot read scenario file {}: {e}", path.display()))
                 })?;
-                String::from_utf8_lossy(&bytes).into_owned()
+                match String::from_utf8(bytes) {
+                    Ok(text) => text,
+                    // The loader names the first invalid byte.
+                    Err(_) => {
+                        return Err(crate::scenario::load_file(path, sets).err().map_or_else(
+                            || Error::Invalid(format!("{} is not UTF-8 text", path.display())),
+                            Error::from,
+                        ));
+                    }
+                }
             }
             ScenarioSource::Builtin(b) => b.text.to_string(),
         };
