@@ -18,7 +18,9 @@ use crate::builtin::ScenarioSource;
 use crate::engine::{EngineError, run_trials};
 use crate::error::{Error, Result};
 use crate::model::Theatre;
-use crate::scenario::design::{DesignKind, ParamRange, SweepSpec, limits};
+use crate::scenario::design::{
+    DesignKind, ParamRange, SweepSpec, allocation_at, allocation_share, limits,
+};
 use crate::scenario::{BASELINE, ScenarioSet, load_point, load_with_vary};
 use crate::stats::RunStats;
 use crate::stats::aggregate::{FIRST_ATTACK, N_TOTALS, TOTALS};
@@ -94,7 +96,13 @@ pub fn overrides(params: &[ParamRange], values: &[f64]) -> Vec<String> {
     params
         .iter()
         .zip(values)
-        .map(|(p, x)| format!("{}={}", p.path, toml_number(*x, p.integer)))
+        .map(|(p, x)| match (allocation_share(&p.path), p.rescale) {
+            (Some((table, which)), Some(base)) => {
+                let [b, i, r] = allocation_at(base, which, *x);
+                format!("{table}={{ border = {b:?}, intel = {i:?}, readiness = {r:?} }}")
+            }
+            _ => format!("{}={}", p.path, toml_number(*x, p.integer)),
+        })
         .collect()
 }
 
@@ -363,6 +371,7 @@ mod tests {
             high,
             steps,
             integer,
+            rescale: None,
         }
     }
 
@@ -407,6 +416,22 @@ mod tests {
                 n,
                 7
             )
+        );
+    }
+
+    #[test]
+    fn an_allocation_share_rescales_the_others() {
+        use crate::scenario::design::allocation_at;
+        let a = allocation_at([0.6, 0.3, 0.1], 0, 0.2);
+        assert!((a[0] - 0.2).abs() < 1e-12);
+        assert!((a[1] - 0.6).abs() < 1e-12 && (a[2] - 0.2).abs() < 1e-12);
+        assert_eq!(allocation_at([1.0, 0.0, 0.0], 0, 0.5), [0.5, 0.25, 0.25]);
+        let mut p = range(0.0, 1.0, 2, false);
+        p.path = "states.MEM.allocation.intel".into();
+        p.rescale = Some([0.5, 0.5, 0.0]);
+        assert_eq!(
+            overrides(&[p], &[0.25]),
+            vec!["states.MEM.allocation={ border = 0.75, intel = 0.25, readiness = 0.0 }"]
         );
     }
 

@@ -231,7 +231,10 @@ pub fn fixed_by_variants(plan: &Plan) -> Vec<String> {
     let mut notes = Vec::new();
     for v in &plan.base.variants {
         for p in &plan.design.params {
-            if v.overrides.iter().any(|(path, _)| path == &p.path) {
+            if v.overrides
+                .iter()
+                .any(|(path, _)| p.path == *path || p.path.starts_with(&format!("{path}.")))
+            {
                 notes.push(format!(
                     "variant `{}` sets {} itself, so its value stays the same at every point",
                     v.name, p.path

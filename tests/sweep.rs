@@ -402,3 +402,68 @@ fn sensitivity_needs_uncertain_parameters_and_a_known_metric() {
     assert_eq!(o.code, Some(2));
     assert!(o.stderr.contains("did you mean `attacks`"), "{}", o.stderr);
 }
+
+#[test]
+fn one_share_of_an_allocation_can_be_swept_and_the_others_take_up_the_rest() {
+    let dir = temp();
+    let out = dir.path().join("alloc");
+    ok(&[
+        "sweep".as_ref(),
+        data("two_states.toml").as_os_str(),
+        "--vary".as_ref(),
+        "states.MEM.allocation.border=0.2:0.8:4".as_ref(),
+        "--trials".as_ref(),
+        "10".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    let rows = table(&out.join("sweep.csv"));
+    let patrol: Vec<f64> = rows
+        .iter()
+        .filter(|r| r["variant"] == "baseline")
+        .map(|r| number(r, "patrol_detection_in"))
+        .collect();
+    assert_eq!(patrol.len(), 4);
+    // More of the same budget on the border: more patrol detection.
+    assert!(patrol.windows(2).all(|w| w[0] < w[1]), "{patrol:?}");
+    // The intel-heavy variant writes its own allocation: it does not move.
+    let fixed: Vec<f64> = rows
+        .iter()
+        .filter(|r| r["variant"] == "intel_heavy")
+        .map(|r| number(r, "patrol_detection_in"))
+        .collect();
+    assert!(fixed.windows(2).all(|w| w[0] == w[1]), "{fixed:?}");
+    let o = output(
+        &root(),
+        &[
+            "sweep".as_ref(),
+            data("two_states.toml").as_os_str(),
+            "--vary".as_ref(),
+            "states.MEM.allocation.border=0.2:0.8:4".as_ref(),
+            "--vary".as_ref(),
+            "states.MEM.allocation.intel=0:0.2:2".as_ref(),
+        ],
+    );
+    assert_eq!(o.code, Some(2));
+    assert!(
+        o.stderr.contains("only one share of an allocation"),
+        "{}",
+        o.stderr
+    );
+    let o = output(
+        &root(),
+        &[
+            "sweep".as_ref(),
+            data("two_states.toml").as_os_str(),
+            "--vary".as_ref(),
+            "states.MEM.allocation.bordr=0.2:0.8:4".as_ref(),
+        ],
+    );
+    assert_eq!(o.code, Some(2));
+    assert!(
+        o.stderr.contains("states.MEM.allocation.border"),
+        "{}",
+        o.stderr
+    );
+}

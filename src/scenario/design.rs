@@ -10,11 +10,14 @@
 //! are invalid together.
 
 use super::diagnostic::Diagnostic;
+use super::doc::Key;
 use super::doc::{Loc, Node, Sources, Table, Value, parse_value};
 use super::fields::{Bound, Fields, join};
 use super::paths::{Editor, Override, apply};
 use super::read::read;
-use super::schema::{INTEGER_FIELDS, NON_NUMERIC_FIELDS, SWEEP_KEYS, UNCERTAIN_KEYS, VARY_KEYS};
+use super::schema::{
+    ALLOCATION_KEYS, INTEGER_FIELDS, NON_NUMERIC_FIELDS, SWEEP_KEYS, UNCERTAIN_KEYS, VARY_KEYS,
+};
 use super::validate::validate;
 
 /// Limits that keep a sweep from asking for more than a machine can run.
@@ -59,6 +62,66 @@ pub struct ParamRange {
     pub steps: u32,
     /// Whether the field takes integers (values are then rounded).
     pub integer: bool,
+    /// For one share of a member's allocation
+    /// (`states.ID.allocation.border`): the scenario's shares (border,
+    /// intel, readiness). The other two shares take up the rest in the
+    /// proportion they have there (equally when both are 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rescale: Option<[f64; 3]>,
+}
+
+/// Where a share path points: `states.ID.allocation.SHARE` gives
+/// (`states.ID.allocation`, index of SHARE).
+pub fn allocation_share(path: &str) -> Option<(String, usize)> {
+    let segs: Vec<&str> = path.split('.').collect();
+    match segs.as_slice() {
+        ["states", id, "allocation", share] => ALLOCATION_KEYS
+            .iter()
+            .position(|k| k == share)
+            .map(|i| (format!("states.{id}.allocation"), i)),
+        _ => None,
+    }
+}
+
+/// The allocation with share `which` at `x` and the other two rescaled to
+/// take up `1 - x` in the proportion they have in `base`.
+pub fn allocation_at(base: [f64; 3], which: usize, x: f64) -> [f64; 3] {
+    let others: Vec<usize> = (0..3).filter(|&i| i != which).collect();
+    let rest: f64 = others.iter().map(|&i| base[i]).sum();
+    let mut out = [0.0; 3];
+    out[which] = x;
+    for &i in &others {
+        out[i] = if rest > 0.0 {
+            (1.0 - x) * base[i] / rest
+        } else {
+            (1.0 - x) / 2.0
+        };
+    }
+    out
+}
+
+/// The allocation of state `id` as written in `doc` (missing shares: 0).
+fn written_allocation(doc: &Table, id: &str) -> [f64; 3] {
+    let mut out = [0.0; 3];
+    let Some(Value::Array(states)) = doc.get("states").map(|n| &n.value) else {
+        return out;
+    };
+    for st in states {
+        let Value::Table(t) = &st.value else { continue };
+        if !matches!(t.get("id").map(|n| &n.value), Some(Value::Str(s)) if s == id) {
+            continue;
+        }
+        if let Some(Value::Table(a)) = t.get("allocation").map(|n| &n.value) {
+            for (i, k) in ALLOCATION_KEYS.iter().enumerate() {
+                out[i] = match a.get(k).map(|n| &n.value) {
+                    Some(Value::Float(x)) => *x,
+                    Some(Value::Int(x)) => *x as f64,
+                    _ => 0.0,
+                };
+            }
+        }
+    }
+    out
 }
 
 /// A parameter sweep as the scenario file (or the command line) asks for it.
@@ -105,6 +168,7 @@ pub fn read_design(
             trials: None,
             vary: vec![],
         });
+        duplicates(&vary, "--vary", None, diags);
         spec.vary = vary;
     }
     let uncertain = match doc.get("uncertain") {
@@ -253,6 +317,7 @@ fn read_range(
         high: high?,
         steps: steps?,
         integer: false,
+        rescale: None,
     };
     check_range(range, &f.path, [path_loc, low_loc, high_loc], ctx, diags)
 }
@@ -317,6 +382,7 @@ fn parse_vary(
         high,
         steps,
         integer: false,
+        rescale: None,
     };
     check_range(range, "--vary", [loc; 3], ctx, diags)
 }
@@ -348,7 +414,27 @@ fn check_range(
         ));
         return None;
     }
-    if NON_NUMERIC_FIELDS.contains(&field) {
+    let share = allocation_share(&path);
+    if let ["states", _, "allocation", other] = path.split('.').collect::<Vec<_>>().as_slice() {
+        if share.is_none() {
+            diags.push(
+                Diagnostic::new(
+                    Some(path_loc),
+                    at("path"),
+                    format!(
+                        "unknown share `{other}` of an allocation; expected one of: {}",
+                        ALLOCATION_KEYS.join(", ")
+                    ),
+                )
+                .suggest(
+                    super::diagnostic::closest(other, ALLOCATION_KEYS.iter().copied())
+                        .map(|c| format!("{}.{c}", target_prefix(&path))),
+                ),
+            );
+            return None;
+        }
+    }
+    if NON_NUMERIC_FIELDS.contains(&field) && share.is_none() {
         diags.push(Diagnostic::new(
             Some(path_loc),
             at("path"),
@@ -368,15 +454,21 @@ fn check_range(
         return None;
     }
     range.integer = INTEGER_FIELDS.contains(&field);
+    if share.is_some() {
+        let id = path.split('.').nth(1).unwrap_or("");
+        range.rescale = Some(written_allocation(ctx.doc, id));
+    }
     let before = diags.len();
     for (x, loc, key) in [(range.low, low_loc, "low"), (range.high, high_loc, "high")] {
-        let value = if range.integer && x.fract() == 0.0 {
-            Value::Int(x as i128)
-        } else {
-            Value::Float(x)
+        let value = match (&share, range.rescale) {
+            (Some((_, which)), Some(base)) => allocation_table(allocation_at(base, *which, x), loc),
+            _ if range.integer && x.fract() == 0.0 => Value::Int(x as i128),
+            _ => Value::Float(x),
         };
         let ov = Override {
-            path: path.clone(),
+            path: share
+                .as_ref()
+                .map_or_else(|| path.clone(), |(p, _)| p.clone()),
             value: Node { value, loc },
             loc: path_loc,
         };
@@ -395,6 +487,9 @@ fn check_range(
             found
                 .into_iter()
                 .filter(|d| d.loc == Some(loc))
+                // A share out of range would also push the other two out:
+                // only the share itself is reported.
+                .filter(|d| share.is_none() || d.path == path)
                 .map(|mut d| {
                     if at(key) != path {
                         d.message = format!("as a value of `{path}`: {}", d.message);
@@ -407,17 +502,51 @@ fn check_range(
     (diags.len() == before).then_some(range)
 }
 
-/// Reports a path that appears twice in one list.
+/// An `allocation` value table with the given shares, all at `loc`.
+fn allocation_table(shares: [f64; 3], loc: Loc) -> Value {
+    let mut t = Table::default();
+    for (k, x) in ALLOCATION_KEYS.iter().zip(shares) {
+        t.set(
+            Key {
+                name: k.to_string(),
+                loc,
+            },
+            Node {
+                value: Value::Float(x),
+                loc,
+            },
+        );
+    }
+    Value::Table(t)
+}
+
+/// `path` without its last segment.
+fn target_prefix(path: &str) -> &str {
+    path.rsplit_once('.').map_or(path, |(head, _)| head)
+}
+
+/// The field a range sets: a share's whole allocation table.
+fn target(path: &str) -> String {
+    allocation_share(path).map_or_else(|| path.to_string(), |(p, _)| p)
+}
+
+/// Reports a path that appears twice in one list (two shares of one
+/// allocation count as the same field).
 fn duplicates(list: &[ParamRange], what: &str, node: Option<&Node>, diags: &mut Vec<Diagnostic>) {
     for (i, r) in list.iter().enumerate() {
-        if list[..i].iter().any(|o| o.path == r.path) {
+        if list[..i].iter().any(|o| target(&o.path) == target(&r.path)) {
             diags.push(Diagnostic::new(
                 node.map(|n| n.loc),
                 what,
-                format!(
-                    "`{}` is listed twice; each parameter may appear once",
-                    r.path
-                ),
+                if target(&r.path) == r.path {
+                    format!("`{}` is listed twice; each parameter may appear once", r.path)
+                } else {
+                    format!(
+                        "`{}` is a second share of `{}`: only one share of an allocation can vary (the others take up the rest)",
+                        r.path,
+                        target(&r.path)
+                    )
+                },
             ));
         }
     }

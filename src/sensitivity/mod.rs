@@ -182,7 +182,10 @@ pub fn sensitivity(
     let mut notes = Vec::new();
     for v in &plan.base.variants {
         for p in &plan.params {
-            if v.overrides.iter().any(|(path, _)| path == &p.path) {
+            if v.overrides
+                .iter()
+                .any(|(path, _)| p.path == *path || p.path.starts_with(&format!("{path}.")))
+            {
                 notes.push(format!(
                     "variant `{}` sets {} itself, so that parameter does not vary for it",
                     v.name, p.path
