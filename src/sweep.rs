@@ -48,15 +48,14 @@ pub struct SweepOptions {
     pub command_line: String,
 }
 
-/// A sweep ready to run: the base scenario, the design and every point,
-/// already validated.
+/// A sweep ready to run: the base scenario and the design, every point of
+/// which has been validated.
 #[derive(Debug)]
 pub struct Plan {
     pub source: Source,
     pub base: ScenarioSet,
     pub design: Design,
     pub trials: u64,
-    pub points: Vec<ScenarioSet>,
 }
 
 impl Plan {
@@ -67,7 +66,7 @@ impl Plan {
 
     /// Trials run in all, over points and variants.
     pub fn total_trials(&self) -> u64 {
-        self.points.len() as u64 * self.trials * self.variants()
+        self.design.points.len() as u64 * self.trials * self.variants()
     }
 }
 
@@ -115,17 +114,16 @@ pub fn plan_spec(source: Source, base: ScenarioSet, spec: &SweepSpec, trials: u6
             1 + base.variants.len()
         )));
     }
-    let points = design
-        .points
-        .iter()
-        .map(|values| source.at(&design.params, values))
-        .collect::<Result<Vec<_>>>()?;
+    // Every point is built (and so validated) now, and dropped: a design
+    // may have many points, each a whole scenario with its variants.
+    for values in &design.points {
+        source.at(&design.params, values)?;
+    }
     Ok(Plan {
         source,
         base,
         design,
         trials,
-        points,
     })
 }
 
@@ -158,11 +156,12 @@ pub fn sweep(
     });
     let staging = stage(&target, opts.force)?;
     on_start(&plan, &target);
-    let mut results = Vec::with_capacity(plan.points.len());
-    for (i, point) in plan.points.iter().enumerate() {
+    let mut results = Vec::with_capacity(plan.design.points.len());
+    for (i, values) in plan.design.points.iter().enumerate() {
         on_point(i);
+        let point = plan.source.at(&plan.design.params, values)?;
         results.push(run_point(
-            point,
+            &point,
             plan.trials,
             opts.threads,
             cancel,

@@ -44,11 +44,11 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
         &|i| bar.set_message(format!("point {}", i + 1)),
         &cancel,
         |plan, target| {
-            bar.set_length(plan.points.len() as u64 * plan.trials);
+            bar.set_length(plan.design.points.len() as u64 * plan.trials);
             if !args.quiet {
                 eprintln!(
                     "sweeping {} points × {} trials ({} variants each) into {}",
-                    plan.points.len(),
+                    plan.design.points.len(),
                     plan.trials,
                     plan.variants(),
                     target.display()

@@ -144,32 +144,58 @@ pub fn sensitivity(
         let stamp = started.format("sensitivity-%Y-%m-%dT%H-%M-%SZ").to_string();
         default_out(&opts.output_root, &opts.scenario.stem(), started).with_file_name(stamp)
     });
-    // Every point is built (and so validated) before any trial runs.
-    let mut points: Vec<(Vec<String>, ScenarioSet)> = vec![(vec![], plan.base.clone())];
-    for (i, p) in plan.params.iter().enumerate() {
-        for x in [p.low, p.high] {
-            let mut values: Vec<Option<f64>> = vec![None; plan.params.len()];
+    // Every point is built (and so validated) before any trial runs, and
+    // dropped: it is built again when its turn comes.
+    let k = plan.params.len();
+    let mut points: Vec<Vec<Option<f64>>> = vec![vec![None; k]];
+    for i in 0..k {
+        for x in [plan.params[i].low, plan.params[i].high] {
+            let mut values = vec![None; k];
             values[i] = Some(x);
-            points.push(point(&plan, &values)?);
+            points.push(values);
         }
     }
     for u in plan.saltelli.points() {
-        let values: Vec<Option<f64>> = plan
-            .params
-            .iter()
-            .zip(&u)
-            .map(|(p, u)| Some(scale(p, *u)))
-            .collect();
-        points.push(point(&plan, &values)?);
+        points.push(
+            plan.params
+                .iter()
+                .zip(&u)
+                .map(|(p, u)| Some(scale(p, *u)))
+                .collect(),
+        );
+    }
+    let total = (points.len() as u64)
+        .saturating_mul(opts.trials)
+        .saturating_mul(1 + plan.base.variants.len() as u64);
+    let limit = crate::scenario::read::limits::MAX_TRIALS as u64;
+    if total > limit {
+        return Err(Error::Invalid(format!(
+            "the analysis would run {total} trials ({} points × {} trials × {} variants); at most {limit} are allowed: lower --samples or --trials",
+            points.len(),
+            opts.trials,
+            1 + plan.base.variants.len()
+        )));
+    }
+    for values in &points[1..] {
+        point(&plan, values)?;
     }
     let staging = stage(&target, opts.force)?;
     on_start(&plan, &target);
-    let mut per_trial = Vec::with_capacity(points.len());
+    // Per-trial outcomes for the one-at-a-time points (paired swings);
+    // only each variant's mean and squared standard error for the Sobol
+    // points, whose number can be large.
+    let mut per_trial = Vec::with_capacity(1 + 2 * k);
+    let mut sobol_points: Vec<Vec<PointMean>> = Vec::new();
     let mut variants = Vec::new();
-    for (i, (_, set)) in points.iter().enumerate() {
+    for (i, values) in points.iter().enumerate() {
         on_point(i);
+        let set = if i == 0 {
+            plan.base.clone()
+        } else {
+            point(&plan, values)?.1
+        };
         let (r, kept) = run_point_with(
-            set,
+            &set,
             opts.trials,
             opts.threads,
             cancel,
@@ -177,7 +203,11 @@ pub fn sensitivity(
             Some(plan.outcome),
         )?;
         variants = r.variants;
-        per_trial.push(kept);
+        if i <= 2 * k {
+            per_trial.push(kept);
+        } else {
+            sobol_points.push(kept.iter().map(|l| PointMean::of(l)).collect());
+        }
     }
     let mut notes = Vec::new();
     for v in &plan.base.variants {
@@ -195,7 +225,7 @@ pub fn sensitivity(
     }
     let metric = plan.outcome.name();
     let mut rows = oat_rows(&plan, &variants, &per_trial, metric);
-    let sobol_values = &per_trial[1 + 2 * plan.params.len()..];
+    let sobol_values = &sobol_points;
     rows.extend(sobol_rows(
         &plan,
         &variants,
@@ -352,22 +382,38 @@ fn oat_rows(
     rows
 }
 
+/// One variant's outcome at one point: its mean over trials and the
+/// square of the mean's standard error.
+#[derive(Debug, Clone, Copy)]
+struct PointMean {
+    mean: f64,
+    se2: Option<f64>,
+}
+
+impl PointMean {
+    fn of(values: &[Option<f64>]) -> PointMean {
+        let xs: Vec<f64> = values.iter().flatten().copied().collect();
+        let n = xs.len() as f64;
+        let mean = if xs.is_empty() {
+            f64::NAN
+        } else {
+            xs.iter().sum::<f64>() / n
+        };
+        let se2 = (xs.len() > 1)
+            .then(|| xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / ((n - 1.0) * n));
+        PointMean { mean, se2 }
+    }
+}
+
 /// Point means of one variant over the Sobol points.
-fn point_means(values: &[Vec<Vec<Option<f64>>>], v: usize) -> Vec<f64> {
-    values
-        .iter()
-        .map(|p| {
-            mean_ci(p[v].iter().flatten().copied())
-                .0
-                .unwrap_or(f64::NAN)
-        })
-        .collect()
+fn point_means(values: &[Vec<PointMean>], v: usize) -> Vec<f64> {
+    values.iter().map(|p| p[v].mean).collect()
 }
 
 fn sobol_rows(
     plan: &Plan,
     variants: &[String],
-    values: &[Vec<Vec<Option<f64>>>],
+    values: &[Vec<PointMean>],
     reps: usize,
     metric: &'static str,
     notes: &mut Vec<String>,
@@ -435,24 +481,11 @@ fn sobol_rows(
 /// standard error over those points, divided by their variance. Near 0 the
 /// indices describe the parameters; a sizeable share is variance no
 /// parameter explains (first-order indices then sum to well below 1).
-fn noise_share(values: &[Vec<Vec<Option<f64>>>], v: usize, means: &[f64], n: usize) -> Option<f64> {
+fn noise_share(values: &[Vec<PointMean>], v: usize, means: &[f64], n: usize) -> Option<f64> {
     let ab = &means[..2 * n];
     let m = ab.iter().sum::<f64>() / ab.len() as f64;
     let var = ab.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (ab.len() as f64 - 1.0);
-    let se2: Vec<f64> = values[..2 * n]
-        .iter()
-        .filter_map(|p| {
-            let (mean, _, k) = mean_ci(p[v].iter().flatten().copied());
-            let mean = mean?;
-            (k > 1).then(|| {
-                p[v].iter()
-                    .flatten()
-                    .map(|x| (x - mean).powi(2))
-                    .sum::<f64>()
-                    / ((k - 1) * k) as f64
-            })
-        })
-        .collect();
+    let se2: Vec<f64> = values[..2 * n].iter().filter_map(|p| p[v].se2).collect();
     (var > 0.0 && !se2.is_empty()).then(|| se2.iter().sum::<f64>() / se2.len() as f64 / var)
 }
 
@@ -461,7 +494,7 @@ fn noise_share(values: &[Vec<Vec<Option<f64>>>], v: usize, means: &[f64], n: usi
 fn ranking_rows(
     plan: &Plan,
     variants: &[String],
-    values: &[Vec<Vec<Option<f64>>>],
+    values: &[Vec<PointMean>],
     metric: &'static str,
     notes: &mut Vec<String>,
 ) -> Vec<Row> {
