@@ -467,3 +467,30 @@ fn one_share_of_an_allocation_can_be_swept_and_the_others_take_up_the_rest() {
         o.stderr
     );
 }
+
+#[test]
+fn sensitivity_is_the_same_at_any_thread_count() {
+    let dir = temp();
+    let run = |threads: &str| {
+        let out = dir.path().join(format!("t{threads}"));
+        ok(&[
+            "sensitivity".as_ref(),
+            one_border().as_os_str(),
+            "--metric".as_ref(),
+            "attacks".as_ref(),
+            "--samples".as_ref(),
+            "6".as_ref(),
+            "--trials".as_ref(),
+            "30".as_ref(),
+            "--bootstrap".as_ref(),
+            "20".as_ref(),
+            "--threads".as_ref(),
+            threads.as_ref(),
+            "--out".as_ref(),
+            out.as_os_str(),
+            "--quiet".as_ref(),
+        ]);
+        read(&out.join("sensitivity.csv"))
+    };
+    assert_eq!(run("1"), run("2"));
+}
