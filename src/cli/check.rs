@@ -19,6 +19,9 @@ pub fn check(args: CheckArgs) -> Result<()> {
         let trials = spec.trials.unwrap_or(set.base.trials);
         let plan = crate::sweep::plan_spec(source, set.clone(), spec, trials)?;
         text.push_str(&crate::sweep::design_outline(&plan));
+        for note in crate::sweep::fixed_by_variants(&plan) {
+            text.push_str(&format!("note      {note}\n"));
+        }
     }
     if !set.uncertain.is_empty() {
         text.push_str(&format!(
