@@ -9,6 +9,7 @@
 pub mod builtin;
 pub mod cli;
 pub mod compare;
+pub mod design;
 pub mod engine;
 pub mod error;
 pub mod merge;
@@ -20,7 +21,9 @@ pub mod report;
 pub mod resume;
 pub mod run;
 pub mod scenario;
+pub mod sensitivity;
 pub mod shard;
 pub mod stats;
+pub mod sweep;
 
 pub use error::{Error, Result};

@@ -11,4 +11,5 @@ mod report;
 mod reproducibility;
 mod resume;
 mod shards;
+mod sweep;
 mod validation;

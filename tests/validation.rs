@@ -347,9 +347,9 @@ fn unknown_keys_are_named_with_the_closest_valid_key() {
         ),
         case(
             "unknown_sweep_section.toml",
-            "[|sweep]",
-            "sweep",
-            &["unknown key `sweep`"],
+            "path = ",
+            "sweep.path",
+            &["unknown key `path`", "design, samples, trials, vary"],
         ),
         case(
             "unknown_scenario_key.toml",
@@ -1796,4 +1796,94 @@ fn a_misspelt_required_key_is_reported_once() {
     let err = cordon::scenario::load_str("t.toml", "t", &text, &[]).expect_err("invalid");
     assert_eq!(err.items.len(), 1, "{err}");
     assert_eq!(err.items[0].suggestion.as_deref(), Some("budget"), "{err}");
+}
+
+#[test]
+fn sweep_and_uncertain_tables_are_checked_like_set_paths() {
+    verify_all(&[
+        case(
+            "sweep_unknown_path.toml",
+            "\"states.MEM.budgte\"",
+            "sweep.vary[0].path",
+            &["unknown path", "states.MEM.budget"],
+        ),
+        case(
+            "sweep_low_not_below_high.toml",
+            "low = |10.0",
+            "sweep.vary[0].low",
+            &["expected low < high"],
+        ),
+        case(
+            "sweep_high_out_of_range.toml",
+            "high = |1.5",
+            "sweep.vary[0].high",
+            &["alliance.intel_sharing", "[0, 1]", "1.5"],
+        ),
+        case(
+            "sweep_one_step.toml",
+            "steps = |1",
+            "sweep.vary[0].steps",
+            &["from 2 to 1000"],
+        ),
+        case(
+            "sweep_unknown_key.toml",
+            "desgin",
+            "sweep.desgin",
+            &["unknown key", "design"],
+        ),
+        case(
+            "sweep_unknown_design.toml",
+            "\"latin\"",
+            "sweep.design",
+            &["grid, lhs"],
+        ),
+        case(
+            "sweep_lhs_without_samples.toml",
+            "[sweep]",
+            "sweep.samples",
+            &["missing required field `samples`"],
+        ),
+        case(
+            "sweep_text_field.toml",
+            "\"borders.SRC_N-MEM_S.terrain\"",
+            "sweep.vary[0].path",
+            &["not a number"],
+        ),
+        case(
+            "sweep_without_vary.toml",
+            "[sweep]",
+            "sweep.vary",
+            &["missing required field `vary`"],
+        ),
+        case(
+            "sweep_duplicate_path.toml",
+            "[[sweep.vary]]",
+            "sweep.vary",
+            &["listed twice"],
+        ),
+        case(
+            "uncertain_unknown_path.toml",
+            "\"model.detection_scal\"",
+            "uncertain[0].path",
+            &["unknown path", "model.detection_scale"],
+        ),
+        case(
+            "uncertain_missing_high.toml",
+            "[[uncertain]]",
+            "uncertain[0].high",
+            &["missing required field `high`"],
+        ),
+        case(
+            "uncertain_low_out_of_range.toml",
+            "low = |-1.0",
+            "uncertain[0].low",
+            &["model.detection_scale", ">= 0"],
+        ),
+        case(
+            "uncertain_scenario_path.toml",
+            "\"scenario.seed\"",
+            "uncertain[0].path",
+            &["cannot be varied"],
+        ),
+    ]);
 }

@@ -12,7 +12,28 @@ use crate::scenario::{LinkKind, Role, Scenario, ScenarioSet};
 pub fn check(args: CheckArgs) -> Result<()> {
     let src = resolve(Some(&args.scenario))?;
     let (set, _) = load_source(&src, &args.sets)?;
-    super::emit(outline(&set, &src.display()).as_bytes())
+    let mut text = outline(&set, &src.display());
+    if let Some(spec) = &set.sweep {
+        // Every design point is built and validated, as `cordon sweep` would.
+        let source = crate::design::Source::read(&src, &args.sets)?;
+        let trials = spec.trials.unwrap_or(set.base.trials);
+        let plan = crate::sweep::plan_spec(source, set.clone(), spec, trials)?;
+        text.push_str(&crate::sweep::design_outline(&plan));
+        for note in crate::sweep::fixed_by_variants(&plan) {
+            text.push_str(&format!("note      {note}\n"));
+        }
+    }
+    if !set.uncertain.is_empty() {
+        text.push_str(&format!(
+            "uncertain {}\n",
+            set.uncertain
+                .iter()
+                .map(|p| format!("{} in [{}, {}]", p.path, p.low, p.high))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    super::emit(text.as_bytes())
 }
 
 /// What `cordon check` prints for a valid scenario.

@@ -8,6 +8,8 @@ mod optimize;
 mod plot;
 mod report;
 mod run;
+mod sensitivity;
+mod sweep;
 
 use std::path::PathBuf;
 
@@ -60,6 +62,18 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// Search member states' allocation shares for the best on a metric.
     Optimize(optimize::OptimizeArgs),
+    /// Run the scenario at every point of a parameter design (grid or
+    /// Latin hypercube) on the same trials: sweep.csv and charts.
+    #[command(
+        after_help = "Examples:\n  cordon sweep my-region.toml --vary states.MEM.budget=2:12:6\n  cordon sweep my-region.toml --vary alliance.intel_sharing=0:1:5 \\\n      --vary model.detection_scale=0.5:2:4\n  cordon sweep my-region.toml --vary model.pooling=0:1 \\\n      --vary alliance.intel_sharing=0:1 --design lhs --samples 40 --trials 500\n  cordon sweep my-region.toml            (the [sweep] table of the file)\n\nEvery point is validated before any trial runs (`cordon check` prints the expanded\ndesign). Points run on the same trial indices and seed (common random numbers).\nResults go to output/SCENARIO/sweep-UTC-DATE-TIME/ unless --out is given:\nsweep.csv (one row per point and variant: parameter values, then every summary\nmetric as METRIC_mean, METRIC_ci95_lo, METRIC_ci95_hi), manifest.json and charts/.\nExit codes: 0 success, 2 invalid input, 1 other failure, 130 interrupted."
+    )]
+    Sweep(SweepArgs),
+    /// Which uncertain parameters (`[[uncertain]]` tables) move an outcome,
+    /// and whether the ranking of variants survives them.
+    #[command(
+        after_help = "Examples:\n  cordon sensitivity my-region.toml --metric attacks\n  cordon sensitivity my-region.toml --metric p_any_attack --samples 128 --trials 400\n\nThe scenario lists its uncertain parameters:\n  [[uncertain]]\n  path = \"model.detection_scale\"\n  low = 0.5\n  high = 2.0\n\nWrites sensitivity.csv (kind = base, oat_low, oat_high, oat_swing, sobol_first,\nsobol_total, sobol_noise, ranking; one row per parameter or variant, with an\nestimate and its 95% interval), manifest.json and charts/ (tornado, Sobol bars).\nCost: (1 + 2k + N(k + 2)) points × --trials trials × variants, for k parameters\nand N = --samples.\nExit codes: 0 success, 2 invalid input, 1 other failure, 130 interrupted."
+    )]
+    Sensitivity(SensitivityArgs),
     /// Redraw a result folder's charts from its CSV files and manifest.
     Plot(plot::PlotArgs),
     /// Write report.html: one self-contained page for decision-makers.
@@ -181,6 +195,91 @@ pub struct MergeArgs {
     pub force: bool,
 }
 
+/// Flags of `cordon sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Scenario file (TOML), or the name of a built-in scenario.
+    pub scenario: PathBuf,
+    /// A parameter to vary: its dotted path (as for --set), the lowest and
+    /// highest value, and the number of evenly spaced values of a grid
+    /// (e.g. --vary states.MEM.budget=2:12:6). Repeatable; replaces the
+    /// file's `[[sweep.vary]]` list [default: the file's].
+    #[arg(long, value_name = "PATH=LO:HI:STEPS")]
+    pub vary: Vec<String>,
+    /// How points are chosen: every combination of the steps, or a Latin
+    /// hypercube of --samples points [default: the file's, else grid].
+    #[arg(long, value_enum)]
+    pub design: Option<sweep::Design>,
+    /// Points of a Latin hypercube.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=100_000))]
+    pub samples: Option<u32>,
+    /// Trials per point and variant [default: `[sweep]` trials, else the
+    /// scenario's `trials`].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
+    pub trials: Option<u64>,
+    /// Random seed, shared by every point [default: the scenario's].
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Override one value of the base scenario first. Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// A metric to chart against the parameters (any column stem of
+    /// sweep.csv, e.g. entries, severity, patrol_detection_in). Repeatable
+    /// [default: attacks, entries, p_any_attack].
+    #[arg(long = "metric", value_name = "M")]
+    pub metrics: Vec<String>,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Result folder [default: output/SCENARIO/sweep-UTC-DATE-TIME/].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace an existing, non-empty --out folder.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress bar and no summary table.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Flags of `cordon sensitivity`.
+#[derive(Debug, Args)]
+pub struct SensitivityArgs {
+    /// Scenario file (TOML) with `[[uncertain]]` tables, or a built-in name.
+    pub scenario: PathBuf,
+    /// The outcome to analyse: a per-trial total of summary.csv (attacks,
+    /// entries, severity, ...) or p_any_attack.
+    #[arg(long, value_name = "M")]
+    pub metric: String,
+    /// Trials per design point and variant.
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u64).range(2..=MAX_TRIALS))]
+    pub trials: u64,
+    /// Base samples N of the Sobol design (N (k + 2) points).
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(4..=100_000))]
+    pub samples: u32,
+    /// Bootstrap resamples for the intervals of the Sobol indices.
+    #[arg(long, value_name = "B", default_value_t = 500, value_parser = clap::value_parser!(u32).range(10..=100_000))]
+    pub bootstrap: u32,
+    /// Random seed, shared by every point [default: the scenario's].
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Override one value of the base scenario first. Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Result folder [default: output/SCENARIO/sensitivity-UTC-DATE-TIME/].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace an existing, non-empty --out folder.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress bar and no summary table.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 /// Flags of `cordon check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -216,6 +315,8 @@ pub fn main_with(cli: Cli) -> i32 {
         Command::Check(args) => check::check(args),
         Command::Compare(args) => compare::compare(args),
         Command::Optimize(args) => optimize::optimize(args),
+        Command::Sweep(args) => sweep::sweep(args),
+        Command::Sensitivity(args) => sensitivity::sensitivity(args),
         Command::Plot(args) => plot::plot(args),
         Command::Report(args) => report::report(args),
         Command::Merge(args) => {

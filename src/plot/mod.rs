@@ -13,8 +13,10 @@ mod forest;
 pub mod map;
 mod p_attack;
 pub mod search;
+pub mod sensitivity;
 mod states;
 pub mod style;
+pub mod sweep;
 
 use std::path::{Path, PathBuf};
 

@@ -74,6 +74,42 @@ pub fn load_str(
     text: &str,
     sets: &[String],
 ) -> Result<ScenarioSet, Diagnostics> {
+    load_inner(name, stem, text, sets, Some(&[]))
+}
+
+/// Like [`load_str`], without reading `[sweep]` and `[[uncertain]]` (they
+/// are empty in the result): for the design points of a sweep, whose
+/// tables were checked once already.
+pub fn load_point(
+    name: &str,
+    stem: &str,
+    text: &str,
+    sets: &[String],
+) -> Result<ScenarioSet, Diagnostics> {
+    load_inner(name, stem, text, sets, None)
+}
+
+/// Like [`load_str`], with `--vary PATH=LOW:HIGH[:STEPS]` arguments that
+/// replace the parameters of the file's `[sweep]` (or make one).
+pub fn load_with_vary(
+    name: &str,
+    stem: &str,
+    text: &str,
+    sets: &[String],
+    varies: &[String],
+) -> Result<ScenarioSet, Diagnostics> {
+    load_inner(name, stem, text, sets, Some(varies))
+}
+
+/// Loads the scenario; `varies` is `None` when `[sweep]` and
+/// `[[uncertain]]` are to be skipped.
+fn load_inner(
+    name: &str,
+    stem: &str,
+    text: &str,
+    sets: &[String],
+    varies: Option<&[String]>,
+) -> Result<ScenarioSet, Diagnostics> {
     let mut sources = Sources::default();
     let file = sources.add(name, text, 0);
     let mut diags = Vec::new();
@@ -100,6 +136,12 @@ pub fn load_str(
     let origin = Loc::whole(file);
     let raw = read(&doc, origin, &mut diags);
     let base = validate(&raw, stem, &mut diags);
+    let (sweep, uncertain) = match varies {
+        Some(varies) => {
+            super::design::read_design(&doc, origin, stem, varies, &mut sources, &mut diags)
+        }
+        None => (None, vec![]),
+    };
     let base_diags = diags.clone();
     let mut variants = Vec::new();
     for rv in &raw.variants {
@@ -141,6 +183,8 @@ pub fn load_str(
             base,
             base_overrides,
             variants,
+            sweep,
+            uncertain,
         }),
         _ => Err(finish(diags, sources)),
     }

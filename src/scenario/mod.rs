@@ -4,6 +4,7 @@
 //! Everything a run needs is decided here, before any trial starts; an
 //! invalid value cannot reach the model.
 
+pub mod design;
 pub mod diagnostic;
 pub mod doc;
 pub mod fields;
@@ -15,5 +16,5 @@ pub mod types;
 pub mod validate;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
-pub use load::{LoadError, load_file, load_str};
+pub use load::{LoadError, load_file, load_point, load_str, load_with_vary};
 pub use types::*;

@@ -133,6 +133,45 @@ pub const GOVERNANCE_KEYS: &[&str] = &[
 /// Keys of `governance_noise`.
 pub const NOISE_KEYS: &[&str] = &["sd", "reversion"];
 
+/// Keys of `[sweep]`: a parameter sweep (see `cordon sweep`).
+pub const SWEEP_KEYS: &[&str] = &["design", "samples", "trials", "vary"];
+/// Keys of each `[[sweep.vary]]` table.
+pub const VARY_KEYS: &[&str] = &["path", "low", "high", "steps"];
+/// Keys of each `[[uncertain]]` table (see `cordon sensitivity`).
+pub const UNCERTAIN_KEYS: &[&str] = &["path", "low", "high"];
+
+/// Fields that hold integers: a sweep rounds their values.
+pub const INTEGER_FIELDS: &[&str] = &[
+    "weeks",
+    "trials",
+    "seed",
+    "start_week",
+    "max_transit_weeks",
+    "severity_cap",
+    "first_week",
+    "every",
+    "closed_from",
+    "closed_to",
+];
+/// Fields that hold text or a value table: a sweep cannot vary them.
+pub const NON_NUMERIC_FIELDS: &[&str] = &[
+    "name",
+    "description",
+    "id",
+    "role",
+    "state",
+    "terrain",
+    "a",
+    "b",
+    "pool_recipient",
+    "participants",
+    "allocation",
+    "initial",
+    "capability",
+    "governance",
+    "governance_noise",
+];
+
 /// Every section, in the order they are documented.
 pub const SECTIONS: &[Section] = &[
     Section {
@@ -211,6 +250,22 @@ pub const SECTIONS: &[Section] = &[
         name: "variants",
         shape: Shape::Array("name"),
         keys: VARIANT_KEYS,
+        value_tables: &[],
+        fixed: &[],
+        overridable: false,
+    },
+    Section {
+        name: "sweep",
+        shape: Shape::Table,
+        keys: SWEEP_KEYS,
+        value_tables: &[],
+        fixed: &[],
+        overridable: false,
+    },
+    Section {
+        name: "uncertain",
+        shape: Shape::Array("path"),
+        keys: UNCERTAIN_KEYS,
         value_tables: &[],
         fixed: &[],
         overridable: false,

@@ -497,6 +497,10 @@ pub struct ScenarioSet {
     /// `--set` overrides applied to the base, as `(path, value)`.
     pub base_overrides: Vec<(String, String)>,
     pub variants: Vec<Variant>,
+    /// The file's `[sweep]` (or `--vary` arguments), if any.
+    pub sweep: Option<super::design::SweepSpec>,
+    /// The file's `[[uncertain]]` parameters.
+    pub uncertain: Vec<super::design::ParamRange>,
 }
 
 /// The name under which the base scenario runs.

@@ -1,0 +1,86 @@
+//! `cordon sensitivity`: progress over design points on stderr, the
+//! swings, indices and ranking on stdout.
+
+use std::path::PathBuf;
+
+use super::SensitivityArgs;
+use super::sweep::{bar, interrupt_flag};
+use crate::error::Result;
+use crate::sensitivity::{SensitivityOptions, SensitivityReport, sensitivity as analyse};
+
+/// Runs the analysis as the flags say.
+pub fn sensitivity(args: SensitivityArgs) -> Result<()> {
+    let threads = args.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        usize::from,
+    );
+    let opts = SensitivityOptions {
+        scenario: crate::builtin::resolve(Some(&args.scenario))?,
+        sets: args.sets,
+        metric: args.metric,
+        trials: args.trials,
+        samples: args.samples as usize,
+        bootstrap: args.bootstrap as usize,
+        seed: args.seed,
+        threads,
+        out: args.out,
+        output_root: PathBuf::from("output"),
+        force: args.force,
+        command_line: super::command_line(),
+    };
+    let cancel = interrupt_flag();
+    let bar = bar(args.quiet);
+    let report = analyse(
+        &opts,
+        &|n| bar.inc(n),
+        &|i| bar.set_message(format!("point {}", i + 1)),
+        &cancel,
+        |plan, target| {
+            bar.set_length(plan.points() as u64 * opts.trials);
+            if !args.quiet {
+                eprintln!(
+                    "analysing {} over {} parameters: {} points × {} trials into {}",
+                    plan.outcome.name(),
+                    plan.params.len(),
+                    plan.points(),
+                    opts.trials,
+                    target.display()
+                );
+            }
+        },
+    );
+    bar.finish_and_clear();
+    let report = report?;
+    if args.quiet {
+        return Ok(());
+    }
+    super::emit(summary(&report).as_bytes())
+}
+
+fn summary(r: &SensitivityReport) -> String {
+    let mut o = String::from("\n");
+    let fmt = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.3}"));
+    o.push_str(&format!(
+        "{:<12} {:<36} {:<16} {:>10} {:>22}\n",
+        "kind", "parameter", "variant", "estimate", "95% interval"
+    ));
+    for row in r
+        .rows
+        .iter()
+        .filter(|r| r.kind != "oat_low" && r.kind != "oat_high")
+    {
+        o.push_str(&format!(
+            "{:<12} {:<36} {:<16} {:>10} {:>22}\n",
+            row.kind,
+            row.parameter,
+            row.variant,
+            fmt(row.estimate),
+            format!("[{}, {}]", fmt(row.ci95_lo), fmt(row.ci95_hi))
+        ));
+    }
+    for note in &r.notes {
+        o.push_str(&format!("note: {note}\n"));
+    }
+    o.push_str(&format!("\nresults: {}\n", r.out.display()));
+    o
+}

@@ -1,0 +1,148 @@
+//! `cordon sweep`: progress over design points on stderr, a short table on
+//! stdout.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::SweepArgs;
+use crate::error::Result;
+use crate::sweep::{SweepOptions, SweepReport, sweep as run_sweep};
+
+/// Runs the sweep as the flags say.
+pub fn sweep(args: SweepArgs) -> Result<()> {
+    let threads = args.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        usize::from,
+    );
+    let opts = SweepOptions {
+        scenario: crate::builtin::resolve(Some(&args.scenario))?,
+        sets: args.sets,
+        varies: args.vary,
+        design: args.design.map(|d| match d {
+            Design::Grid => crate::scenario::design::DesignKind::Grid,
+            Design::Lhs => crate::scenario::design::DesignKind::Lhs,
+        }),
+        samples: args.samples,
+        trials: args.trials,
+        seed: args.seed,
+        threads,
+        out: args.out,
+        output_root: PathBuf::from("output"),
+        force: args.force,
+        metrics: args.metrics,
+        command_line: super::command_line(),
+    };
+    let cancel = interrupt_flag();
+    let bar = bar(args.quiet);
+    let report = run_sweep(
+        &opts,
+        &|n| bar.inc(n),
+        &|i| bar.set_message(format!("point {}", i + 1)),
+        &cancel,
+        |plan, target| {
+            bar.set_length(plan.design.points.len() as u64 * plan.trials);
+            if !args.quiet {
+                eprintln!(
+                    "sweeping {} points × {} trials ({} variants each) into {}",
+                    plan.design.points.len(),
+                    plan.trials,
+                    plan.variants(),
+                    target.display()
+                );
+            }
+        },
+    );
+    bar.finish_and_clear();
+    let report = report?;
+    if args.quiet {
+        return Ok(());
+    }
+    super::emit(summary(&report).as_bytes())
+}
+
+/// Design choices of `--design`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Design {
+    /// Every combination of evenly spaced steps.
+    Grid,
+    /// A Latin hypercube of --samples points.
+    Lhs,
+}
+
+/// Sets a flag on Ctrl-C (a second one exits at once).
+pub(crate) fn interrupt_flag() -> Arc<AtomicBool> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = cancel.clone();
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+    cancel
+}
+
+/// A progress bar on stderr (hidden when quiet or not a terminal).
+pub(crate) fn bar(quiet: bool) -> ProgressBar {
+    let bar = if quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} trials, {msg} ({per_sec}, ETA {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// What is printed at the end: the baseline's attacks at every point (up
+/// to 20 points), and where the results are.
+fn summary(r: &SweepReport) -> String {
+    let t = &r.table;
+    let mut o = String::from("\n");
+    let head: Vec<String> = t.params.iter().map(|p| format!("{:>14}", p.path)).collect();
+    o.push_str(&format!(
+        "{:>6} {} {:>30} {:>26}\n",
+        "point",
+        head.join(" "),
+        "baseline attacks [95% CI]",
+        "P(any attack) [95% CI]"
+    ));
+    let cell = |e: Option<crate::sweep::Estimate>, digits: usize| match e {
+        Some(crate::sweep::Estimate {
+            mean: Some(m),
+            lo: Some(lo),
+            hi: Some(hi),
+        }) => format!("{m:.digits$} [{lo:.digits$}, {hi:.digits$}]"),
+        Some(crate::sweep::Estimate { mean: Some(m), .. }) => format!("{m:.digits$}"),
+        _ => "-".into(),
+    };
+    let rows: Vec<_> = t.rows.iter().filter(|row| row.variant == 0).collect();
+    for row in rows.iter().take(20) {
+        let values: Vec<String> = row.values.iter().map(|x| format!("{x:>14.4}")).collect();
+        o.push_str(&format!(
+            "{:>6} {} {:>30} {:>26}\n",
+            row.point,
+            values.join(" "),
+            cell(t.estimate(row, "attacks"), 2),
+            cell(t.estimate(row, "p_any_attack"), 3)
+        ));
+    }
+    if rows.len() > 20 {
+        o.push_str(&format!(
+            "   ... {} more points in sweep.csv\n",
+            rows.len() - 20
+        ));
+    }
+    for note in &r.notes {
+        o.push_str(&format!("note: {note}\n"));
+    }
+    o.push_str(&format!("\nresults: {}\n", r.out.display()));
+    o
+}

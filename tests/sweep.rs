@@ -1,0 +1,496 @@
+//! `cordon sweep` and `cordon sensitivity`: a sweep whose effect is known in
+//! closed form, the design printed by `cordon check`, bad input, and the
+//! same bytes at any thread count.
+
+use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::path::Path;
+
+use crate::util::{data, output, read, root, temp};
+
+fn one_border() -> std::path::PathBuf {
+    data("one_border.toml")
+}
+
+/// Runs `cordon ARGS` in the project root; panics unless it succeeds.
+fn ok(args: &[&OsStr]) -> String {
+    let o = output(&root(), args);
+    assert_eq!(o.code, Some(0), "cordon {args:?}\nstderr:\n{}", o.stderr);
+    o.stdout
+}
+
+/// `sweep.csv` as a list of rows keyed by column name.
+fn table(path: &Path) -> Vec<HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).expect("a readable CSV");
+    let header: Vec<String> = r
+        .headers()
+        .expect("a header")
+        .iter()
+        .map(String::from)
+        .collect();
+    r.records()
+        .map(|rec| {
+            let rec = rec.expect("a record");
+            header
+                .iter()
+                .cloned()
+                .zip(rec.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+fn number(row: &HashMap<String, String>, key: &str) -> f64 {
+    row.get(key)
+        .unwrap_or_else(|| panic!("no column {key}"))
+        .parse()
+        .unwrap_or_else(|_| panic!("{key} = {:?} is not a number", row[key]))
+}
+
+#[test]
+fn patrol_detection_follows_its_closed_form_across_a_budget_sweep() {
+    let dir = temp();
+    let out = dir.path().join("sweep");
+    ok(&[
+        "sweep".as_ref(),
+        one_border().as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    let rows = table(&out.join("sweep.csv"));
+    let baseline: Vec<_> = rows.iter().filter(|r| r["variant"] == "baseline").collect();
+    assert_eq!(baseline.len(), 5, "five budgets from the [sweep] table");
+    assert_eq!(rows.len(), 10, "baseline and one variant at each point");
+    for row in baseline {
+        let budget = number(row, "states.MEM.budget");
+        // S* = budget / 0.01; p = 1 - exp(-S* / 500) (see the fixture).
+        let want = 1.0 - (-budget / 5.0).exp();
+        let got = number(row, "patrol_detection_in");
+        assert!(
+            (got - want).abs() < 1e-9,
+            "budget {budget}: {got} vs {want}"
+        );
+        // Each attempt is detected with probability p, independently of the
+        // past, so detections / attempts estimates p with binomial error.
+        let trials = number(row, "trials");
+        let attempts = number(row, "attempts_mean") * trials;
+        let detections = number(row, "detections_mean") * trials;
+        let share = detections / attempts;
+        let se = (want * (1.0 - want) / attempts).sqrt();
+        assert!(
+            (share - want).abs() < 4.0 * se,
+            "budget {budget}: detected {share} of {attempts} attempts, expected {want} ± {se}"
+        );
+    }
+    // The variant fixes the budget at 6 at every point.
+    for row in rows.iter().filter(|r| r["variant"] == "more_money") {
+        let got = number(row, "patrol_detection_in");
+        assert!((got - (1.0 - (-6.0f64 / 5.0).exp())).abs() < 1e-9);
+    }
+    let manifest = read(&out.join("manifest.json"));
+    assert!(manifest.contains("\"trials_per_point\": 100"), "{manifest}");
+    for chart in [
+        "sweep_attacks.png",
+        "sweep_entries.svg",
+        "sweep_p_any_attack.png",
+    ] {
+        assert!(out.join("charts").join(chart).exists(), "{chart}");
+    }
+}
+
+#[test]
+fn a_two_parameter_sweep_draws_heatmaps_and_is_the_same_at_any_thread_count() {
+    let dir = temp();
+    let run = |threads: &str, name: &str| {
+        let out = dir.path().join(name);
+        ok(&[
+            "sweep".as_ref(),
+            one_border().as_os_str(),
+            "--vary".as_ref(),
+            "states.MEM.budget=1:5:2".as_ref(),
+            "--vary".as_ref(),
+            "model.interdict_min=0.1:0.5:3".as_ref(),
+            "--trials".as_ref(),
+            "60".as_ref(),
+            "--threads".as_ref(),
+            threads.as_ref(),
+            "--metric".as_ref(),
+            "border_interdictions".as_ref(),
+            "--out".as_ref(),
+            out.as_os_str(),
+            "--quiet".as_ref(),
+        ]);
+        out
+    };
+    let (a, b) = (run("1", "one"), run("2", "two"));
+    let (ta, tb) = (read(&a.join("sweep.csv")), read(&b.join("sweep.csv")));
+    assert_eq!(ta, tb, "sweep.csv differs between 1 and 2 threads");
+    assert_eq!(table(&a.join("sweep.csv")).len(), 12);
+    assert!(a.join("charts/heatmap_border_interdictions.png").exists());
+    assert!(a.join("charts/heatmap_border_interdictions.svg").exists());
+}
+
+#[test]
+fn a_latin_hypercube_sweep_runs_its_samples() {
+    let dir = temp();
+    let out = dir.path().join("lhs");
+    ok(&[
+        "sweep".as_ref(),
+        one_border().as_os_str(),
+        "--vary".as_ref(),
+        "states.MEM.budget=1:9".as_ref(),
+        "--design".as_ref(),
+        "lhs".as_ref(),
+        "--samples".as_ref(),
+        "6".as_ref(),
+        "--trials".as_ref(),
+        "20".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    let rows = table(&out.join("sweep.csv"));
+    let mut budgets: Vec<f64> = rows
+        .iter()
+        .filter(|r| r["variant"] == "baseline")
+        .map(|r| number(r, "states.MEM.budget"))
+        .collect();
+    budgets.sort_by(f64::total_cmp);
+    assert_eq!(budgets.len(), 6);
+    for (k, b) in budgets.iter().enumerate() {
+        let stratum = ((b - 1.0) / 8.0 * 6.0).floor() as usize;
+        assert_eq!(stratum, k, "one point per stratum: {budgets:?}");
+    }
+}
+
+#[test]
+fn check_prints_the_expanded_design_and_total_trials() {
+    let stdout = ok(&["check".as_ref(), one_border().as_os_str()]);
+    assert!(
+        stdout.contains("sweep     grid design, 1 parameter, 5 points"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("states.MEM.budget from 1 to 9 in 5 steps"),
+        "{stdout}"
+    );
+    // 5 points × 100 trials × 2 variants.
+    assert!(stdout.contains("sweep total 1000 trials"), "{stdout}");
+    assert!(
+        stdout.contains("uncertain model.detection_scale in [0.5, 2]"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_misspelt_vary_path_names_the_closest_and_writes_nothing() {
+    let dir = temp();
+    let out = dir.path().join("never");
+    let o = output(
+        dir.path(),
+        &[
+            "sweep".as_ref(),
+            one_border().as_os_str(),
+            "--vary".as_ref(),
+            "states.MEM.budgt=1:5:3".as_ref(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ],
+    );
+    assert_eq!(o.code, Some(2), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("--vary states.MEM.budgt=1:5:3"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("states.MEM.budget"), "{}", o.stderr);
+    assert!(!out.exists());
+    assert_eq!(
+        std::fs::read_dir(dir.path())
+            .map(|d| d.count())
+            .unwrap_or(0),
+        0
+    );
+}
+
+#[test]
+fn bad_vary_arguments_are_invalid_input() {
+    for (arg, says) in [
+        ("states.MEM.budget=5:1:3", "low < high"),
+        ("states.MEM.budget=1:5:1", "STEPS"),
+        ("states.MEM.budget", "PATH=LOW:HIGH:STEPS"),
+        ("model.interdict_min=0:2:3", "[0, 1]"),
+        ("borders.SRC_N-MEM_S.terrain=0:1:2", "not a number"),
+        ("scenario.weeks=1:5:2", "cannot be varied"),
+    ] {
+        let o = output(
+            &root(),
+            &[
+                "sweep".as_ref(),
+                one_border().as_os_str(),
+                "--vary".as_ref(),
+                arg.as_ref(),
+            ],
+        );
+        assert_eq!(o.code, Some(2), "{arg}: {}", o.stderr);
+        assert!(
+            o.stderr.contains(says),
+            "{arg}: wanted {says:?} in\n{}",
+            o.stderr
+        );
+    }
+}
+
+#[test]
+fn a_point_that_is_invalid_as_a_whole_is_named() {
+    // Each end is valid alone, but interdict_min = 0.8 with
+    // interdict_max = 0.5 is not.
+    let o = output(
+        &root(),
+        &[
+            "sweep".as_ref(),
+            one_border().as_os_str(),
+            "--vary".as_ref(),
+            "model.interdict_min=0.1:0.8:2".as_ref(),
+            "--vary".as_ref(),
+            "model.interdict_max=0.5:1:2".as_ref(),
+        ],
+    );
+    assert_eq!(o.code, Some(2), "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("design point model.interdict_min=0.8, model.interdict_max=0.5"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains("interdict_min <= interdict_max"),
+        "{}",
+        o.stderr
+    );
+    // An end that is invalid with the scenario's other values is reported
+    // at once, at the argument.
+    let o = output(
+        &root(),
+        &[
+            "sweep".as_ref(),
+            one_border().as_os_str(),
+            "--vary".as_ref(),
+            "model.interdict_min=0.5:1:3".as_ref(),
+        ],
+    );
+    assert_eq!(o.code, Some(2), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("--vary model.interdict_min=0.5:1:3"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn help_of_the_new_commands_shows_examples() {
+    for cmd in ["sweep", "sensitivity"] {
+        let stdout = ok(&[cmd.as_ref(), "--help".as_ref()]);
+        assert!(stdout.contains("Examples:"), "{cmd}:\n{stdout}");
+    }
+}
+
+#[test]
+fn sensitivity_writes_swings_indices_and_ranking() {
+    let dir = temp();
+    let out = dir.path().join("sens");
+    ok(&[
+        "sensitivity".as_ref(),
+        one_border().as_os_str(),
+        "--metric".as_ref(),
+        "border_interdictions".as_ref(),
+        "--samples".as_ref(),
+        "8".as_ref(),
+        "--trials".as_ref(),
+        "30".as_ref(),
+        "--bootstrap".as_ref(),
+        "50".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    let rows = cordon::sensitivity::read_rows(&out.join("sensitivity.csv")).expect("readable");
+    let find = |kind: &str, parameter: &str, variant: &str| {
+        rows.iter()
+            .find(|r| r.0 == kind && r.1 == parameter && r.2 == variant)
+            .and_then(|r| r.3)
+            .unwrap_or_else(|| panic!("no {kind} row for {parameter} / {variant}"))
+    };
+    // More detection, more interdictions; a higher interdiction floor too.
+    assert!(find("oat_swing", "model.detection_scale", "baseline") > 0.0);
+    assert!(find("oat_swing", "model.interdict_min", "baseline") > 0.0);
+    let first = find("sobol_first", "model.detection_scale", "baseline");
+    assert!(first.is_finite());
+    let noise = find("sobol_noise", "", "baseline");
+    assert!((0.0..1.0).contains(&noise), "noise share {noise}");
+    // The variant spends more on the border: it interdicts more everywhere
+    // (higher is not "better" for interdictions, so no ranking is made).
+    let shares: f64 = rows
+        .iter()
+        .filter(|r| r.0 == "ranking")
+        .filter_map(|r| r.3)
+        .sum();
+    assert!(shares == 0.0 || (shares - 1.0).abs() < 1e-9, "{shares}");
+    for chart in [
+        "tornado_border_interdictions.png",
+        "sobol_border_interdictions.svg",
+    ] {
+        assert!(out.join("charts").join(chart).exists(), "{chart}");
+    }
+}
+
+#[test]
+fn sensitivity_ranks_variants_on_a_metric_with_a_direction() {
+    let dir = temp();
+    let out = dir.path().join("rank");
+    ok(&[
+        "sensitivity".as_ref(),
+        one_border().as_os_str(),
+        "--metric".as_ref(),
+        "entries".as_ref(),
+        "--samples".as_ref(),
+        "6".as_ref(),
+        "--trials".as_ref(),
+        "40".as_ref(),
+        "--bootstrap".as_ref(),
+        "20".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    let rows = cordon::sensitivity::read_rows(&out.join("sensitivity.csv")).expect("readable");
+    let ranking: Vec<_> = rows.iter().filter(|r| r.0 == "ranking").collect();
+    assert_eq!(ranking.len(), 2);
+    let total: f64 = ranking.iter().filter_map(|r| r.3).sum();
+    assert!((total - 1.0).abs() < 1e-9);
+    // A budget of 6 instead of 4 detects more at every parameter set.
+    let more = ranking
+        .iter()
+        .find(|r| r.2 == "more_money")
+        .and_then(|r| r.3);
+    assert!(more.is_some_and(|s| s > 0.8), "{ranking:?}");
+}
+
+#[test]
+fn sensitivity_needs_uncertain_parameters_and_a_known_metric() {
+    let o = output(
+        &root(),
+        &[
+            "sensitivity".as_ref(),
+            data("two_states.toml").as_os_str(),
+            "--metric".as_ref(),
+            "attacks".as_ref(),
+        ],
+    );
+    assert_eq!(o.code, Some(2));
+    assert!(o.stderr.contains("[[uncertain]]"), "{}", o.stderr);
+    let o = output(
+        &root(),
+        &[
+            "sensitivity".as_ref(),
+            one_border().as_os_str(),
+            "--metric".as_ref(),
+            "atacks".as_ref(),
+        ],
+    );
+    assert_eq!(o.code, Some(2));
+    assert!(o.stderr.contains("did you mean `attacks`"), "{}", o.stderr);
+}
+
+#[test]
+fn one_share_of_an_allocation_can_be_swept_and_the_others_take_up_the_rest() {
+    let dir = temp();
+    let out = dir.path().join("alloc");
+    ok(&[
+        "sweep".as_ref(),
+        data("two_states.toml").as_os_str(),
+        "--vary".as_ref(),
+        "states.MEM.allocation.border=0.2:0.8:4".as_ref(),
+        "--trials".as_ref(),
+        "10".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    let rows = table(&out.join("sweep.csv"));
+    let patrol: Vec<f64> = rows
+        .iter()
+        .filter(|r| r["variant"] == "baseline")
+        .map(|r| number(r, "patrol_detection_in"))
+        .collect();
+    assert_eq!(patrol.len(), 4);
+    // More of the same budget on the border: more patrol detection.
+    assert!(patrol.windows(2).all(|w| w[0] < w[1]), "{patrol:?}");
+    // The intel-heavy variant writes its own allocation: it does not move.
+    let fixed: Vec<f64> = rows
+        .iter()
+        .filter(|r| r["variant"] == "intel_heavy")
+        .map(|r| number(r, "patrol_detection_in"))
+        .collect();
+    assert!(fixed.windows(2).all(|w| w[0] == w[1]), "{fixed:?}");
+    let o = output(
+        &root(),
+        &[
+            "sweep".as_ref(),
+            data("two_states.toml").as_os_str(),
+            "--vary".as_ref(),
+            "states.MEM.allocation.border=0.2:0.8:4".as_ref(),
+            "--vary".as_ref(),
+            "states.MEM.allocation.intel=0:0.2:2".as_ref(),
+        ],
+    );
+    assert_eq!(o.code, Some(2));
+    assert!(
+        o.stderr.contains("only one share of an allocation"),
+        "{}",
+        o.stderr
+    );
+    let o = output(
+        &root(),
+        &[
+            "sweep".as_ref(),
+            data("two_states.toml").as_os_str(),
+            "--vary".as_ref(),
+            "states.MEM.allocation.bordr=0.2:0.8:4".as_ref(),
+        ],
+    );
+    assert_eq!(o.code, Some(2));
+    assert!(
+        o.stderr.contains("states.MEM.allocation.border"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn sensitivity_is_the_same_at_any_thread_count() {
+    let dir = temp();
+    let run = |threads: &str| {
+        let out = dir.path().join(format!("t{threads}"));
+        ok(&[
+            "sensitivity".as_ref(),
+            one_border().as_os_str(),
+            "--metric".as_ref(),
+            "attacks".as_ref(),
+            "--samples".as_ref(),
+            "6".as_ref(),
+            "--trials".as_ref(),
+            "30".as_ref(),
+            "--bootstrap".as_ref(),
+            "20".as_ref(),
+            "--threads".as_ref(),
+            threads.as_ref(),
+            "--out".as_ref(),
+            out.as_os_str(),
+            "--quiet".as_ref(),
+        ]);
+        read(&out.join("sensitivity.csv"))
+    };
+    assert_eq!(run("1"), run("2"));
+}
