@@ -15,6 +15,7 @@ pub mod model;
 pub mod output;
 pub mod plot;
 pub mod report;
+pub mod resources;
 pub mod resume;
 pub mod run;
 pub mod scenario;
