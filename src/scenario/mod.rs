@@ -15,5 +15,5 @@ pub mod types;
 pub mod validate;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
-pub use load::{LoadError, load_file, load_str};
+pub use load::{LoadError, load_bytes, load_file, load_str};
 pub use types::*;
