@@ -3,11 +3,17 @@
 
 mod util;
 
+/// What each fuzz target checks, shared with the fuzzers in `fuzz/`.
+#[path = "../fuzz/common.rs"]
+mod fuzz_common;
+
 mod builtin;
 mod cli;
 mod plot;
+mod properties;
 mod report;
 mod reproducibility;
 mod resume;
+mod robustness;
 mod shards;
 mod validation;
