@@ -15,8 +15,10 @@ use crate::scenario::Scenario;
 use crate::stats::aggregate::{Distribution, N_TOTALS, N_WEEKLY};
 
 /// Bytes of one `trials.csv` row besides the variant name and the trial
-/// index: 19 numbers and their commas. Measured on the shipped scenarios
-/// (60 to 90 bytes a row in all); a row of zeros still takes 40.
+/// index: 19 numbers and their commas. A row of `tests/data/two_states.toml`
+/// takes about 80 (95 with name and index); a row of zeros still takes 40.
+/// Charts (about 1 MB) are left out: the estimate is what the run needs at
+/// least.
 pub const ROW_BYTES: u64 = 50;
 /// Bytes of one `weekly.csv` row besides the variant name.
 const WEEKLY_ROW_BYTES: u64 = 90;

@@ -322,6 +322,23 @@ fn a_run_larger_than_memory_is_refused_with_the_numbers() {
     );
 }
 
+#[test]
+fn check_shows_what_a_run_would_need() {
+    let dir = temp();
+    let o = cordon_in(dir.path(), &[&"check", &data("two_states.toml")]);
+    assert_eq!(o.code, Some(0), "{}", o.stderr);
+    let line = o
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("needs"))
+        .unwrap_or("");
+    assert!(
+        line.contains("kB of disk and") && line.contains("MB of memory"),
+        "{}",
+        o.stdout
+    );
+}
+
 // ---------------------------------------------------------------- faults
 
 /// Starts `cordon run` of the example with many trials into `out` (with
@@ -383,7 +400,7 @@ fn a_signal_stops_a_run_within_a_second_and_keeps_earlier_results() {
             .success();
         let before = crate::util::entries(&d.join("out"));
         let before_bytes = read(&d.join("out").join("trials.csv"));
-        let mut child = start_long_run(d);
+        let child = start_long_run(d);
         let sent = Instant::now();
         let pid = child.id().to_string();
         Command::new("kill")
@@ -537,10 +554,13 @@ fn a_run_larger_than_a_small_disk_is_refused_before_it_starts() {
 
 // ------------------------------------------------------ fuzz regressions
 
+/// What a fuzz target does with one input.
+type Target = fn(&[u8]);
+
 /// Every saved input of each fuzz target, replayed as the target does.
 #[test]
 fn every_input_the_fuzzers_saved_is_handled() {
-    let targets: [(&str, fn(&[u8])); 3] = [
+    let targets: [(&str, Target); 3] = [
         ("scenario", fuzz_common::scenario),
         ("overrides", fuzz_common::overrides),
         ("variant_set", fuzz_common::variant_set),
