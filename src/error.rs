@@ -10,8 +10,9 @@ pub enum Error {
     /// the partial folder (named here) holds the last checkpoint.
     #[error("interrupted: {}", interrupted_message(.0.as_deref()))]
     Interrupted(Option<String>),
-    /// Anything else (I/O, resources).
-    #[error(transparent)]
+    /// Anything else (I/O, resources). Shown with its causes, so that an
+    /// I/O error names both the path and what the system said.
+    #[error("{0:#}")]
     Other(#[from] anyhow::Error),
 }
 

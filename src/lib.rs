@@ -18,6 +18,7 @@ pub mod optimize;
 pub mod output;
 pub mod plot;
 pub mod report;
+pub mod resources;
 pub mod resume;
 pub mod run;
 pub mod scenario;

@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::model::Theatre;
 use crate::output::manifest::{ShardEntry, base_overrides, geography, variant_entries};
 use crate::output::{Manifest, ScenarioEntry, Staging, TrialsWriter, default_out, write_tables};
+use crate::resources;
 use crate::resume::{self, Checkpoint, RunIdentity};
 use crate::scenario::diagnostic::closest;
 use crate::scenario::{BASELINE, Scenario, ScenarioSet, load_file, load_str};
@@ -168,6 +169,7 @@ pub fn run(
             "--resume needs --out DIR: the folder to continue (an interrupted run keeps .DIR.partial beside it)".into(),
         ));
     }
+    refuse_if_too_big(opts, &set.base, &names, range.clone(), &target)?;
     let (staging, existed) = if opts.resume {
         Staging::resumable(&target, opts.force).map_err(refused)?
     } else {
@@ -301,6 +303,29 @@ pub fn run(
         stats,
         manifest,
     })
+}
+
+/// Refuses, before anything is written, a run that needs more disk or
+/// memory than the machine has (see [`crate::resources`]).
+fn refuse_if_too_big(
+    opts: &RunOptions,
+    base: &Scenario,
+    names: &[String],
+    range: std::ops::Range<u64>,
+    target: &Path,
+) -> Result<()> {
+    let shape = resources::Shape {
+        scenario: base,
+        variants: names,
+        trials: range.end - range.start,
+        end_trial: range.end,
+        threads: opts.threads,
+        resume: opts.resume,
+    };
+    let needs = resources::estimate(&shape);
+    let free_disk = resources::free_disk(target);
+    resources::check(&shape, &needs, target, free_disk, resources::free_memory())
+        .map_err(Error::Invalid)
 }
 
 /// A staging folder for `target`, with a refusal as invalid input.

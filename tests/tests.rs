@@ -3,13 +3,19 @@
 
 mod util;
 
+/// What each fuzz target checks, shared with the fuzzers in `fuzz/`.
+#[path = "../fuzz/common.rs"]
+mod fuzz_common;
+
 mod builtin;
 mod cli;
 mod compare;
 mod plot;
+mod properties;
 mod report;
 mod reproducibility;
 mod resume;
+mod robustness;
 mod shards;
 mod sweep;
 mod validation;

@@ -5,6 +5,7 @@ use std::fmt::Write;
 use super::CheckArgs;
 use crate::builtin::resolve;
 use crate::error::Result;
+use crate::resources;
 use crate::run::load_source;
 use crate::scenario::{LinkKind, Role, Scenario, ScenarioSet};
 
@@ -148,7 +149,30 @@ pub fn outline(set: &ScenarioSet, path: &str) -> String {
         s.trials * runs,
         runs
     );
+    let _ = writeln!(o, "needs     {}", needs(set));
     o
+}
+
+/// The disk and memory a run of every variant would need, as `cordon run`
+/// estimates them before it starts (at the default thread count).
+fn needs(set: &ScenarioSet) -> String {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut names = vec![crate::scenario::BASELINE.to_string()];
+    names.extend(set.variants.iter().map(|v| v.name.clone()));
+    let shape = resources::Shape {
+        scenario: &set.base,
+        variants: &names,
+        trials: set.base.trials,
+        end_trial: set.base.trials,
+        threads,
+        resume: false,
+    };
+    let n = resources::estimate(&shape);
+    format!(
+        "about {} of disk and {} of memory ({threads} threads)",
+        resources::bytes(n.disk),
+        resources::bytes(n.memory)
+    )
 }
 
 fn state_label(s: &Scenario, st: &crate::scenario::State) -> String {

@@ -9,3 +9,5 @@ pub mod trial;
 pub use capability::Defences;
 pub use record::{Counter, DirectionMetric, Level, StateMetric, TrialRecord};
 pub use trial::{Theatre, Workspace, run_trial};
+#[cfg(test)]
+mod edges;

@@ -171,7 +171,10 @@ impl TrialRecord {
 
     /// Total of a counter over all weeks.
     pub fn total(&self, c: Counter) -> u64 {
-        self.counters.iter().map(|w| w[c as usize]).sum()
+        // Saturating: see the severity count in `trial.rs`.
+        self.counters
+            .iter()
+            .fold(0, |sum, w| sum.saturating_add(w[c as usize]))
     }
 
     /// A level at the end of the last week.

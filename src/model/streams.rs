@@ -124,6 +124,12 @@ fn poisson_from(word: u64, mean: f64, p0: Option<f64>) -> u64 {
         while u >= cdf && p > 0.0 {
             k += 1;
             p *= mean / k as f64;
+            // Where the terms no longer change the sum, the rest of the tail
+            // is below rounding: stop there rather than walk on to where a
+            // term underflows (Poisson(30) would give 429 for the largest u).
+            if cdf + p == cdf {
+                break;
+            }
             cdf += p;
         }
         return k;
@@ -201,6 +207,10 @@ fn binomial_from(word: u64, n: u64, p: f64, q_pow_n: Option<f64>) -> u64 {
         while u >= cdf && k < n {
             prob *= ratio * (n - k) as f64 / (k + 1) as f64;
             k += 1;
+            // As for the Poisson: a tail below rounding ends the walk.
+            if cdf + prob == cdf {
+                break;
+            }
             cdf += prob;
         }
         return k;

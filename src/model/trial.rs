@@ -445,9 +445,13 @@ fn inside_territory(
         m.severity_cap,
     );
     week[Counter::Attacks as usize] += 1;
-    week[Counter::Severity as usize] += severity;
+    // Severities saturate rather than wrap: a trial would need some 10^10
+    // cell-weeks at the largest severity cap to come near 2^64.
+    let in_week = &mut week[Counter::Severity as usize];
+    *in_week = in_week.saturating_add(severity);
     rec.by_state[state][StateMetric::Attacks as usize] += 1;
-    rec.by_state[state][StateMetric::Severity as usize] += severity;
+    let in_state = &mut rec.by_state[state][StateMetric::Severity as usize];
+    *in_state = in_state.saturating_add(severity);
     rec.first_attack_week.get_or_insert(t);
     cell.experience += 1;
     cell.signature = 1.0 - (1.0 - cell.signature) * (1.0 - m.attack_flag);

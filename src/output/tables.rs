@@ -124,3 +124,39 @@ impl TrialsWriter {
             .with_context(|| format!("cannot write {}", self.path.display()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `/dev/full` accepts an open and fails every write with ENOSPC, as a
+    /// full disk does.
+    const FULL: &str = "/dev/full";
+
+    fn message(e: anyhow::Error) -> String {
+        format!("{e:#}")
+    }
+
+    #[test]
+    fn a_full_disk_is_an_error_naming_the_file() {
+        if !Path::new(FULL).exists() {
+            return; // not Linux
+        }
+        let rows = vec![("a", 1); 10_000];
+        let e = message(write_csv(Path::new(FULL), &rows).unwrap_err());
+        assert!(e.contains("cannot write /dev/full"), "{e}");
+        assert!(e.contains("No space left on device"), "{e}");
+        let names = vec!["baseline".to_string()];
+        let mut w = TrialsWriter::create(Path::new(FULL), &names).unwrap();
+        let row = TrialRow {
+            trial: 0,
+            totals: vec![[Some(1.0); crate::stats::aggregate::N_TOTALS]],
+        };
+        // Rows fill the buffer, and the first write to the device fails.
+        let e = (0..10_000)
+            .map(|_| w.append(std::slice::from_ref(&row)))
+            .find_map(Result::err)
+            .map_or_else(|| message(w.finish().unwrap_err()), message);
+        assert!(e.contains("cannot write /dev/full: No space left"), "{e}");
+    }
+}

@@ -45,8 +45,20 @@ pub fn load_file(path: &Path, sets: &[String]) -> Result<ScenarioSet, LoadError>
     let stem = path
         .file_stem()
         .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
+    load_bytes(&name, &stem, bytes, sets).map_err(LoadError::Invalid)
+}
+
+/// Reads and validates scenario bytes, which must be UTF-8 text; see
+/// [`load_str`]. Any bytes give a scenario or messages, never a panic (the
+/// `scenario` fuzz target in `fuzz/` checks this).
+pub fn load_bytes(
+    name: &str,
+    stem: &str,
+    bytes: Vec<u8>,
+    sets: &[String],
+) -> Result<ScenarioSet, Diagnostics> {
     match String::from_utf8(bytes) {
-        Ok(text) => load_str(&name, &stem, &text, sets).map_err(LoadError::Invalid),
+        Ok(text) => load_str(name, stem, &text, sets),
         Err(e) => {
             let mut d = Diagnostics::default();
             let src = d
@@ -61,7 +73,7 @@ pub fn load_file(path: &Path, sets: &[String]) -> Result<ScenarioSet, LoadError>
                 "",
                 "the file is not valid UTF-8 text (a TOML scenario file must be UTF-8)",
             ));
-            Err(LoadError::Invalid(d))
+            Err(d)
         }
     }
 }

@@ -326,7 +326,7 @@ impl VariantStats {
             }
             attacks += c[Counter::Attacks as usize];
             entries += c[Counter::Entries as usize];
-            severity += c[Counter::Severity as usize];
+            severity = severity.saturating_add(c[Counter::Severity as usize]);
             // WEEKLY_EXTRA: two constants, then four counts.
             let extra = &mut row[nc + nl..];
             for (dist, c) in extra[..2].iter_mut().zip(&constants.weeks[t]) {

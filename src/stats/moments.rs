@@ -252,4 +252,29 @@ mod tests {
         // cov = 2 var(x) = 2 * 5/3
         assert!((c.covariance().unwrap() - 10.0 / 3.0).abs() < 1e-12);
     }
+
+    #[test]
+    fn sums_cannot_overflow_at_the_engine_limits() {
+        // 2^30 trials (more than the limit of 10^9), half of them with the
+        // largest value the count grid takes (2^62), half with 0.
+        let big = 1i64 << 62;
+        let mut m = Moments::new(Grid::Count);
+        m.add_grid(big);
+        m.add_grid(0);
+        for _ in 0..29 {
+            let copy = m.clone();
+            m.merge(&copy);
+        }
+        assert_eq!(m.n, 1 << 30);
+        assert_eq!(m.sum, i128::from(big) << 29);
+        let half = (1u64 << 61) as f64;
+        assert_eq!(m.mean(), Some(half));
+        let n = m.n as f64;
+        let want = half * half * n / (n - 1.0);
+        let var = m.variance().unwrap();
+        assert!((var - want).abs() <= 1e-12 * want, "{var} vs {want}");
+        // Counts beyond the grid saturate instead of wrapping.
+        assert_eq!(Grid::Count.quantize(u64::MAX as f64), i64::MAX);
+        assert_eq!(Grid::Real.quantize(1e300), i64::MAX);
+    }
 }
