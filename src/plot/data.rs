@@ -59,7 +59,7 @@ pub struct Spread {
 const BINS_PER_OCTAVE: f64 = 1024.0;
 
 impl Spread {
-    /// Adds one trial's value (finite, as [`Row::required`] ensures).
+    /// Adds one trial's value (finite: the reader refuses other cells).
     pub fn add(&mut self, value: f64) {
         let magnitude = (value.abs() + 1.0).log2() * BINS_PER_OCTAVE;
         let bin = magnitude.floor() as i64;
