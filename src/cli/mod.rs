@@ -198,8 +198,9 @@ pub struct MergeArgs {
 /// Flags of `cordon sweep`.
 #[derive(Debug, Args)]
 pub struct SweepArgs {
-    /// Scenario file (TOML), or the name of a built-in scenario.
-    pub scenario: PathBuf,
+    /// Scenario file (TOML), or the name of a built-in scenario
+    /// [default: the built-in csto-southern-frontier].
+    pub scenario: Option<PathBuf>,
     /// A parameter to vary: its dotted path (as for --set), the lowest and
     /// highest value, and the number of evenly spaced values of a grid
     /// (e.g. --vary states.MEM.budget=2:12:6). Repeatable; replaces the

@@ -19,7 +19,7 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
         usize::from,
     );
     let opts = SweepOptions {
-        scenario: crate::builtin::resolve(Some(&args.scenario))?,
+        scenario: crate::builtin::resolve(args.scenario.as_deref())?,
         sets: args.sets,
         varies: args.vary,
         design: args.design.map(|d| match d {
