@@ -156,7 +156,7 @@ pub fn outline(set: &ScenarioSet, path: &str) -> String {
 /// The disk and memory a run of every variant would need, as `cordon run`
 /// estimates them before it starts (at the default thread count).
 fn needs(set: &ScenarioSet) -> String {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = super::terminal::default_threads();
     let mut names = vec![crate::scenario::BASELINE.to_string()];
     names.extend(set.variants.iter().map(|v| v.name.clone()));
     let shape = resources::Shape {

@@ -4,10 +4,6 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use std::io::IsTerminal;
-
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
 use crate::compare::{CompareOptions, Comparison, Method, compare_with, write_rows};
 use crate::error::{Error, Result};
 use crate::scenario::BASELINE;
@@ -52,16 +48,9 @@ pub fn compare(args: CompareArgs) -> Result<()> {
         unpaired: args.unpaired,
     };
     // Reading a few million rows takes seconds: a spinner on a terminal.
-    let bar = if std::io::stderr().is_terminal() {
-        ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {pos} rows of trials.csv read ({per_sec})",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    let bar = super::terminal::progress_bar(
+        false,
+        "{spinner} [{elapsed_precise}] {pos} rows of trials.csv read ({per_sec})",
     );
     let c = compare_with(&opts, &|n| bar.inc(n));
     bar.finish_and_clear();

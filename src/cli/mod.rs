@@ -10,6 +10,7 @@ mod report;
 mod run;
 mod sensitivity;
 mod sweep;
+mod terminal;
 
 use std::path::PathBuf;
 

@@ -1,12 +1,10 @@
 //! `cordon optimize`: a progress bar on stderr, the best allocation on stdout.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::terminal::{interrupt_flag, progress_bar};
 
 use crate::error::Result;
 use crate::optimize::{OptimizeOptions, Outcome, optimize as search, total_trials};
@@ -62,10 +60,7 @@ pub struct OptimizeArgs {
 
 /// Runs `cordon optimize`.
 pub fn optimize(args: OptimizeArgs) -> Result<()> {
-    let threads = args.threads.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
-        usize::from,
-    );
+    let threads = super::terminal::threads(args.threads);
     let opts = OptimizeOptions {
         scenario: crate::builtin::resolve(args.scenario.as_deref())?,
         sets: args.sets,
@@ -81,26 +76,12 @@ pub fn optimize(args: OptimizeArgs) -> Result<()> {
         output_root: PathBuf::from("output"),
         force: args.force,
     };
-    let cancel = Arc::new(AtomicBool::new(false));
-    {
-        let cancel = cancel.clone();
-        let _ = ctrlc::set_handler(move || {
-            if cancel.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-        });
-    }
-    let bar = if args.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::with_draw_target(Some(total_trials(&opts)), ProgressDrawTarget::stderr())
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} trials of all candidates ({per_sec}, ETA {eta})",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    let cancel = interrupt_flag();
+    let bar = progress_bar(
+        args.quiet,
+        "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} trials of all candidates ({per_sec}, ETA {eta})",
     );
+    bar.set_length(total_trials(&opts));
     let quiet = args.quiet;
     let outcome = search(&opts, &|n| bar.inc(n), &cancel, |target| {
         if !quiet {

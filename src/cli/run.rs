@@ -1,13 +1,9 @@
 //! `cordon run`: progress on stderr, a short table on stdout.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::RunArgs;
+use super::terminal::{interrupt_flag, progress_bar};
 use crate::error::Result;
 use crate::run::{RunOptions, RunReport, run as run_scenario};
 use crate::stats::aggregate::TOTALS;
@@ -15,10 +11,7 @@ use crate::stats::tables::{ComparisonRow, comparison_rows, describe, p_any_attac
 
 /// Runs the scenario as the flags say.
 pub fn run(args: RunArgs) -> Result<()> {
-    let threads = args.threads.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
-        usize::from,
-    );
+    let threads = super::terminal::threads(args.threads);
     if args.scenario.is_none() && !args.quiet {
         eprintln!(
             "no scenario given: running the built-in `{}` (list others with `cordon scenarios`)",
@@ -39,26 +32,10 @@ pub fn run(args: RunArgs) -> Result<()> {
         shard: args.shard,
         resume: args.resume,
     };
-    let cancel = Arc::new(AtomicBool::new(false));
-    {
-        let cancel = cancel.clone();
-        // A second signal while stopping falls back to the default action.
-        let _ = ctrlc::set_handler(move || {
-            if cancel.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-        });
-    }
-    let bar = if args.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} trials ({per_sec}, ETA {eta})",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    let cancel = interrupt_flag();
+    let bar = progress_bar(
+        args.quiet,
+        "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} trials ({per_sec}, ETA {eta})",
     );
     let report = run_scenario(&opts, &|n| bar.inc(n), &cancel, |start| {
         bar.set_length(start.runs);

@@ -4,16 +4,14 @@
 use std::path::PathBuf;
 
 use super::SensitivityArgs;
-use super::sweep::{bar, interrupt_flag};
+use super::sweep::BAR;
+use super::terminal::{interrupt_flag, progress_bar};
 use crate::error::Result;
 use crate::sensitivity::{SensitivityOptions, SensitivityReport, sensitivity as analyse};
 
 /// Runs the analysis as the flags say.
 pub fn sensitivity(args: SensitivityArgs) -> Result<()> {
-    let threads = args.threads.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
-        usize::from,
-    );
+    let threads = super::terminal::threads(args.threads);
     let opts = SensitivityOptions {
         scenario: crate::builtin::resolve(Some(&args.scenario))?,
         sets: args.sets,
@@ -29,7 +27,7 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<()> {
         command_line: super::command_line(),
     };
     let cancel = interrupt_flag();
-    let bar = bar(args.quiet);
+    let bar = progress_bar(args.quiet, BAR);
     let report = analyse(
         &opts,
         &|n| bar.inc(n),

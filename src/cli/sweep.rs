@@ -1,23 +1,16 @@
 //! `cordon sweep`: progress over design points on stderr, a short table on
 //! stdout.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::SweepArgs;
+use super::terminal::{interrupt_flag, progress_bar};
 use crate::error::Result;
 use crate::sweep::{SweepOptions, SweepReport, sweep as run_sweep};
 
 /// Runs the sweep as the flags say.
 pub fn sweep(args: SweepArgs) -> Result<()> {
-    let threads = args.threads.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
-        usize::from,
-    );
+    let threads = super::terminal::threads(args.threads);
     let opts = SweepOptions {
         scenario: crate::builtin::resolve(args.scenario.as_deref())?,
         sets: args.sets,
@@ -37,7 +30,7 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
         command_line: super::command_line(),
     };
     let cancel = interrupt_flag();
-    let bar = bar(args.quiet);
+    let bar = progress_bar(args.quiet, BAR);
     let report = run_sweep(
         &opts,
         &|n| bar.inc(n),
@@ -73,33 +66,10 @@ pub enum Design {
     Lhs,
 }
 
-/// Sets a flag on Ctrl-C (a second one exits at once).
-pub(crate) fn interrupt_flag() -> Arc<AtomicBool> {
-    let cancel = Arc::new(AtomicBool::new(false));
-    let flag = cancel.clone();
-    let _ = ctrlc::set_handler(move || {
-        if flag.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
-        }
-    });
-    cancel
-}
-
-/// A progress bar on stderr (hidden when quiet or not a terminal).
-pub(crate) fn bar(quiet: bool) -> ProgressBar {
-    let bar = if quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} trials, {msg} ({per_sec}, ETA {eta})",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar
-}
+/// The progress bar of `sweep` and `sensitivity`: trials over all points,
+/// with the current point as its message.
+pub(crate) const BAR: &str =
+    "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} trials, {msg} ({per_sec}, ETA {eta})";
 
 /// What is printed at the end: the baseline's attacks at every point (up
 /// to 20 points), and where the results are.
