@@ -23,7 +23,7 @@ use crate::scenario::diagnostic::closest;
 use crate::stats::aggregate::{FIRST_ATTACK, TOTALS};
 use crate::stats::interval::t_quantile_975;
 use crate::stats::moments::Moments;
-use crate::stats::tables::{describe, format_number};
+use crate::stats::tables::{describe, num};
 
 /// Metrics compared when none is named.
 pub const DEFAULT_METRICS: [&str; 4] = ["attacks", "severity", "entries", "spend"];
@@ -128,10 +128,6 @@ pub struct CompareRow {
     /// much pairing narrowed the interval.
     #[serde(serialize_with = "num")]
     pub welch_ci95_half: Option<f64>,
-}
-
-fn num<S: serde::Serializer>(x: &Option<f64>, s: S) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_str(&format_number(*x))
 }
 
 /// A finished comparison.

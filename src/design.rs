@@ -15,7 +15,7 @@ use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::builtin::ScenarioSource;
-use crate::engine::{EngineError, run_trials};
+use crate::engine::run_trials;
 use crate::error::{Error, Result};
 use crate::model::Theatre;
 use crate::scenario::design::{
@@ -321,11 +321,7 @@ pub fn run_point_with(
         }
         Ok(())
     };
-    let stats = match run_trials(&theatres, 0..trials, threads, cancel, progress, sink) {
-        Ok(stats) => stats,
-        Err(EngineError::Interrupted) => return Err(Error::Interrupted(None)),
-        Err(e) => return Err(Error::Other(e.into())),
-    };
+    let stats = run_trials(&theatres, 0..trials, threads, cancel, progress, sink)?;
     let base = &set.base;
     let inward: Vec<usize> = (0..2 * base.borders.len())
         .filter(|&d| {

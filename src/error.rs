@@ -45,5 +45,16 @@ impl From<crate::scenario::LoadError> for Error {
     }
 }
 
+/// A stopped engine is an interrupted command (nothing kept to resume);
+/// any other engine failure is an error of its own.
+impl From<crate::engine::EngineError> for Error {
+    fn from(e: crate::engine::EngineError) -> Self {
+        match e {
+            crate::engine::EngineError::Interrupted => Error::Interrupted(None),
+            e => Error::Other(e.into()),
+        }
+    }
+}
+
 /// Shorthand for results of commands.
 pub type Result<T> = std::result::Result<T, Error>;

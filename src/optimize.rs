@@ -28,7 +28,7 @@ use rand_distr::{Distribution, StandardNormal};
 use serde::Serialize;
 
 use crate::builtin::ScenarioSource;
-use crate::engine::{EngineError, run_trials};
+use crate::engine::run_trials;
 use crate::error::{Error, Result};
 use crate::model::Theatre;
 use crate::model::streams::StreamRng;
@@ -392,18 +392,14 @@ fn evaluate(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<RunStats> {
     let theatres: Vec<Theatre<'_>> = scenarios.iter().map(Theatre::new).collect();
-    match run_trials(
+    Ok(run_trials(
         &theatres,
         trials,
         opts.threads,
         cancel,
         progress,
         |_| Ok(()),
-    ) {
-        Ok(stats) => Ok(stats),
-        Err(EngineError::Interrupted) => Err(Error::Interrupted(None)),
-        Err(e) => Err(Error::Other(e.into())),
-    }
+    )?)
 }
 
 fn candidate(

@@ -25,7 +25,7 @@ use crate::run::{stage, write_json};
 use crate::scenario::ScenarioSet;
 use crate::scenario::design::ParamRange;
 use crate::stats::interval::{mean_ci95, wilson95};
-use crate::stats::tables::format_number;
+use crate::stats::tables::num;
 use sobol::{Saltelli, SobolIndex, jansen};
 
 /// Everything `cordon sensitivity` needs, resolved from flags.
@@ -114,10 +114,6 @@ pub struct Row {
     pub ci95_hi: Option<f64>,
     /// Trials (means and swings) or parameter sets (Sobol, ranking).
     pub n: u64,
-}
-
-fn num<S: serde::Serializer>(x: &Option<f64>, s: S) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_str(&format_number(*x))
 }
 
 /// What a finished analysis produced.

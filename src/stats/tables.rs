@@ -128,7 +128,9 @@ pub fn format_number(x: Option<f64>) -> String {
     }
 }
 
-fn num<S: serde::Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+/// Serializes an optional number as [`format_number`] writes it, for the
+/// `serialize_with` of every CSV row struct.
+pub fn num<S: serde::Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&format_number(*x))
 }
 
