@@ -199,14 +199,7 @@ fn tornado<DB: DrawingBackend>(
         .x_desc(format!("{metric} per trial (mean)"))
         .x_label_formatter(&style::tick)
         .y_labels(params.len().max(1))
-        .y_label_formatter(&|y: &f64| {
-            let i = y.round();
-            if (y - i).abs() < 1e-6 && i >= 0.0 {
-                labels.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+        .y_label_formatter(&|y: &f64| category(&labels, *y))
         .label_style(style::text(14.0, &INK))
         .axis_desc_style(style::text(16.0, &INK))
         .bold_line_style(FAINT.mix(0.6))
@@ -278,14 +271,7 @@ fn sobol<DB: DrawingBackend>(
         .y_desc("share of the outcome's variance")
         .y_label_formatter(&style::tick)
         .x_labels(params.len().max(1))
-        .x_label_formatter(&|x: &f64| {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 {
-                labels.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|x: &f64| category(&labels, *x))
         .label_style(style::text(14.0, &INK))
         .axis_desc_style(style::text(16.0, &INK))
         .bold_line_style(FAINT.mix(0.6))
@@ -315,4 +301,15 @@ fn sobol<DB: DrawingBackend>(
         }
     }
     Ok(())
+}
+
+/// The label of the category drawn at whole-number position `at` (blank
+/// between categories).
+fn category(labels: &[String], at: f64) -> String {
+    let i = at.round();
+    if (at - i).abs() < 1e-6 && i >= 0.0 {
+        labels.get(i as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
 }
