@@ -85,9 +85,10 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Mean of `f` over all weeks.
+/// Mean over the recorded weeks of `f(week run)`.
 fn weekly_mean(s: &Scenario, f: impl Fn(u32) -> f64) -> f64 {
-    (0..s.weeks).map(f).sum::<f64>() / f64::from(s.weeks)
+    let w = s.warmup_weeks;
+    (w..w + s.weeks).map(f).sum::<f64>() / f64::from(s.weeks)
 }
 
 /// Stocks, intelligence effect, readiness and interdiction per state,
@@ -144,7 +145,8 @@ fn print_source_borders(s: &Scenario, d: &Defences) {
             if !source_states.contains(&s.regions[from].state) || !s.is_member_region(to) {
                 continue;
             }
-            let open: Vec<u32> = (0..s.weeks).filter(|&t| d.is_open(t, b)).collect();
+            let w = s.warmup_weeks;
+            let open: Vec<u32> = (w..w + s.weeks).filter(|&t| d.is_open(t, b)).collect();
             let mean =
                 open.iter().map(|&t| d.patrol(t, dir)).sum::<f64>() / open.len().max(1) as f64;
             println!(
@@ -152,7 +154,7 @@ fn print_source_borders(s: &Scenario, d: &Defences) {
                 s.direction_label(dir),
                 length_km,
                 terrain.name,
-                d.patrol(0, dir),
+                d.patrol(w, dir),
                 open.len(),
                 mean
             );

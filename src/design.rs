@@ -168,12 +168,14 @@ pub fn expand(spec: &SweepSpec, seed: u64) -> Result<Design> {
 
 /// The value of step `i` of `steps` from `low` to `high`.
 fn step(p: &ParamRange, i: u32) -> f64 {
-    let x = if i + 1 == p.steps {
-        p.high
+    if i + 1 == p.steps {
+        if p.integer { p.high.round() } else { p.high }
+    } else if p.log {
+        p.at(f64::from(i) / f64::from(p.steps - 1))
     } else {
-        p.low + (p.high - p.low) * f64::from(i) / f64::from(p.steps - 1)
-    };
-    if p.integer { x.round() } else { x }
+        let x = p.low + (p.high - p.low) * f64::from(i) / f64::from(p.steps - 1);
+        if p.integer { x.round() } else { x }
+    }
 }
 
 /// Every combination of each parameter's steps; the last parameter
@@ -206,8 +208,7 @@ pub fn latin_hypercube(params: &[ParamRange], n: usize, seed: u64) -> Vec<Vec<f6
         order.sort_by(|a, b| a.0.total_cmp(&b.0));
         for (row, (_, k)) in points.iter_mut().zip(order) {
             let u = (k as f64 + rng.random::<f64>()) / n as f64;
-            let x = p.low + (p.high - p.low) * u;
-            row.push(if p.integer { x.round() } else { x });
+            row.push(p.at(u));
         }
     }
     points
@@ -338,7 +339,7 @@ pub fn run_point_with(
                     .iter()
                     .map(|&d| {
                         (0..base.weeks)
-                            .map(|t| th.defences.patrol(t, d))
+                            .map(|t| th.defences.patrol(t + th.defences.warmup, d))
                             .sum::<f64>()
                     })
                     .sum();
@@ -368,6 +369,7 @@ mod tests {
             steps,
             integer,
             rescale: None,
+            log: false,
         }
     }
 

@@ -402,7 +402,7 @@ pub fn layout(base: &Scenario, names: &[String], theatres: &[Theatre<'_>]) -> La
                 (0..2 * base.borders.len())
                     .map(|d| {
                         (0..base.weeks)
-                            .map(|t| th.defences.patrol(t, d))
+                            .map(|t| th.defences.patrol(t + th.defences.warmup, d))
                             .sum::<f64>()
                             / weeks
                     })

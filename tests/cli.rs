@@ -80,7 +80,7 @@ fn header(path: &Path) -> String {
     read(path).lines().next().unwrap_or_default().to_string()
 }
 
-const TRIALS_HEADER: &str = "variant,trial,new_cells,attempts,detections,border_interdictions,entries,indirect_entries,newly_established,interior_interdictions,attacks,severity,abandoned,dissolved,alive_end,cells_in_alliance_end,established_end,readiness_mean,intel_effect_mean,first_attack_week,spend";
+const TRIALS_HEADER: &str = "variant,trial,new_cells,attempts,detections,border_interdictions,entries,indirect_entries,newly_established,interior_interdictions,attacks,severity,abandoned,dissolved,alive_end,cells_in_alliance_end,established_end,readiness_mean,intel_effect_mean,first_attack_week,spend,alive_start";
 const WEEKLY_HEADER: &str = "variant,week,metric,n,mean,sd,ci95_lo,ci95_hi,p05,p25,p50,p75,p95";
 const SUMMARY_HEADER: &str = "variant,metric,n,mean,sd,se,ci95_lo,ci95_hi,p05,p50,p95";
 const STATES_HEADER: &str = "variant,state,metric,mean,se,ci95_lo,ci95_hi";

@@ -72,7 +72,8 @@ fn every_trial_in_the_file_conserves_cells() {
             .position(|h| h == name)
             .unwrap_or_else(|| panic!("no column {name}"))
     };
-    let (new, alive, bi, ii, ab, dis) = (
+    let (start, new, alive, bi, ii, ab, dis) = (
+        col("alive_start"),
         col("new_cells"),
         col("alive_end"),
         col("border_interdictions"),
@@ -85,7 +86,7 @@ fn every_trial_in_the_file_conserves_cells() {
         let rec = rec.expect("a row");
         let v = |i: usize| rec[i].parse::<u64>().expect("an integer");
         assert_eq!(
-            v(new),
+            v(start) + v(new),
             v(alive) + v(bi) + v(ii) + v(ab) + v(dis),
             "row {rows}: {rec:?}"
         );

@@ -29,7 +29,13 @@ pub fn check(args: CheckArgs) -> Result<()> {
             "uncertain {}\n",
             set.uncertain
                 .iter()
-                .map(|p| format!("{} in [{}, {}]", p.path, p.low, p.high))
+                .map(|p| format!(
+                    "{} in [{}, {}]{}",
+                    p.path,
+                    p.low,
+                    p.high,
+                    if p.log { " (log scale)" } else { "" }
+                ))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
@@ -142,6 +148,31 @@ pub fn outline(set: &ScenarioSet, path: &str) -> String {
         "weeks     {} (from week of year {})",
         s.weeks, s.start_week
     );
+    if s.warmup_weeks > 0 {
+        let _ = writeln!(
+            o,
+            "warm-up   {} weeks before week 0, recorded nowhere",
+            s.warmup_weeks
+        );
+    }
+    for ob in &set.observed {
+        let (from, to) = ob.weeks(ob.counts.len() - 1);
+        let _ = writeln!(
+            o,
+            "observed  {}: {} per {} weeks, weeks {}-{} ({}); source: {}",
+            ob.label,
+            ob.counts
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(" "),
+            ob.period_weeks,
+            ob.start_week,
+            to - 1,
+            if from == ob.start_week { "1 period".to_string() } else { format!("{} periods", ob.counts.len()) },
+            ob.source
+        );
+    }
     let _ = writeln!(o, "trials    {} per variant, seed {}", s.trials, s.seed);
     let _ = writeln!(
         o,

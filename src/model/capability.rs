@@ -11,6 +11,9 @@ use crate::scenario::{LinkKind, Posture, Role, Scenario, Stocks};
 /// Per-week tables that every trial of one variant shares.
 #[derive(Debug, Clone)]
 pub struct Defences {
+    /// Warm-up weeks: the tables' week index is the week run, so recorded
+    /// week t is at `t + warmup`.
+    pub warmup: u32,
     states: usize,
     directions: usize,
     borders: usize,
@@ -40,10 +43,13 @@ pub struct Defences {
 }
 
 impl Defences {
-    /// Computes every week's tables for `s`.
+    /// Computes every week's tables for `s`: the tables are indexed by
+    /// the week run, warm-up first (see [`Scenario::run_weeks`]); the
+    /// members' means cover the recorded weeks only.
     pub fn compute(s: &Scenario) -> Defences {
-        let (n, w) = (s.states.len(), s.weeks as usize);
+        let (n, w) = (s.states.len(), s.run_weeks() as usize);
         let mut d = Defences {
+            warmup: s.warmup_weeks,
             states: n,
             directions: 2 * s.borders.len(),
             borders: s.borders.len(),
@@ -54,16 +60,16 @@ impl Defences {
             exposure: Vec::with_capacity(w * n),
             patrol: Vec::with_capacity(w * 2 * s.borders.len()),
             open: Vec::with_capacity(w * s.borders.len()),
-            readiness_mean: Vec::with_capacity(w),
-            intel_effect_mean: Vec::with_capacity(w),
+            readiness_mean: Vec::with_capacity(s.weeks as usize),
+            intel_effect_mean: Vec::with_capacity(s.weeks as usize),
             spend: total_spend(s),
         };
         let shares = effort_shares(s);
         let m = &s.model;
         let mut stocks = initial_stocks(s);
         let members: Vec<usize> = s.members().collect();
-        for t in 0..s.weeks {
-            stocks = next_stocks(s, &stocks, t);
+        for tau in 0..s.run_weeks() {
+            stocks = next_stocks(s, &stocks, tau);
             let effect = intel_effects(s, &stocks);
             for (i, st) in stocks.iter().enumerate() {
                 d.stocks.push(*st);
@@ -77,7 +83,7 @@ impl Defences {
                 d.interior_hazard.push(if is_member { hazard } else { 0.0 });
                 d.exposure.push((-m.signature_rate * effect[i]).exp());
             }
-            let woy = s.week_of_year(t);
+            let woy = s.week_of_year_run(tau);
             for b in &s.borders {
                 d.open.push(match &b.kind {
                     LinkKind::Internal => true,
@@ -86,6 +92,9 @@ impl Defences {
             }
             for dir in 0..2 * s.borders.len() {
                 d.patrol.push(patrol_detection(s, &stocks, &shares, dir));
+            }
+            if tau < s.warmup_weeks {
+                continue;
             }
             let k = members.len().max(1) as f64;
             d.readiness_mean
@@ -150,8 +159,9 @@ fn initial_stocks(s: &Scenario) -> Vec<Stocks> {
         .collect()
 }
 
-/// One week of §3.1: flows and decay, then exercises, then partners relax.
-fn next_stocks(s: &Scenario, last: &[Stocks], t: u32) -> Vec<Stocks> {
+/// One week of §3.1 (the `tau`-th week run, warm-up included): flows and
+/// decay, then exercises, then partners relax.
+fn next_stocks(s: &Scenario, last: &[Stocks], tau: u32) -> Vec<Stocks> {
     let m = &s.model;
     let keep = readiness_retention(m.readiness_half_life);
     let pool_share = s.alliance.pool.map_or(0.0, |p| p.share);
@@ -186,7 +196,11 @@ fn next_stocks(s: &Scenario, last: &[Stocks], t: u32) -> Vec<Stocks> {
             },
         })
         .collect();
-    for e in s.exercises.iter().filter(|e| e.held_in(t)) {
+    for e in s
+        .exercises
+        .iter()
+        .filter(|e| e.held_in_run(tau, s.warmup_weeks))
+    {
         for &i in &e.participants {
             let p = s.states[i].participation;
             next[i].readiness += e.boost * p * (1.0 - next[i].readiness);

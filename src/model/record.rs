@@ -148,10 +148,20 @@ pub struct TrialRecord {
     pub levels: Vec<[u64; N_LEVELS]>,
     /// Week (0-based) of the first attack, if any.
     pub first_attack_week: Option<u32>,
+    /// Cells alive when week 0 begins: those the warm-up left (0 without
+    /// one).
+    pub alive_start: u64,
     /// `by_state[s][m]`, indexed by state (non-members stay 0).
     pub by_state: Vec<[u64; N_STATE_METRICS]>,
     /// `by_direction[d][m]`, indexed by direction (`2b`: a>b, `2b+1`: b>a).
     pub by_direction: Vec<[u64; N_DIRECTION_METRICS]>,
+    /// Whether to keep the state and direction counts week by week too
+    /// (for observed series; off in ordinary runs). Survives `reset`.
+    pub weekly_detail: bool,
+    /// `state_weeks[t · states + s][m]`, when `weekly_detail`.
+    state_weeks: Vec<[u64; N_STATE_METRICS]>,
+    /// `direction_weeks[t · directions + d][m]`, when `weekly_detail`.
+    direction_weeks: Vec<[u64; N_DIRECTION_METRICS]>,
 }
 
 impl TrialRecord {
@@ -162,11 +172,58 @@ impl TrialRecord {
         self.levels.clear();
         self.levels.resize(weeks, [0; N_LEVELS]);
         self.first_attack_week = None;
+        self.alive_start = 0;
         self.by_state.clear();
         self.by_state.resize(states, [0; N_STATE_METRICS]);
         self.by_direction.clear();
         self.by_direction
             .resize(directions, [0; N_DIRECTION_METRICS]);
+        self.state_weeks.clear();
+        self.direction_weeks.clear();
+        if self.weekly_detail {
+            self.state_weeks
+                .resize(weeks * states, [0; N_STATE_METRICS]);
+            self.direction_weeks
+                .resize(weeks * directions, [0; N_DIRECTION_METRICS]);
+        }
+    }
+
+    /// Adds one to metric `m` of member state `s` in week `t`.
+    #[inline]
+    pub fn add_state(&mut self, t: usize, s: usize, m: StateMetric, n: u64) {
+        let total = &mut self.by_state[s][m as usize];
+        *total = total.saturating_add(n);
+        if self.weekly_detail {
+            let states = self.by_state.len();
+            let week = &mut self.state_weeks[t * states + s][m as usize];
+            *week = week.saturating_add(n);
+        }
+    }
+
+    /// Adds one to metric `m` of direction `d` in week `t`.
+    #[inline]
+    pub fn add_direction(&mut self, t: usize, d: usize, m: DirectionMetric) {
+        self.by_direction[d][m as usize] += 1;
+        if self.weekly_detail {
+            let directions = self.by_direction.len();
+            self.direction_weeks[t * directions + d][m as usize] += 1;
+        }
+    }
+
+    /// State `s`'s counts in week `t` (zeros without `weekly_detail`).
+    pub fn state_week(&self, t: usize, s: usize) -> [u64; N_STATE_METRICS] {
+        self.state_weeks
+            .get(t * self.by_state.len() + s)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Direction `d`'s counts in week `t` (zeros without `weekly_detail`).
+    pub fn direction_week(&self, t: usize, d: usize) -> [u64; N_DIRECTION_METRICS] {
+        self.direction_weeks
+            .get(t * self.by_direction.len() + d)
+            .copied()
+            .unwrap_or_default()
     }
 
     /// Total of a counter over all weeks.
@@ -182,11 +239,11 @@ impl TrialRecord {
         self.levels.last().map_or(0, |w| w[l as usize])
     }
 
-    /// The conservation identity of §5:
-    /// new_cells = alive_end + border_interdictions + interior_interdictions
-    /// + abandoned + dissolved.
+    /// The conservation identity of §5, with the cells the warm-up left:
+    /// alive_start + new_cells = alive_end + border_interdictions +
+    /// interior_interdictions + abandoned + dissolved.
     pub fn conserves_cells(&self) -> bool {
-        self.total(Counter::NewCells)
+        self.alive_start + self.total(Counter::NewCells)
             == self.end(Level::Alive)
                 + self.total(Counter::BorderInterdictions)
                 + self.total(Counter::InteriorInterdictions)

@@ -85,7 +85,11 @@ impl<'a> Theatre<'a> {
                 .source
                 .noise
                 .is_none()
-                .then(|| (0..s.weeks).flat_map(|t| spawn_laws(s, t, None)).collect()),
+                .then(|| {
+                    (0..s.run_weeks())
+                        .flat_map(|tau| spawn_laws(s, tau, None))
+                        .collect()
+                }),
         }
     }
 }
@@ -116,6 +120,18 @@ pub struct Workspace {
     weights: Vec<f64>,
     /// This week's spawning laws, when they differ by trial.
     laws: Vec<Poisson>,
+    /// Where the warm-up weeks record, to be thrown away.
+    warmup: TrialRecord,
+}
+
+/// A week of a trial: `run` counts from the first warm-up week and indexes
+/// the defences, the spawning laws and the cells' stream keys; `rec` is the
+/// week's row in the record (0 in every warm-up week, whose record is
+/// thrown away).
+#[derive(Debug, Clone, Copy)]
+struct Week {
+    run: u32,
+    rec: usize,
 }
 
 /// What became of a cell this week.
@@ -125,18 +141,38 @@ enum Fate {
 }
 
 /// Runs trial `trial` of the variant in `theatre`, writing into `rec`.
+///
+/// The warm-up weeks (MODEL.md §4a) run first by the same rules into a
+/// scratch record that is thrown away; the cells alive at their end carry
+/// into week 0 and are counted in `rec.alive_start`.
 pub fn run_trial(theatre: &Theatre<'_>, trial: u64, work: &mut Workspace, rec: &mut TrialRecord) {
     let s = theatre.scenario;
-    rec.reset(s.weeks as usize, s.states.len(), 2 * s.borders.len());
+    let (states, directions) = (s.states.len(), 2 * s.borders.len());
     work.cells.clear();
     let mut source = Source {
         spawn: streams::stream(s.seed, trial, Stream::Spawn),
         governance: streams::stream(s.seed, trial, Stream::Governance),
         noise: 0.0,
     };
+    if s.warmup_weeks > 0 {
+        let mut scratch = std::mem::take(&mut work.warmup);
+        scratch.reset(1, states, directions);
+        for run in 0..s.warmup_weeks {
+            let week = Week { run, rec: 0 };
+            spawn(theatre, trial, week, &mut source, work, &mut scratch);
+            live(theatre, week, work, &mut scratch);
+        }
+        work.warmup = scratch;
+    }
+    rec.reset(s.weeks as usize, states, directions);
+    rec.alive_start = work.cells.len() as u64;
     for t in 0..s.weeks {
-        spawn(theatre, trial, t, &mut source, work, rec);
-        live(theatre, t, work, rec);
+        let week = Week {
+            run: s.warmup_weeks + t,
+            rec: t as usize,
+        };
+        spawn(theatre, trial, week, &mut source, work, rec);
+        live(theatre, week, work, rec);
     }
     debug_assert!(
         rec.conserves_cells(),
@@ -156,7 +192,7 @@ struct Source {
 fn spawn(
     th: &Theatre<'_>,
     trial: u64,
-    t: u32,
+    t: Week,
     src: &mut Source,
     work: &mut Workspace,
     rec: &mut TrialRecord,
@@ -165,7 +201,7 @@ fn spawn(
     let sources = &s.network.sources;
     let Workspace { cells, laws, .. } = work;
     let laws: &[Poisson] = match &th.spawning {
-        Some(fixed) => &fixed[t as usize * sources.len()..][..sources.len()],
+        Some(fixed) => &fixed[t.run as usize * sources.len()..][..sources.len()],
         None => {
             let noise = s.source.noise.map(|n| {
                 let draw: f64 = StandardNormal.sample(&mut src.governance);
@@ -173,23 +209,24 @@ fn spawn(
                 src.noise
             });
             laws.clear();
-            laws.extend(spawn_laws(s, t, noise));
+            laws.extend(spawn_laws(s, t.run, noise));
             laws
         }
     };
     for (k, (&r, law)) in sources.iter().zip(laws).enumerate() {
         let n = law.draw(src.spawn.next_u64());
-        rec.counters[t as usize][Counter::NewCells as usize] += n;
+        rec.counters[t.rec][Counter::NewCells as usize] += n;
         for j in 0..n {
-            cells.push(spawn_cell(th, trial, k, r, t, j as u32));
+            cells.push(spawn_cell(th, trial, k, r, t.run, j as u32));
         }
     }
 }
 
-/// Poisson(λ_r Γ(t)^η) per source region, Γ(t) = H (1 - G(t)), with G
-/// moved by this week's governance noise `z`, if any (§3.3–§3.4).
-fn spawn_laws(s: &Scenario, t: u32, z: Option<f64>) -> impl Iterator<Item = Poisson> + '_ {
-    let mut g = s.source.governance.at(t);
+/// Poisson(λ_r Γ(t)^η) per source region in the `tau`-th week run,
+/// Γ(t) = H (1 - G(t)), with G moved by this week's governance noise `z`,
+/// if any (§3.3–§3.4). In the warm-up G holds its week-0 value.
+fn spawn_laws(s: &Scenario, tau: u32, z: Option<f64>) -> impl Iterator<Item = Poisson> + '_ {
+    let mut g = s.source.governance.at(s.schedule_week(tau));
     if let Some(z) = z {
         g = (g + z).clamp(0.0, 1.0);
     }
@@ -205,7 +242,7 @@ fn spawn_laws(s: &Scenario, t: u32, z: Option<f64>) -> impl Iterator<Item = Pois
 
 /// §3.5–§3.7 for every cell alive in week `t`, removing those whose life
 /// ends, then the levels at the end of the week.
-fn live(th: &Theatre<'_>, t: u32, work: &mut Workspace, rec: &mut TrialRecord) {
+fn live(th: &Theatre<'_>, t: Week, work: &mut Workspace, rec: &mut TrialRecord) {
     let Workspace {
         cells,
         candidates,
@@ -225,7 +262,7 @@ fn live(th: &Theatre<'_>, t: u32, work: &mut Workspace, rec: &mut TrialRecord) {
         }
         matches!(fate, Fate::Alive)
     });
-    rec.levels[t as usize] = levels;
+    rec.levels[t.rec] = levels;
 }
 
 /// A new cell at source region `r` (§3.4), drawing size and target from its
@@ -263,7 +300,7 @@ fn spawn_cell(th: &Theatre<'_>, trial: u64, k: usize, r: usize, t: u32, index: u
 fn cell_week(
     th: &Theatre<'_>,
     cell: &mut Cell,
-    t: u32,
+    t: Week,
     candidates: &mut Vec<Link>,
     weights: &mut Vec<f64>,
     rec: &mut TrialRecord,
@@ -283,7 +320,7 @@ fn cell_week(
         }
     }
     let state = th.region_state[cell.region as usize] as usize;
-    cell.signature = 1.0 - (1.0 - cell.signature) * th.defences.exposure(t, state);
+    cell.signature = 1.0 - (1.0 - cell.signature) * th.defences.exposure(t.run, state);
     Fate::Alive
 }
 
@@ -291,7 +328,7 @@ fn cell_week(
 fn transit_move(
     th: &Theatre<'_>,
     cell: &mut Cell,
-    t: u32,
+    t: Week,
     words: &[u64; WORDS_PER_WEEK],
     candidates: &mut Vec<Link>,
     weights: &mut Vec<f64>,
@@ -299,9 +336,8 @@ fn transit_move(
 ) -> Fate {
     let s = th.scenario;
     let m = &s.model;
-    let week = &mut rec.counters[t as usize];
     if cell.decisions >= m.max_transit_weeks {
-        week[Counter::Abandoned as usize] += 1;
+        rec.counters[t.rec][Counter::Abandoned as usize] += 1;
         return Fate::Removed;
     }
     cell.decisions += 1;
@@ -310,7 +346,7 @@ fn transit_move(
     candidates.extend(
         s.network.neighbours[u]
             .iter()
-            .filter(|l| th.defences.is_open(t, l.border as usize)),
+            .filter(|l| th.defences.is_open(t.run, l.border as usize)),
     );
     if candidates.len() > 1 {
         candidates.retain(|l| l.to != cell.previous);
@@ -329,7 +365,8 @@ fn transit_move(
         }
         let risk = if s.borders[l.border as usize].is_segment() {
             let v_state = th.region_state[l.to as usize] as usize;
-            detection(th, cell.signature, t, l, v_state) * th.defences.interdict(t, v_state)
+            detection(th, cell.signature, t.run, l, v_state)
+                * th.defences.interdict(t.run, v_state)
         } else {
             0.0
         };
@@ -353,30 +390,30 @@ fn transit_move(
     let v = link.to as usize;
     if s.borders[link.border as usize].is_segment() {
         let v_state = th.region_state[v] as usize;
-        let dir = &mut rec.by_direction[link.direction as usize];
-        dir[DirectionMetric::Attempts as usize] += 1;
-        week[Counter::Attempts as usize] += 1;
-        let p_detect = detection(th, cell.signature, t, &link, v_state);
+        let d = link.direction as usize;
+        rec.add_direction(t.rec, d, DirectionMetric::Attempts);
+        rec.counters[t.rec][Counter::Attempts as usize] += 1;
+        let p_detect = detection(th, cell.signature, t.run, &link, v_state);
         if unit(words[Slot::Detect as usize]) < p_detect {
-            dir[DirectionMetric::Detections as usize] += 1;
-            week[Counter::Detections as usize] += 1;
-            if unit(words[Slot::Interdict as usize]) < th.defences.interdict(t, v_state) {
-                dir[DirectionMetric::Interdictions as usize] += 1;
-                week[Counter::BorderInterdictions as usize] += 1;
+            rec.add_direction(t.rec, d, DirectionMetric::Detections);
+            rec.counters[t.rec][Counter::Detections as usize] += 1;
+            if unit(words[Slot::Interdict as usize]) < th.defences.interdict(t.run, v_state) {
+                rec.add_direction(t.rec, d, DirectionMetric::Interdictions);
+                rec.counters[t.rec][Counter::BorderInterdictions as usize] += 1;
                 if th.member_region[v] {
-                    rec.by_state[v_state][StateMetric::BorderInterdictions as usize] += 1;
+                    rec.add_state(t.rec, v_state, StateMetric::BorderInterdictions, 1);
                 }
                 return Fate::Removed;
             }
             cell.signature = 1.0 - (1.0 - cell.signature) * (1.0 - m.repel_flag);
             return Fate::Alive; // repelled: stays, previous region unchanged
         }
-        dir[DirectionMetric::Crossings as usize] += 1;
+        rec.add_direction(t.rec, d, DirectionMetric::Crossings);
         if th.member_region[v] && !th.member_region[u] {
-            week[Counter::Entries as usize] += 1;
-            rec.by_state[v_state][StateMetric::Entries as usize] += 1;
+            rec.counters[t.rec][Counter::Entries as usize] += 1;
+            rec.add_state(t.rec, v_state, StateMetric::Entries, 1);
             if th.indirect_origin[th.region_state[u] as usize] {
-                week[Counter::IndirectEntries as usize] += 1;
+                rec.counters[t.rec][Counter::IndirectEntries as usize] += 1;
             }
         }
     }
@@ -384,7 +421,7 @@ fn transit_move(
     cell.region = v as u32;
     if s.network.targets[cell.target as usize] == v {
         cell.established = true;
-        week[Counter::NewlyEstablished as usize] += 1;
+        rec.counters[t.rec][Counter::NewlyEstablished as usize] += 1;
     }
     Fate::Alive
 }
@@ -401,19 +438,18 @@ fn detection(th: &Theatre<'_>, signature: f64, t: u32, link: &Link, v_state: usi
 fn inside_territory(
     th: &Theatre<'_>,
     cell: &mut Cell,
-    t: u32,
+    t: Week,
     words: &[u64; WORDS_PER_WEEK],
     rec: &mut TrialRecord,
 ) -> Fate {
     let m = &th.scenario.model;
     let r = cell.region as usize;
     let state = th.region_state[r] as usize;
-    let mu = th.defences.interior_hazard(t, state) * (0.5 + 0.5 * cell.signature);
-    let week = &mut rec.counters[t as usize];
+    let mu = th.defences.interior_hazard(t.run, state) * (0.5 + 0.5 * cell.signature);
     if !cell.established {
         if happens(unit(words[Slot::Event as usize]), mu) {
-            week[Counter::InteriorInterdictions as usize] += 1;
-            rec.by_state[state][StateMetric::InteriorInterdictions as usize] += 1;
+            rec.counters[t.rec][Counter::InteriorInterdictions as usize] += 1;
+            rec.add_state(t.rec, state, StateMetric::InteriorInterdictions, 1);
             return Fate::Removed;
         }
         return Fate::Alive;
@@ -426,7 +462,7 @@ fn inside_territory(
         words[Slot::Deaths as usize],
     );
     if cell.size == 0 {
-        week[Counter::Dissolved as usize] += 1;
+        rec.counters[t.rec][Counter::Dissolved as usize] += 1;
         return Fate::Removed;
     }
     let a = th.attack.hazard(m, cell.size, cell.experience);
@@ -435,8 +471,8 @@ fn inside_territory(
         return Fate::Alive;
     }
     if unit(words[Slot::EventKind as usize]) < mu / total {
-        week[Counter::InteriorInterdictions as usize] += 1;
-        rec.by_state[state][StateMetric::InteriorInterdictions as usize] += 1;
+        rec.counters[t.rec][Counter::InteriorInterdictions as usize] += 1;
+        rec.add_state(t.rec, state, StateMetric::InteriorInterdictions, 1);
         return Fate::Removed;
     }
     let severity = streams::severity(
@@ -444,15 +480,15 @@ fn inside_territory(
         m.severity_exponent,
         m.severity_cap,
     );
+    let week = &mut rec.counters[t.rec];
     week[Counter::Attacks as usize] += 1;
     // Severities saturate rather than wrap: a trial would need some 10^10
     // cell-weeks at the largest severity cap to come near 2^64.
     let in_week = &mut week[Counter::Severity as usize];
     *in_week = in_week.saturating_add(severity);
-    rec.by_state[state][StateMetric::Attacks as usize] += 1;
-    let in_state = &mut rec.by_state[state][StateMetric::Severity as usize];
-    *in_state = in_state.saturating_add(severity);
-    rec.first_attack_week.get_or_insert(t);
+    rec.add_state(t.rec, state, StateMetric::Attacks, 1);
+    rec.add_state(t.rec, state, StateMetric::Severity, severity);
+    rec.first_attack_week.get_or_insert(t.rec as u32);
     cell.experience += 1;
     cell.signature = 1.0 - (1.0 - cell.signature) * (1.0 - m.attack_flag);
     Fate::Alive

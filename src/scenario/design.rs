@@ -68,6 +68,35 @@ pub struct ParamRange {
     /// proportion they have there (equally when both are 0).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rescale: Option<[f64; 3]>,
+    /// `scale = "log"`: values spread evenly in log(value) (a log-uniform
+    /// prior for calibration), for rates that span orders of magnitude.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub log: bool,
+}
+
+impl ParamRange {
+    /// The value at `u` in [0, 1] of the range: linear in the value, or in
+    /// its logarithm for `scale = "log"`; rounded for integer fields.
+    pub fn at(&self, u: f64) -> f64 {
+        let x = if !self.log {
+            self.low + (self.high - self.low) * u
+        } else if u >= 1.0 {
+            self.high
+        } else {
+            (self.low.ln() + (self.high.ln() - self.low.ln()) * u).exp()
+        };
+        if self.integer { x.round() } else { x }
+    }
+
+    /// Where `x` lies in the range, in [0, 1] (the inverse of [`Self::at`]
+    /// for fields that are not integers).
+    pub fn unit(&self, x: f64) -> f64 {
+        if self.log {
+            (x.ln() - self.low.ln()) / (self.high.ln() - self.low.ln())
+        } else {
+            (x - self.low) / (self.high - self.low)
+        }
+    }
 }
 
 /// Where a share path points: `states.ID.allocation.SHARE` gives
@@ -308,16 +337,41 @@ fn read_range(
     } else {
         Some(2)
     };
+    let log = match f.str("scale", diags) {
+        None | Some(("linear", _)) => Some(false),
+        Some(("log", _)) => Some(true),
+        Some((other, loc)) => {
+            diags.push(
+                Diagnostic::new(
+                    Some(loc),
+                    f.path_of("scale"),
+                    format!("unknown scale `{other}`; expected one of: linear, log"),
+                )
+                .suggest(super::diagnostic::closest(other, ["linear", "log"])),
+            );
+            None
+        }
+    };
     let (path, path_loc) = path?;
     let low_loc = f.node("low").map_or(f.loc, |n| n.loc);
     let high_loc = f.node("high").map_or(f.loc, |n| n.loc);
+    let (low, high, log) = (low?, high?, log?);
+    if log && low <= 0.0 {
+        diags.push(Diagnostic::new(
+            Some(low_loc),
+            f.path_of("low"),
+            format!("expected low > 0 with scale = \"log\", found {low}"),
+        ));
+        return None;
+    }
     let range = ParamRange {
         path: path.to_string(),
-        low: low?,
-        high: high?,
+        low,
+        high,
         steps: steps?,
         integer: false,
         rescale: None,
+        log,
     };
     check_range(range, &f.path, [path_loc, low_loc, high_loc], ctx, diags)
 }
@@ -383,6 +437,7 @@ fn parse_vary(
         steps,
         integer: false,
         rescale: None,
+        log: false,
     };
     check_range(range, "--vary", [loc; 3], ctx, diags)
 }

@@ -154,6 +154,10 @@ fn load_inner(
         }
         None => (None, vec![]),
     };
+    let observed = match (&base, varies) {
+        (Some(base), Some(_)) => super::observed::read_observed(&doc, base, &mut diags),
+        _ => vec![],
+    };
     let base_diags = diags.clone();
     let mut variants = Vec::new();
     for rv in &raw.variants {
@@ -197,6 +201,7 @@ fn load_inner(
             variants,
             sweep,
             uncertain,
+            observed,
         }),
         _ => Err(finish(diags, sources)),
     }

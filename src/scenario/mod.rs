@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod doc;
 pub mod fields;
 pub mod load;
+pub mod observed;
 pub mod paths;
 pub mod read;
 pub mod schema;

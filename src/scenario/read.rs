@@ -48,6 +48,7 @@ pub struct RawMeta {
     pub trials: Option<u64>,
     pub seed: Option<u64>,
     pub start_week: u32,
+    pub warmup_weeks: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -336,6 +337,9 @@ fn read_meta(node: &Node, present: bool, origin: Loc, diags: &mut Vec<Diagnostic
         .req_int("seed", 0, i128::from(u64::MAX), diags)
         .map(|s| s as u64);
     meta.start_week = f.int("start_week", 1, 52, diags).map_or(1, |w| w as u32);
+    meta.warmup_weeks = f
+        .int("warmup_weeks", 0, limits::MAX_WEEKS, diags)
+        .map_or(0, |w| w as u32);
     meta
 }
 

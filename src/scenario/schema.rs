@@ -37,6 +37,7 @@ pub const SCENARIO_KEYS: &[&str] = &[
     "trials",
     "seed",
     "start_week",
+    "warmup_weeks",
 ];
 
 pub const MODEL_KEYS: &[&str] = &[
@@ -136,9 +137,20 @@ pub const NOISE_KEYS: &[&str] = &["sd", "reversion"];
 /// Keys of `[sweep]`: a parameter sweep (see `cordon sweep`).
 pub const SWEEP_KEYS: &[&str] = &["design", "samples", "trials", "vary"];
 /// Keys of each `[[sweep.vary]]` table.
-pub const VARY_KEYS: &[&str] = &["path", "low", "high", "steps"];
+pub const VARY_KEYS: &[&str] = &["path", "low", "high", "steps", "scale"];
 /// Keys of each `[[uncertain]]` table (see `cordon sensitivity`).
-pub const UNCERTAIN_KEYS: &[&str] = &["path", "low", "high"];
+pub const UNCERTAIN_KEYS: &[&str] = &["path", "low", "high", "scale"];
+
+/// Keys of each `[[observed]]` table (MODEL.md §4a).
+pub const OBSERVED_KEYS: &[&str] = &[
+    "metric",
+    "state",
+    "border",
+    "period_weeks",
+    "start_week",
+    "counts",
+    "source",
+];
 
 /// Fields that hold integers: a sweep rounds their values.
 pub const INTEGER_FIELDS: &[&str] = &[
@@ -146,6 +158,7 @@ pub const INTEGER_FIELDS: &[&str] = &[
     "trials",
     "seed",
     "start_week",
+    "warmup_weeks",
     "max_transit_weeks",
     "severity_cap",
     "first_week",
@@ -266,6 +279,14 @@ pub const SECTIONS: &[Section] = &[
         name: "uncertain",
         shape: Shape::Array("path"),
         keys: UNCERTAIN_KEYS,
+        value_tables: &[],
+        fixed: &[],
+        overridable: false,
+    },
+    Section {
+        name: "observed",
+        shape: Shape::Array("metric"),
+        keys: OBSERVED_KEYS,
         value_tables: &[],
         fixed: &[],
         overridable: false,

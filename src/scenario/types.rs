@@ -309,6 +309,21 @@ pub struct Exercise {
 
 impl Exercise {
     /// Whether the exercise is held in week `t` (0-based).
+    /// Whether the exercise is held in the `tau`-th week run of a
+    /// scenario with `warmup` weeks of warm-up: recorded weeks as
+    /// [`Exercise::held_in`]; in the warm-up, a repeating exercise keeps
+    /// its cadence backwards in time and a one-off one is not held.
+    pub fn held_in_run(&self, tau: u32, warmup: u32) -> bool {
+        if tau >= warmup {
+            return self.held_in(tau - warmup);
+        }
+        if self.every == 0 {
+            return false;
+        }
+        let t = i64::from(tau) - i64::from(warmup);
+        (t - i64::from(self.first_week)).rem_euclid(i64::from(self.every)) == 0
+    }
+
     pub fn held_in(&self, t: u32) -> bool {
         if t < self.first_week {
             return false;
@@ -440,6 +455,9 @@ pub struct Scenario {
     pub trials: u64,
     pub seed: u64,
     pub start_week: u32,
+    /// Weeks run before week 0 that record nothing (MODEL.md §4a), so
+    /// that week 0 starts from a steady state rather than an empty map.
+    pub warmup_weeks: u32,
     pub model: ModelParams,
     pub source: Source,
     pub alliance: Alliance,
@@ -454,6 +472,24 @@ impl Scenario {
     /// Week of year (1..=52) of week `t`.
     pub fn week_of_year(&self, t: u32) -> u32 {
         ((self.start_week - 1 + t) % 52) + 1
+    }
+
+    /// Weeks a trial runs: the warm-up, then the recorded weeks.
+    pub fn run_weeks(&self) -> u32 {
+        self.warmup_weeks + self.weeks
+    }
+
+    /// Week of year (1..=52) of the `tau`-th week run, counting the
+    /// warm-up: warm-up weeks precede week 0 in the calendar.
+    pub fn week_of_year_run(&self, tau: u32) -> u32 {
+        let t = i64::from(tau) - i64::from(self.warmup_weeks);
+        ((i64::from(self.start_week) - 1 + t).rem_euclid(52) + 1) as u32
+    }
+
+    /// The recorded week whose schedules (governance) hold in the
+    /// `tau`-th week run: week 0's during the warm-up.
+    pub fn schedule_week(&self, tau: u32) -> u32 {
+        tau.saturating_sub(self.warmup_weeks)
     }
 
     /// Indices of member states, in file order.
@@ -501,6 +537,8 @@ pub struct ScenarioSet {
     pub sweep: Option<super::design::SweepSpec>,
     /// The file's `[[uncertain]]` parameters.
     pub uncertain: Vec<super::design::ParamRange>,
+    /// The file's `[[observed]]` series (MODEL.md §4a).
+    pub observed: Vec<super::observed::Observation>,
 }
 
 /// The name under which the base scenario runs.

@@ -104,6 +104,7 @@ pub fn validate(
         trials: raw.meta.trials?,
         seed: raw.meta.seed?,
         start_week: raw.meta.start_week,
+        warmup_weeks: raw.meta.warmup_weeks,
         model,
         source: source?,
         alliance: alliance?,

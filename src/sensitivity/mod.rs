@@ -286,8 +286,7 @@ pub fn sensitivity(
 
 /// A parameter's value at `u` in [0, 1] of its range.
 fn scale(p: &ParamRange, u: f64) -> f64 {
-    let x = p.low + (p.high - p.low) * u;
-    if p.integer { x.round() } else { x }
+    p.at(u)
 }
 
 /// The scenario with the given parameters set (`None`: as written).

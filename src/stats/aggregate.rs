@@ -31,7 +31,7 @@ const fn total(name: &'static str, grid: Grid, lower_is_better: Option<bool>) ->
 }
 
 /// Per-trial totals, in `trials.csv` column order.
-pub const TOTALS: [TotalDef; 19] = [
+pub const TOTALS: [TotalDef; 20] = [
     total("new_cells", Grid::Count, Some(true)),
     total("attempts", Grid::Count, None),
     total("detections", Grid::Count, None),
@@ -51,6 +51,9 @@ pub const TOTALS: [TotalDef; 19] = [
     total("intel_effect_mean", Grid::Real, Some(false)),
     total("first_attack_week", Grid::Count, Some(false)),
     total("spend", Grid::Real, Some(true)),
+    // Cells the warm-up left alive at week 0 (MODEL.md §4a): with them,
+    // alive_start + new_cells = alive_end + every removal.
+    total("alive_start", Grid::Count, None),
 ];
 
 pub const N_TOTALS: usize = TOTALS.len();
@@ -101,6 +104,7 @@ pub fn trial_totals(rec: &TrialRecord, d: &Defences) -> [Option<f64>; N_TOTALS] 
     out[16] = Some(d.intel_effect_mean.iter().sum::<f64>() / weeks);
     out[FIRST_ATTACK] = rec.first_attack_week.map(f64::from);
     out[18] = Some(d.spend);
+    out[19] = Some(rec.alive_start as f64);
     out
 }
 
