@@ -196,3 +196,66 @@ fn run_one(
     }
     TrialRow { trial, totals }
 }
+
+/// Runs `f` with a pool of `threads` workers: every parallel map below
+/// called inside it uses that pool.
+pub fn with_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> Result<R, EngineError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|source| EngineError::Threads { threads, source })?;
+    Ok(pool.install(f))
+}
+
+/// `f` of every item, in parallel (in the pool of [`with_pool`]), in order.
+pub fn par_map<'a, T: Sync, U: Send>(items: &'a [T], f: impl Fn(&'a T) -> U + Sync + Send) -> Vec<U> {
+    items.par_iter().map(f).collect()
+}
+
+/// Runs `trials` trials of every prepared parameter point as one pool of
+/// (point, trial) work items, so that many small points fill the machine
+/// as well as one large run. Item (j, r) runs trial `trial_index(j, r)`
+/// of `points[j]` (skipped where the point is `None`) and `read` turns its
+/// record into what the caller keeps. Returns, per point, the kept values
+/// in trial order (`None` for a missing point, or when `cancel` is set).
+#[allow(clippy::too_many_arguments)]
+pub fn run_point_trials<T: Send>(
+    points: &[Option<Theatre<'_>>],
+    trials: u64,
+    trial_index: &(dyn Fn(usize, u64) -> u64 + Sync),
+    weekly_detail: bool,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(u64) + Sync),
+    read: &(dyn Fn(&TrialRecord) -> T + Sync),
+) -> Vec<Option<Vec<T>>> {
+    let items = points.len() as u64 * trials;
+    let kept: Vec<Option<T>> = (0..items)
+        .into_par_iter()
+        .map_init(
+            || {
+                let mut rec = TrialRecord::default();
+                rec.weekly_detail = weekly_detail;
+                (Workspace::default(), rec)
+            },
+            |(work, rec), item| {
+                let (j, r) = ((item / trials) as usize, item % trials);
+                let th = points[j].as_ref()?;
+                if cancel.load(Ordering::Relaxed) {
+                    return None;
+                }
+                run_trial(th, trial_index(j, r), work, rec);
+                progress(1);
+                Some(read(rec))
+            },
+        )
+        .collect();
+    let mut kept = kept.into_iter();
+    points
+        .iter()
+        .map(|p| {
+            let mine: Vec<Option<T>> = kept.by_ref().take(trials as usize).collect();
+            p.as_ref()?;
+            mine.into_iter().collect()
+        })
+        .collect()
+}

@@ -7,6 +7,7 @@
 //! the steps together for `cordon run`; [`cli`] is the command line.
 
 pub mod builtin;
+pub mod calibrate;
 pub mod cli;
 pub mod compare;
 pub mod design;

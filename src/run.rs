@@ -334,7 +334,7 @@ pub fn stage(target: &Path, force: bool) -> Result<Staging> {
 }
 
 /// A refused output folder is invalid input; anything else is a failure.
-fn refused(e: anyhow::Error) -> Error {
+pub(crate) fn refused(e: anyhow::Error) -> Error {
     match e.downcast::<crate::output::folder::Refused>() {
         Ok(r) => Error::Invalid(r.0),
         Err(e) => Error::Other(e),

@@ -1,6 +1,7 @@
 //! The command line: flags become [`crate::run::RunOptions`] and friends
 //! once, then each command calls the library.
 
+mod calibrate;
 mod check;
 mod compare;
 mod extras;
@@ -75,6 +76,12 @@ pub enum Command {
         after_help = "Examples:\n  cordon sensitivity my-region.toml --metric attacks\n  cordon sensitivity my-region.toml --metric p_any_attack --samples 128 --trials 400\n\nThe scenario lists its uncertain parameters:\n  [[uncertain]]\n  path = \"model.detection_scale\"\n  low = 0.5\n  high = 2.0\n\nWrites sensitivity.csv (kind = base, oat_low, oat_high, oat_swing, sobol_first,\nsobol_total, sobol_noise, ranking; one row per parameter or variant, with an\nestimate and its 95% interval), manifest.json and charts/ (tornado, Sobol bars).\nCost: (1 + 2k + N(k + 2)) points × --trials trials × variants, for k parameters\nand N = --samples.\nExit codes: 0 success, 2 invalid input, 1 other failure, 130 interrupted."
     )]
     Sensitivity(SensitivityArgs),
+    /// Fit the `[[uncertain]]` parameters to the `[[observed]]` series:
+    /// the posterior, by sequential Monte Carlo on a simulated likelihood.
+    #[command(
+        after_help = "Examples:\n  cordon calibrate                 (the built-in default scenario)\n  cordon calibrate my-region.toml --particles 1000 --trials-per-particle 60\n  cordon calibrate my-region.toml --out fits/a --resume   (continue after Ctrl-C)\n  cordon run my-region.toml --posterior fits/a            (every summary over the posterior)\n\nThe prior is the [[uncertain]] box (scale = \"log\": log-uniform). Each particle's\nlikelihood is simulated: --trials-per-particle trials give every observed period a\ncount law (negative binomial by moments), which scores the observed count.\nResults go to output/SCENARIO/calibrate-UTC-DATE-TIME/ unless --out is given:\nposterior.csv, calibration.csv, predictive.csv, generations.csv, manifest.json, charts/.\nCost: particles × trials per particle × (1 + moves) trials per generation.\nExit codes: 0 success, 2 invalid input, 1 other failure, 130 interrupted."
+    )]
+    Calibrate(calibrate::CalibrateArgs),
     /// Redraw a result folder's charts from its CSV files and manifest.
     Plot(plot::PlotArgs),
     /// Write report.html: one self-contained page for decision-makers.
@@ -319,6 +326,7 @@ pub fn main_with(cli: Cli) -> i32 {
         Command::Optimize(args) => optimize::optimize(args),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Sensitivity(args) => sensitivity::sensitivity(args),
+        Command::Calibrate(args) => calibrate::calibrate(args),
         Command::Plot(args) => plot::plot(args),
         Command::Report(args) => report::report(args),
         Command::Merge(args) => {

@@ -52,7 +52,7 @@ impl DesignKind {
 }
 
 /// One parameter's range.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ParamRange {
     /// The dotted path of the field, as for `--set`.
     pub path: String,
@@ -66,11 +66,11 @@ pub struct ParamRange {
     /// (`states.ID.allocation.border`): the scenario's shares (border,
     /// intel, readiness). The other two shares take up the rest in the
     /// proportion they have there (equally when both are 0).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rescale: Option<[f64; 3]>,
     /// `scale = "log"`: values spread evenly in log(value) (a log-uniform
     /// prior for calibration), for rates that span orders of magnitude.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub log: bool,
 }
 

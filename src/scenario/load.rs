@@ -86,7 +86,7 @@ pub fn load_str(
     text: &str,
     sets: &[String],
 ) -> Result<ScenarioSet, Diagnostics> {
-    load_inner(name, stem, text, sets, Some(&[]))
+    load_inner(name, stem, text, sets, Some(&[]), true)
 }
 
 /// Like [`load_str`], without reading `[sweep]` and `[[uncertain]]` (they
@@ -98,7 +98,18 @@ pub fn load_point(
     text: &str,
     sets: &[String],
 ) -> Result<ScenarioSet, Diagnostics> {
-    load_inner(name, stem, text, sets, None)
+    load_inner(name, stem, text, sets, None, true)
+}
+
+/// The base scenario alone at a parameter point: like [`load_point`]
+/// without building the variants (calibration simulates the base only).
+pub fn load_base_point(
+    name: &str,
+    stem: &str,
+    text: &str,
+    sets: &[String],
+) -> Result<super::types::Scenario, Diagnostics> {
+    load_inner(name, stem, text, sets, None, false).map(|set| set.base)
 }
 
 /// Like [`load_str`], with `--vary PATH=LOW:HIGH[:STEPS]` arguments that
@@ -110,7 +121,7 @@ pub fn load_with_vary(
     sets: &[String],
     varies: &[String],
 ) -> Result<ScenarioSet, Diagnostics> {
-    load_inner(name, stem, text, sets, Some(varies))
+    load_inner(name, stem, text, sets, Some(varies), true)
 }
 
 /// Loads the scenario; `varies` is `None` when `[sweep]` and
@@ -121,6 +132,7 @@ fn load_inner(
     text: &str,
     sets: &[String],
     varies: Option<&[String]>,
+    with_variants: bool,
 ) -> Result<ScenarioSet, Diagnostics> {
     let mut sources = Sources::default();
     let file = sources.add(name, text, 0);
@@ -160,7 +172,7 @@ fn load_inner(
     };
     let base_diags = diags.clone();
     let mut variants = Vec::new();
-    for rv in &raw.variants {
+    for rv in raw.variants.iter().filter(|_| with_variants) {
         let Some(set) = rv.set else { continue };
         let super::doc::Value::Table(set) = &set.value else {
             continue;

@@ -1,0 +1,539 @@
+//! Sequential Monte Carlo over a tempered, simulated likelihood.
+//!
+//! The target is prior(θ) × L̂(θ), where L̂ is a simulated likelihood (see
+//! [`super::likelihood`]). Particles start from the prior and move through
+//! the bridge prior × L̂^φ, φ rising from 0 to 1 (Del Moral, Doucet & Jasra
+//! 2006; Chopin 2002). Each generation
+//!
+//! 1. picks the next φ so that the effective sample size of the reweighted
+//!    particles is a set fraction of their number (adaptive tempering);
+//! 2. reweights by L̂^Δφ and resamples (systematic);
+//! 3. moves every particle by Metropolis–Hastings steps with a Gaussian
+//!    random walk whose covariance is 2.38²/d times the weighted particle
+//!    covariance (Beaumont et al. 2009; Filippi et al. 2013), repeated until
+//!    nine particles in ten have probably moved, up to a cap.
+//!
+//! A particle keeps the likelihood estimate it was accepted with, so the
+//! moves are pseudo-marginal (Andrieu & Roberts 2009): at φ = 1 they leave
+//! prior × E[L̂] invariant. It stops when φ reaches 1 (after that
+//! generation's moves) or at the generation cap.
+//!
+//! Parameters live in the prior's own coordinates: the value itself, or its
+//! logarithm for a log-uniform prior, so the prior is uniform on a box and
+//! the prior ratio of a move is 1 inside the box and 0 outside.
+//!
+//! Every random number comes from a generator keyed by (seed, generation,
+//! move, particle, purpose), and every simulation from trial indices keyed
+//! the same way, so the result does not depend on the number of threads.
+
+use rand::{RngExt, SeedableRng};
+use rand_distr::{Distribution, StandardNormal};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::{Deserialize, Serialize};
+
+use crate::model::streams::mix;
+use crate::scenario::design::ParamRange;
+
+/// The prior: uniform on a box in the prior's coordinates.
+#[derive(Debug, Clone)]
+pub struct Prior {
+    pub params: Vec<ParamRange>,
+}
+
+impl Prior {
+    /// Dimensions.
+    pub fn dim(&self) -> usize {
+        self.params.len()
+    }
+
+    /// `(low, high)` of parameter `k` in the prior's coordinates.
+    pub fn bounds(&self, k: usize) -> (f64, f64) {
+        let p = &self.params[k];
+        if p.log {
+            (p.low.ln(), p.high.ln())
+        } else {
+            (p.low, p.high)
+        }
+    }
+
+    /// Whether `z` lies in the box.
+    pub fn contains(&self, z: &[f64]) -> bool {
+        z.iter().enumerate().all(|(k, &x)| {
+            let (lo, hi) = self.bounds(k);
+            x >= lo && x <= hi
+        })
+    }
+
+    /// The parameter values of a point in the prior's coordinates.
+    pub fn values(&self, z: &[f64]) -> Vec<f64> {
+        z.iter()
+            .zip(&self.params)
+            .map(|(&x, p)| {
+                let v = if p.log { x.exp() } else { x };
+                if p.integer { v.round() } else { v }
+            })
+            .collect()
+    }
+}
+
+/// Settings of the sampler.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Settings {
+    pub particles: usize,
+    /// Cap on generations after the first draw from the prior.
+    pub generations: u32,
+    /// Target effective sample size after reweighting, as a share of the
+    /// particles.
+    pub ess_fraction: f64,
+    /// Cap on Metropolis–Hastings steps per generation.
+    pub max_moves: u32,
+    pub seed: u64,
+}
+
+/// One particle: a point in the prior's coordinates and the log of its
+/// simulated likelihood.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Particle {
+    pub z: Vec<f64>,
+    pub log_likelihood: f64,
+}
+
+/// What one generation did.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Generation {
+    pub generation: u32,
+    /// φ: the power of the likelihood in this generation's target.
+    pub temperature: f64,
+    /// Effective sample size after reweighting, before resampling.
+    pub ess: f64,
+    /// Share of proposals accepted over this generation's moves.
+    pub acceptance: f64,
+    pub moves: u32,
+    /// Parameter points simulated in this generation.
+    pub simulations: u64,
+    pub elapsed_s: f64,
+}
+
+/// The sampler's state after a generation: all a checkpoint needs.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct State {
+    pub particles: Vec<Particle>,
+    /// Normalised weights (equal after each generation's resampling).
+    pub weights: Vec<f64>,
+    pub temperature: f64,
+    pub history: Vec<Generation>,
+}
+
+impl State {
+    /// Whether the particles target the posterior itself.
+    pub fn done(&self) -> bool {
+        self.temperature >= 1.0
+    }
+
+    /// The generation last completed.
+    pub fn generation(&self) -> u32 {
+        self.history.last().map_or(0, |g| g.generation)
+    }
+}
+
+/// A point to simulate: its values in the prior's coordinates and the key
+/// of its simulations (see [`key`]).
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub z: Vec<f64>,
+    pub key: u64,
+}
+
+/// The key of the simulations of `particle` at `step` of `generation`: a
+/// different number for every simulation the sampler ever asks for.
+pub fn key(generation: u32, step: u32, particle: usize) -> u64 {
+    (u64::from(generation) << 40) | (u64::from(step & 0xff) << 32) | particle as u64
+}
+
+/// Most particles (the key keeps 32 bits for them).
+pub const MAX_PARTICLES: usize = 1 << 24;
+
+/// Draws from the prior for generation 0, or continues `state`, calling
+/// `evaluate` for the log-likelihood of batches of points (in order, one
+/// per job) and `checkpoint` after every generation.
+pub fn run<E, C>(
+    prior: &Prior,
+    settings: &Settings,
+    state: Option<State>,
+    mut evaluate: E,
+    mut checkpoint: C,
+) -> anyhow::Result<State>
+where
+    E: FnMut(&[Job]) -> anyhow::Result<Vec<f64>>,
+    C: FnMut(&State) -> anyhow::Result<()>,
+{
+    let n = settings.particles;
+    let mut state = match state {
+        Some(s) => s,
+        None => {
+            let clock = std::time::Instant::now();
+            let jobs: Vec<Job> = (0..n)
+                .map(|i| Job {
+                    z: from_prior(prior, &mut rng(settings.seed, &[0, 0, i as u64, 1])),
+                    key: key(0, 0, i),
+                })
+                .collect();
+            let ll = evaluate(&jobs)?;
+            let s = State {
+                particles: jobs
+                    .into_iter()
+                    .zip(ll)
+                    .map(|(j, l)| Particle {
+                        z: j.z,
+                        log_likelihood: finite(l),
+                    })
+                    .collect(),
+                weights: vec![1.0 / n as f64; n],
+                temperature: 0.0,
+                history: vec![Generation {
+                    generation: 0,
+                    temperature: 0.0,
+                    ess: n as f64,
+                    acceptance: 1.0,
+                    moves: 0,
+                    simulations: n as u64,
+                    elapsed_s: clock.elapsed().as_secs_f64(),
+                }],
+            };
+            checkpoint(&s)?;
+            s
+        }
+    };
+    while !state.done() && state.generation() < settings.generations {
+        state = generation(prior, settings, state, &mut evaluate)?;
+        checkpoint(&state)?;
+    }
+    Ok(state)
+}
+
+/// One generation: temper, reweight, resample, move.
+fn generation<E>(
+    prior: &Prior,
+    settings: &Settings,
+    mut state: State,
+    evaluate: &mut E,
+) -> anyhow::Result<State>
+where
+    E: FnMut(&[Job]) -> anyhow::Result<Vec<f64>>,
+{
+    let clock = std::time::Instant::now();
+    let g = state.generation() + 1;
+    let n = state.particles.len();
+    let ll: Vec<f64> = state.particles.iter().map(|p| p.log_likelihood).collect();
+    let step = next_temperature(
+        &state.weights,
+        &ll,
+        1.0 - state.temperature,
+        settings.ess_fraction * n as f64,
+    );
+    let weights = reweight(&state.weights, &ll, step);
+    let ess = 1.0 / weights.iter().map(|w| w * w).sum::<f64>();
+    let temperature = if state.temperature + step >= 1.0 - 1e-12 {
+        1.0
+    } else {
+        state.temperature + step
+    };
+    let chol = proposal(prior, &state.particles, &weights);
+    let u = rng(settings.seed, &[u64::from(g), 0, 0, 2]).random::<f64>();
+    let picks = systematic(&weights, u);
+    let mut particles: Vec<Particle> = picks.iter().map(|&i| state.particles[i].clone()).collect();
+    let (mut accepted, mut proposed, mut simulations, mut moves) = (0u64, 0u64, 0u64, 0u32);
+    let mut wanted = settings.max_moves.max(1);
+    while moves < wanted {
+        moves += 1;
+        let mut jobs = Vec::new();
+        let mut whose = Vec::new();
+        let mut uniforms = Vec::with_capacity(n);
+        for (i, p) in particles.iter().enumerate() {
+            let mut r = rng(settings.seed, &[u64::from(g), u64::from(moves), i as u64, 3]);
+            let z = propose(&p.z, &chol, &mut r);
+            uniforms.push(r.random::<f64>());
+            if prior.contains(&z) {
+                jobs.push(Job {
+                    z,
+                    key: key(g, moves, i),
+                });
+                whose.push(i);
+            }
+        }
+        let ll = evaluate(&jobs)?;
+        simulations += jobs.len() as u64;
+        let mut this_move = 0u64;
+        for ((job, &i), l) in jobs.into_iter().zip(&whose).zip(ll) {
+            let l = finite(l);
+            let log_ratio = temperature * (l - particles[i].log_likelihood);
+            if uniforms[i].ln() < log_ratio {
+                particles[i] = Particle {
+                    z: job.z,
+                    log_likelihood: l,
+                };
+                this_move += 1;
+            }
+        }
+        accepted += this_move;
+        proposed += n as u64;
+        if moves == 1 {
+            wanted = moves_needed(this_move as f64 / n as f64, settings.max_moves);
+        }
+    }
+    state.history.push(Generation {
+        generation: g,
+        temperature,
+        ess,
+        acceptance: accepted as f64 / proposed.max(1) as f64,
+        moves,
+        simulations,
+        elapsed_s: clock.elapsed().as_secs_f64(),
+    });
+    state.particles = particles;
+    state.weights = vec![1.0 / n as f64; n];
+    state.temperature = temperature;
+    Ok(state)
+}
+
+/// Steps such that a particle moves at least once with probability 0.9,
+/// given the acceptance rate of one step: ln 0.1 / ln(1 − a), at least 1.
+fn moves_needed(acceptance: f64, cap: u32) -> u32 {
+    if acceptance >= 0.9 {
+        return 1;
+    }
+    if acceptance <= 0.0 {
+        return cap.max(1);
+    }
+    let k = (0.1f64.ln() / (1.0 - acceptance).ln()).ceil();
+    (k as u32).clamp(1, cap.max(1))
+}
+
+/// A log-likelihood that sorts: NaN counts as impossible.
+fn finite(l: f64) -> f64 {
+    if l.is_nan() { f64::NEG_INFINITY } else { l }
+}
+
+/// The largest step in φ (at most `max`) whose reweighted particles keep an
+/// effective sample size of at least `target`; bisection on the step.
+pub fn next_temperature(weights: &[f64], ll: &[f64], max: f64, target: f64) -> f64 {
+    let ess = |step: f64| {
+        let w = reweight(weights, ll, step);
+        1.0 / w.iter().map(|w| w * w).sum::<f64>()
+    };
+    if ess(max) >= target {
+        return max;
+    }
+    let (mut lo, mut hi) = (0.0, max);
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if ess(mid) >= target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    // A step of 0 would never end: take at least a sliver.
+    lo.max(1e-6 * max)
+}
+
+/// Normalised weights w · L^step (computed on the log scale).
+pub fn reweight(weights: &[f64], ll: &[f64], step: f64) -> Vec<f64> {
+    let logs: Vec<f64> = weights
+        .iter()
+        .zip(ll)
+        .map(|(&w, &l)| {
+            if w <= 0.0 || l == f64::NEG_INFINITY {
+                f64::NEG_INFINITY
+            } else {
+                w.ln() + step * l
+            }
+        })
+        .collect();
+    let top = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if top == f64::NEG_INFINITY {
+        return vec![1.0 / weights.len() as f64; weights.len()];
+    }
+    let e: Vec<f64> = logs.iter().map(|&l| (l - top).exp()).collect();
+    let sum: f64 = e.iter().sum();
+    e.into_iter().map(|x| x / sum).collect()
+}
+
+/// Systematic resampling: the indices of `weights.len()` draws, one at each
+/// of u, u + 1, … in units of 1/N along the cumulative weights.
+pub fn systematic(weights: &[f64], u: f64) -> Vec<usize> {
+    let n = weights.len();
+    let mut picks = Vec::with_capacity(n);
+    let mut cum = 0.0;
+    let mut i = 0;
+    for k in 0..n {
+        let at = (k as f64 + u) / n as f64;
+        while i + 1 < n && cum + weights[i] < at {
+            cum += weights[i];
+            i += 1;
+        }
+        picks.push(i);
+    }
+    picks
+}
+
+/// The lower Cholesky factor of 2.38²/d times the weighted covariance of
+/// the particles, with a small ridge so that it exists when the particles
+/// have collapsed onto a line.
+fn proposal(prior: &Prior, particles: &[Particle], weights: &[f64]) -> Vec<Vec<f64>> {
+    let d = prior.dim();
+    let mut mean = vec![0.0; d];
+    for (p, &w) in particles.iter().zip(weights) {
+        for k in 0..d {
+            mean[k] += w * p.z[k];
+        }
+    }
+    let mut cov = vec![vec![0.0; d]; d];
+    for (p, &w) in particles.iter().zip(weights) {
+        for a in 0..d {
+            for b in 0..d {
+                cov[a][b] += w * (p.z[a] - mean[a]) * (p.z[b] - mean[b]);
+            }
+        }
+    }
+    let scale = 2.38f64.powi(2) / d as f64;
+    for (a, row) in cov.iter_mut().enumerate() {
+        let (lo, hi) = prior.bounds(a);
+        for x in row.iter_mut() {
+            *x *= scale;
+        }
+        row[a] += 1e-8 * (hi - lo).powi(2);
+    }
+    cholesky(&cov)
+}
+
+/// Lower Cholesky factor of a symmetric positive definite matrix (tiny
+/// pivots are floored, so a nearly singular one still gives a factor).
+fn cholesky(a: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    let d = a.len();
+    let mut l = vec![vec![0.0; d]; d];
+    for i in 0..d {
+        for j in 0..=i {
+            let s: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
+            if i == j {
+                l[i][j] = (a[i][i] - s).max(1e-300).sqrt();
+            } else {
+                l[i][j] = (a[i][j] - s) / l[j][j];
+            }
+        }
+    }
+    l
+}
+
+/// z + L ε with ε standard normal.
+fn propose(z: &[f64], chol: &[Vec<f64>], r: &mut Xoshiro256PlusPlus) -> Vec<f64> {
+    let eps: Vec<f64> = (0..z.len()).map(|_| StandardNormal.sample(r)).collect();
+    z.iter()
+        .enumerate()
+        .map(|(i, &x)| x + (0..=i).map(|k| chol[i][k] * eps[k]).sum::<f64>())
+        .collect()
+}
+
+/// A point drawn uniformly from the prior's box.
+fn from_prior(prior: &Prior, r: &mut Xoshiro256PlusPlus) -> Vec<f64> {
+    (0..prior.dim())
+        .map(|k| {
+            let (lo, hi) = prior.bounds(k);
+            lo + (hi - lo) * r.random::<f64>()
+        })
+        .collect()
+}
+
+/// A generator keyed by the seed and `parts`.
+fn rng(seed: u64, parts: &[u64]) -> Xoshiro256PlusPlus {
+    let mut h = mix(seed ^ 0xca11_b4a7_e000_0000);
+    for &p in parts {
+        h = mix(h ^ p);
+    }
+    Xoshiro256PlusPlus::seed_from_u64(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prior(ranges: &[(f64, f64, bool)]) -> Prior {
+        Prior {
+            params: ranges
+                .iter()
+                .enumerate()
+                .map(|(i, &(low, high, log))| ParamRange {
+                    path: format!("model.p{i}"),
+                    low,
+                    high,
+                    steps: 2,
+                    integer: false,
+                    rescale: None,
+                    log,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn systematic_resampling_keeps_each_weight_to_within_one_copy() {
+        let w = [0.1, 0.45, 0.05, 0.4];
+        for u in [0.0, 0.3, 0.999] {
+            let picks = systematic(&w, u);
+            for (i, &wi) in w.iter().enumerate() {
+                let copies = picks.iter().filter(|&&p| p == i).count() as f64;
+                assert!((copies - 4.0 * wi).abs() < 1.0, "{u} {i} {copies}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_next_temperature_meets_the_target_ess() {
+        let ll: Vec<f64> = (0..100).map(|i| -0.5 * f64::from(i)).collect();
+        let w = vec![0.01; 100];
+        let step = next_temperature(&w, &ll, 1.0, 50.0);
+        let rw = reweight(&w, &ll, step);
+        let ess = 1.0 / rw.iter().map(|x| x * x).sum::<f64>();
+        assert!(step > 0.0 && step < 1.0);
+        assert!((ess - 50.0).abs() < 1e-6, "{ess}");
+        // A flat likelihood goes straight to 1.
+        assert_eq!(next_temperature(&w, &[0.0; 100], 1.0, 50.0), 1.0);
+    }
+
+    /// A Gaussian likelihood on a wide uniform prior: the sampler's mean
+    /// and sd match the truth within Monte Carlo error.
+    #[test]
+    fn a_gaussian_posterior_is_recovered() {
+        let prior = prior(&[(-10.0, 10.0, false), (0.01, 100.0, true)]);
+        let settings = Settings {
+            particles: 2000,
+            generations: 40,
+            ess_fraction: 0.5,
+            max_moves: 8,
+            seed: 11,
+        };
+        // x ~ N(1.5, 0.3²); ln y ~ N(ln 2, 0.2²).
+        let ll = |z: &[f64]| {
+            -0.5 * ((z[0] - 1.5) / 0.3).powi(2) - 0.5 * ((z[1] - 2f64.ln()) / 0.2).powi(2)
+        };
+        let state = run(
+            &prior,
+            &settings,
+            None,
+            |jobs| Ok(jobs.iter().map(|j| ll(&j.z)).collect()),
+            |_| Ok(()),
+        )
+        .expect("runs");
+        assert!(state.done());
+        for (k, (mu, sd)) in [(1.5, 0.3), (2f64.ln(), 0.2)].into_iter().enumerate() {
+            let n = state.particles.len() as f64;
+            let m = state.particles.iter().map(|p| p.z[k]).sum::<f64>() / n;
+            let s = (state.particles.iter().map(|p| (p.z[k] - m).powi(2)).sum::<f64>() / n).sqrt();
+            // Particles are correlated by resampling: allow an effective
+            // sample of a quarter of them.
+            let se = sd / (n / 4.0).sqrt();
+            assert!((m - mu).abs() < 4.0 * se, "mean {k}: {m} vs {mu}");
+            assert!((s - sd).abs() < 4.0 * sd / (n / 4.0).sqrt() * 0.75, "sd {k}: {s} vs {sd}");
+        }
+    }
+}
