@@ -208,7 +208,10 @@ pub fn with_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> Resul
 }
 
 /// `f` of every item, in parallel (in the pool of [`with_pool`]), in order.
-pub fn par_map<'a, T: Sync, U: Send>(items: &'a [T], f: impl Fn(&'a T) -> U + Sync + Send) -> Vec<U> {
+pub fn par_map<'a, T: Sync, U: Send>(
+    items: &'a [T],
+    f: impl Fn(&'a T) -> U + Sync + Send,
+) -> Vec<U> {
     items.par_iter().map(f).collect()
 }
 
@@ -258,4 +261,94 @@ pub fn run_point_trials<T: Send>(
             mine.into_iter().collect()
         })
         .collect()
+}
+
+/// Trials per window of a run over a posterior: larger than [`WINDOW`], so
+/// that each point's variants are prepared once for many trials.
+pub const POSTERIOR_WINDOW: u64 = 16_384;
+
+/// Like [`run_trials_from`], for a run over a posterior (MODEL.md §4a):
+/// trial `i` runs every variant of point `pick(i)`, whose scenarios (in
+/// the order of the variants, baseline first) are `points[pick(i)]`. In
+/// each window the trials are grouped by point, so a point's variants are
+/// prepared once per window; rows still reach `on_window` in trial order,
+/// and the exact accumulators make the statistics the same at any thread
+/// count.
+#[allow(clippy::too_many_arguments)]
+pub fn run_posterior_trials_from(
+    points: &[Vec<&crate::scenario::Scenario>],
+    pick: &(dyn Fn(u64) -> usize + Sync),
+    trials: Range<u64>,
+    threads: usize,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(u64) + Sync),
+    base: RunStats,
+    mut on_window: impl FnMut(&Window<'_>) -> anyhow::Result<()>,
+) -> Result<RunStats, EngineError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|source| EngineError::Threads { threads, source })?;
+    let first: Vec<Theatre<'_>> = points[0].iter().map(|s| Theatre::new(s)).collect();
+    let empty = empty_stats(&first);
+    let workers: Vec<Mutex<Worker>> = (0..pool.current_num_threads())
+        .map(|_| {
+            Mutex::new(Worker {
+                stats: empty.clone(),
+                work: Workspace::default(),
+                records: vec![TrialRecord::default(); points[0].len()],
+            })
+        })
+        .collect();
+    let mut start = trials.start;
+    while start < trials.end {
+        let end = (start + POSTERIOR_WINDOW).min(trials.end);
+        let mut groups: std::collections::BTreeMap<usize, Vec<u64>> = Default::default();
+        for t in start..end {
+            groups.entry(pick(t)).or_default().push(t);
+        }
+        let groups: Vec<(usize, Vec<u64>)> = groups.into_iter().collect();
+        let rows: Vec<Vec<TrialRow>> = pool.install(|| {
+            groups
+                .par_iter()
+                .map(|(point, list)| {
+                    let theatres: Vec<Theatre<'_>> =
+                        points[*point].iter().map(|s| Theatre::new(s)).collect();
+                    let constants: Vec<WeeklyConstants> = theatres
+                        .iter()
+                        .map(|th| WeeklyConstants::new(&th.defences))
+                        .collect();
+                    let mut rows = Vec::with_capacity(list.len());
+                    for &trial in list {
+                        if cancel.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        let me = rayon::current_thread_index().unwrap_or(0);
+                        let mut guard = workers[me].lock().unwrap_or_else(|e| e.into_inner());
+                        rows.push(run_one(&theatres, &constants, trial, &mut guard));
+                        progress(1);
+                    }
+                    rows
+                })
+                .collect()
+        });
+        if cancel.load(Ordering::Relaxed) {
+            return Err(EngineError::Interrupted);
+        }
+        let mut rows: Vec<TrialRow> = rows.into_iter().flatten().collect();
+        rows.sort_by_key(|r| r.trial);
+        on_window(&Window {
+            rows: &rows,
+            next_trial: end,
+            base: &base,
+            workers: &workers,
+        })?;
+        start = end;
+    }
+    let mut total = base;
+    for w in workers {
+        let w = w.into_inner().unwrap_or_else(|e| e.into_inner());
+        total.merge(&w.stats);
+    }
+    Ok(total)
 }

@@ -30,6 +30,9 @@ pub struct RunIdentity {
     pub variants: Vec<String>,
     /// `K/N`, or empty for a whole run.
     pub shard: String,
+    /// SHA-256 of the posterior a run is over, or empty.
+    #[serde(default)]
+    pub posterior: String,
 }
 
 impl RunIdentity {
@@ -54,6 +57,11 @@ impl RunIdentity {
                 now.variants.join(", "),
             ),
             ("the shard", self.shard.clone(), now.shard.clone()),
+            (
+                "the posterior (SHA-256)",
+                self.posterior.clone(),
+                now.posterior.clone(),
+            ),
         ];
         pairs
             .into_iter()

@@ -11,11 +11,15 @@ use anyhow::Context;
 use sha2::{Digest, Sha256};
 
 use crate::builtin::ScenarioSource;
-use crate::engine::{EngineError, empty_stats, run_trials_from};
+use crate::engine::{EngineError, empty_stats, run_posterior_trials_from, run_trials_from};
 use crate::error::{Error, Result};
 use crate::model::Theatre;
-use crate::output::manifest::{ShardEntry, base_overrides, geography, variant_entries};
-use crate::output::{Manifest, ScenarioEntry, Staging, TrialsWriter, default_out, write_tables};
+use crate::output::manifest::{
+    PosteriorEntry, ShardEntry, base_overrides, geography, variant_entries,
+};
+use crate::output::{
+    Manifest, Posterior, ScenarioEntry, Staging, TrialsWriter, default_out, write_tables,
+};
 use crate::resources;
 use crate::resume::{self, Checkpoint, RunIdentity};
 use crate::scenario::diagnostic::closest;
@@ -51,6 +55,8 @@ pub struct RunOptions {
     pub shard: Option<Shard>,
     /// Keep a checkpoint and continue an interrupted run into `out`.
     pub resume: bool,
+    /// Run over this posterior (a calibrate folder or its posterior.csv).
+    pub posterior: Option<PathBuf>,
 }
 
 /// What a run is about to do, for progress displays.
@@ -148,6 +154,10 @@ pub fn run(
     let chosen = select(&set, &opts.variants)?;
     let theatres: Vec<Theatre<'_>> = chosen.iter().map(|(_, s)| Theatre::new(s)).collect();
     let names: Vec<String> = chosen.iter().map(|(n, _)| n.clone()).collect();
+    let over = match &opts.posterior {
+        Some(path) => Some(PosteriorRun::prepare(path, opts, &set, &text)?),
+        None => None,
+    };
     let trials = set.base.trials;
     if let Some(shard) = opts.shard.filter(|s| s.count > trials) {
         return Err(Error::Invalid(format!(
@@ -175,7 +185,10 @@ pub fn run(
     } else {
         (stage(&target, opts.force)?, false)
     };
-    let layout = layout(&set.base, &names, &theatres);
+    let mut layout = layout(&set.base, &names, &theatres);
+    if let Some(p) = &over {
+        layout.patrol = p.patrol(&opts.variants)?;
+    }
     let identity = RunIdentity {
         scenario_sha256: hex(&Sha256::digest(&text)),
         sets: set
@@ -187,6 +200,9 @@ pub fn run(
         trials,
         variants: names.clone(),
         shard: opts.shard.map_or(String::new(), |s| s.to_string()),
+        posterior: over
+            .as_ref()
+            .map_or(String::new(), |p| p.posterior.sha256.clone()),
     };
     let trials_csv = staging.path().join("trials.csv");
     let checkpoint = if existed {
@@ -218,32 +234,61 @@ pub fn run(
         resumed_at: (first > range.start).then_some(first),
     });
     let dir = staging.path().to_path_buf();
-    let stats = match run_trials_from(
-        &theatres,
-        first..range.end,
-        opts.threads,
-        cancel,
-        progress,
-        base,
-        |w| {
-            writer.append(w.rows)?;
-            if opts.resume {
-                let trials_bytes = writer.checkpoint()?;
-                let state = ShardState {
-                    layout: layout.clone(),
-                    stats: w.snapshot(),
-                };
-                let cp = Checkpoint {
-                    identity: identity.clone(),
-                    next_trial: w.next_trial,
-                    trials_bytes,
-                    state,
-                };
-                resume::save(&dir, &cp).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let point_scenarios: Vec<Vec<&Scenario>> = match &over {
+        Some(p) => p
+            .sets
+            .iter()
+            .map(|s| select(s, &opts.variants).map(|c| c.into_iter().map(|(_, s)| s).collect()))
+            .collect::<Result<_>>()?,
+        None => vec![],
+    };
+    let cumulative = over.as_ref().map_or(vec![], |p| p.cumulative.clone());
+    let seed = set.base.seed;
+    let pick = |trial: u64| Posterior::pick(&cumulative, seed, trial);
+    let ran =
+        |base: RunStats,
+         on_window: &mut dyn FnMut(&crate::engine::Window<'_>) -> anyhow::Result<()>| {
+            if over.is_some() {
+                run_posterior_trials_from(
+                    &point_scenarios,
+                    &pick,
+                    first..range.end,
+                    opts.threads,
+                    cancel,
+                    progress,
+                    base,
+                    on_window,
+                )
+            } else {
+                run_trials_from(
+                    &theatres,
+                    first..range.end,
+                    opts.threads,
+                    cancel,
+                    progress,
+                    base,
+                    on_window,
+                )
             }
-            Ok(())
-        },
-    ) {
+        };
+    let stats = match ran(base, &mut |w| {
+        writer.append(w.rows)?;
+        if opts.resume {
+            let trials_bytes = writer.checkpoint()?;
+            let state = ShardState {
+                layout: layout.clone(),
+                stats: w.snapshot(),
+            };
+            let cp = Checkpoint {
+                identity: identity.clone(),
+                next_trial: w.next_trial,
+                trials_bytes,
+                state,
+            };
+            resume::save(&dir, &cp).map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        Ok(())
+    }) {
         Ok(stats) => stats,
         Err(EngineError::Interrupted) => {
             let kept = opts.resume.then(|| dir.display().to_string());
@@ -278,6 +323,7 @@ pub fn run(
             first_trial: range.start,
             end_trial: range.end,
         }),
+        posterior: over.as_ref().map(|p| p.entry()),
         threads: opts.threads,
         command_line: opts.command_line.clone(),
         started_utc: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -414,4 +460,129 @@ pub fn layout(base: &Scenario, names: &[String], theatres: &[Theatre<'_>]) -> La
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A posterior made ready for a run: its distinct points, each the
+/// scenario with the point's values applied like `--set` before the
+/// variants' own (MODEL.md §4a).
+struct PosteriorRun {
+    posterior: Posterior,
+    /// One scenario set per distinct point.
+    sets: Vec<ScenarioSet>,
+    /// Cumulative weights of the distinct points.
+    cumulative: Vec<f64>,
+    weights: Vec<f64>,
+    notes: Vec<String>,
+}
+
+impl PosteriorRun {
+    /// Reads the posterior and builds every distinct point; refuses
+    /// columns that are not paths of the scenario, with the reason.
+    fn prepare(path: &Path, opts: &RunOptions, set: &ScenarioSet, text: &[u8]) -> Result<Self> {
+        let posterior = Posterior::read(path)?;
+        let text = std::str::from_utf8(text).map_err(|_| {
+            Error::Invalid(format!("{} is not UTF-8 text", opts.scenario.display()))
+        })?;
+        let ranges = posterior.ranges(&set.uncertain);
+        let mut distinct: Vec<(Vec<f64>, f64)> = Vec::new();
+        let mut index: std::collections::HashMap<Vec<u64>, usize> = Default::default();
+        for (point, &w) in posterior.points.iter().zip(&posterior.weights) {
+            let bits: Vec<u64> = point.iter().map(|x| x.to_bits()).collect();
+            match index.get(&bits) {
+                Some(&i) => distinct[i].1 += w,
+                None => {
+                    index.insert(bits, distinct.len());
+                    distinct.push((point.clone(), w));
+                }
+            }
+        }
+        let mut sets = Vec::with_capacity(distinct.len());
+        let mut base_sets = opts.sets.clone();
+        if let Some(t) = opts.trials {
+            base_sets.push(format!("scenario.trials={t}"));
+        }
+        if let Some(s) = opts.seed {
+            base_sets.push(format!("scenario.seed={s}"));
+        }
+        for (values, _) in &distinct {
+            let mut sets_here = base_sets.clone();
+            sets_here.extend(crate::design::overrides(&ranges, values));
+            let point = crate::scenario::load_point(
+                &opts.scenario.display(),
+                &opts.scenario.stem(),
+                text,
+                &sets_here,
+            )
+            .map_err(|d| {
+                Error::Invalid(format!(
+                    "the posterior {} does not fit this scenario: its point {} is not a valid scenario:\n{d}",
+                    posterior.file.display(),
+                    crate::design::overrides(&ranges, values).join(", ")
+                ))
+            })?;
+            sets.push(point);
+        }
+        let mut notes = Vec::new();
+        for v in &set.variants {
+            for (p, _) in v
+                .overrides
+                .iter()
+                .filter(|(p, _)| posterior.paths.contains(p))
+            {
+                notes.push(format!(
+                    "variant {} sets {p} itself: its value wins over the posterior's",
+                    v.name
+                ));
+            }
+        }
+        let weights: Vec<f64> = distinct.iter().map(|(_, w)| *w).collect();
+        let mut acc = 0.0;
+        let cumulative = weights
+            .iter()
+            .map(|w| {
+                acc += w;
+                acc
+            })
+            .collect();
+        Ok(PosteriorRun {
+            posterior,
+            sets,
+            cumulative,
+            weights,
+            notes,
+        })
+    }
+
+    /// Mean weekly patrol detection per variant and direction, averaged
+    /// over the posterior's points by weight.
+    fn patrol(&self, variants: &[String]) -> Result<Vec<Vec<f64>>> {
+        let mut total: Vec<Vec<f64>> = Vec::new();
+        for (set, &w) in self.sets.iter().zip(&self.weights) {
+            let chosen = select(set, variants)?;
+            let names: Vec<String> = chosen.iter().map(|(n, _)| n.clone()).collect();
+            let theatres: Vec<Theatre<'_>> = chosen.iter().map(|(_, s)| Theatre::new(s)).collect();
+            let here = layout(&set.base, &names, &theatres).patrol;
+            if total.is_empty() {
+                total = here.iter().map(|v| vec![0.0; v.len()]).collect();
+            }
+            for (t, h) in total.iter_mut().zip(&here) {
+                for (a, b) in t.iter_mut().zip(h) {
+                    *a += w * b;
+                }
+            }
+        }
+        Ok(total)
+    }
+
+    /// What the manifest records of the posterior.
+    fn entry(&self) -> PosteriorEntry {
+        PosteriorEntry {
+            path: self.posterior.file.display().to_string(),
+            sha256: self.posterior.sha256.clone(),
+            paths: self.posterior.paths.clone(),
+            points: self.posterior.points.len(),
+            distinct_points: self.sets.len(),
+            notes: self.notes.clone(),
+        }
+    }
 }

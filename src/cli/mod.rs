@@ -180,6 +180,12 @@ pub struct RunArgs {
     /// shard changed).
     #[arg(long)]
     pub resume: bool,
+    /// Run over a posterior: a `cordon calibrate` folder or its
+    /// posterior.csv. Trial i of every variant uses the same parameter
+    /// point, drawn by weight, so comparisons stay paired and every summary
+    /// integrates over what the observations leave uncertain.
+    #[arg(long, value_name = "DIR|FILE")]
+    pub posterior: Option<PathBuf>,
     /// Also write report.html, one self-contained page for
     /// decision-makers (as `cordon report` does).
     #[arg(long, conflicts_with = "shard")]

@@ -31,6 +31,7 @@ pub fn run(args: RunArgs) -> Result<()> {
         command_line: super::command_line(),
         shard: args.shard,
         resume: args.resume,
+        posterior: args.posterior,
     };
     let cancel = interrupt_flag();
     let bar = progress_bar(
@@ -97,6 +98,21 @@ pub fn summary_table(r: &RunReport) -> String {
         "entries",
         "P(any attack)"
     );
+    if let Some(p) = &r.manifest.posterior {
+        o.insert_str(
+            o.find("\n\n").map_or(0, |i| i + 1),
+            &format!(
+                "over the posterior {} ({} points, {} distinct; {}): every mean integrates over it\n",
+                p.path,
+                p.points,
+                p.distinct_points,
+                p.paths.join(", ")
+            ),
+        );
+        for note in &p.notes {
+            o.push_str(&format!("note: {note}\n"));
+        }
+    }
     for (v, vs) in r.stats.variants.iter().enumerate() {
         let cell = |i: usize| {
             let (mean, _, ci) = describe(&vs.totals[i].moments);

@@ -73,6 +73,20 @@ pub struct ShardEntry {
     pub end_trial: u64,
 }
 
+/// The posterior a run integrates over (MODEL.md §4a).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PosteriorEntry {
+    pub path: String,
+    pub sha256: String,
+    /// The calibrated paths, in the file's column order.
+    pub paths: Vec<String>,
+    /// Rows of the file, and the distinct points among them.
+    pub points: usize,
+    pub distinct_points: usize,
+    /// Variants that set a posterior path themselves (their value wins).
+    pub notes: Vec<String>,
+}
+
 /// Everything `manifest.json` holds.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
@@ -92,6 +106,9 @@ pub struct Manifest {
     /// Set for one shard of a run split across machines (`--shard K/N`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardEntry>,
+    /// Set for a run over a posterior (`cordon run --posterior`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posterior: Option<PosteriorEntry>,
     pub threads: usize,
     pub command_line: String,
     pub started_utc: String,

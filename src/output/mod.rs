@@ -2,8 +2,10 @@
 
 pub mod folder;
 pub mod manifest;
+pub mod posterior;
 pub mod tables;
 
 pub use folder::{Staging, default_out};
 pub use manifest::{Manifest, ScenarioEntry};
+pub use posterior::Posterior;
 pub use tables::{TrialsWriter, write_csv, write_tables};
