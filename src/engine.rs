@@ -226,7 +226,7 @@ pub fn run_point_trials<T: Send>(
     points: &[Option<Theatre<'_>>],
     trials: u64,
     trial_index: &(dyn Fn(usize, u64) -> u64 + Sync),
-    weekly_detail: bool,
+    weekly_detail: crate::model::record::Detail,
     cancel: &AtomicBool,
     progress: &(dyn Fn(u64) + Sync),
     read: &(dyn Fn(&TrialRecord) -> T + Sync),

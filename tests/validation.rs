@@ -1885,5 +1885,108 @@ fn sweep_and_uncertain_tables_are_checked_like_set_paths() {
             "uncertain[0].path",
             &["cannot be varied"],
         ),
+        case(
+            "uncertain_log_nonpositive.toml",
+            "low = |0.0",
+            "uncertain[0].low",
+            &["expected low > 0 with scale = \"log\", found 0"],
+        ),
+        case(
+            "uncertain_unknown_scale.toml",
+            "\"logarithmic\"",
+            "uncertain[0].scale",
+            &["expected one of: linear, log", "did you mean `log`?"],
+        ),
+    ]);
+}
+
+#[test]
+fn observed_series_and_the_warm_up_are_checked() {
+    verify_all(&[
+        case(
+            "observed_unknown_metric.toml",
+            "\"atacks\"",
+            "observed[0].metric",
+            &[
+                "unknown metric `atacks` for a series counted alliance-wide",
+                "did you mean `attacks`?",
+            ],
+        ),
+        case(
+            "observed_unknown_state.toml",
+            "\"MEN\"",
+            "observed[0].state",
+            &[
+                "unknown state `MEN`; expected one of: MEM",
+                "did you mean `MEM`?",
+            ],
+        ),
+        case(
+            "observed_non_member_state.toml",
+            "state = |\"SRC\"",
+            "observed[0].state",
+            &["`SRC` is not a member state; expected one of: MEM"],
+        ),
+        case(
+            "observed_unknown_border.toml",
+            "\"SRC_N>MEM_X\"",
+            "observed[0].border",
+            &[
+                "unknown border direction `SRC_N>MEM_X`",
+                "did you mean `SRC_N>MEM_S`?",
+            ],
+        ),
+        case(
+            "observed_state_with_border_metric.toml",
+            "\"crossings\"",
+            "observed[0].metric",
+            &[
+                "`crossings` is counted on border directions, not in a state: give `border = \"FROM>TO\"` instead of `state`",
+            ],
+        ),
+        case(
+            "observed_state_and_border.toml",
+            "\"SRC_N>MEM_S\"",
+            "observed[0].border",
+            &["expected `state` or `border`, not both"],
+        ),
+        case(
+            "observed_past_horizon.toml",
+            "[0, 1, 2]",
+            "observed[0].counts",
+            &[
+                "3 periods of 52 weeks from week 0 end at week 156, past the horizon of 104 weeks (scenario.weeks); expected at most 2 counts",
+            ],
+        ),
+        case(
+            "observed_negative_count.toml",
+            "-1",
+            "observed[0].counts",
+            &["expected an integer from 0 to 4294967295, found -1"],
+        ),
+        case(
+            "observed_fractional_count.toml",
+            "1.5",
+            "observed[0].counts",
+            &["found a float 1.5"],
+        ),
+        case(
+            "observed_missing_source.toml",
+            "[[observed]]",
+            "observed[0].source",
+            &["missing required field `source`"],
+        ),
+        case(
+            "observed_empty_counts.toml",
+            "[]",
+            "observed[0].counts",
+            &["expected 1 to 10000 counts, found 0"],
+        ),
+        case(
+            "warmup_negative.toml",
+            "-4",
+            "scenario.warmup_weeks",
+            &["expected an integer from 0 to 5200, found -4"],
+        ),
     ]);
 }

@@ -190,7 +190,7 @@ impl Model<'_> {
         cancel: &AtomicBool,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Vec<Option<Vec<Vec<u64>>>> {
-        let detail = self.observed.iter().any(Observation::needs_detail);
+        let detail = Observation::detail(self.observed);
         let periods: usize = self.observed.iter().map(|o| o.counts.len()).sum();
         let read = |rec: &TrialRecord| -> Vec<u64> {
             let mut row = Vec::with_capacity(periods);
@@ -673,4 +673,142 @@ pub fn observed_entries(observed: &[Observation]) -> Vec<ObservedEntry> {
             source: o.source.clone(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use statrs::distribution::{Continuous, ContinuousCDF, Gamma};
+
+    /// One source region whose weekly new cells are Poisson(λ) (grievance
+    /// 1, exponent 1), observed as yearly counts.
+    const KNOWN_ANSWER: &str = r#"
+[scenario]
+name = "known_answer"
+weeks = 260
+trials = 100
+seed = 3
+[source]
+hardship = 1.0
+recruitment_exponent = 1.0
+governance = { kind = "constant", value = 0.0 }
+[[states]]
+id = "SRC"
+role = "other"
+[[states]]
+id = "MEM"
+role = "member"
+budget = 5.0
+allocation = { border = 0.5, intel = 0.3, readiness = 0.2 }
+[[regions]]
+id = "SRC_N"
+state = "SRC"
+population = 4.0
+new_cells = 0.5
+[[regions]]
+id = "MEM_S"
+state = "MEM"
+population = 3.0
+[[borders]]
+a = "SRC_N"
+b = "MEM_S"
+length_km = 500
+terrain = "river"
+[[uncertain]]
+path = "regions.SRC_N.new_cells"
+low = 0.1
+high = 1.0
+[[observed]]
+metric = "new_cells"
+counts = [20, 25, 18, 22, 27]
+source = "a known answer"
+"#;
+
+    fn options(dir: &Path, particles: usize, trials: u64, threads: usize) -> CalibrateOptions {
+        std::fs::write(dir.join("ka.toml"), KNOWN_ANSWER).expect("write");
+        CalibrateOptions {
+            scenario: ScenarioSource::File(dir.join("ka.toml")),
+            sets: vec![],
+            particles,
+            generations: 30,
+            trials_per_particle: trials,
+            max_moves: 6,
+            seed: None,
+            threads,
+            out: Some(dir.join(format!("out-{threads}"))),
+            output_root: dir.to_path_buf(),
+            force: false,
+            resume: false,
+            command_line: "test".into(),
+        }
+    }
+
+    fn quiet(cancel: &AtomicBool) -> Hooks<'_> {
+        Hooks {
+            progress: &|_| {},
+            on_generation_start: &|_, _| {},
+            on_generation: &|_| {},
+            on_start: &|_, _| {},
+            cancel,
+        }
+    }
+
+    /// With a uniform prior, λ given yearly Poisson(52 λ) counts y_k is
+    /// Gamma(Σy + 1, 52 K) (truncated to the prior's box, where it has no
+    /// mass to speak of). The sampler's errors: Monte Carlo error of N
+    /// particles (correlated by resampling, so an effective N/4), and the
+    /// simulated likelihood, whose plug-in mean from R trials widens the
+    /// posterior by about √(1 + 1/R) (see docs/calibration.md).
+    #[test]
+    fn a_poisson_rate_has_its_gamma_posterior() {
+        let dir = tempfile::tempdir().expect("temp");
+        let (n, r) = (400usize, 20u64);
+        let cancel = AtomicBool::new(false);
+        let report = calibrate(&options(dir.path(), n, r, 2), &quiet(&cancel)).expect("runs");
+        assert!(report.converged);
+        let exact = Gamma::new(113.0, 260.0).expect("gamma");
+        let row = &report.rows[0];
+        let sd = 113f64.sqrt() / 260.0;
+        let n_eff = n as f64 / 4.0;
+        let widen = (1.0 + 1.0 / r as f64).sqrt() - 1.0;
+        let mean = 113.0 / 260.0;
+        assert!(
+            (row.mean - mean).abs() < 4.0 * sd / n_eff.sqrt(),
+            "mean {} vs exact {mean}",
+            row.mean
+        );
+        assert!(
+            (row.sd - sd).abs() < 4.0 * sd / (2.0 * n_eff).sqrt() + widen * sd,
+            "sd {} vs exact {sd}",
+            row.sd
+        );
+        for (q, got) in [(0.05, row.q05), (0.95, row.q95)] {
+            let want = exact.inverse_cdf(q);
+            let se = (q * (1.0 - q) / n_eff).sqrt() / exact.pdf(want);
+            let tol = 4.0 * se + 1.645 * widen * sd;
+            assert!(
+                (got - want).abs() < tol,
+                "q{q}: {got} vs exact {want} (tolerance {tol})"
+            );
+        }
+        // Every yearly count sits inside its predictive band.
+        assert!(
+            report
+                .predictive
+                .iter()
+                .all(|p| (p.observed as f64) >= p.q05 && (p.observed as f64) <= p.q95)
+        );
+    }
+
+    #[test]
+    fn the_posterior_is_the_same_at_any_thread_count() {
+        let dir = tempfile::tempdir().expect("temp");
+        let cancel = AtomicBool::new(false);
+        let a = calibrate(&options(dir.path(), 60, 5, 1), &quiet(&cancel)).expect("runs");
+        let b = calibrate(&options(dir.path(), 60, 5, 2), &quiet(&cancel)).expect("runs");
+        for file in ["posterior.csv", "calibration.csv", "predictive.csv"] {
+            let read = |d: &Path| std::fs::read(d.join(file)).expect("read");
+            assert_eq!(read(&a.out), read(&b.out), "{file}");
+        }
+    }
 }

@@ -138,6 +138,13 @@ pub const N_LEVELS: usize = Level::ALL.len();
 pub const N_STATE_METRICS: usize = StateMetric::ALL.len();
 pub const N_DIRECTION_METRICS: usize = DirectionMetric::ALL.len();
 
+/// Which per-state and per-direction counts a record keeps week by week.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Detail {
+    pub states: bool,
+    pub directions: bool,
+}
+
 /// Everything one trial of one variant produced. Reused across trials
 /// (see [`TrialRecord::reset`]) so the hot loop does not allocate.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -155,9 +162,9 @@ pub struct TrialRecord {
     pub by_state: Vec<[u64; N_STATE_METRICS]>,
     /// `by_direction[d][m]`, indexed by direction (`2b`: a>b, `2b+1`: b>a).
     pub by_direction: Vec<[u64; N_DIRECTION_METRICS]>,
-    /// Whether to keep the state and direction counts week by week too
-    /// (for observed series; off in ordinary runs). Survives `reset`.
-    pub weekly_detail: bool,
+    /// Which counts to keep week by week too (for observed series; off
+    /// in ordinary runs). Survives `reset`.
+    pub weekly_detail: Detail,
     /// `state_weeks[t · states + s][m]`, when `weekly_detail`.
     state_weeks: Vec<[u64; N_STATE_METRICS]>,
     /// `direction_weeks[t · directions + d][m]`, when `weekly_detail`.
@@ -180,9 +187,11 @@ impl TrialRecord {
             .resize(directions, [0; N_DIRECTION_METRICS]);
         self.state_weeks.clear();
         self.direction_weeks.clear();
-        if self.weekly_detail {
+        if self.weekly_detail.states {
             self.state_weeks
                 .resize(weeks * states, [0; N_STATE_METRICS]);
+        }
+        if self.weekly_detail.directions {
             self.direction_weeks
                 .resize(weeks * directions, [0; N_DIRECTION_METRICS]);
         }
@@ -193,7 +202,7 @@ impl TrialRecord {
     pub fn add_state(&mut self, t: usize, s: usize, m: StateMetric, n: u64) {
         let total = &mut self.by_state[s][m as usize];
         *total = total.saturating_add(n);
-        if self.weekly_detail {
+        if self.weekly_detail.states {
             let states = self.by_state.len();
             let week = &mut self.state_weeks[t * states + s][m as usize];
             *week = week.saturating_add(n);
@@ -204,7 +213,7 @@ impl TrialRecord {
     #[inline]
     pub fn add_direction(&mut self, t: usize, d: usize, m: DirectionMetric) {
         self.by_direction[d][m as usize] += 1;
-        if self.weekly_detail {
+        if self.weekly_detail.directions {
             let directions = self.by_direction.len();
             self.direction_weeks[t * directions + d][m as usize] += 1;
         }

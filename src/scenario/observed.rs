@@ -13,6 +13,7 @@ use super::doc::{Node, Table, Value};
 use super::fields::{Fields, int_value};
 use super::schema::OBSERVED_KEYS;
 use super::types::{Role, Scenario};
+use crate::model::record::Detail;
 use crate::model::{Counter, DirectionMetric, StateMetric, TrialRecord};
 
 /// Where an observed count is counted.
@@ -63,9 +64,14 @@ impl Observation {
             .fold(0u64, u64::saturating_add)
     }
 
-    /// Whether the series needs per-week state or direction counts.
-    pub fn needs_detail(&self) -> bool {
-        !matches!(self.what, Observed::Alliance(_))
+    /// The per-week counts a record must keep for these series.
+    pub fn detail(series: &[Observation]) -> Detail {
+        Detail {
+            states: series.iter().any(|o| matches!(o.what, Observed::State(..))),
+            directions: series
+                .iter()
+                .any(|o| matches!(o.what, Observed::Direction(..))),
+        }
     }
 }
 
@@ -126,6 +132,17 @@ fn read_one(f: &Fields<'_>, s: &Scenario, diags: &mut Vec<Diagnostic>) -> Option
         (Some((id, loc)), _) => {
             let m = by_name(&StateMetric::ALL, metric, StateMetric::name);
             let Some(m) = m else {
+                if by_name(&DirectionMetric::ALL, metric, DirectionMetric::name).is_some() {
+                    diags.push(Diagnostic::new(
+                        Some(metric_loc),
+                        f.path_of("metric"),
+                        format!(
+                            "`{metric}` is counted on border directions, not in a state: give `border = \"FROM>TO\"` instead of `state`, or one of: {}",
+                            state_names().join(", ")
+                        ),
+                    ));
+                    return None;
+                }
                 return wrong_metric(f, metric, metric_loc, "with `state`", &state_names(), diags);
             };
             let members: Vec<&str> = s.members().map(|i| s.states[i].id.as_str()).collect();
