@@ -33,6 +33,37 @@ fn main() {
         );
     }
     code.push_str("];\n");
+    // Posteriors shipped beside a scenario (`NAME.posterior.csv`), for
+    // `cordon run NAME --posterior NAME`.
+    let mut posteriors: Vec<_> = std::fs::read_dir(&dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.to_string_lossy().ends_with(".posterior.csv"))
+                .collect()
+        })
+        .unwrap_or_default();
+    posteriors.sort();
+    code.push_str(
+        "/// Posteriors under `scenarios/` (`NAME.posterior.csv`): (name, text).\npub static EMBEDDED_POSTERIORS: &[(&str, &str)] = &[\n",
+    );
+    for f in &posteriors {
+        println!("cargo:rerun-if-changed={}", f.display());
+        let name = f
+            .file_name()
+            .map(|s| {
+                s.to_string_lossy()
+                    .trim_end_matches(".posterior.csv")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            code,
+            "    ({name:?}, include_str!({:?})),",
+            f.display().to_string()
+        );
+    }
+    code.push_str("];\n");
     let out = Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into()))
         .join("embedded_scenarios.rs");
     if let Err(e) = std::fs::write(&out, code) {

@@ -34,6 +34,16 @@ pub fn find(name: &str) -> Option<Builtin> {
     all().find(|b| b.name == name)
 }
 
+/// The posterior shipped with the built-in scenario `name`
+/// (`scenarios/NAME.posterior.csv`), if any.
+pub fn posterior(name: &str) -> Option<&'static str> {
+    let name = name.strip_suffix(".toml").unwrap_or(name);
+    EMBEDDED_POSTERIORS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
+}
+
 /// The first sentence of a built-in's `[scenario] description`, on one line.
 pub fn description(b: Builtin) -> String {
     let parsed: std::result::Result<toml::Table, _> = toml::from_str(b.text);

@@ -19,7 +19,7 @@ pub struct CalibrateArgs {
     pub scenario: Option<PathBuf>,
     /// Particles: points that together stand for the posterior. More give
     /// smoother marginals and a better predictive check, linearly slower.
-    #[arg(long, value_name = "N", default_value_t = 400, value_parser = clap::value_parser!(u64).range(2..=16_777_216))]
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(2..=16_777_216))]
     pub particles: u64,
     /// Most generations after the first draw from the prior (the sampler
     /// stops earlier once the likelihood reaches full weight).
@@ -31,7 +31,7 @@ pub struct CalibrateArgs {
     pub trials_per_particle: u64,
     /// Most Metropolis–Hastings steps per generation (fewer are taken when
     /// proposals are often accepted).
-    #[arg(long, value_name = "M", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=255))]
+    #[arg(long, value_name = "M", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=255))]
     pub max_moves: u32,
     /// Random seed of the sampler and the simulations [default: the
     /// scenario's].

@@ -29,25 +29,37 @@ pub struct Posterior {
 pub const MAX_POINTS: usize = 1_000_000;
 
 impl Posterior {
-    /// Reads `posterior.csv`, or the one inside a calibrate folder.
+    /// Reads `posterior.csv`, the one inside a calibrate folder, or the
+    /// posterior shipped with a built-in scenario (by its name).
     pub fn read(path: &Path) -> Result<Posterior> {
         let file = if path.is_dir() {
             path.join("posterior.csv")
         } else {
             path.to_path_buf()
         };
+        if !file.exists() {
+            if let Some(text) = crate::builtin::posterior(&path.to_string_lossy()) {
+                let name = format!("builtin:{}", path.display());
+                return Posterior::parse(text.as_bytes(), PathBuf::from(name));
+            }
+        }
         let bytes = std::fs::read(&file).map_err(|e| {
             Error::Invalid(format!(
-                "cannot read posterior {}: {e} (expected a cordon calibrate folder or its posterior.csv)",
+                "cannot read posterior {}: {e} (expected a cordon calibrate folder, its posterior.csv, or the name of a built-in scenario that ships one)",
                 file.display()
             ))
         })?;
-        let sha256 = Sha256::digest(&bytes)
+        Posterior::parse(&bytes, file)
+    }
+
+    /// Parses the bytes of a `posterior.csv`; `file` names it in messages.
+    pub fn parse(bytes: &[u8], file: PathBuf) -> Result<Posterior> {
+        let sha256 = Sha256::digest(bytes)
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
         let bad = |what: String| Error::Invalid(format!("{}: {what}", file.display()));
-        let mut rdr = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
+        let mut rdr = csv::ReaderBuilder::new().from_reader(bytes);
         let headers = rdr
             .headers()
             .map_err(|e| bad(format!("not a CSV file: {e}")))?
