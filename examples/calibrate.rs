@@ -3,7 +3,7 @@
 //! - (a) patrol detection on every border direction from the source state
 //!   into a member (Massey & Singer 1995: about 0.35 on the main border);
 //! - (b) the mean time from a cell's establishment to its first attack or
-//!   interdiction (Kaplan 2010: about 39 weeks), by the closed form at mean
+//!   interdiction (Kaplan 2012: about 39 weeks), by the closed form at mean
 //!   conditions and by a Monte Carlo of one established cell that follows
 //!   MODEL.md §3.6–3.7 (growth, attrition, signature exposure);
 //! - and, for the base scenario and each variant, the means over trials of

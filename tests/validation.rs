@@ -1923,7 +1923,7 @@ fn observed_series_and_the_warm_up_are_checked() {
         ),
         case(
             "observed_non_member_state.toml",
-            "state = |\"SRC\"",
+            "metric = \"attacks\"\nstate = |\"SRC\"",
             "observed[0].state",
             &["`SRC` is not a member state; expected one of: MEM"],
         ),

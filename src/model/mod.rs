@@ -11,3 +11,5 @@ pub use record::{Counter, DirectionMetric, Level, StateMetric, TrialRecord};
 pub use trial::{Theatre, Workspace, run_trial};
 #[cfg(test)]
 mod edges;
+#[cfg(test)]
+mod warmup;
