@@ -21,13 +21,15 @@ mod provenance;
 mod ranking;
 mod sensitivity;
 
+pub(crate) use html::escape;
+
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
 use crate::plot::PlotError;
 use charts::Charts;
-use html::{escape, ident, section};
+use html::{ident, section};
 use inputs::{Inputs, ScenarioValues};
 
 /// The report's file name inside a result folder.
@@ -271,9 +273,9 @@ fn shell(scenario: &str, body: &str) -> String {
     )
 }
 
-/// Standard base64 with padding. Written here because it is needed once,
-/// for a 32-byte hash in the page's Content-Security-Policy.
-fn base64(bytes: &[u8]) -> String {
+/// Standard base64 with padding. Written here because it is needed only
+/// for the 32-byte script hashes of pages' Content-Security-Policy.
+pub(crate) fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
