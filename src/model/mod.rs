@@ -8,8 +8,8 @@ pub mod streams;
 pub mod trial;
 
 pub use capability::Defences;
-pub use record::{Counter, DirectionMetric, Level, StateMetric, TrialRecord};
 pub use events::{CellKey, Event, EventKind, EventLog, NoRecorder, Recorder};
+pub use record::{Counter, DirectionMetric, Level, StateMetric, TrialRecord};
 pub use trial::{Theatre, Workspace, run_trial, run_trial_with};
 #[cfg(test)]
 mod edges;

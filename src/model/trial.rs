@@ -82,15 +82,11 @@ impl<'a> Theatre<'a> {
             deaths: Binomial::new(s.model.attrition_rate),
             attack: AttackLaw::new(&s.model),
             cell_size: Poisson::new(s.model.cell_size_mean - 1.0),
-            spawning: s
-                .source
-                .noise
-                .is_none()
-                .then(|| {
-                    (0..s.run_weeks())
-                        .flat_map(|tau| spawn_laws(s, tau, None))
-                        .collect()
-                }),
+            spawning: s.source.noise.is_none().then(|| {
+                (0..s.run_weeks())
+                    .flat_map(|tau| spawn_laws(s, tau, None))
+                    .collect()
+            }),
         }
     }
 }
@@ -202,7 +198,15 @@ pub fn run_trial_with<R: Recorder>(
         scratch.reset(1, states, directions);
         for run in 0..s.warmup_weeks {
             let week = Week { run, rec: 0 };
-            spawn(theatre, trial, week, &mut source, work, &mut scratch, recorder);
+            spawn(
+                theatre,
+                trial,
+                week,
+                &mut source,
+                work,
+                &mut scratch,
+                recorder,
+            );
             live(theatre, week, work, &mut scratch, recorder);
         }
         work.warmup = scratch;
@@ -436,8 +440,7 @@ fn transit_move<R: Recorder>(
         }
         let risk = if s.borders[l.border as usize].is_segment() {
             let v_state = th.region_state[l.to as usize] as usize;
-            detection(th, cell.signature, t.run, l, v_state)
-                * th.defences.interdict(t.run, v_state)
+            detection(th, cell.signature, t.run, l, v_state) * th.defences.interdict(t.run, v_state)
         } else {
             0.0
         };
@@ -534,7 +537,10 @@ fn inside_territory<R: Recorder>(
         if happens(unit(words[Slot::Event as usize]), mu) {
             rec.counters[t.rec][Counter::InteriorInterdictions as usize] += 1;
             rec.add_state(t.rec, state, StateMetric::InteriorInterdictions, 1);
-            recorder.event(cell.tag, Event::at(t.run, EventKind::InterdictedInside, cell));
+            recorder.event(
+                cell.tag,
+                Event::at(t.run, EventKind::InterdictedInside, cell),
+            );
             return Fate::Removed;
         }
         return Fate::Alive;
@@ -559,7 +565,10 @@ fn inside_territory<R: Recorder>(
     if unit(words[Slot::EventKind as usize]) < mu / total {
         rec.counters[t.rec][Counter::InteriorInterdictions as usize] += 1;
         rec.add_state(t.rec, state, StateMetric::InteriorInterdictions, 1);
-        recorder.event(cell.tag, Event::at(t.run, EventKind::InterdictedInside, cell));
+        recorder.event(
+            cell.tag,
+            Event::at(t.run, EventKind::InterdictedInside, cell),
+        );
         return Fate::Removed;
     }
     let severity = streams::severity(

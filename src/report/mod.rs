@@ -17,6 +17,7 @@ mod geography;
 mod html;
 mod inputs;
 mod numbers;
+mod one_trial;
 mod provenance;
 mod ranking;
 mod sensitivity;
@@ -95,6 +96,7 @@ fn render(inputs: &Inputs) -> String {
         charts,
         scenario,
         sensitivity,
+        trace,
     } = inputs;
     let m = &run.manifest;
     let ranked = ranking::rank(run, details);
@@ -125,6 +127,9 @@ fn render(inputs: &Inputs) -> String {
             geography::borders_body(run, details),
         ),
     ];
+    if let Some(t) = trace {
+        sections.push(("one-trial", "One trial", one_trial::body(t)));
+    }
     if let Some(table) = sensitivity {
         sections.push(("sensitivity", "Sensitivity", sensitivity::body(table)));
     }

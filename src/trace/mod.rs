@@ -120,7 +120,12 @@ pub fn trace(opts: &TraceOptions, cancel: &AtomicBool) -> Result<TraceReport> {
     let (trial, why) = choose_trial(opts, &chosen, cancel)?;
     let target = match (&opts.out, &opts.choice) {
         (Some(out), _) => out.clone(),
-        (None, Choice::Pick { from: Some(dir), .. }) => dir.join(TRACE_DIR),
+        (
+            None,
+            Choice::Pick {
+                from: Some(dir), ..
+            },
+        ) => dir.join(TRACE_DIR),
         (None, _) => default_out(
             &opts.output_root.join(opts.scenario.stem()),
             &format!("trace-{trial}"),
@@ -196,8 +201,7 @@ fn summarise(opts: &TraceOptions, base: &Scenario, trace: &Trace, chosen: String
         let i = TOTALS.iter().position(|t| t.name == name).unwrap_or(0);
         v.totals[i].unwrap_or(0.0)
     };
-    let stories: Vec<Vec<record::CellStory>> =
-        trace.variants.iter().map(record::stories).collect();
+    let stories: Vec<Vec<record::CellStory>> = trace.variants.iter().map(record::stories).collect();
     let variants = trace
         .variants
         .iter()

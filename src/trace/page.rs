@@ -189,7 +189,10 @@ fn data<'a>(trace: &Trace, s: &'a Scenario, summary: &'a TraceSummary) -> Data<'
         warmup: trace.warmup,
         width: MAP.left * 2 + MAP.width,
         height: MAP.top * 2 + MAP.height,
-        kinds: crate::model::EventKind::ALL.iter().map(|k| k.name()).collect(),
+        kinds: crate::model::EventKind::ALL
+            .iter()
+            .map(|k| k.name())
+            .collect(),
         regions: regions
             .iter()
             .zip(&places)
@@ -239,7 +242,10 @@ pub fn layout(regions: &[crate::output::manifest::RegionEntry]) -> Vec<(i32, i32
             (0..regions.len())
                 .map(|i| {
                     let a = std::f64::consts::TAU * i as f64 / n - std::f64::consts::FRAC_PI_2;
-                    ((cx + r * a.cos()).round() as i32, (cy + r * a.sin()).round() as i32)
+                    (
+                        (cx + r * a.cos()).round() as i32,
+                        (cy + r * a.sin()).round() as i32,
+                    )
                 })
                 .collect()
         }

@@ -45,7 +45,11 @@ pub struct Attacks {
 /// a sentence saying why.
 pub fn choose(pick: Pick, rows: &[Attacks]) -> Option<(u64, String)> {
     let mut sorted = rows.to_vec();
-    sorted.sort_by(|a, b| a.baseline.total_cmp(&b.baseline).then(a.trial.cmp(&b.trial)));
+    sorted.sort_by(|a, b| {
+        a.baseline
+            .total_cmp(&b.baseline)
+            .then(a.trial.cmp(&b.trial))
+    });
     match pick {
         Pick::Worst => {
             let most = sorted.iter().map(|r| r.baseline).fold(f64::MIN, f64::max);
@@ -167,14 +171,21 @@ pub fn quick_run(
         .collect();
     let attacks = TOTALS.iter().position(|t| t.name == "attacks").unwrap_or(8);
     let mut rows = Vec::new();
-    run_trials(&theatres, 0..base.trials, threads, cancel, &|_| {}, |window| {
-        rows.extend(window.iter().map(|r| Attacks {
-            trial: r.trial,
-            baseline: r.totals[0][attacks].unwrap_or(0.0),
-            variant: r.totals.get(1).map(|t| t[attacks].unwrap_or(0.0)),
-        }));
-        Ok(())
-    })?;
+    run_trials(
+        &theatres,
+        0..base.trials,
+        threads,
+        cancel,
+        &|_| {},
+        |window| {
+            rows.extend(window.iter().map(|r| Attacks {
+                trial: r.trial,
+                baseline: r.totals[0][attacks].unwrap_or(0.0),
+                variant: r.totals.get(1).map(|t| t[attacks].unwrap_or(0.0)),
+            }));
+            Ok(())
+        },
+    )?;
     Ok(rows)
 }
 
@@ -183,14 +194,20 @@ mod tests {
     use super::*;
 
     fn rows() -> Vec<Attacks> {
-        [(0, 3.0, 3.0), (1, 9.0, 2.0), (2, 1.0, 1.0), (3, 9.0, 9.0), (4, 4.0, 10.0)]
-            .into_iter()
-            .map(|(trial, baseline, v)| Attacks {
-                trial,
-                baseline,
-                variant: Some(v),
-            })
-            .collect()
+        [
+            (0, 3.0, 3.0),
+            (1, 9.0, 2.0),
+            (2, 1.0, 1.0),
+            (3, 9.0, 9.0),
+            (4, 4.0, 10.0),
+        ]
+        .into_iter()
+        .map(|(trial, baseline, v)| Attacks {
+            trial,
+            baseline,
+            variant: Some(v),
+        })
+        .collect()
     }
 
     #[test]

@@ -33,7 +33,11 @@ pub fn draw(dir: &Path, trace: &Trace, s: &Scenario) -> Result<(), PlotError> {
     let size = (WIDTH, 70 + ROW * trace.variants.len() as u32 + 40);
     let png = dir.join("trace.png");
     let svg = dir.join("trace.svg");
-    strip(&BitMapBackend::new(&png, size).into_drawing_area(), trace, s)?;
+    strip(
+        &BitMapBackend::new(&png, size).into_drawing_area(),
+        trace,
+        s,
+    )?;
     strip(&SVGBackend::new(&svg, size).into_drawing_area(), trace, s)
 }
 
@@ -143,7 +147,12 @@ fn map<DB: DrawingBackend>(
         if b.is_segment() {
             root.draw(&PathElement::new(vec![a, z], MUTED.stroke_width(2)))?;
         } else {
-            root.draw(&DashedPathElement::new(vec![a, z], 5, 3, FAINT.stroke_width(1)))?;
+            root.draw(&DashedPathElement::new(
+                vec![a, z],
+                5,
+                3,
+                FAINT.stroke_width(1),
+            ))?;
         }
     }
     for (r, region) in s.regions.iter().enumerate() {
