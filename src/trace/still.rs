@@ -45,7 +45,7 @@ pub fn draw(dir: &Path, trace: &Trace, s: &Scenario) -> Result<(), PlotError> {
 /// end of the horizon.
 pub fn weeks(trace: &Trace) -> [u32; PANELS] {
     let w = trace.weeks;
-    [w / 4, w / 2, 3 * w / 4, w].map(|x| x.saturating_sub(1).max(0))
+    [w / 4, w / 2, 3 * w / 4, w].map(|x| x.saturating_sub(1))
 }
 
 fn strip<DB: DrawingBackend>(
