@@ -27,5 +27,6 @@ pub mod sensitivity;
 pub mod shard;
 pub mod stats;
 pub mod sweep;
+pub mod trace;
 
 pub use error::{Error, Result};

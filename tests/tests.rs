@@ -18,4 +18,5 @@ mod resume;
 mod robustness;
 mod shards;
 mod sweep;
+mod trace;
 mod validation;

@@ -12,6 +12,7 @@ mod run;
 mod sensitivity;
 mod sweep;
 mod terminal;
+mod trace;
 
 use std::path::PathBuf;
 
@@ -86,6 +87,9 @@ pub enum Command {
     Plot(plot::PlotArgs),
     /// Write report.html: one self-contained page for decision-makers.
     Report(report::ReportArgs),
+    /// Re-run one trial with every cell event recorded: events.csv,
+    /// cells.csv and an animated map (trace.html).
+    Trace(trace::TraceArgs),
     /// List the built-in scenarios, or print one.
     #[command(
         after_help = "Examples:\n  cordon scenarios\n  cordon scenarios show minimal > my-region.toml"
@@ -335,6 +339,7 @@ pub fn main_with(cli: Cli) -> i32 {
         Command::Calibrate(args) => calibrate::calibrate(args),
         Command::Plot(args) => plot::plot(args),
         Command::Report(args) => report::report(args),
+        Command::Trace(args) => trace::trace(args),
         Command::Merge(args) => {
             crate::merge::merge(&args.shards, &args.out, args.force, &command_line()).and_then(
                 |out| {

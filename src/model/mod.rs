@@ -2,13 +2,15 @@
 //! index and random streams to numbers. No I/O, no threads, no clock.
 
 pub mod capability;
+pub mod events;
 pub mod record;
 pub mod streams;
 pub mod trial;
 
 pub use capability::Defences;
+pub use events::{CellKey, Event, EventKind, EventLog, NoRecorder, Recorder};
 pub use record::{Counter, DirectionMetric, Level, StateMetric, TrialRecord};
-pub use trial::{Theatre, Workspace, run_trial};
+pub use trial::{Theatre, Workspace, run_trial, run_trial_with};
 #[cfg(test)]
 mod edges;
 #[cfg(test)]

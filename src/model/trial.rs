@@ -11,6 +11,7 @@ use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use super::capability::Defences;
+use super::events::{Event, EventKind, NoRecorder, Recorder};
 use super::record::{Counter, DirectionMetric, Level, N_LEVELS, StateMetric, TrialRecord};
 use super::streams::{self, Binomial, Poisson, Stream, StreamRng, unit};
 use crate::scenario::{Link, ModelParams, Scenario};
@@ -90,9 +91,11 @@ impl<'a> Theatre<'a> {
     }
 }
 
-/// A small militant cell.
+/// A small militant cell. `T` is what a [`Recorder`] tags it with: `()`
+/// in ordinary runs, so the cell is no larger than the model needs.
 #[derive(Debug, Clone)]
-pub struct Cell {
+pub struct Cell<T = ()> {
+    tag: T,
     rng: StreamRng,
     /// σ_c.
     signature: f64,
@@ -107,10 +110,25 @@ pub struct Cell {
     established: bool,
 }
 
+impl<T> Cell<T> {
+    /// The region the cell is in.
+    #[inline(always)]
+    pub fn region(&self) -> u32 {
+        self.region
+    }
+
+    /// Its size n.
+    #[inline(always)]
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+}
+
 /// Buffers reused across trials so that the weekly loop does not allocate.
-#[derive(Debug, Default)]
-pub struct Workspace {
-    cells: Vec<Cell>,
+/// `T` is the cells' [`Recorder::Tag`].
+#[derive(Debug)]
+pub struct Workspace<T = ()> {
+    cells: Vec<Cell<T>>,
     candidates: Vec<Link>,
     /// Utilities of the candidates, then their cumulative logit weights.
     weights: Vec<f64>,
@@ -118,6 +136,18 @@ pub struct Workspace {
     laws: Vec<Poisson>,
     /// Where the warm-up weeks record, to be thrown away.
     warmup: TrialRecord,
+}
+
+impl<T> Default for Workspace<T> {
+    fn default() -> Self {
+        Workspace {
+            cells: Vec::new(),
+            candidates: Vec::new(),
+            weights: Vec::new(),
+            laws: Vec::new(),
+            warmup: TrialRecord::default(),
+        }
+    }
 }
 
 /// A week of a trial: `run` counts from the first warm-up week and indexes
@@ -142,6 +172,19 @@ enum Fate {
 /// scratch record that is thrown away; the cells alive at their end carry
 /// into week 0 and are counted in `rec.alive_start`.
 pub fn run_trial(theatre: &Theatre<'_>, trial: u64, work: &mut Workspace, rec: &mut TrialRecord) {
+    run_trial_with(theatre, trial, work, rec, &mut NoRecorder);
+}
+
+/// [`run_trial`], telling `recorder` of every cell event. The trial's
+/// draws and record are the same whatever the recorder; with
+/// [`NoRecorder`] this is `run_trial`, compiled without the calls.
+pub fn run_trial_with<R: Recorder>(
+    theatre: &Theatre<'_>,
+    trial: u64,
+    work: &mut Workspace<R::Tag>,
+    rec: &mut TrialRecord,
+    recorder: &mut R,
+) {
     let s = theatre.scenario;
     let (states, directions) = (s.states.len(), 2 * s.borders.len());
     work.cells.clear();
@@ -155,8 +198,16 @@ pub fn run_trial(theatre: &Theatre<'_>, trial: u64, work: &mut Workspace, rec: &
         scratch.reset(1, states, directions);
         for run in 0..s.warmup_weeks {
             let week = Week { run, rec: 0 };
-            spawn(theatre, trial, week, &mut source, work, &mut scratch);
-            live(theatre, week, work, &mut scratch);
+            spawn(
+                theatre,
+                trial,
+                week,
+                &mut source,
+                work,
+                &mut scratch,
+                recorder,
+            );
+            live(theatre, week, work, &mut scratch, recorder);
         }
         work.warmup = scratch;
     }
@@ -167,8 +218,8 @@ pub fn run_trial(theatre: &Theatre<'_>, trial: u64, work: &mut Workspace, rec: &
             run: s.warmup_weeks + t,
             rec: t as usize,
         };
-        spawn(theatre, trial, week, &mut source, work, rec);
-        live(theatre, week, work, rec);
+        spawn(theatre, trial, week, &mut source, work, rec, recorder);
+        live(theatre, week, work, rec, recorder);
     }
     debug_assert!(
         rec.conserves_cells(),
@@ -185,13 +236,14 @@ struct Source {
 
 /// §3.3–§3.4 for week `t`: new cells at every source region, one word of
 /// the spawn stream each.
-fn spawn(
+fn spawn<R: Recorder>(
     th: &Theatre<'_>,
     trial: u64,
     t: Week,
     src: &mut Source,
-    work: &mut Workspace,
+    work: &mut Workspace<R::Tag>,
     rec: &mut TrialRecord,
+    recorder: &mut R,
 ) {
     let s = th.scenario;
     let sources = &s.network.sources;
@@ -213,7 +265,14 @@ fn spawn(
         let n = law.draw(src.spawn.next_u64());
         rec.counters[t.rec][Counter::NewCells as usize] += n;
         for j in 0..n {
-            cells.push(spawn_cell(th, trial, k, r, t.run, j as u32));
+            let tag = R::tag(k as u32, t.run, j as u32);
+            let cell = spawn_cell(th, trial, k, r, t.run, j as u32, tag);
+            let target = s.network.targets[cell.target as usize] as u32;
+            recorder.event(
+                tag,
+                Event::at(t.run, EventKind::Spawned, &cell).towards(target, None),
+            );
+            cells.push(cell);
         }
     }
 }
@@ -238,7 +297,13 @@ fn spawn_laws(s: &Scenario, tau: u32, z: Option<f64>) -> impl Iterator<Item = Po
 
 /// §3.5–§3.7 for every cell alive in week `t`, removing those whose life
 /// ends, then the levels at the end of the week.
-fn live(th: &Theatre<'_>, t: Week, work: &mut Workspace, rec: &mut TrialRecord) {
+fn live<R: Recorder>(
+    th: &Theatre<'_>,
+    t: Week,
+    work: &mut Workspace<R::Tag>,
+    rec: &mut TrialRecord,
+    recorder: &mut R,
+) {
     let Workspace {
         cells,
         candidates,
@@ -249,7 +314,7 @@ fn live(th: &Theatre<'_>, t: Week, work: &mut Workspace, rec: &mut TrialRecord) 
     // at hand.
     let mut levels = [0u64; N_LEVELS];
     cells.retain_mut(|cell| {
-        let fate = cell_week(th, cell, t, candidates, weights, rec);
+        let fate = cell_week(th, cell, t, candidates, weights, rec, recorder);
         if let Fate::Alive = fate {
             levels[Level::Alive as usize] += 1;
             levels[Level::CellsInAlliance as usize] +=
@@ -263,7 +328,15 @@ fn live(th: &Theatre<'_>, t: Week, work: &mut Workspace, rec: &mut TrialRecord) 
 
 /// A new cell at source region `r` (§3.4), drawing size and target from its
 /// own stream.
-fn spawn_cell(th: &Theatre<'_>, trial: u64, k: usize, r: usize, t: u32, index: u32) -> Cell {
+fn spawn_cell<T>(
+    th: &Theatre<'_>,
+    trial: u64,
+    k: usize,
+    r: usize,
+    t: u32,
+    index: u32,
+    tag: T,
+) -> Cell<T> {
     let s = th.scenario;
     let mut rng = streams::stream(
         s.seed,
@@ -279,6 +352,7 @@ fn spawn_cell(th: &Theatre<'_>, trial: u64, k: usize, r: usize, t: u32, index: u
     let draw = &s.network.target_draw[k];
     let pick = draw.partition_point(|&(_, c)| c <= u).min(draw.len() - 1);
     Cell {
+        tag,
         rng,
         signature: s.model.signature_start,
         region: r as u32,
@@ -293,25 +367,27 @@ fn spawn_cell(th: &Theatre<'_>, trial: u64, k: usize, r: usize, t: u32, index: u
 
 /// One week of one cell: §3.5 if in transit, §3.6 inside member territory,
 /// then §3.7.
-fn cell_week(
+fn cell_week<R: Recorder>(
     th: &Theatre<'_>,
-    cell: &mut Cell,
+    cell: &mut Cell<R::Tag>,
     t: Week,
     candidates: &mut Vec<Link>,
     weights: &mut Vec<f64>,
     rec: &mut TrialRecord,
+    recorder: &mut R,
 ) -> Fate {
     let mut words = [0u64; WORDS_PER_WEEK];
     for w in &mut words {
         *w = cell.rng.next_u64();
     }
     if !cell.established {
-        if let Fate::Removed = transit_move(th, cell, t, &words, candidates, weights, rec) {
+        let fate = transit_move(th, cell, t, &words, candidates, weights, rec, recorder);
+        if let Fate::Removed = fate {
             return Fate::Removed;
         }
     }
     if th.member_region[cell.region as usize] {
-        if let Fate::Removed = inside_territory(th, cell, t, &words, rec) {
+        if let Fate::Removed = inside_territory(th, cell, t, &words, rec, recorder) {
             return Fate::Removed;
         }
     }
@@ -321,19 +397,22 @@ fn cell_week(
 }
 
 /// §3.5 for one transit cell.
-fn transit_move(
+#[allow(clippy::too_many_arguments)] // the hot loop's state, passed apart to stay borrowable
+fn transit_move<R: Recorder>(
     th: &Theatre<'_>,
-    cell: &mut Cell,
+    cell: &mut Cell<R::Tag>,
     t: Week,
     words: &[u64; WORDS_PER_WEEK],
     candidates: &mut Vec<Link>,
     weights: &mut Vec<f64>,
     rec: &mut TrialRecord,
+    recorder: &mut R,
 ) -> Fate {
     let s = th.scenario;
     let m = &s.model;
     if cell.decisions >= m.max_transit_weeks {
         rec.counters[t.rec][Counter::Abandoned as usize] += 1;
+        recorder.event(cell.tag, Event::at(t.run, EventKind::Abandoned, cell));
         return Fate::Removed;
     }
     cell.decisions += 1;
@@ -383,40 +462,52 @@ fn transit_move(
     };
     let link = candidates[i];
     let v = link.to as usize;
+    let on = |kind| Event::at(t.run, kind, cell).towards(link.to, Some(link.border));
     if s.borders[link.border as usize].is_segment() {
         let v_state = th.region_state[v] as usize;
         let d = link.direction as usize;
         rec.add_direction(t.rec, d, DirectionMetric::Attempts);
         rec.counters[t.rec][Counter::Attempts as usize] += 1;
+        recorder.event(cell.tag, on(EventKind::Attempted));
         let p_detect = detection(th, cell.signature, t.run, &link, v_state);
         if unit(words[Slot::Detect as usize]) < p_detect {
             rec.add_direction(t.rec, d, DirectionMetric::Detections);
             rec.counters[t.rec][Counter::Detections as usize] += 1;
+            recorder.event(cell.tag, on(EventKind::Detected));
             if unit(words[Slot::Interdict as usize]) < th.defences.interdict(t.run, v_state) {
                 rec.add_direction(t.rec, d, DirectionMetric::Interdictions);
                 rec.counters[t.rec][Counter::BorderInterdictions as usize] += 1;
                 if th.member_region[v] {
                     rec.add_state(t.rec, v_state, StateMetric::BorderInterdictions, 1);
                 }
+                recorder.event(cell.tag, on(EventKind::InterdictedAtBorder));
                 return Fate::Removed;
             }
+            recorder.event(cell.tag, on(EventKind::Repelled));
             cell.signature = 1.0 - (1.0 - cell.signature) * (1.0 - m.repel_flag);
             return Fate::Alive; // repelled: stays, previous region unchanged
         }
         rec.add_direction(t.rec, d, DirectionMetric::Crossings);
+        let mut crossing = EventKind::Crossed;
         if th.member_region[v] && !th.member_region[u] {
             rec.counters[t.rec][Counter::Entries as usize] += 1;
             rec.add_state(t.rec, v_state, StateMetric::Entries, 1);
+            crossing = EventKind::Entered;
             if th.indirect_origin[th.region_state[u] as usize] {
                 rec.counters[t.rec][Counter::IndirectEntries as usize] += 1;
+                crossing = EventKind::EnteredIndirect;
             }
         }
+        recorder.event(cell.tag, on(crossing));
+    } else {
+        recorder.event(cell.tag, on(EventKind::Moved));
     }
     cell.previous = cell.region;
     cell.region = v as u32;
     if s.network.targets[cell.target as usize] == v {
         cell.established = true;
         rec.counters[t.rec][Counter::NewlyEstablished as usize] += 1;
+        recorder.event(cell.tag, Event::at(t.run, EventKind::Established, cell));
     }
     Fate::Alive
 }
@@ -430,12 +521,13 @@ fn detection(th: &Theatre<'_>, signature: f64, t: u32, link: &Link, v_state: usi
 }
 
 /// §3.6 for one cell in a member region.
-fn inside_territory(
+fn inside_territory<R: Recorder>(
     th: &Theatre<'_>,
-    cell: &mut Cell,
+    cell: &mut Cell<R::Tag>,
     t: Week,
     words: &[u64; WORDS_PER_WEEK],
     rec: &mut TrialRecord,
+    recorder: &mut R,
 ) -> Fate {
     let m = &th.scenario.model;
     let r = cell.region as usize;
@@ -445,6 +537,10 @@ fn inside_territory(
         if happens(unit(words[Slot::Event as usize]), mu) {
             rec.counters[t.rec][Counter::InteriorInterdictions as usize] += 1;
             rec.add_state(t.rec, state, StateMetric::InteriorInterdictions, 1);
+            recorder.event(
+                cell.tag,
+                Event::at(t.run, EventKind::InterdictedInside, cell),
+            );
             return Fate::Removed;
         }
         return Fate::Alive;
@@ -458,6 +554,7 @@ fn inside_territory(
     );
     if cell.size == 0 {
         rec.counters[t.rec][Counter::Dissolved as usize] += 1;
+        recorder.event(cell.tag, Event::at(t.run, EventKind::Dissolved, cell));
         return Fate::Removed;
     }
     let a = th.attack.hazard(m, cell.size, cell.experience);
@@ -468,6 +565,10 @@ fn inside_territory(
     if unit(words[Slot::EventKind as usize]) < mu / total {
         rec.counters[t.rec][Counter::InteriorInterdictions as usize] += 1;
         rec.add_state(t.rec, state, StateMetric::InteriorInterdictions, 1);
+        recorder.event(
+            cell.tag,
+            Event::at(t.run, EventKind::InterdictedInside, cell),
+        );
         return Fate::Removed;
     }
     let severity = streams::severity(
@@ -486,6 +587,9 @@ fn inside_territory(
     rec.first_attack_week.get_or_insert(t.rec as u32);
     cell.experience += 1;
     cell.signature = 1.0 - (1.0 - cell.signature) * (1.0 - m.attack_flag);
+    let mut attack = Event::at(t.run, EventKind::Attacked, cell);
+    attack.severity = severity;
+    recorder.event(cell.tag, attack);
     Fate::Alive
 }
 

@@ -27,6 +27,8 @@ pub struct Inputs {
     pub charts: Charts,
     pub scenario: ScenarioValues,
     pub sensitivity: Option<RawTable>,
+    /// A trace of one trial in `trace/`, when there is one.
+    pub trace: Option<super::one_trial::OneTrial>,
 }
 
 /// A value of the base scenario that differs from the model's default.
@@ -70,12 +72,14 @@ impl Inputs {
             None
         };
         let scenario = scenario_values(&run.manifest);
+        let trace = super::one_trial::read(dir)?;
         Ok(Inputs {
             run,
             details,
             charts,
             scenario,
             sensitivity,
+            trace,
         })
     }
 }

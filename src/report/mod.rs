@@ -17,9 +17,12 @@ mod geography;
 mod html;
 mod inputs;
 mod numbers;
+mod one_trial;
 mod provenance;
 mod ranking;
 mod sensitivity;
+
+pub(crate) use html::escape;
 
 use std::path::{Path, PathBuf};
 
@@ -27,7 +30,7 @@ use sha2::{Digest, Sha256};
 
 use crate::plot::PlotError;
 use charts::Charts;
-use html::{escape, ident, section};
+use html::{ident, section};
 use inputs::{Inputs, ScenarioValues};
 
 /// The report's file name inside a result folder.
@@ -93,6 +96,7 @@ fn render(inputs: &Inputs) -> String {
         charts,
         scenario,
         sensitivity,
+        trace,
     } = inputs;
     let m = &run.manifest;
     let ranked = ranking::rank(run, details);
@@ -123,6 +127,9 @@ fn render(inputs: &Inputs) -> String {
             geography::borders_body(run, details),
         ),
     ];
+    if let Some(t) = trace {
+        sections.push(("one-trial", "One trial", one_trial::body(t)));
+    }
     if let Some(table) = sensitivity {
         sections.push(("sensitivity", "Sensitivity", sensitivity::body(table)));
     }
@@ -271,9 +278,9 @@ fn shell(scenario: &str, body: &str) -> String {
     )
 }
 
-/// Standard base64 with padding. Written here because it is needed once,
-/// for a 32-byte hash in the page's Content-Security-Policy.
-fn base64(bytes: &[u8]) -> String {
+/// Standard base64 with padding. Written here because it is needed only
+/// for the 32-byte script hashes of pages' Content-Security-Policy.
+pub(crate) fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
