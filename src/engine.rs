@@ -208,7 +208,10 @@ pub fn with_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> Resul
 }
 
 /// `f` of every item, in parallel (in the pool of [`with_pool`]), in order.
-pub fn par_map<'a, T: Sync, U: Send>(items: &'a [T], f: impl Fn(&'a T) -> U + Sync + Send) -> Vec<U> {
+pub fn par_map<'a, T: Sync, U: Send>(
+    items: &'a [T],
+    f: impl Fn(&'a T) -> U + Sync + Send,
+) -> Vec<U> {
     items.par_iter().map(f).collect()
 }
 

@@ -30,8 +30,8 @@ use sha2::{Digest, Sha256};
 
 use crate::builtin::ScenarioSource;
 use crate::design::overrides;
-use crate::error::{Error, Result};
 use crate::engine::{par_map, run_point_trials, with_pool};
+use crate::error::{Error, Result};
 use crate::model::{Theatre, TrialRecord};
 use crate::output::default_out;
 use crate::output::folder::Staging;
@@ -327,29 +327,35 @@ pub fn calibrate(opts: &CalibrateOptions, hooks: &Hooks<'_>) -> Result<Calibrati
     let mut generation = state.as_ref().map_or(0, |s| s.generation() + 1);
     let batch_trials = opts.particles as u64 * trials;
     (hooks.on_generation_start)(generation, batch_trials);
-    let result = with_pool(opts.threads, || smc::run(
-        &prior,
-        &settings,
-        state,
-        |jobs| model.log_likelihoods(&prior, jobs, trials, hooks.cancel, hooks.progress),
-        |state| {
-            if let Some(g) = state.history.last() {
-                (hooks.on_generation)(g);
-            }
-            generation += 1;
-            if !state.done() && state.generation() < settings.generations {
-                (hooks.on_generation_start)(generation, batch_trials * u64::from(settings.max_moves));
-            }
-            if opts.resume {
-                let cp = Checkpoint {
-                    identity: identity.clone(),
-                    state: state.clone(),
-                };
-                write_json(&staging.path().join(CHECKPOINT), &cp).map_err(|e| anyhow::anyhow!("{e}"))?;
-            }
-            Ok(())
-        },
-    ))
+    let result = with_pool(opts.threads, || {
+        smc::run(
+            &prior,
+            &settings,
+            state,
+            |jobs| model.log_likelihoods(&prior, jobs, trials, hooks.cancel, hooks.progress),
+            |state| {
+                if let Some(g) = state.history.last() {
+                    (hooks.on_generation)(g);
+                }
+                generation += 1;
+                if !state.done() && state.generation() < settings.generations {
+                    (hooks.on_generation_start)(
+                        generation,
+                        batch_trials * u64::from(settings.max_moves),
+                    );
+                }
+                if opts.resume {
+                    let cp = Checkpoint {
+                        identity: identity.clone(),
+                        state: state.clone(),
+                    };
+                    write_json(&staging.path().join(CHECKPOINT), &cp)
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                }
+                Ok(())
+            },
+        )
+    })
     .map_err(|e| Error::Other(e.into()))?;
     let state = match result {
         Ok(s) => s,
@@ -362,8 +368,10 @@ pub fn calibrate(opts: &CalibrateOptions, hooks: &Hooks<'_>) -> Result<Calibrati
     let converged = state.done();
     // The predictive check: fresh trials at every final particle.
     (hooks.on_generation_start)(state.generation() + 1, batch_trials);
-    let predictive = with_pool(opts.threads, || predictive(&model, &prior, &state, trials, hooks))
-        .map_err(|e| Error::Other(e.into()))??;
+    let predictive = with_pool(opts.threads, || {
+        predictive(&model, &prior, &state, trials, hooks)
+    })
+    .map_err(|e| Error::Other(e.into()))??;
     let rows = parameter_rows(&prior, &state);
     let dir = staging.path();
     write_posterior(&dir.join("posterior.csv"), &prior, &state)?;
@@ -573,8 +581,8 @@ pub fn posterior_rows(prior: &smc::Prior, state: &smc::State) -> Vec<(Vec<f64>, 
 }
 
 fn write_posterior(path: &Path, prior: &smc::Prior, state: &smc::State) -> Result<()> {
-    let mut w = csv::Writer::from_path(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let mut w =
+        csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
     let mut header: Vec<String> = prior.params.iter().map(|p| p.path.clone()).collect();
     header.push("weight".into());
     w.write_record(&header)
@@ -667,4 +675,3 @@ pub fn observed_entries(observed: &[Observation]) -> Vec<ObservedEntry> {
         })
         .collect()
 }
-

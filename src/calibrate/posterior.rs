@@ -58,7 +58,10 @@ impl Posterior {
                 cols.join(",")
             )));
         }
-        let paths: Vec<String> = cols[..cols.len() - 1].iter().map(|s| s.to_string()).collect();
+        let paths: Vec<String> = cols[..cols.len() - 1]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let (mut points, mut weights) = (Vec::new(), Vec::new());
         for (i, rec) in rdr.records().enumerate() {
             let line = i + 2;
@@ -66,16 +69,22 @@ impl Posterior {
             let mut row = Vec::with_capacity(rec.len());
             for (col, field) in cols.iter().zip(rec.iter()) {
                 let x: f64 = field.trim().parse().map_err(|_| {
-                    bad(format!("line {line}, column {col}: expected a number, found `{field}`"))
+                    bad(format!(
+                        "line {line}, column {col}: expected a number, found `{field}`"
+                    ))
                 })?;
                 if !x.is_finite() {
-                    return Err(bad(format!("line {line}, column {col}: expected a finite number, found {field}")));
+                    return Err(bad(format!(
+                        "line {line}, column {col}: expected a finite number, found {field}"
+                    )));
                 }
                 row.push(x);
             }
             let w = row.pop().unwrap_or(0.0);
             if w < 0.0 {
-                return Err(bad(format!("line {line}: weight {w} is negative; expected a weight >= 0")));
+                return Err(bad(format!(
+                    "line {line}: weight {w} is negative; expected a weight >= 0"
+                )));
             }
             points.push(row);
             weights.push(w);
@@ -129,15 +138,19 @@ impl Posterior {
         self.paths
             .iter()
             .map(|p| {
-                known.iter().find(|k| &k.path == p).cloned().unwrap_or(ParamRange {
-                    path: p.clone(),
-                    low: 0.0,
-                    high: 0.0,
-                    steps: 2,
-                    integer: false,
-                    rescale: None,
-                    log: false,
-                })
+                known
+                    .iter()
+                    .find(|k| &k.path == p)
+                    .cloned()
+                    .unwrap_or(ParamRange {
+                        path: p.clone(),
+                        low: 0.0,
+                        high: 0.0,
+                        steps: 2,
+                        integer: false,
+                        rescale: None,
+                        log: false,
+                    })
             })
             .collect()
     }
@@ -175,7 +188,10 @@ mod tests {
             ("a,b\n1,2\n", "expected columns PATH,...,weight"),
             ("model.x,weight\n1,-1\n", "weight -1 is negative"),
             ("model.x,weight\n", "no points with positive weight"),
-            ("model.x,weight\nabc,1\n", "line 2, column model.x: expected a number, found `abc`"),
+            (
+                "model.x,weight\nabc,1\n",
+                "line 2, column model.x: expected a number, found `abc`",
+            ),
         ] {
             let (_d, p) = write(text);
             let e = Posterior::read(&p).expect_err(text).to_string();

@@ -250,7 +250,10 @@ where
         let mut whose = Vec::new();
         let mut uniforms = Vec::with_capacity(n);
         for (i, p) in particles.iter().enumerate() {
-            let mut r = rng(settings.seed, &[u64::from(g), u64::from(moves), i as u64, 3]);
+            let mut r = rng(
+                settings.seed,
+                &[u64::from(g), u64::from(moves), i as u64, 3],
+            );
             let z = propose(&p.z, &chol, &mut r);
             uniforms.push(r.random::<f64>());
             if prior.contains(&z) {
@@ -528,12 +531,21 @@ mod tests {
         for (k, (mu, sd)) in [(1.5, 0.3), (2f64.ln(), 0.2)].into_iter().enumerate() {
             let n = state.particles.len() as f64;
             let m = state.particles.iter().map(|p| p.z[k]).sum::<f64>() / n;
-            let s = (state.particles.iter().map(|p| (p.z[k] - m).powi(2)).sum::<f64>() / n).sqrt();
+            let s = (state
+                .particles
+                .iter()
+                .map(|p| (p.z[k] - m).powi(2))
+                .sum::<f64>()
+                / n)
+                .sqrt();
             // Particles are correlated by resampling: allow an effective
             // sample of a quarter of them.
             let se = sd / (n / 4.0).sqrt();
             assert!((m - mu).abs() < 4.0 * se, "mean {k}: {m} vs {mu}");
-            assert!((s - sd).abs() < 4.0 * sd / (n / 4.0).sqrt() * 0.75, "sd {k}: {s} vs {sd}");
+            assert!(
+                (s - sd).abs() < 4.0 * sd / (n / 4.0).sqrt() * 0.75,
+                "sd {k}: {s} vs {sd}"
+            );
         }
     }
 }

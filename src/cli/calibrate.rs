@@ -58,7 +58,8 @@ pub struct CalibrateArgs {
     pub quiet: bool,
 }
 
-const BAR: &str = "  {spinner} generation {msg} [{bar:30}] {human_pos}/{human_len} trials  {elapsed_precise}";
+const BAR: &str =
+    "  {spinner} generation {msg} [{bar:30}] {human_pos}/{human_len} trials  {elapsed_precise}";
 
 /// Runs the calibration as the flags say.
 pub fn calibrate(args: CalibrateArgs) -> Result<()> {
@@ -108,9 +109,9 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
                 ));
             },
             on_start: &|plan, target| {
-                let resumed = plan
-                    .resumed_at
-                    .map_or(String::new(), |g| format!(", resuming after generation {g}"));
+                let resumed = plan.resumed_at.map_or(String::new(), |g| {
+                    format!(", resuming after generation {g}")
+                });
                 say(format!(
                     "calibrating {} parameters of {} to {} observed series: {} particles × {} trials each, into {}{resumed}",
                     plan.params.len(),
@@ -173,7 +174,11 @@ pub fn summary(r: &CalibrationReport) -> String {
         "\n{} of {} observed counts inside their 90% band{}\n",
         r.predictive.len() - outside,
         r.predictive.len(),
-        if r.converged { "" } else { " (not converged: see the note)" }
+        if r.converged {
+            ""
+        } else {
+            " (not converged: see the note)"
+        }
     ));
     for note in &r.notes {
         o.push_str(&format!("note: {note}\n"));

@@ -169,7 +169,11 @@ pub fn outline(set: &ScenarioSet, path: &str) -> String {
             ob.period_weeks,
             ob.start_week,
             to - 1,
-            if from == ob.start_week { "1 period".to_string() } else { format!("{} periods", ob.counts.len()) },
+            if from == ob.start_week {
+                "1 period".to_string()
+            } else {
+                format!("{} periods", ob.counts.len())
+            },
             ob.source
         );
     }

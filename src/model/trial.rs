@@ -81,15 +81,11 @@ impl<'a> Theatre<'a> {
             deaths: Binomial::new(s.model.attrition_rate),
             attack: AttackLaw::new(&s.model),
             cell_size: Poisson::new(s.model.cell_size_mean - 1.0),
-            spawning: s
-                .source
-                .noise
-                .is_none()
-                .then(|| {
-                    (0..s.run_weeks())
-                        .flat_map(|tau| spawn_laws(s, tau, None))
-                        .collect()
-                }),
+            spawning: s.source.noise.is_none().then(|| {
+                (0..s.run_weeks())
+                    .flat_map(|tau| spawn_laws(s, tau, None))
+                    .collect()
+            }),
         }
     }
 }
@@ -365,8 +361,7 @@ fn transit_move(
         }
         let risk = if s.borders[l.border as usize].is_segment() {
             let v_state = th.region_state[l.to as usize] as usize;
-            detection(th, cell.signature, t.run, l, v_state)
-                * th.defences.interdict(t.run, v_state)
+            detection(th, cell.signature, t.run, l, v_state) * th.defences.interdict(t.run, v_state)
         } else {
             0.0
         };

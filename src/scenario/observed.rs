@@ -73,7 +73,11 @@ impl Observation {
 const MAX_PERIODS: usize = 10_000;
 
 /// Reads and checks every `[[observed]]` table of `doc` against `base`.
-pub fn read_observed(doc: &Table, base: &Scenario, diags: &mut Vec<Diagnostic>) -> Vec<Observation> {
+pub fn read_observed(
+    doc: &Table,
+    base: &Scenario,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Observation> {
     match doc.get("observed") {
         None => vec![],
         Some(Node {
@@ -124,17 +128,20 @@ fn read_one(f: &Fields<'_>, s: &Scenario, diags: &mut Vec<Diagnostic>) -> Option
             let Some(m) = m else {
                 return wrong_metric(f, metric, metric_loc, "with `state`", &state_names(), diags);
             };
-            let members: Vec<&str> = s
-                .members()
-                .map(|i| s.states[i].id.as_str())
-                .collect();
+            let members: Vec<&str> = s.members().map(|i| s.states[i].id.as_str()).collect();
             match s.states.iter().position(|st| st.id == id) {
                 Some(i) if s.states[i].role == Role::Member => Observed::State(m, i),
                 found => {
                     let what = if found.is_some() {
-                        format!("`{id}` is not a member state; expected one of: {}", members.join(", "))
+                        format!(
+                            "`{id}` is not a member state; expected one of: {}",
+                            members.join(", ")
+                        )
                     } else {
-                        format!("unknown state `{id}`; expected one of: {}", members.join(", "))
+                        format!(
+                            "unknown state `{id}`; expected one of: {}",
+                            members.join(", ")
+                        )
                     };
                     diags.push(
                         Diagnostic::new(Some(loc), f.path_of("state"), what)
@@ -147,7 +154,14 @@ fn read_one(f: &Fields<'_>, s: &Scenario, diags: &mut Vec<Diagnostic>) -> Option
         (_, Some((label, loc))) => {
             let m = by_name(&DirectionMetric::ALL, metric, DirectionMetric::name);
             let Some(m) = m else {
-                return wrong_metric(f, metric, metric_loc, "with `border`", &direction_names(), diags);
+                return wrong_metric(
+                    f,
+                    metric,
+                    metric_loc,
+                    "with `border`",
+                    &direction_names(),
+                    diags,
+                );
             };
             let labels: Vec<String> = (0..2 * s.borders.len())
                 .filter(|&d| s.borders[d / 2].is_segment())
@@ -228,7 +242,11 @@ fn read_counts(f: &Fields<'_>, diags: &mut Vec<Diagnostic>) -> Option<Vec<u64>> 
     let path = f.path_of("counts");
     match f.node("counts") {
         None => {
-            f.missing("counts", "an array of observed counts, one per period", diags);
+            f.missing(
+                "counts",
+                "an array of observed counts, one per period",
+                diags,
+            );
             None
         }
         Some(Node {
@@ -239,10 +257,7 @@ fn read_counts(f: &Fields<'_>, diags: &mut Vec<Diagnostic>) -> Option<Vec<u64>> 
                 diags.push(Diagnostic::new(
                     Some(*loc),
                     path,
-                    format!(
-                        "expected 1 to {MAX_PERIODS} counts, found {}",
-                        items.len()
-                    ),
+                    format!("expected 1 to {MAX_PERIODS} counts, found {}", items.len()),
                 ));
                 return None;
             }
