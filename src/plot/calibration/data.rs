@@ -110,6 +110,26 @@ impl Parameter {
     pub fn log(&self) -> bool {
         self.scale == "log"
     }
+
+    /// `value` in the prior's coordinates: ln(value) for a log-uniform
+    /// prior (with a positive lower bound), else the value.
+    pub fn coordinate(&self, value: f64) -> f64 {
+        if self.log() && self.prior_low > 0.0 {
+            value.ln()
+        } else {
+            value
+        }
+    }
+
+    /// Where `value` lies in the prior's range, in its coordinates: 0 at
+    /// the low bound, 1 at the high one (`None` for an empty range).
+    pub fn position(&self, value: f64) -> Option<f64> {
+        let (a, b) = (
+            self.coordinate(self.prior_low),
+            self.coordinate(self.prior_high),
+        );
+        (b > a).then(|| (self.coordinate(value) - a) / (b - a))
+    }
 }
 
 /// One row of `predictive.csv`: an observed count against the posterior
@@ -229,6 +249,24 @@ impl Calibration {
             .iter()
             .map(|p| (p.values[k], p.weight))
             .collect()
+    }
+
+    /// The weighted correlation of parameters `i` and `j`, each in its
+    /// prior's coordinates.
+    pub fn correlation(&self, i: usize, j: usize) -> Option<f64> {
+        let (pi, pj) = (&self.parameters[i], &self.parameters[j]);
+        let points: Vec<(f64, f64, f64)> = self
+            .posterior
+            .iter()
+            .map(|p| {
+                (
+                    pj.coordinate(p.values[j]),
+                    pi.coordinate(p.values[i]),
+                    p.weight,
+                )
+            })
+            .collect();
+        correlation(&points)
     }
 
     /// The rows of `predictive.csv` for `series`, in period order.

@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::axis::Axis;
-use super::data::{Calibration, correlation};
+use super::data::Calibration;
 use super::marginals::{self, ParamChart};
 use super::{ALERT, POSTERIOR, frame};
 use crate::plot::PlotError;
@@ -146,19 +146,13 @@ fn coefficient<DB: DrawingBackend>(
     cal: &Calibration,
     (i, j): (usize, usize),
 ) -> Result<(), PlotError> {
-    let (ax, ay) = (Axis::of(&cal.parameters[j]), Axis::of(&cal.parameters[i]));
-    let points: Vec<(f64, f64, f64)> = cal
-        .posterior
-        .iter()
-        .map(|p| (ax.at(p.values[j]), ay.at(p.values[i]), p.weight))
-        .collect();
     let inner = area.margin(6, 6, 6, 6);
     let (w, h) = inner.dim_in_pixel();
     inner.draw(&Rectangle::new(
         [(0, 0), (w as i32 - 1, h as i32 - 1)],
         FAINT.stroke_width(1),
     ))?;
-    let (text, colour) = match correlation(&points) {
+    let (text, colour) = match cal.correlation(i, j) {
         Some(r) => (
             format!("r = {}", style::tick(&((r * 100.0).round() / 100.0))),
             if r.abs() >= 0.5 { ALERT } else { INK },
