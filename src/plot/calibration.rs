@@ -183,6 +183,19 @@ fn frame<DB: DrawingBackend>(
     Ok(root.margin(style::TITLE_HEIGHT, style::CAPTION_HEIGHT + 6, 0, 0))
 }
 
+/// The note of a chart of the particles: `usual`, or a warning when the
+/// sampler stopped before the likelihood reached full power.
+fn particles_note(cal: &Calibration, usual: &str) -> String {
+    if cal.manifest.converged {
+        usual.to_string()
+    } else {
+        format!(
+            "not yet the posterior: the sampler stopped at likelihood power {}",
+            axis::value_label(cal.manifest.final_temperature)
+        )
+    }
+}
+
 /// Rows × columns for `n` panels: one row up to three, then as square as
 /// possible.
 fn layout(n: usize) -> (usize, usize) {

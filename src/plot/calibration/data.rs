@@ -269,15 +269,25 @@ impl Calibration {
         correlation(&points)
     }
 
-    /// The rows of `predictive.csv` for `series`, in period order.
-    pub fn predictive_of(&self, series: &str) -> Vec<&Predictive> {
-        let mut rows: Vec<&Predictive> = self
-            .predictive
-            .iter()
-            .filter(|r| r.series == series)
-            .collect();
-        rows.sort_by_key(|r| r.period);
-        rows
+    /// The rows of `predictive.csv` series by series, in file order. A
+    /// series is a run of rows with one name and rising periods: two
+    /// `[[observed]]` tables may share a name (alliance-wide attacks by
+    /// year and by quarter), so the name alone does not tell them apart.
+    pub fn series(&self) -> Vec<Vec<&Predictive>> {
+        let mut out: Vec<Vec<&Predictive>> = Vec::new();
+        for r in &self.predictive {
+            match out.last_mut() {
+                Some(run)
+                    if run
+                        .last()
+                        .is_some_and(|p| p.series == r.series && p.period < r.period) =>
+                {
+                    run.push(r)
+                }
+                _ => out.push(vec![r]),
+            }
+        }
+        out
     }
 }
 

@@ -11,7 +11,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::axis::{Axis, Ticked, value_label};
 use super::data::{Calibration, Parameter, histogram};
-use super::{ALERT, POSTERIOR, frame, layout};
+use super::{ALERT, POSTERIOR, frame, layout, particles_note};
 use crate::plot::PlotError;
 use crate::plot::style::{self, INK, Swatch};
 
@@ -25,7 +25,8 @@ pub fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     cal: &Calibration,
 ) -> Result<(), PlotError> {
-    let note = format!("bars: {BINS} bins, each holding the same prior weight");
+    let usual = format!("bars: {BINS} bins, each holding the same prior weight");
+    let note = particles_note(cal, &usual);
     let body = frame(root, cal, "prior and posterior of each parameter", &note)?;
     let (key, plot) = body.split_vertically(34);
     style::key(&key, 24, &legend())?;
@@ -63,7 +64,7 @@ fn panel<DB: DrawingBackend>(
         .margin(10)
         .x_label_area_size(56)
         .y_label_area_size(72)
-        .build_cartesian_2d(axis.coord(7), 0.0..top(&shares))?;
+        .build_cartesian_2d(axis.coord(7), 0.0..top(&shares, 1.5))?;
     let x_desc = if axis.is_log() {
         "value (log scale)"
     } else {
@@ -94,11 +95,11 @@ pub fn shares(cal: &Calibration, k: usize, axis: &Axis) -> Vec<f64> {
     histogram(&values, axis.range(), BINS)
 }
 
-/// The top of a histogram's y axis: room above the highest bar (or the
-/// prior) for the summary text.
-pub fn top(shares: &[f64]) -> f64 {
+/// The top of a histogram's y axis: `room` times the highest bar (or the
+/// prior), leaving space above the bars for words.
+pub fn top(shares: &[f64], room: f64) -> f64 {
     let prior = 1.0 / shares.len().max(1) as f64;
-    shares.iter().copied().fold(prior, f64::max) * 1.3
+    shares.iter().copied().fold(prior, f64::max) * room
 }
 
 /// The 90% interval, the bars, the prior and the median, in that order
@@ -167,6 +168,20 @@ fn summary<DB: DrawingBackend>(
         format!("90%: {} to {}", value_label(p.q05), value_label(p.q95)),
         format!("shrinkage {:.0}%", p.shrinkage * 100.0),
     ];
+    // A pale box keeps the words readable over the bars.
+    let mut widest = 0;
+    for line in &lines {
+        widest = widest.max(area.estimate_text_size(line, &font)?.0 as i32);
+    }
+    let (x0, x1) = if right {
+        (x - widest - 6, x + 4)
+    } else {
+        (x - 4, x + widest + 6)
+    };
+    area.draw(&Rectangle::new(
+        [(x0, 2), (x1, 8 + 18 * lines.len() as i32)],
+        WHITE.mix(0.85).filled(),
+    ))?;
     for (i, line) in lines.iter().enumerate() {
         area.draw_text(line, &font, (x, 6 + 18 * i as i32))?;
     }

@@ -11,7 +11,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::axis::Axis;
 use super::data::Calibration;
 use super::marginals::{self, ParamChart};
-use super::{ALERT, POSTERIOR, frame};
+use super::{ALERT, POSTERIOR, frame, particles_note};
 use crate::plot::PlotError;
 use crate::plot::style::{self, FAINT, INK, MUTED, Swatch};
 
@@ -31,7 +31,10 @@ pub fn draw<DB: DrawingBackend>(
         root,
         cal,
         "posterior of each pair of parameters",
-        "upper right: weighted correlation, in each prior's scale",
+        &particles_note(
+            cal,
+            "upper right: weighted correlation, in each prior's scale",
+        ),
     )?;
     let (key, plot) = body.split_vertically(34);
     style::key(
@@ -83,9 +86,14 @@ fn diagonal<DB: DrawingBackend>(
         .margin(6)
         .x_label_area_size(bottom)
         .y_label_area_size(left)
-        .build_cartesian_2d(axis.coord_inside(ticks), 0.0..marginals::top(&shares))?;
+        .build_cartesian_2d(axis.coord_inside(ticks), 0.0..marginals::top(&shares, 1.3))?;
     let x_label = |t: &f64| axis.label(*t);
-    let x_desc = name(&axis, &p.parameter);
+    let x_desc = name(
+        area,
+        &axis,
+        &p.parameter,
+        area.dim_in_pixel().0.saturating_sub(left + 12),
+    )?;
     style::axes(&mut chart.configure_mesh(), &x_desc, "", 12.0)
         .x_label_formatter(&x_label)
         .y_labels(0)
@@ -117,7 +125,9 @@ fn scatter<DB: DrawingBackend>(
         .build_cartesian_2d(ax.coord_inside(ticks), ay.coord_inside(ticks))?;
     let x_label = |t: &f64| ax.label(*t);
     let y_label = |t: &f64| ay.label(*t);
-    let (x_desc, y_desc) = (name(&ax, &px.parameter), name(&ay, &py.parameter));
+    let (w, h) = area.dim_in_pixel();
+    let x_desc = name(area, &ax, &px.parameter, w.saturating_sub(left + 12))?;
+    let y_desc = name(area, &ay, &py.parameter, h.saturating_sub(bottom + 12))?;
     style::axes(&mut chart.configure_mesh(), &x_desc, &y_desc, 12.0)
         .x_label_formatter(&x_label)
         .y_label_formatter(&y_label)
@@ -167,11 +177,21 @@ fn coefficient<DB: DrawingBackend>(
     Ok(())
 }
 
-/// An axis description: the parameter's path, marked when logarithmic.
-fn name(axis: &Axis, path: &str) -> String {
-    if axis.is_log() {
-        format!("{path} (log)")
-    } else {
-        path.to_string()
+/// An axis description that fits `room` pixels beside a panel of `area`:
+/// the parameter's path, marked when logarithmic; in a crowded grid its
+/// last part (the diagonal names it in full), cut if still too long.
+fn name<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    axis: &Axis,
+    path: &str,
+    room: u32,
+) -> Result<String, PlotError> {
+    let mark = if axis.is_log() { " (log)" } else { "" };
+    let font = style::text(13.0, &INK);
+    let full = format!("{path}{mark}");
+    if area.estimate_text_size(&full, &font)?.0 <= room {
+        return Ok(full);
     }
+    let last = path.rsplit('.').next().unwrap_or(path);
+    super::fit(area, &format!("…{last}{mark}"), &font, room)
 }

@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::axis::Ticked;
 use super::data::{Calibration, Predictive};
-use super::{ALERT, POSTERIOR, fit, frame};
+use super::{ALERT, POSTERIOR, fit, frame, particles_note};
 use crate::plot::PlotError;
 use crate::plot::style::{self, INK, MUTED, Swatch};
 
@@ -21,7 +21,7 @@ pub fn draw<DB: DrawingBackend>(
         root,
         cal,
         "observed counts against the posterior predictive",
-        "band: 5th to 95th percentile of simulated counts",
+        &particles_note(cal, "band: 5th to 95th percentile of simulated counts"),
     )?;
     let (key, plot) = body.split_vertically(34);
     style::key(
@@ -34,41 +34,23 @@ pub fn draw<DB: DrawingBackend>(
             (Swatch::Ring(ALERT), "observed, outside"),
         ],
     )?;
-    let series = series(cal);
-    let rows = series.len().min(3).max(1);
+    let series = cal.series();
+    let rows = series.len().clamp(1, 3);
     let columns = series.len().div_ceil(rows).max(1);
     let areas = plot.margin(0, 0, 8, 16).split_evenly((rows, columns));
-    for ((name, source), area) in series.iter().zip(areas.iter()) {
-        panel(area, name, source, &cal.predictive_of(name))?;
+    for (run, area) in series.iter().zip(areas.iter()) {
+        panel(area, run)?;
     }
     Ok(())
 }
 
-/// The series, in the manifest's order, with their sources.
-fn series(cal: &Calibration) -> Vec<(String, String)> {
-    let mut list: Vec<(String, String)> = cal
-        .manifest
-        .observed
-        .iter()
-        .filter(|o| cal.predictive.iter().any(|r| r.series == o.series))
-        .map(|o| (o.series.clone(), o.source.clone()))
-        .collect();
-    for r in &cal.predictive {
-        if !list.iter().any(|(s, _)| *s == r.series) {
-            list.push((r.series.clone(), r.source.clone()));
-        }
-    }
-    list
-}
-
+/// One series: `rows` share its name and source, in period order.
 fn panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    name: &str,
-    source: &str,
     rows: &[&Predictive],
 ) -> Result<(), PlotError> {
     let (head, body) = area.split_vertically(46);
-    heading(&head, name, source, rows)?;
+    heading(&head, rows)?;
     let periods = rows.len().max(1);
     let top = rows
         .iter()
@@ -88,6 +70,14 @@ fn panel<DB: DrawingBackend>(
         .y_label_area_size(72)
         .build_cartesian_2d(Ticked::new(-0.5..periods as f64 - 0.5, ticks), 0.0..top)?;
     let x_label = |x: &f64| weeks(rows, *x);
+    // Counts: whole-number ticks only.
+    let y_label = |y: &f64| {
+        if y.fract() == 0.0 {
+            style::tick(y)
+        } else {
+            String::new()
+        }
+    };
     style::axes(
         &mut chart.configure_mesh(),
         "observation period (recorded weeks)",
@@ -95,6 +85,8 @@ fn panel<DB: DrawingBackend>(
         13.0,
     )
     .x_label_formatter(&x_label)
+    .y_label_formatter(&y_label)
+    .y_labels((top as usize + 1).clamp(2, 8))
     .disable_x_mesh()
     .draw()?;
     let step = |value: fn(&Predictive) -> f64| -> Vec<(f64, f64)> {
@@ -134,10 +126,12 @@ fn panel<DB: DrawingBackend>(
 /// source in small type.
 fn heading<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    name: &str,
-    source: &str,
     rows: &[&Predictive],
 ) -> Result<(), PlotError> {
+    let Some(first) = rows.first() else {
+        return Ok(());
+    };
+    let (name, source) = (&first.series, &first.source);
     let (w, _) = area.dim_in_pixel();
     let outside = rows.iter().filter(|r| !r.inside()).count();
     let verdict = format!(
