@@ -10,7 +10,7 @@
 //! and per-border tables, sensitivity results when present, the model's
 //! assumptions and the values that differ from the defaults, and what is
 //! needed to reproduce the result. A calibration folder gets a page of
-//! its own ([`calibration`]), with the same look.
+//! its own (the private `calibration` module), with the same look.
 
 mod assumptions;
 mod calibration;
