@@ -268,6 +268,12 @@ fn sampler(cal: &Calibration, charts: &Charts) -> String {
         Chart::Tempering.stem(),
         "Above, the power of the likelihood by generation. Below, the effective sample size after reweighting (as a share of the particles) and the share of proposed moves accepted; an acceptance near zero means the particles barely move and the posterior may be rough.",
     ));
+    o.push_str(&generations(cal));
+    o
+}
+
+/// `generations.csv` as a table.
+fn generations(cal: &Calibration) -> String {
     let mut t = Table::new(
         "<code>generations.csv</code>".into(),
         vec![
@@ -291,8 +297,7 @@ fn sampler(cal: &Calibration, charts: &Charts) -> String {
             Cell::number(Some(g.elapsed_s)),
         ]);
     }
-    o.push_str(&t.compact().narrow().render());
-    o
+    t.compact().narrow().render()
 }
 
 /// What ran, and the command that runs it again.

@@ -4,6 +4,7 @@
 //! reader sees where the model fits the data and where it does not.
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
@@ -89,6 +90,15 @@ fn panel<DB: DrawingBackend>(
     .y_labels((top as usize + 1).clamp(2, 8))
     .disable_x_mesh()
     .draw()?;
+    draw_counts(&mut chart, rows)
+}
+
+/// The band and median of each period, constant over the period, and the
+/// observed counts on top.
+fn draw_counts<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<Ticked, RangedCoordf64>>,
+    rows: &[&Predictive],
+) -> Result<(), PlotError> {
     let step = |value: fn(&Predictive) -> f64| -> Vec<(f64, f64)> {
         rows.iter()
             .enumerate()
