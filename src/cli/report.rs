@@ -9,11 +9,11 @@ use crate::report::{ReportError, write_report};
 /// Flags of `cordon report`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  cordon report output/csto-southern-frontier/2024-06-21T12-00-00Z\n  cordon report results/run1 --open\n\nWrites RUN_DIR/report.html: one file that opens offline in any browser and can be\nmailed as is (charts inline as SVG, no network requests). Charts missing from\nRUN_DIR/charts/ are drawn first.\nExit codes: 0 success, 2 invalid input (a missing folder, file or column, or a\ncell that is not a number: the message names file, row and column), 1 other failure."
+    after_help = "Examples:\n  cordon report output/csto-southern-frontier/2024-06-21T12-00-00Z\n  cordon report results/run1 --open\n\nWrites RUN_DIR/report.html: one file that opens offline in any browser and can be\nmailed as is (charts inline as SVG, no network requests). Charts missing from\nRUN_DIR/charts/ are drawn first. For a folder written by `cordon calibrate`, the\npage shows the observations and their sources, the predictive check, the\nposterior of each parameter and the sampler's progress.\nExit codes: 0 success, 2 invalid input (a missing folder, file or column, or a\ncell that is not a number: the message names file, row and column), 1 other failure."
 )]
 pub struct ReportArgs {
-    /// Result folder written by `cordon run` (it holds manifest.json and the
-    /// CSV files).
+    /// Result folder written by `cordon run` or `cordon calibrate` (it
+    /// holds manifest.json and the CSV files).
     #[arg(value_name = "RUN_DIR")]
     pub run_dir: PathBuf,
     /// Open the report in the default browser once written.

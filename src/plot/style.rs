@@ -259,6 +259,8 @@ pub enum Swatch {
     Band(RGBAColor),
     /// A filled circle with a dark outline.
     Dot(RGBColor),
+    /// A hollow circle with a thick outline (a point that stands out).
+    Ring(RGBColor),
 }
 
 /// Draws a one-line key of `entries` from the left edge of `area`,
@@ -302,6 +304,7 @@ pub fn draw_swatch<DB: DrawingBackend>(
             area.draw(&Circle::new((x + 14, y), 7, c.filled()))?;
             area.draw(&Circle::new((x + 14, y), 7, INK.stroke_width(1)))?;
         }
+        Swatch::Ring(c) => area.draw(&Circle::new((x + 14, y), 7, c.stroke_width(3)))?,
     }
     Ok(())
 }

@@ -12,7 +12,7 @@ use std::path::Path;
 use super::ReportError;
 use super::html::escape;
 use crate::plot::data::RunData;
-use crate::plot::{CHARTS, draw_all};
+use crate::plot::{CHARTS, PlotError, draw_all};
 
 /// Elements a chart may contain.
 const ELEMENTS: [&str; 13] = [
@@ -52,10 +52,21 @@ pub fn wanted(run: &RunData, best: Option<&str>) -> Vec<String> {
 /// Reads the charts `stems` from `run_dir/charts/`, drawing every chart
 /// first if any is missing.
 pub fn read(run_dir: &Path, stems: &[String]) -> Result<Charts, ReportError> {
+    read_drawn(run_dir, stems, |dir| draw_all(dir, &[]).map(drop))
+}
+
+/// Reads the charts `stems` from `run_dir/charts/`, calling `draw` on
+/// `run_dir` first if any is missing (a calibration folder has charts of
+/// its own).
+pub fn read_drawn(
+    run_dir: &Path,
+    stems: &[String],
+    draw: impl Fn(&Path) -> Result<(), PlotError>,
+) -> Result<Charts, ReportError> {
     let dir = run_dir.join(CHARTS);
     let path = |stem: &str| dir.join(format!("{stem}.svg"));
     if stems.iter().any(|s| !path(s).is_file()) {
-        draw_all(run_dir, &[])?;
+        draw(run_dir)?;
     }
     let mut charts = Charts::new();
     for stem in stems {

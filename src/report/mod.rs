@@ -9,9 +9,11 @@
 //! the question and headline, the policy ranking, the key charts, per-state
 //! and per-border tables, sensitivity results when present, the model's
 //! assumptions and the values that differ from the defaults, and what is
-//! needed to reproduce the result.
+//! needed to reproduce the result. A calibration folder gets a page of
+//! its own (the private `calibration` module), with the same look.
 
 mod assumptions;
+mod calibration;
 mod charts;
 mod geography;
 mod html;
@@ -74,11 +76,15 @@ impl ReportError {
     }
 }
 
-/// Writes `run_dir/report.html` from the result folder `run_dir` (drawing
-/// its charts first if any is missing) and returns its path.
+/// Writes `run_dir/report.html` from the result folder `run_dir` (a run's
+/// or a calibration's; drawing its charts first if any is missing) and
+/// returns its path.
 pub fn write_report(run_dir: &Path) -> Result<PathBuf, ReportError> {
-    let inputs = Inputs::read(run_dir)?;
-    let page = render(&inputs);
+    let page = if crate::plot::calibration::is_calibration(run_dir) {
+        calibration::page(run_dir)?
+    } else {
+        render(&Inputs::read(run_dir)?)
+    };
     let path = run_dir.join(REPORT);
     std::fs::write(&path, page).map_err(|source| ReportError::Io {
         action: "write",
@@ -166,7 +172,7 @@ fn render(inputs: &Inputs) -> String {
         m.seed,
         numbers::count(m.trials)
     ));
-    shell(&m.scenario.name, &body)
+    shell(&m.scenario.name, "policy report", &body)
 }
 
 /// The title block: what was asked, of what, and the answer in short.
@@ -264,17 +270,19 @@ fn figure(charts: &Charts, stem: &str, caption: &str) -> String {
     }
 }
 
-/// The document around `body`.
-fn shell(scenario: &str, body: &str) -> String {
+/// The document around `body`, titled with the scenario and `kind` of
+/// report.
+fn shell(scenario: &str, kind: &str, body: &str) -> String {
     let script_hash = base64(&Sha256::digest(SORT_SCRIPT.as_bytes()));
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{script_hash}'; img-src data:; base-uri 'none'; form-action 'none'\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"generator\" content=\"cordon {}\">\n\
-         <title>{} — policy report</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n{body}<script>{SORT_SCRIPT}</script>\n</body>\n</html>\n",
+         <title>{} — {}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n{body}<script>{SORT_SCRIPT}</script>\n</body>\n</html>\n",
         env!("CARGO_PKG_VERSION"),
-        escape(scenario)
+        escape(scenario),
+        escape(kind)
     )
 }
 

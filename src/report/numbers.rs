@@ -22,6 +22,21 @@ pub fn number(x: f64) -> String {
     format!("{sign}{}", group_thousands(&text))
 }
 
+/// `x` as a whole number when it is one (a quantile of counts: `16`, not
+/// `16.0`), else as [`number`].
+pub fn whole_or_number(x: f64) -> String {
+    if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e15 {
+        let text = count(x.abs() as u64);
+        if x < 0.0 {
+            format!("\u{2212}{text}")
+        } else {
+            text
+        }
+    } else {
+        number(x)
+    }
+}
+
 /// A whole number with thousands separators (`10000` → `10,000`).
 pub fn count(n: u64) -> String {
     group_thousands(&n.to_string())

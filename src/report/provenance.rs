@@ -102,7 +102,7 @@ pub fn command(m: &Manifest, all_variants: Option<bool>) -> String {
 }
 
 /// `s` quoted for a POSIX shell where needed.
-fn shell_word(s: &str) -> String {
+pub(super) fn shell_word(s: &str) -> String {
     let plain = !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@".contains(c));
