@@ -144,16 +144,13 @@ fn heading<DB: DrawingBackend>(
     let (name, source) = (&first.series, &first.source);
     let (w, _) = area.dim_in_pixel();
     let outside = rows.iter().filter(|r| !r.inside()).count();
-    let verdict = format!(
-        "{outside} of {} observed counts outside the band",
-        rows.len()
-    );
+    let verdict = format!("{outside} of {} outside", rows.len());
     let tone = if outside > 0 { ALERT } else { MUTED };
     let right = style::anchored(style::text(14.0, &tone), HPos::Right, VPos::Top);
     area.draw_text(&verdict, &right, (w as i32 - 16, 6))?;
     let title = style::bold(16.0, &INK);
     let (verdict_width, _) = area.estimate_text_size(&verdict, &right)?;
-    let room = w.saturating_sub(verdict_width + 120);
+    let room = w.saturating_sub(verdict_width + 104);
     area.draw_text(&fit(area, name, &title, room)?, &title, (80, 4))?;
     let small = style::text(13.0, &MUTED);
     let source = fit(
