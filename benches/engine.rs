@@ -167,5 +167,73 @@ fn stress(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, one_trial, thousand_trials, aggregation, stress);
+/// Calibration's throughput against a run's: 1,000 trials of the default
+/// scenario's baseline as 100 particles × 10 trials (each particle's
+/// scenario built from the text and prepared, every (particle, trial) item
+/// in one pool, the likelihood scored), against 1,000 trials of one run, on
+/// two threads. Target: calibrate at 0.9× run's trials per second or better.
+fn calibrate_batch(c: &mut Criterion) {
+    use cordon::calibrate::{Model, smc};
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join("csto-southern-frontier.toml");
+    let text = std::fs::read_to_string(&path).expect("the default scenario");
+    let set = default_scenario();
+    let model = Model {
+        name: path.display().to_string(),
+        stem: "csto-southern-frontier".into(),
+        text,
+        sets: vec![],
+        params: set.uncertain.clone(),
+        observed: &set.observed,
+        seed: set.base.seed,
+    };
+    let prior = smc::Prior {
+        params: set.uncertain.clone(),
+    };
+    // The particles: the prior box's centre, nudged per particle.
+    let jobs: Vec<smc::Job> = (0..100)
+        .map(|i| smc::Job {
+            z: (0..prior.dim())
+                .map(|k| {
+                    let (lo, hi) = prior.bounds(k);
+                    lo + (hi - lo) * (0.3 + 0.004 * f64::from(i))
+                })
+                .collect(),
+            key: i as u64,
+        })
+        .collect();
+    let theatres = vec![Theatre::new(&set.base)];
+    let cancel = AtomicBool::new(false);
+    let mut g = c.benchmark_group("calibrate_vs_run");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(1000));
+    g.bench_function("run_1000_trials_2_threads", |b| {
+        b.iter(|| {
+            run_trials(&theatres, 0..1000, 2, &cancel, &|_| {}, |rows| {
+                black_box(rows);
+                Ok(())
+            })
+            .map(|s| s.variants.len())
+        })
+    });
+    g.bench_function("calibrate_100x10_2_threads", |b| {
+        b.iter(|| {
+            cordon::engine::with_pool(2, || {
+                model.log_likelihoods(&prior, &jobs, 10, &cancel, &|_| {})
+            })
+            .map(|r| r.map(|l| black_box(l.len())))
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    one_trial,
+    thousand_trials,
+    aggregation,
+    stress,
+    calibrate_batch
+);
 criterion_main!(benches);

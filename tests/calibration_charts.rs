@@ -78,7 +78,7 @@ fn check_all(cal: &Path) {
     words.extend(PARAMETERS);
     check_chart(&charts, "calibration_pairs", &words);
     let predictive = title("observed counts against the posterior predictive");
-    let mut words: Vec<&str> = vec![&predictive, "weeks 0–51", "outside the band"];
+    let mut words: Vec<&str> = vec![&predictive, "weeks 0–51", "observed, outside"];
     words.extend(SERIES);
     check_chart(&charts, "calibration_predictive", &words);
     let tempering = title("tempering from prior to posterior");

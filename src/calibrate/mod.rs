@@ -218,7 +218,7 @@ impl Model<'_> {
 
     /// The simulated log-likelihood of every job (−∞ outside the prior's
     /// support).
-    fn log_likelihoods(
+    pub fn log_likelihoods(
         &self,
         prior: &smc::Prior,
         jobs: &[smc::Job],

@@ -186,6 +186,16 @@ fn masthead(inputs: &Inputs, ranked: &[ranking::Ranked]) -> String {
             escape(&m.scenario.description)
         )
     };
+    let description = match &m.posterior {
+        Some(p) => format!(
+            "{description}<p class=\"description\"><strong>Over a posterior.</strong> Every trial of every policy ran at one parameter point drawn by weight from the posterior in <code>{}</code> ({} points, {} distinct; {}), the same point for every policy, so comparisons stay paired and every figure below integrates over what the observed record leaves uncertain.</p>\n",
+            escape(&p.path),
+            p.points,
+            p.distinct_points,
+            escape(&p.paths.join(", "))
+        ),
+        None => description,
+    };
     let n = m.variants.len().saturating_sub(1);
     let facts = [
         (

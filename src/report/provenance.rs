@@ -92,6 +92,11 @@ pub fn command(m: &Manifest, all_variants: Option<bool>) -> String {
         words.push("--set".into());
         words.push(shell_word(&format!("{}={}", o.path, o.value)));
     }
+    if let Some(p) = &m.posterior {
+        words.push("--posterior".into());
+        let path = p.path.strip_prefix("builtin:").unwrap_or(&p.path);
+        words.push(shell_word(path));
+    }
     if all_variants != Some(true) {
         for v in m.variants.iter().skip(1) {
             words.push("--variant".into());
