@@ -36,6 +36,9 @@
 //! cargo run --release --example sbc -- [REPLICATES] [CASES] [PARTICLES] [TRIALS] [THREADS]
 //! ```
 //!
+//! With `table` in place of REPLICATES it simulates nothing and prints the
+//! table and redraws the chart from the rows an earlier run left.
+//!
 //! REPLICATES defaults to 100 (per case); CASES is `one`, `two` or
 //! `one,two` (the default); PARTICLES defaults to 99 (so that the N + 1
 //! possible ranks fill 10 bins equally); TRIALS (per particle) to 10;
@@ -354,7 +357,7 @@ fn draw<DB: DrawingBackend>(
     )
     .map_err(|e| err(&e))?;
     let body = root.margin(56, 36, 0, 0);
-    let (rows, columns) = grid(panels.len());
+    let (rows, columns) = layout(panels.len());
     let areas = body.split_evenly((rows, columns));
     let blue = RGBColor(0, 114, 178);
     for (area, s) in areas.iter().zip(panels) {
@@ -362,17 +365,19 @@ fn draw<DB: DrawingBackend>(
         let e = m as f64 / BINS as f64;
         let (lo, hi) = band(m);
         let top = (s.bins.iter().copied().max().unwrap_or(0) as f64).max(hi) * 1.15 + 1.0;
-        let mut chart = ChartBuilder::on(area)
-            .caption(
-                format!(
-                    "{}: χ² = {:.1} (9 df), p = {:.2}; 90% coverage {:.0}%",
-                    s.label,
-                    s.chi2,
-                    s.p,
-                    100.0 * s.coverage
-                ),
-                text(17.0, &INK),
-            )
+        let (head, plot) = area.split_vertically(54);
+        head.draw_text(&s.label, &bold(16.0, &INK), (20, 6))
+            .map_err(|e| err(&e))?;
+        let stats = format!(
+            "χ² = {:.1} (9 df), p = {:.2} · 90% interval covers {:.0}% (± {:.0})",
+            s.chi2,
+            s.p,
+            100.0 * s.coverage,
+            100.0 * s.se
+        );
+        head.draw_text(&stats, &text(15.0, &INK), (20, 30))
+            .map_err(|e| err(&e))?;
+        let mut chart = ChartBuilder::on(&plot)
             .margin_left(16)
             .margin_right(32)
             .margin_top(12)
@@ -415,10 +420,15 @@ fn draw<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Panels in one row up to three, else the shared near-square grid.
+fn layout(n: usize) -> (usize, usize) {
+    if n <= 3 { (1, n.max(1)) } else { grid(n) }
+}
+
 fn write_chart(panels: &[Summary], caption: &str, stem: &Path) -> anyhow::Result<()> {
     register_fonts().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (rows, columns) = grid(panels.len());
-    let size = ((620 * columns as u32).max(1000), 110 + 460 * rows as u32);
+    let (rows, columns) = layout(panels.len());
+    let size = ((560 * columns as u32).max(1000), 110 + 460 * rows as u32);
     let png = stem.with_extension("png");
     let svg = stem.with_extension("svg");
     draw(
@@ -435,6 +445,39 @@ fn write_chart(panels: &[Summary], caption: &str, stem: &Path) -> anyhow::Result
     Ok(())
 }
 
+/// The summaries of `case`'s parameters from the rows in `dir`.
+fn read_back(case: &Case, dir: &Path, particles: usize) -> anyhow::Result<Vec<Summary>> {
+    let path = dir.join(format!("{}.csv", case.name));
+    let mut rd = csv::Reader::from_path(&path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let header = rd.headers()?.clone();
+    let col = |name: String| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| anyhow::anyhow!("{} has no column {name}", path.display()))
+    };
+    let rows: Vec<csv::StringRecord> = rd.records().collect::<Result<_, _>>()?;
+    let mut out = Vec::new();
+    for p in &case.params {
+        let (r, i) = (
+            col(format!("{}_rank", p.path))?,
+            col(format!("{}_inside", p.path))?,
+        );
+        let ranks: Vec<usize> = rows
+            .iter()
+            .map(|x| x[r].parse())
+            .collect::<Result<_, _>>()?;
+        let inside: Vec<bool> = rows
+            .iter()
+            .map(|x| x[i].parse())
+            .collect::<Result<_, _>>()?;
+        let label = format!("case {}: {}", case.name, p.label);
+        out.push(summarise(&label, &ranks, &inside, particles));
+    }
+    Ok(out)
+}
+
 fn arg<T: std::str::FromStr>(args: &[String], i: usize, default: T) -> anyhow::Result<T>
 where
     T::Err: std::fmt::Display,
@@ -449,7 +492,10 @@ where
 
 fn run() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let replicates: u64 = arg(&args, 0, 100)?;
+    // `table`: no simulation, only the summaries and the chart of the rows
+    // that an earlier run left in target/sbc/.
+    let table_only = args.first().is_some_and(|a| a == "table");
+    let replicates: u64 = if table_only { 0 } else { arg(&args, 0, 100)? };
     let wanted: String = arg(&args, 1, "one,two".to_string())?;
     let settings = Settings {
         particles: arg(&args, 2, 99)?,
@@ -468,7 +514,7 @@ fn run() -> anyhow::Result<()> {
     std::fs::create_dir_all(&rows_dir)?;
     let mut panels = Vec::new();
     let clock = Instant::now();
-    for case in &chosen {
+    for case in chosen.iter().filter(|_| !table_only) {
         println!(
             "== case {}: {} replicates, {} particles x {} trials, {} threads ==",
             case.name, replicates, settings.particles, settings.trials, settings.threads
@@ -486,7 +532,6 @@ fn run() -> anyhow::Result<()> {
         }
         header.extend(["generations".into(), "seconds".into()]);
         csv.write_record(&header)?;
-        let mut all = Vec::new();
         for i in 0..replicates {
             let rep = replicate(case, i, &settings, scratch.path())?;
             let mut row = vec![i.to_string()];
@@ -518,7 +563,6 @@ fn run() -> anyhow::Result<()> {
                     rep.seconds
                 );
             }
-            all.push(rep);
         }
         let seconds = started.elapsed().as_secs_f64();
         println!(
@@ -526,12 +570,9 @@ fn run() -> anyhow::Result<()> {
             case.name,
             seconds / replicates as f64
         );
-        for (k, p) in case.params.iter().enumerate() {
-            let ranks: Vec<usize> = all.iter().map(|r| r.ranks[k]).collect();
-            let inside: Vec<bool> = all.iter().map(|r| r.inside[k]).collect();
-            let label = format!("case {}: {}", case.name, p.label);
-            panels.push(summarise(&label, &ranks, &inside, settings.particles));
-        }
+    }
+    for case in &chosen {
+        panels.extend(read_back(case, &rows_dir, settings.particles)?);
     }
     println!(
         "{:<40} {:>5} {:>42} {:>7} {:>6} {:>16}",
@@ -551,7 +592,7 @@ fn run() -> anyhow::Result<()> {
             s.se
         );
     }
-    let m = replicates;
+    let m: u64 = panels.first().map_or(0, |s| s.bins.iter().sum());
     let (lo, hi) = band(m);
     println!(
         "\nuniform: {:.1} per bin, 99% band {lo}..{hi}; 90% coverage SE at M = {m}: {:.3}",
