@@ -387,8 +387,8 @@ fn proposal(prior: &Prior, particles: &[Particle], weights: &[f64]) -> Vec<Vec<f
     let d = prior.dim();
     let mut mean = vec![0.0; d];
     for (p, &w) in particles.iter().zip(weights) {
-        for k in 0..d {
-            mean[k] += w * p.z[k];
+        for (m, &z) in mean.iter_mut().zip(&p.z) {
+            *m += w * z;
         }
     }
     let mut cov = vec![vec![0.0; d]; d];
