@@ -187,7 +187,9 @@ fn calibrate_batch(c: &mut Criterion) {
         params: set.uncertain.clone(),
         observed: &set.observed,
         seed: set.base.seed,
-    };
+        template: None,
+    }
+    .prepare();
     let prior = smc::Prior {
         params: set.uncertain.clone(),
     };

@@ -37,7 +37,7 @@ use crate::output::folder::Staging;
 use crate::run::{load_source, refused, write_json};
 use crate::scenario::design::ParamRange;
 use crate::scenario::observed::Observation;
-use crate::scenario::{Scenario, ScenarioSet, load_base_point};
+use crate::scenario::{BaseTemplate, Scenario, ScenarioSet, load_base_point};
 
 pub use crate::output::Posterior;
 pub use smc::{Generation, Settings};
@@ -165,16 +165,32 @@ pub struct Model<'a> {
     pub params: Vec<ParamRange>,
     pub observed: &'a [Observation],
     pub seed: u64,
+    /// The text parsed once with `sets` applied ([`Model::prepare`]);
+    /// without it every point parses the text again.
+    pub template: Option<BaseTemplate>,
 }
 
 impl Model<'_> {
+    /// Parses the scenario text once, so that points are built from the
+    /// parsed document.
+    pub fn prepare(mut self) -> Self {
+        self.template = BaseTemplate::new(&self.name, &self.stem, &self.text, &self.sets).ok();
+        self
+    }
+
     /// The base scenario at parameter values `x` (in the parameters' own
     /// units), with the calibration's seed; `None` when that combination
     /// of values is not a valid scenario (outside the prior's support).
     pub fn scenario(&self, x: &[f64]) -> Option<Scenario> {
-        let mut sets = self.sets.clone();
-        sets.extend(overrides(&self.params, x));
-        let mut s = load_base_point(&self.name, &self.stem, &self.text, &sets).ok()?;
+        let sets = overrides(&self.params, x);
+        let mut s = match &self.template {
+            Some(t) => t.scenario(&sets).ok()?,
+            None => {
+                let mut all = self.sets.clone();
+                all.extend(sets);
+                load_base_point(&self.name, &self.stem, &self.text, &all).ok()?
+            }
+        };
         s.seed = self.seed;
         Some(s)
     }
@@ -296,7 +312,9 @@ pub fn calibrate(opts: &CalibrateOptions, hooks: &Hooks<'_>) -> Result<Calibrati
         params: set.uncertain.clone(),
         observed: &set.observed,
         seed,
-    };
+        template: None,
+    }
+    .prepare();
     let prior = smc::Prior {
         params: set.uncertain.clone(),
     };
