@@ -900,6 +900,9 @@ fn competing_hazards_split_events_and_set_the_waiting_time() {
         let mut wait = 0.0;
         loop {
             wait += 1.0;
+            // p_rem is 0.035 a week: 2,000 weeks without removal has
+            // probability e^-70; a broken μ must fail, not hang.
+            assert!(wait <= 2_000.0, "no removal in 2,000 weeks");
             let words: [u64; WORDS_PER_WEEK] = std::array::from_fn(|_| rng.next_u64());
             if let Fate::Removed = inside_territory(&th, &mut cell, 0, &words, &mut rec) {
                 break;

@@ -389,6 +389,26 @@ mod tests {
     }
 
     #[test]
+    fn a_bucket_stands_for_its_geometric_middle_kept_within_its_values() {
+        // 100 values spread over the bucket |x| in [2^3, 2^(3 + 1/32)) stand
+        // for ±2^(3 + 1/64), its geometric middle, whatever their sign;
+        // values all on one side of the middle stand for the nearest of them.
+        let (lo, hi) = (8.0, (3.0 + 1.0 / PER_OCTAVE).exp2());
+        for sign in [1.0, -1.0] {
+            let mut s = Sketch::default();
+            for j in 0..100 {
+                s.add(sign * (lo + (hi - lo) * (f64::from(j) + 0.5) / 100.0));
+            }
+            let mid = sign * (3.0 + 0.5 / PER_OCTAVE).exp2();
+            assert_eq!(s.quantiles(&[0.01, 0.5, 1.0]), vec![Some(mid); 3]);
+        }
+        let mut s = Sketch::default();
+        s.add(8.15);
+        s.add(8.16);
+        assert_eq!(s.quantile(0.5), Some(8.15));
+    }
+
+    #[test]
     fn negative_values_sort_below_zero() {
         let mut s = Sketch::default();
         for x in [-5.5, -1.25, 0.0, 2.0] {
