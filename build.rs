@@ -2,11 +2,11 @@
 //! commit the binary was built from for `cordon --version`.
 
 use std::fmt::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let dir = manifest_dir().join("scenarios");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .map(|rd| {
@@ -77,11 +77,22 @@ fn main() {
     println!("cargo:rustc-env=CORDON_COMMIT={commit}");
     println!("cargo:rerun-if-env-changed=CORDON_COMMIT");
     for git in [".git/HEAD", ".git/index"] {
-        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(git);
+        let p = manifest_dir().join(git);
         if p.exists() {
             println!("cargo:rerun-if-changed={}", p.display());
         }
     }
+}
+
+/// The package's folder, read when the script runs: `env!` would bake in
+/// the folder the script was compiled in, and cargo reuses a compiled build
+/// script for a copy of the package elsewhere that shares the target
+/// folder (cargo-mutants' copies with `CARGO_TARGET_DIR` set, another
+/// worktree), which then embedded no scenario or another tree's.
+fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_default()
 }
 
 /// The short hash of HEAD, with `-dirty` when the tree has changes.
@@ -89,7 +100,7 @@ fn git_commit() -> Option<String> {
     let run = |args: &[&str]| {
         Command::new("git")
             .args(args)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .current_dir(manifest_dir())
             .output()
             .ok()
             .filter(|o| o.status.success())

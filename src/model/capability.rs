@@ -348,6 +348,10 @@ pub fn total_spend(s: &Scenario) -> f64 {
 }
 
 #[cfg(test)]
+#[path = "capability_rules.rs"]
+mod rules;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::scenario::{Scenario, load_str};
@@ -369,7 +373,7 @@ seed = 1
 
     /// Source SRC_N borders MEM_A (two segments' worth of weights via two
     /// member regions) and a partner region.
-    fn three_states(extra: &str) -> Scenario {
+    pub(super) fn three_states(extra: &str) -> Scenario {
         scenario(&format!(
             r#"{HEAD}
 {extra}
@@ -430,7 +434,7 @@ terrain = "desert"
         ))
     }
 
-    fn close(a: f64, b: f64) -> bool {
+    pub(super) fn close(a: f64, b: f64) -> bool {
         (a - b).abs() <= 1e-12 * (1.0 + a.abs().max(b.abs()))
     }
 

@@ -401,6 +401,116 @@ mod tests {
     }
 
     #[test]
+    fn the_mixer_is_splitmix64_and_stream_keys_do_not_drift() {
+        // SplitMix64's published first outputs from state 0: its state moves
+        // by the golden gamma and each output is `mix` of the state before.
+        assert_eq!(mix(0), 0xE220_A839_7B1D_CDAF);
+        assert_eq!(mix(0x9E37_79B9_7F4A_7C15), 0x6E78_9E6A_A1B9_65F4);
+        assert_eq!(mix(0x3C6E_F372_FE94_F82A), 0x06C4_5D18_8009_454F);
+        // Keys recorded from this version: every output byte of every run
+        // depends on them, so a change here changes all results.
+        let cell = Stream::Cell {
+            source: 1,
+            week: 2,
+            index: 3,
+        };
+        let keys = [
+            stream_key(7, 0, Stream::Spawn),
+            stream_key(7, 1, Stream::Governance),
+            stream_key(7, 2, cell),
+        ];
+        assert_eq!(keys, GOLDEN_KEYS, "{keys:#x?}");
+    }
+
+    const GOLDEN_KEYS: [u64; 3] = [
+        0xf69e_37ef_1437_06e0,
+        0x16e6_39e2_c7aa_e6e3,
+        0x24e7_1900_030b_71a9,
+    ];
+
+    #[test]
+    fn a_uniform_takes_the_top_53_bits() {
+        assert_eq!(unit(0), 0.0);
+        assert_eq!(unit(1 << 63), 0.5);
+        assert_eq!(unit(u64::MAX), 1.0 - (-53f64).exp2());
+        assert_eq!(unit((1 << 11) - 1), 0.0);
+        assert_eq!(unit(1 << 11), (-53f64).exp2());
+    }
+
+    #[test]
+    fn degenerate_draws_are_exact() {
+        for w in words(200, 13) {
+            assert_eq!(poisson(w, 0.0), 0);
+            assert_eq!(binomial(w, 0, 0.5), 0);
+            assert_eq!(binomial(w, 7, 0.0), 0);
+            assert_eq!(binomial(w, 7, 1.0), 7);
+            assert_eq!(binomial(w, 20_000, 1.0), 20_000);
+            assert!(binomial(w, 3, 0.9) <= 3);
+        }
+    }
+
+    #[test]
+    fn means_up_to_thirty_are_drawn_by_inversion() {
+        // Inversion makes a draw monotone in the mean for one word, up to
+        // and including 30 (docs/model.md); the fallback sampler is not.
+        for w in words(2_000, 14) {
+            assert!(poisson(w, 29.9) <= poisson(w, 30.0));
+            assert!(binomial(w, 100, 0.299) <= binomial(w, 100, 0.3));
+        }
+        // The largest word: P(X >= 100) < 1e-20 for Poisson(30) and for
+        // Binomial(10,000, 0.003), far below the 2^-53 a word resolves, so
+        // the walk must stop before 100 (it once went on to 429).
+        assert!(poisson(u64::MAX, 30.0) < 100);
+        assert!(binomial(u64::MAX, 10_000, 0.003) < 100);
+        assert!(poisson(u64::MAX, 0.5) < 30);
+    }
+
+    #[test]
+    fn the_pareto_tail_index_is_recovered_by_a_hill_estimator() {
+        // Severity S = floor(X), X ~ Pareto(1, ξ = α - 1): P(S >= k) = k^-ξ
+        // for integers k >= 1. Hill's estimator over the m values S >= u is
+        // 1 / mean(ln(S / u)); for the floored values its target is
+        // ξ_u = 1 / Σ_{k>u} (u/k)^ξ ln(k / (k-1)) exactly (within 1.5% of ξ
+        // at u = 50; the sum's tail past K is u^ξ K^-ξ / ξ to first order),
+        // and its standard error ξ_u / √m.
+        let (alpha, u) = (2.5f64, 50u64);
+        let xi = alpha - 1.0;
+        let logs: Vec<f64> = words(400_000, 21)
+            .into_iter()
+            .map(|w| severity(w, alpha, 1_000_000_000))
+            .filter(|&s| s >= u)
+            .map(|s| (s as f64 / u as f64).ln())
+            .collect();
+        let m = logs.len() as f64;
+        let hill = m / logs.iter().sum::<f64>();
+        let (uf, big_k) = (u as f64, 100_000u64);
+        let sum: f64 = ((u + 1)..=big_k)
+            .map(|k| (uf / k as f64).powf(xi) * (k as f64 / (k - 1) as f64).ln())
+            .sum::<f64>()
+            + (uf / big_k as f64).powf(xi) / xi;
+        let target = 1.0 / sum;
+        assert!((target - xi).abs() < 0.015 * xi, "target {target}");
+        assert!(m > 800.0, "{m} exceedances");
+        assert!(
+            (hill - target).abs() <= 4.0 * target / m.sqrt(),
+            "Hill {hill} vs {target} ({m} exceedances)"
+        );
+    }
+
+    #[test]
+    fn severity_is_capped_with_the_whole_tail_at_the_cap() {
+        // P(S = cap) = P(X >= cap) = cap^-(α-1); nothing above the cap.
+        let (alpha, cap) = (2.5f64, 20u64);
+        let ws = words(100_000, 22);
+        let draws: Vec<u64> = ws.iter().map(|&w| severity(w, alpha, cap)).collect();
+        assert!(draws.iter().all(|&s| (1..=cap).contains(&s)));
+        let at_cap = draws.iter().filter(|&&s| s == cap).count() as f64;
+        let (n, p) = (draws.len() as f64, (cap as f64).powf(-(alpha - 1.0)));
+        let se = (p * (1.0 - p) / n).sqrt();
+        assert!((at_cap / n - p).abs() <= 4.0 * se, "{} vs {p}", at_cap / n);
+    }
+
+    #[test]
     fn choose_picks_by_cumulative_weight() {
         let c = [1.0, 1.0, 3.0];
         assert_eq!(choose(0.0, &c), Some(0));

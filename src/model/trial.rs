@@ -686,13 +686,17 @@ fn untabulated_attack_hazard(m: &ModelParams, size: u64, experience: u32) -> f64
 }
 
 #[cfg(test)]
+#[path = "trial_rules.rs"]
+mod rules;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::TrialRecord;
     use crate::scenario::load_str;
     use rand::SeedableRng;
 
-    fn scenario(text: &str) -> Scenario {
+    pub(super) fn scenario(text: &str) -> Scenario {
         match load_str("test.toml", "test", text, &[]) {
             Ok(set) => set.base,
             Err(d) => panic!("invalid test scenario:\n{d}"),
@@ -700,7 +704,7 @@ mod tests {
     }
 
     /// Runs `trials` trials and returns every record.
-    fn records(s: &Scenario, trials: u64) -> Vec<TrialRecord> {
+    pub(super) fn records(s: &Scenario, trials: u64) -> Vec<TrialRecord> {
         let th = Theatre::new(s);
         let mut work = Workspace::default();
         (0..trials)
@@ -712,12 +716,12 @@ mod tests {
             .collect()
     }
 
-    fn sum(recs: &[TrialRecord], f: impl Fn(&TrialRecord) -> u64) -> f64 {
+    pub(super) fn sum(recs: &[TrialRecord], f: impl Fn(&TrialRecord) -> u64) -> f64 {
         recs.iter().map(f).sum::<u64>() as f64
     }
 
     /// `hits` of `n` Bernoulli(p) trials, within 4 binomial standard errors.
-    fn assert_binomial(hits: f64, n: f64, p: f64, what: &str) {
+    pub(super) fn assert_binomial(hits: f64, n: f64, p: f64, what: &str) {
         let se = (p * (1.0 - p) / n).sqrt();
         assert!(
             n > 500.0,
@@ -732,7 +736,7 @@ mod tests {
 
     /// One border from SRC_N into MEM_S; `model` and `mem` are TOML lines
     /// added to [model] and to the member state.
-    fn one_border(model: &str, mem: &str, weeks: u32) -> Scenario {
+    pub(super) fn one_border(model: &str, mem: &str, weeks: u32) -> Scenario {
         scenario(&format!(
             r#"
 [scenario]

@@ -244,6 +244,50 @@ mod tests {
     }
 
     #[test]
+    fn the_standard_error_is_the_sd_over_root_n_and_small_samples_have_none() {
+        let xs = [0.25, 1.5, -2.0, 3.75, 0.5];
+        let mut m = Moments::new(Grid::Real);
+        assert_eq!((m.mean(), m.variance(), m.se()), (None, None, None));
+        m.add(xs[0]);
+        assert_eq!((m.mean(), m.variance(), m.sd()), (Some(0.25), None, None));
+        m.add(xs[1]);
+        // Two values: variance (x1 - x2)² / 2.
+        assert_eq!(m.variance(), Some(1.25f64.powi(2) / 2.0));
+        xs[2..].iter().for_each(|&x| m.add(x));
+        let mean = xs.iter().sum::<f64>() / 5.0;
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 4.0;
+        assert!((m.mean().unwrap() - mean).abs() < 1e-12);
+        assert!((m.variance().unwrap() - var).abs() < 1e-9);
+        assert!((m.sd().unwrap() - var.sqrt()).abs() < 1e-9);
+        assert!((m.se().unwrap() - (var / 5.0).sqrt()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn co_moments_merge_and_match_the_textbook_covariance() {
+        let pairs: Vec<(u64, u64)> = (0..200u64).map(|i| ((i * 37) % 23, (i * i) % 17)).collect();
+        let mut whole = CoMoment::default();
+        pairs.iter().for_each(|&(x, y)| whole.add(x, y));
+        let (mut a, mut b) = (CoMoment::new(), CoMoment::new());
+        pairs[..77].iter().for_each(|&(x, y)| a.add(x, y));
+        pairs[77..].iter().for_each(|&(x, y)| b.add(x, y));
+        b.merge(&a);
+        assert_eq!(b, whole);
+        let n = pairs.len() as f64;
+        let mx = pairs.iter().map(|p| p.0 as f64).sum::<f64>() / n;
+        let my = pairs.iter().map(|p| p.1 as f64).sum::<f64>() / n;
+        let cov = pairs
+            .iter()
+            .map(|&(x, y)| (x as f64 - mx) * (y as f64 - my))
+            .sum::<f64>()
+            / (n - 1.0);
+        assert!((whole.covariance().unwrap() - cov).abs() < 1e-9);
+        let mut one = CoMoment::new();
+        assert_eq!(one.covariance(), None);
+        one.add(3, 4);
+        assert_eq!(one.covariance(), None);
+    }
+
+    #[test]
     fn covariance_is_exact() {
         let mut c = CoMoment::new();
         for (x, y) in [(1, 2), (2, 4), (3, 6), (4, 8)] {

@@ -433,3 +433,72 @@ pub fn comparison_rows<'a>(stats: &RunStats, layout: &'a Layout) -> Vec<Comparis
     }
     rows
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::moments::CoMoment;
+    use super::*;
+
+    #[test]
+    fn effectiveness_is_the_ratio_of_means_with_a_delta_method_interval() {
+        // Worked out independently from the raw pairs (a_i interdictions,
+        // c_i crossings): R = Σa / Σ(a + c), and the delta method's
+        // linearisation R̂ - R ≈ mean(a_i - R t_i) / T̄, t_i = a_i + c_i, so
+        // se² = Var(a_i - R t_i) / (n T̄²). Student's t at 30 df from the
+        // printed table (2.042, within 5e-4).
+        let pairs: Vec<(u64, u64)> = (0..31u64)
+            .map(|i| ((i * 7) % 5, (i * 3) % 11 + 1))
+            .collect();
+        let mut c = CoMoment::new();
+        pairs.iter().for_each(|&(a, x)| c.add(a, x));
+        let n = pairs.len() as f64;
+        let (sa, st) = pairs.iter().fold((0.0, 0.0), |(sa, st), &(a, x)| {
+            (sa + a as f64, st + (a + x) as f64)
+        });
+        let (r, t_bar) = (sa / st, st / n);
+        let d: Vec<f64> = pairs
+            .iter()
+            .map(|&(a, x)| (a as f64 - r * (a + x) as f64) / t_bar)
+            .collect();
+        let d_mean = d.iter().sum::<f64>() / n;
+        let var = d.iter().map(|v| (v - d_mean).powi(2)).sum::<f64>() / (n - 1.0);
+        let se = (var / n).sqrt();
+        let (got_r, got_se, ci) = effectiveness(&c);
+        let (got_r, got_se, (lo, hi)) = (got_r.unwrap(), got_se.unwrap(), ci.unwrap());
+        assert!((got_r - r).abs() < 1e-12, "{got_r} vs {r}");
+        assert!((got_se - se).abs() < 1e-12, "{got_se} vs {se}");
+        assert!(((hi - r) / se - 2.042).abs() <= 5e-4 && ((r - lo) / se - 2.042).abs() <= 5e-4);
+        // Nothing ever ended either way, or a single trial: no estimate, no
+        // interval; an interval is cut to [0, 1].
+        let mut none = CoMoment::new();
+        assert_eq!(effectiveness(&none), (None, None, None));
+        none.add(0, 0);
+        none.add(0, 0);
+        assert_eq!(effectiveness(&none), (None, None, None));
+        let mut one = CoMoment::new();
+        one.add(1, 3);
+        assert_eq!(effectiveness(&one), (Some(0.25), None, None));
+        let mut all = CoMoment::new();
+        [(5, 0), (4, 0), (6, 1)]
+            .iter()
+            .for_each(|&(a, x)| all.add(a, x));
+        let (_, _, ci) = effectiveness(&all);
+        assert!(ci.unwrap().1 == 1.0 && ci.unwrap().0 < 1.0);
+    }
+
+    #[test]
+    fn describe_gives_the_mean_its_standard_error_and_the_t_interval() {
+        let mut m = Moments::new(super::super::moments::Grid::Count);
+        [2.0, 4.0, 9.0].iter().for_each(|&x| m.add(x));
+        let (mean, se, ci) = describe(&m);
+        // Deviations -3, -1, 4: variance (9 + 1 + 16) / 2.
+        let var: f64 = 13.0;
+        assert_eq!(mean, Some(5.0));
+        assert!((se.unwrap() - (var / 3.0).sqrt()).abs() < 1e-12);
+        let (lo, hi) = ci.unwrap();
+        assert!(
+            ((hi - 5.0) / se.unwrap() - 4.303).abs() <= 5e-4
+                && (5.0 - lo - (hi - 5.0)).abs() < 1e-12
+        );
+    }
+}
