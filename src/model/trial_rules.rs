@@ -12,6 +12,15 @@ use rand_distr::{Distribution, StandardNormal};
 
 use super::tests::{assert_binomial, one_border, records, scenario};
 use super::*;
+use crate::model::events::NoRecorder;
+
+/// Week `t` of a scenario without a warm-up.
+fn week(t: u32) -> Week {
+    Week {
+        run: t,
+        rec: t as usize,
+    }
+}
 
 /// Mean and unbiased variance.
 fn mean_var(xs: &[f64]) -> (f64, f64) {
@@ -54,7 +63,15 @@ fn spawn_weeks(th: &Theatre<'_>, trial: u64, weeks: u32, mut each: impl FnMut(u3
     rec.reset(s.weeks as usize, s.states.len(), 2 * s.borders.len());
     for t in 0..weeks {
         work.cells.clear();
-        spawn(th, trial, t, &mut src, &mut work, &mut rec);
+        spawn(
+            th,
+            trial,
+            week(t),
+            &mut src,
+            &mut work,
+            &mut rec,
+            &mut NoRecorder,
+        );
         let counted = rec.counters[t as usize][Counter::NewCells as usize];
         assert_eq!(
             counted,
@@ -351,6 +368,7 @@ fn cell_at(th: &Theatre<'_>, region: usize, previous: u32) -> Cell {
         experience: 0,
         decisions: 0,
         established: false,
+        tag: (),
     }
 }
 
@@ -369,7 +387,16 @@ fn transit(
     rec: &mut TrialRecord,
 ) -> bool {
     let (mut candidates, mut weights) = (Vec::new(), Vec::new());
-    let fate = transit_move(th, cell, 0, &words, &mut candidates, &mut weights, rec);
+    let fate = transit_move(
+        th,
+        cell,
+        week(0),
+        &words,
+        &mut candidates,
+        &mut weights,
+        rec,
+        &mut NoRecorder,
+    );
     matches!(fate, Fate::Alive)
 }
 
@@ -863,7 +890,9 @@ fn a_transit_cell_in_member_territory_is_interdicted_at_rate_mu() {
     for _ in 0..n {
         let mut cell = cell_at(&th, mem, u32::MAX);
         let words: [u64; WORDS_PER_WEEK] = std::array::from_fn(|_| rng.next_u64());
-        if let Fate::Removed = inside_territory(&th, &mut cell, 0, &words, &mut rec) {
+        if let Fate::Removed =
+            inside_territory(&th, &mut cell, week(0), &words, &mut rec, &mut NoRecorder)
+        {
             removed += 1.0;
         }
     }
@@ -904,7 +933,9 @@ fn competing_hazards_split_events_and_set_the_waiting_time() {
             // probability e^-70; a broken μ must fail, not hang.
             assert!(wait <= 2_000.0, "no removal in 2,000 weeks");
             let words: [u64; WORDS_PER_WEEK] = std::array::from_fn(|_| rng.next_u64());
-            if let Fate::Removed = inside_territory(&th, &mut cell, 0, &words, &mut rec) {
+            if let Fate::Removed =
+                inside_territory(&th, &mut cell, week(0), &words, &mut rec, &mut NoRecorder)
+            {
                 break;
             }
         }
@@ -959,7 +990,7 @@ fn an_attack_scores_its_severity_and_flags_the_cell() {
     words[Slot::Severity as usize] = word(0.99);
     // 1 - u = 0.01: X = 0.01^(-1/1.5) = 21.5..., floor 21.
     assert!(matches!(
-        inside_territory(&th, &mut cell, 3, &words, &mut rec),
+        inside_territory(&th, &mut cell, week(3), &words, &mut rec, &mut NoRecorder),
         Fate::Alive
     ));
     assert_eq!(rec.counters[3][Counter::Attacks as usize], 1);
@@ -970,7 +1001,7 @@ fn an_attack_scores_its_severity_and_flags_the_cell() {
     assert_eq!((rec.first_attack_week, cell.experience), (Some(3), 1));
     assert!((cell.signature - (1.0 - 0.8 * 0.75)).abs() < 1e-15);
     assert!(matches!(
-        inside_territory(&th, &mut cell, 5, &words, &mut rec),
+        inside_territory(&th, &mut cell, week(5), &words, &mut rec, &mut NoRecorder),
         Fate::Alive
     ));
     assert_eq!((rec.first_attack_week, cell.experience), (Some(3), 2));
@@ -1024,7 +1055,7 @@ fn births_follow_growth_times_one_minus_legitimacy_and_deaths_attrition() {
     cell.size = 3;
     let words = [word(0.5); WORDS_PER_WEEK];
     assert!(matches!(
-        inside_territory(&th, &mut cell, 1, &words, &mut rec),
+        inside_territory(&th, &mut cell, week(1), &words, &mut rec, &mut NoRecorder),
         Fate::Removed
     ));
     assert_eq!(rec.counters[1][Counter::Dissolved as usize], 1);
@@ -1048,7 +1079,15 @@ fn exposure_raises_the_signature_by_the_intelligence_effect() {
     cell.established = true;
     let (mut candidates, mut weights, mut rec) = (Vec::new(), Vec::new(), record(&s));
     assert!(matches!(
-        cell_week(&th, &mut cell, 0, &mut candidates, &mut weights, &mut rec),
+        cell_week(
+            &th,
+            &mut cell,
+            week(0),
+            &mut candidates,
+            &mut weights,
+            &mut rec,
+            &mut NoRecorder
+        ),
         Fate::Alive
     ));
     let want = 1.0 - 0.8 * (-0.3 * e).exp();

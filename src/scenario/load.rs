@@ -322,13 +322,22 @@ impl BaseTemplate {
         let mut doc = parse_document(text, file).map_err(|errors| {
             let diags = errors
                 .into_iter()
-                .map(|e| Diagnostic::new(Some(e.loc), "", format!("TOML syntax error: {}", e.message)))
+                .map(|e| {
+                    Diagnostic::new(Some(e.loc), "", format!("TOML syntax error: {}", e.message))
+                })
                 .collect();
             finish(diags, sources.clone())
         })?;
         let builtins: Vec<String> = builtin_terrains().into_iter().map(|t| t.name).collect();
         let mut diags = Vec::new();
-        apply_sets(&mut doc, sets, &mut sources, &builtins, &mut diags, &mut Vec::new());
+        apply_sets(
+            &mut doc,
+            sets,
+            &mut sources,
+            &builtins,
+            &mut diags,
+            &mut Vec::new(),
+        );
         if !diags.is_empty() {
             return Err(finish(diags, sources));
         }
@@ -347,7 +356,14 @@ impl BaseTemplate {
         let mut doc = self.doc.clone();
         let mut sources = self.sources.clone();
         let mut diags = Vec::new();
-        apply_sets(&mut doc, sets, &mut sources, &self.builtins, &mut diags, &mut Vec::new());
+        apply_sets(
+            &mut doc,
+            sets,
+            &mut sources,
+            &self.builtins,
+            &mut diags,
+            &mut Vec::new(),
+        );
         let raw = read(&doc, self.origin, &mut diags);
         let base = validate(&raw, &self.stem, &mut diags);
         match base {

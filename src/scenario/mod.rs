@@ -18,6 +18,7 @@ pub mod validate;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use load::{
-    BaseTemplate, LoadError, load_base_point, load_bytes, load_file, load_point, load_str, load_with_vary,
+    BaseTemplate, LoadError, load_base_point, load_bytes, load_file, load_point, load_str,
+    load_with_vary,
 };
 pub use types::*;
