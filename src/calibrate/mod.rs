@@ -700,47 +700,7 @@ mod tests {
 
     /// One source region whose weekly new cells are Poisson(λ) (grievance
     /// 1, exponent 1), observed as yearly counts.
-    const KNOWN_ANSWER: &str = r#"
-[scenario]
-name = "known_answer"
-weeks = 260
-trials = 100
-seed = 3
-[source]
-hardship = 1.0
-recruitment_exponent = 1.0
-governance = { kind = "constant", value = 0.0 }
-[[states]]
-id = "SRC"
-role = "other"
-[[states]]
-id = "MEM"
-role = "member"
-budget = 5.0
-allocation = { border = 0.5, intel = 0.3, readiness = 0.2 }
-[[regions]]
-id = "SRC_N"
-state = "SRC"
-population = 4.0
-new_cells = 0.5
-[[regions]]
-id = "MEM_S"
-state = "MEM"
-population = 3.0
-[[borders]]
-a = "SRC_N"
-b = "MEM_S"
-length_km = 500
-terrain = "river"
-[[uncertain]]
-path = "regions.SRC_N.new_cells"
-low = 0.1
-high = 1.0
-[[observed]]
-metric = "new_cells"
-counts = [20, 25, 18, 22, 27]
-source = "a known answer"
-"#;
+    const KNOWN_ANSWER: &str = include_str!("../../tests/data/calibration/known_answer.toml");
 
     fn options(dir: &Path, particles: usize, trials: u64, threads: usize) -> CalibrateOptions {
         std::fs::write(dir.join("ka.toml"), KNOWN_ANSWER).expect("write");
