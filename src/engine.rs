@@ -207,6 +207,26 @@ pub fn with_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> Resul
     Ok(pool.install(f))
 }
 
+/// `s` made ready to run, reusing the defences of `like` when the two
+/// share them (most parameter points of a calibration or a posterior do).
+pub fn prepared_like<'a>(s: &'a crate::scenario::Scenario, like: &Theatre<'_>) -> Theatre<'a> {
+    if crate::model::Defences::shared_by(s, like.scenario) {
+        Theatre::with_defences(s, like.defences.clone())
+    } else {
+        Theatre::new(s)
+    }
+}
+
+/// Every scenario of a batch of parameter points made ready to run, in
+/// parallel, the defences computed once for all points that share them.
+pub fn prepare_points(scenarios: &[Option<crate::scenario::Scenario>]) -> Vec<Option<Theatre<'_>>> {
+    let Some(first) = scenarios.iter().flatten().next() else {
+        return scenarios.iter().map(|_| None).collect();
+    };
+    let first = Theatre::new(first);
+    par_map(scenarios, |s| s.as_ref().map(|s| prepared_like(s, &first)))
+}
+
 /// `f` of every item, in parallel (in the pool of [`with_pool`]), in order.
 pub fn par_map<'a, T: Sync, U: Send>(
     items: &'a [T],
@@ -312,8 +332,11 @@ pub fn run_posterior_trials_from(
             groups
                 .par_iter()
                 .map(|(point, list)| {
-                    let theatres: Vec<Theatre<'_>> =
-                        points[*point].iter().map(|s| Theatre::new(s)).collect();
+                    let theatres: Vec<Theatre<'_>> = points[*point]
+                        .iter()
+                        .zip(&first)
+                        .map(|(s, f)| prepared_like(s, f))
+                        .collect();
                     let constants: Vec<WeeklyConstants> = theatres
                         .iter()
                         .map(|th| WeeklyConstants::new(&th.defences))

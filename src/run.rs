@@ -557,10 +557,18 @@ impl PosteriorRun {
     /// over the posterior's points by weight.
     fn patrol(&self, variants: &[String]) -> Result<Vec<Vec<f64>>> {
         let mut total: Vec<Vec<f64>> = Vec::new();
+        let first: Vec<Theatre<'_>> = select(&self.sets[0], variants)?
+            .iter()
+            .map(|(_, s)| Theatre::new(s))
+            .collect();
         for (set, &w) in self.sets.iter().zip(&self.weights) {
             let chosen = select(set, variants)?;
             let names: Vec<String> = chosen.iter().map(|(n, _)| n.clone()).collect();
-            let theatres: Vec<Theatre<'_>> = chosen.iter().map(|(_, s)| Theatre::new(s)).collect();
+            let theatres: Vec<Theatre<'_>> = chosen
+                .iter()
+                .zip(&first)
+                .map(|((_, s), f)| crate::engine::prepared_like(s, f))
+                .collect();
             let here = layout(&set.base, &names, &theatres).patrol;
             if total.is_empty() {
                 total = here.iter().map(|v| vec![0.0; v.len()]).collect();

@@ -29,7 +29,7 @@ use sha2::{Digest, Sha256};
 
 use crate::builtin::ScenarioSource;
 use crate::design::overrides;
-use crate::engine::{par_map, run_point_trials, with_pool};
+use crate::engine::{par_map, prepare_points, run_point_trials, with_pool};
 use crate::error::{Error, Result};
 use crate::model::{Theatre, TrialRecord};
 use crate::output::default_out;
@@ -245,7 +245,7 @@ impl Model<'_> {
         let mut out = Vec::with_capacity(jobs.len());
         for chunk in jobs.chunks(CHUNK) {
             let scenarios = par_map(chunk, |j| self.scenario(&prior.values(&j.z)));
-            let theatres = par_map(&scenarios, |s| s.as_ref().map(Theatre::new));
+            let theatres = prepare_points(&scenarios);
             let keys: Vec<u64> = chunk.iter().map(|j| j.key).collect();
             let sims = self.simulate(&theatres, &keys, trials, cancel, progress);
             if cancel.load(Ordering::Relaxed) {
@@ -628,7 +628,7 @@ fn predictive(
     let mut draws: Vec<Vec<u64>> = Vec::new();
     for (c, chunk) in state.particles.chunks(CHUNK).enumerate() {
         let scenarios = par_map(chunk, |p| model.scenario(&prior.values(&p.z)));
-        let theatres = par_map(&scenarios, |s| s.as_ref().map(Theatre::new));
+        let theatres = prepare_points(&scenarios);
         let keys: Vec<u64> = (0..chunk.len())
             .map(|i| smc::key(g, 0, c * CHUNK + i))
             .collect();

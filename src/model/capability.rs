@@ -68,9 +68,20 @@ impl Defences {
         let m = &s.model;
         let mut stocks = initial_stocks(s);
         let members: Vec<usize> = s.members().collect();
+        // Most weeks repeat last week's inputs exactly (stocks start at
+        // their steady state, partners' are fixed), so each `exp` is
+        // remembered with its argument and reused when the argument is the
+        // same to the bit: the same numbers, without most of the `exp`s
+        // that made preparing a scenario cost more than a trial.
+        let mut exposure_exp = Exp::default();
+        let mut patrol_exp = Exp::default();
+        let mut effect_exp = Exp::default();
+        let patrol_dirs: Vec<Option<PatrolDir>> = (0..2 * s.borders.len())
+            .map(|dir| PatrolDir::new(s, &shares, dir))
+            .collect();
         for tau in 0..s.run_weeks() {
             stocks = next_stocks(s, &stocks, tau);
-            let effect = intel_effects(s, &stocks);
+            let effect = intel_effects_with(s, &stocks, &mut effect_exp);
             for (i, st) in stocks.iter().enumerate() {
                 d.stocks.push(*st);
                 d.intel_effect.push(effect[i]);
@@ -81,7 +92,8 @@ impl Defences {
                     * effect[i]
                     * (1.0 + m.interdiction_readiness_gain * st.readiness);
                 d.interior_hazard.push(if is_member { hazard } else { 0.0 });
-                d.exposure.push((-m.signature_rate * effect[i]).exp());
+                d.exposure
+                    .push(exposure_exp.of(i, -m.signature_rate * effect[i]));
             }
             let woy = s.week_of_year_run(tau);
             for b in &s.borders {
@@ -90,8 +102,11 @@ impl Defences {
                     LinkKind::Segment { terrain, .. } => !terrain.is_closed(woy),
                 });
             }
-            for dir in 0..2 * s.borders.len() {
-                d.patrol.push(patrol_detection(s, &stocks, &shares, dir));
+            for (dir, p) in patrol_dirs.iter().enumerate() {
+                d.patrol.push(match p {
+                    Some(p) => 1.0 - patrol_exp.of(dir, p.exponent(&stocks)),
+                    None => 0.0,
+                });
             }
             if tau < s.warmup_weeks {
                 continue;
@@ -103,6 +118,28 @@ impl Defences {
                 .push(members.iter().map(|&i| effect[i]).sum::<f64>() / k);
         }
         d
+    }
+
+    /// Whether two scenarios have the same defences: they agree on
+    /// everything [`Defences::compute`] reads (the horizon, the model's
+    /// parameters, states, alliance, exercises, borders and which state
+    /// each region belongs to), whatever their sources, targets or
+    /// populations. Calibration and runs over a posterior use it to prepare
+    /// the defences once for many parameter points.
+    pub fn shared_by(a: &Scenario, b: &Scenario) -> bool {
+        a.weeks == b.weeks
+            && a.warmup_weeks == b.warmup_weeks
+            && a.start_week == b.start_week
+            && defence_parameters(&a.model) == defence_parameters(&b.model)
+            && a.states == b.states
+            && a.alliance == b.alliance
+            && a.exercises == b.exercises
+            && a.borders == b.borders
+            && a.regions.len() == b.regions.len()
+            && a.regions
+                .iter()
+                .zip(&b.regions)
+                .all(|(x, y)| x.state == y.state)
     }
 
     /// Stocks of state `i` in week `t`.
@@ -215,8 +252,58 @@ fn next_stocks(s: &Scenario, last: &[Stocks], tau: u32) -> Vec<Stocks> {
     next
 }
 
+/// The model parameters that [`Defences::compute`] reads, as bits (the
+/// others move cells, not defences).
+fn defence_parameters(m: &crate::scenario::ModelParams) -> [u64; 14] {
+    [
+        m.detection_scale,
+        m.interdict_min,
+        m.interdict_max,
+        m.signature_rate,
+        m.intel_saturation,
+        m.readiness_half_life,
+        m.pooling,
+        m.interdiction_hazard,
+        m.interdiction_readiness_gain,
+        m.border_decay,
+        m.intel_decay,
+        m.budget_to_border,
+        m.budget_to_intel,
+        m.budget_to_readiness,
+    ]
+    .map(f64::to_bits)
+}
+
+/// `exp(x)` per slot, remembering the last argument and result of each
+/// slot: an argument equal to the bit gives the remembered result.
+#[derive(Debug, Default)]
+struct Exp {
+    last: Vec<Option<(u64, f64)>>,
+}
+
+impl Exp {
+    fn of(&mut self, slot: usize, x: f64) -> f64 {
+        if self.last.len() <= slot {
+            self.last.resize(slot + 1, None);
+        }
+        match self.last[slot] {
+            Some((bits, y)) if bits == x.to_bits() => y,
+            _ => {
+                let y = x.exp();
+                self.last[slot] = Some((x.to_bits(), y));
+                y
+            }
+        }
+    }
+}
+
 /// §3.2: each state's intelligence effect e = 1 - exp(-α Î).
 pub fn intel_effects(s: &Scenario, stocks: &[Stocks]) -> Vec<f64> {
+    intel_effects_with(s, stocks, &mut Exp::default())
+}
+
+/// [`intel_effects`], with its `exp`s remembered week to week.
+fn intel_effects_with(s: &Scenario, stocks: &[Stocks], exp: &mut Exp) -> Vec<f64> {
     let own: Vec<f64> = s
         .states
         .iter()
@@ -250,7 +337,7 @@ pub fn intel_effects(s: &Scenario, stocks: &[Stocks]) -> Vec<f64> {
                 Role::Partner => sigma_p * members,
                 Role::Other => 0.0,
             };
-            1.0 - (-s.model.intel_saturation * (stocks[i].intel + shared)).exp()
+            1.0 - exp.of(i, -s.model.intel_saturation * (stocks[i].intel + shared))
         })
         .collect()
 }
@@ -291,13 +378,119 @@ pub fn effort_shares(s: &Scenario) -> Vec<(f64, f64)> {
 }
 
 /// p_patrol on direction `dir` (§3.5.4), given this week's stocks.
-fn patrol_detection(s: &Scenario, stocks: &[Stocks], shares: &[(f64, f64)], dir: usize) -> f64 {
+/// What patrol detection on one direction needs that does not change from
+/// week to week: worked out once per scenario, so the weekly tables cost a
+/// few multiplications per direction (it was the bulk of preparing a
+/// scenario). The arithmetic is that of [`patrol_exponent`], in the same
+/// order, so the numbers are the same to the bit.
+#[derive(Debug, Clone, Copy)]
+struct PatrolDir {
+    /// States on the `from` and `to` sides.
+    su: usize,
+    sv: usize,
+    share_from: f64,
+    share_to: f64,
+    coop: Coop,
+    /// −κ ω, and π L.
+    num: f64,
+    den: f64,
+}
+
+/// How the two sides of a segment cooperate (§3.5.4), less the readiness.
+#[derive(Debug, Clone, Copy)]
+enum Coop {
+    None,
+    /// ψ · r · min(p_u, p_v).
+    Members {
+        psi: f64,
+        p: f64,
+    },
+    /// (ψ σ_p) · r · p_member.
+    Partner {
+        a: f64,
+        p: f64,
+    },
+}
+
+impl PatrolDir {
+    /// `None` for an internal link.
+    fn new(s: &Scenario, shares: &[(f64, f64)], dir: usize) -> Option<PatrolDir> {
+        let b = &s.borders[dir / 2];
+        let LinkKind::Segment {
+            length_km, terrain, ..
+        } = &b.kind
+        else {
+            return None;
+        };
+        let forward = dir % 2 == 0;
+        let (from, to) = if forward { (b.a, b.b) } else { (b.b, b.a) };
+        let (share_from, share_to) = if forward {
+            shares[dir / 2]
+        } else {
+            (shares[dir / 2].1, shares[dir / 2].0)
+        };
+        let (su, sv) = (s.regions[from].state, s.regions[to].state);
+        let (u, v) = (&s.states[su], &s.states[sv]);
+        let psi = s.model.pooling;
+        let coop = match (u.role, v.role) {
+            (Role::Member, Role::Member) => Coop::Members {
+                psi,
+                p: u.participation.min(v.participation),
+            },
+            (Role::Member, Role::Partner) => Coop::Partner {
+                a: psi * s.alliance.partner_cooperation,
+                p: u.participation,
+            },
+            (Role::Partner, Role::Member) => Coop::Partner {
+                a: psi * s.alliance.partner_cooperation,
+                p: v.participation,
+            },
+            _ => Coop::None,
+        };
+        Some(PatrolDir {
+            su,
+            sv,
+            share_from,
+            share_to,
+            coop,
+            num: -s.model.detection_scale * terrain.sweep,
+            den: terrain.passable * length_km,
+        })
+    }
+
+    /// The exponent x of p_patrol = 1 − exp(x) given this week's stocks.
+    #[inline]
+    fn exponent(&self, stocks: &[Stocks]) -> f64 {
+        let (u, v) = (&stocks[self.su], &stocks[self.sv]);
+        let (e_from, e_to) = (u.border * self.share_from, v.border * self.share_to);
+        let r = u.readiness.min(v.readiness);
+        let c = match self.coop {
+            Coop::None => 0.0,
+            Coop::Members { psi, p } => psi * r * p,
+            Coop::Partner { a, p } => a * r * p,
+        };
+        let effort = e_to + c * e_from;
+        self.num * effort / self.den
+    }
+}
+
+/// The exponent of patrol detection on direction `dir`,
+/// p_patrol = 1 - exp(x) with x = -κ ω E / (π L) (`None` on an internal
+/// link, where p_patrol is 0): the textbook form of [`PatrolDir`], which
+/// the tests hold it to.
+#[cfg(test)]
+fn patrol_exponent(
+    s: &Scenario,
+    stocks: &[Stocks],
+    shares: &[(f64, f64)],
+    dir: usize,
+) -> Option<f64> {
     let b = &s.borders[dir / 2];
     let LinkKind::Segment {
         length_km, terrain, ..
     } = &b.kind
     else {
-        return 0.0;
+        return None;
     };
     let forward = dir % 2 == 0;
     let (from, to) = if forward { (b.a, b.b) } else { (b.b, b.a) };
@@ -310,10 +503,10 @@ fn patrol_detection(s: &Scenario, stocks: &[Stocks], shares: &[(f64, f64)], dir:
     let (e_from, e_to) = (stocks[su].border * share_from, stocks[sv].border * share_to);
     let c = cooperation(s, stocks, su, sv);
     let effort = e_to + c * e_from;
-    1.0 - (-s.model.detection_scale * terrain.sweep * effort / (terrain.passable * length_km)).exp()
+    Some(-s.model.detection_scale * terrain.sweep * effort / (terrain.passable * length_km))
 }
 
-/// c: how much of the origin side's effort helps the destination (§3.5.4).
+#[cfg(test)]
 fn cooperation(s: &Scenario, stocks: &[Stocks], u: usize, v: usize) -> f64 {
     let (su, sv) = (&s.states[u], &s.states[v]);
     let r = stocks[u].readiness.min(stocks[v].readiness);
@@ -594,5 +787,35 @@ terrain = "desert"
         );
         // Weeks 0, 26, 52 with 3 participants each.
         assert!(close(total_spend(&s), 14.0 * 60.0 + 3.0 * 3.0 * 2.5));
+    }
+}
+
+#[cfg(test)]
+mod patrol_tables {
+    use super::*;
+
+    /// The precomputed patrol law gives the textbook form's numbers to the
+    /// bit, on every direction of the default scenario in every week.
+    #[test]
+    fn the_precomputed_patrol_law_is_the_textbook_one_to_the_bit() {
+        let text = include_str!("../../scenarios/csto-southern-frontier.toml");
+        for sets in [vec![], vec!["alliance.partner_cooperation=0.5".to_string()]] {
+            let s = crate::scenario::load_str("d.toml", "d", text, &sets)
+                .expect("valid")
+                .base;
+            let shares = effort_shares(&s);
+            let dirs: Vec<Option<PatrolDir>> = (0..2 * s.borders.len())
+                .map(|dir| PatrolDir::new(&s, &shares, dir))
+                .collect();
+            let mut stocks = initial_stocks(&s);
+            for tau in 0..120 {
+                stocks = next_stocks(&s, &stocks, tau);
+                for (dir, p) in dirs.iter().enumerate() {
+                    let fast = p.map(|p| p.exponent(&stocks).to_bits());
+                    let slow = patrol_exponent(&s, &stocks, &shares, dir).map(f64::to_bits);
+                    assert_eq!(fast, slow, "week {tau}, direction {dir}");
+                }
+            }
+        }
     }
 }

@@ -38,7 +38,9 @@ enum Slot {
 #[derive(Debug, Clone)]
 pub struct Theatre<'a> {
     pub scenario: &'a Scenario,
-    pub defences: Defences,
+    /// Shared between the theatres of parameter points that have the same
+    /// defences (see [`Defences::shared_by`]).
+    pub defences: std::sync::Arc<Defences>,
     region_state: Vec<u32>,
     member_region: Vec<bool>,
     /// Whether a crossing from this state's regions is indirect (the state
@@ -61,6 +63,15 @@ pub struct Theatre<'a> {
 impl<'a> Theatre<'a> {
     /// Prepares `scenario` for running trials.
     pub fn new(scenario: &'a Scenario) -> Theatre<'a> {
+        Theatre::with_defences(scenario, std::sync::Arc::new(Defences::compute(scenario)))
+    }
+
+    /// Like [`Theatre::new`], with defences already computed for a
+    /// scenario that shares them (see [`Defences::shared_by`]).
+    pub fn with_defences(
+        scenario: &'a Scenario,
+        defences: std::sync::Arc<Defences>,
+    ) -> Theatre<'a> {
         let s = scenario;
         let mut has_source = vec![false; s.states.len()];
         for &r in &s.network.sources {
@@ -68,7 +79,7 @@ impl<'a> Theatre<'a> {
         }
         Theatre {
             scenario,
-            defences: Defences::compute(s),
+            defences,
             region_state: s.regions.iter().map(|r| r.state as u32).collect(),
             member_region: (0..s.regions.len())
                 .map(|r| s.is_member_region(r))
