@@ -123,15 +123,7 @@ pub fn run_trials_from(
         .num_threads(threads)
         .build()
         .map_err(|source| EngineError::Threads { threads, source })?;
-    let workers: Vec<Mutex<Worker>> = (0..pool.current_num_threads())
-        .map(|_| {
-            Mutex::new(Worker {
-                stats: empty_stats(theatres),
-                work: Workspace::default(),
-                records: vec![TrialRecord::default(); theatres.len()],
-            })
-        })
-        .collect();
+    let workers = workers(&pool, &empty_stats(theatres));
     let constants: Vec<WeeklyConstants> = theatres
         .iter()
         .map(|th| WeeklyConstants::new(&th.defences))
@@ -166,12 +158,31 @@ pub fn run_trials_from(
         })?;
         start = end;
     }
-    let mut total = base;
+    Ok(merged(base, workers))
+}
+
+/// One worker per thread of `pool`, each starting from `empty`
+/// statistics (one per variant).
+fn workers(pool: &rayon::ThreadPool, empty: &RunStats) -> Vec<Mutex<Worker>> {
+    (0..pool.current_num_threads())
+        .map(|_| {
+            Mutex::new(Worker {
+                stats: empty.clone(),
+                work: Workspace::default(),
+                records: vec![TrialRecord::default(); empty.variants.len()],
+            })
+        })
+        .collect()
+}
+
+/// `base` with every worker's statistics added (exact, so the order does
+/// not matter).
+fn merged(mut base: RunStats, workers: Vec<Mutex<Worker>>) -> RunStats {
     for w in workers {
         let w = w.into_inner().unwrap_or_else(|e| e.into_inner());
-        total.merge(&w.stats);
+        base.merge(&w.stats);
     }
-    Ok(total)
+    base
 }
 
 /// Every variant of one trial, folded into the worker's statistics.
@@ -311,15 +322,7 @@ pub fn run_posterior_trials_from(
         .map_err(|source| EngineError::Threads { threads, source })?;
     let first: Vec<Theatre<'_>> = points[0].iter().map(|s| Theatre::new(s)).collect();
     let empty = empty_stats(&first);
-    let workers: Vec<Mutex<Worker>> = (0..pool.current_num_threads())
-        .map(|_| {
-            Mutex::new(Worker {
-                stats: empty.clone(),
-                work: Workspace::default(),
-                records: vec![TrialRecord::default(); points[0].len()],
-            })
-        })
-        .collect();
+    let workers = workers(&pool, &empty);
     let mut start = trials.start;
     while start < trials.end {
         let end = (start + POSTERIOR_WINDOW).min(trials.end);
@@ -368,10 +371,5 @@ pub fn run_posterior_trials_from(
         })?;
         start = end;
     }
-    let mut total = base;
-    for w in workers {
-        let w = w.into_inner().unwrap_or_else(|e| e.into_inner());
-        total.merge(&w.stats);
-    }
-    Ok(total)
+    Ok(merged(base, workers))
 }
