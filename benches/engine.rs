@@ -168,7 +168,7 @@ fn stress(c: &mut Criterion) {
 }
 
 /// Calibration's throughput against a run's: 1,000 trials of the default
-/// scenario's baseline as 100 particles × 10 trials (each particle's
+/// scenario's baseline as 100 particles × 10, 40 or 100 trials (each particle's
 /// scenario built from the text and prepared, every (particle, trial) item
 /// in one pool, the likelihood scored), against 1,000 trials of one run, on
 /// two threads. Target: calibrate at 0.9× run's trials per second or better.
@@ -219,14 +219,17 @@ fn calibrate_batch(c: &mut Criterion) {
             .map(|s| s.variants.len())
         })
     });
-    g.bench_function("calibrate_100x10_2_threads", |b| {
-        b.iter(|| {
-            cordon::engine::with_pool(2, || {
-                model.log_likelihoods(&prior, &jobs, 10, &cancel, &|_| {})
+    for trials in [10u64, 40, 100] {
+        g.throughput(Throughput::Elements(100 * trials));
+        g.bench_function(format!("calibrate_100x{trials}_2_threads"), |b| {
+            b.iter(|| {
+                cordon::engine::with_pool(2, || {
+                    model.log_likelihoods(&prior, &jobs, trials, &cancel, &|_| {})
+                })
+                .map(|r| r.map(|l| black_box(l.len())))
             })
-            .map(|r| r.map(|l| black_box(l.len())))
-        })
-    });
+        });
+    }
     g.finish();
 }
 
