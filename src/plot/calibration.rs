@@ -19,7 +19,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::style::{self, INK, MUTED};
-use super::{CHARTS, PlotError};
+use super::{CHARTS, Figure, PlotError, write_png_and_svg};
 use data::Calibration;
 
 pub use data::is_calibration;
@@ -102,45 +102,22 @@ pub fn charts(cal: &Calibration) -> Vec<Chart> {
     list
 }
 
+/// One chart of a calibration folder.
+struct CalibrationChart<'a> {
+    cal: &'a Calibration,
+    chart: Chart,
+}
+
+impl Figure for CalibrationChart<'_> {
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        self.chart.draw(self.cal, root)
+    }
+}
+
 /// Draws `chart` twice, as PNG and as SVG, into `out`; on failure neither
 /// file is left.
 fn render(cal: &Calibration, chart: Chart, out: &Path) -> Result<[PathBuf; 2], PlotError> {
-    let stem = chart.stem();
-    let png = out.join(format!("{stem}.png"));
-    let svg = out.join(format!("{stem}.svg"));
-    let drawn = draw_on(
-        BitMapBackend::new(&png, style::SIZE).into_drawing_area(),
-        cal,
-        chart,
-    )
-    .and_then(|()| {
-        draw_on(
-            SVGBackend::new(&svg, style::SIZE).into_drawing_area(),
-            cal,
-            chart,
-        )
-    });
-    if let Err(e) = drawn {
-        // A backend writes its file when dropped, even half drawn: remove it.
-        for path in [&png, &svg] {
-            let _ = std::fs::remove_file(path);
-        }
-        return Err(match e {
-            PlotError::Draw(m) => PlotError::Draw(format!("{stem}: {m}")),
-            other => other,
-        });
-    }
-    Ok([png, svg])
-}
-
-fn draw_on<DB: DrawingBackend>(
-    root: DrawingArea<DB, Shift>,
-    cal: &Calibration,
-    chart: Chart,
-) -> Result<(), PlotError> {
-    chart.draw(cal, &root)?;
-    root.present()?;
-    Ok(())
+    write_png_and_svg(&CalibrationChart { cal, chart }, out, chart.stem())
 }
 
 /// The caption of every calibration chart: "400 particles × 20 trials

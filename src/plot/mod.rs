@@ -148,21 +148,30 @@ fn charts(run: &RunData) -> Vec<Chart> {
     list
 }
 
-/// Draws `chart` twice, as PNG and as SVG, into `out`.
-fn render(run: &RunData, chart: &Chart, out: &Path) -> Result<[PathBuf; 2], PlotError> {
-    let stem = chart.stem(run);
+/// A chart that can be drawn on any backend: the one thing each chart
+/// kind supplies to [`write_png_and_svg`].
+pub(crate) trait Figure {
+    /// Draws the chart on `root` (the caller presents it).
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError>;
+}
+
+/// Draws `figure` twice, as `STEM.png` and `STEM.svg`, into `out`; on
+/// failure neither file is left.
+pub(crate) fn write_png_and_svg(
+    figure: &impl Figure,
+    out: &Path,
+    stem: &str,
+) -> Result<[PathBuf; 2], PlotError> {
     let png = out.join(format!("{stem}.png"));
     let svg = out.join(format!("{stem}.svg"));
-    let drawn = draw_on(
+    let drawn = present(
+        figure,
         BitMapBackend::new(&png, style::SIZE).into_drawing_area(),
-        run,
-        chart,
     )
     .and_then(|()| {
-        draw_on(
+        present(
+            figure,
             SVGBackend::new(&svg, style::SIZE).into_drawing_area(),
-            run,
-            chart,
         )
     });
     if let Err(e) = drawn {
@@ -178,15 +187,31 @@ fn render(run: &RunData, chart: &Chart, out: &Path) -> Result<[PathBuf; 2], Plot
     Ok([png, svg])
 }
 
-/// Draws `chart` on `root` and writes the file.
-fn draw_on<DB: DrawingBackend>(
+/// Draws `figure` on `root` and writes the file.
+fn present<DB: DrawingBackend>(
+    figure: &impl Figure,
     root: DrawingArea<DB, Shift>,
-    run: &RunData,
-    chart: &Chart,
 ) -> Result<(), PlotError> {
-    chart.draw(run, &root)?;
+    figure.draw_on(&root)?;
     root.present()?;
     Ok(())
+}
+
+/// One chart of a run folder.
+struct RunChart<'a> {
+    run: &'a RunData,
+    chart: &'a Chart,
+}
+
+impl Figure for RunChart<'_> {
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        self.chart.draw(self.run, root)
+    }
+}
+
+/// Draws `chart` twice, as PNG and as SVG, into `out`.
+fn render(run: &RunData, chart: &Chart, out: &Path) -> Result<[PathBuf; 2], PlotError> {
+    write_png_and_svg(&RunChart { run, chart }, out, &chart.stem(run))
 }
 
 /// `name` with anything but letters, digits, `-` and `_` replaced by `_`.
