@@ -173,7 +173,7 @@ fn stress(c: &mut Criterion) {
 /// in one pool, the likelihood scored), against 1,000 trials of one run, on
 /// two threads. Target: calibrate at 0.9× run's trials per second or better.
 fn calibrate_batch(c: &mut Criterion) {
-    use cordon::calibrate::{Model, smc};
+    use cordon::study::calibrate::{Model, smc};
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("scenarios")
         .join("csto-southern-frontier.toml");

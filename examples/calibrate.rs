@@ -430,7 +430,7 @@ fn print_totals(name: &str, s: &Scenario, totals: &Totals, trials: u64) {
         mean(Counter::InteriorInterdictions),
         mean(Counter::Abandoned),
         totals.with_attack as f64 / n,
-        cordon::model::capability::total_spend(s)
+        cordon::scenario::total_spend(s)
     );
     let by_state: Vec<String> = s
         .states

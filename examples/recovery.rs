@@ -28,11 +28,11 @@ use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use cordon::builtin::ScenarioSource;
-use cordon::calibrate::{CalibrateOptions, Hooks, calibrate};
 use cordon::model::{Theatre, TrialRecord, Workspace, run_trial};
+use cordon::scenario::builtin::ScenarioSource;
 use cordon::scenario::load_str;
 use cordon::scenario::observed::Observation;
+use cordon::study::calibrate::{CalibrateOptions, Hooks, calibrate};
 
 /// The world, with `{weeks}` for the horizon.
 const WORLD: &str = r#"

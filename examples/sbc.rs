@@ -50,13 +50,13 @@ use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use cordon::builtin::ScenarioSource;
-use cordon::calibrate::{CalibrateOptions, Hooks, calibrate};
+use cordon::chart::style::{INK, MUTED, anchored, axes, bold, grid, register_fonts, text};
 use cordon::model::streams::mix;
 use cordon::model::{Theatre, TrialRecord, Workspace, run_trial};
-use cordon::plot::style::{INK, MUTED, anchored, axes, bold, grid, register_fonts, text};
+use cordon::scenario::builtin::ScenarioSource;
 use cordon::scenario::load_str;
 use cordon::scenario::observed::Observation;
+use cordon::study::calibrate::{CalibrateOptions, Hooks, calibrate};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};

@@ -76,7 +76,7 @@ fn run_one_trial(set: &ScenarioSet) {
             Ok(())
         })
         .expect("a valid scenario runs");
-    let layout = cordon::run::layout(&set.base, &names, &theatres);
+    let layout = cordon::study::run::layout(&set.base, &names, &theatres);
     let all = format!(
         "{rows:?}{:?}{:?}{:?}{:?}{:?}",
         weekly_rows(&stats, &layout),

@@ -10,6 +10,17 @@ pub enum Error {
     /// the partial folder (named here) holds the last checkpoint.
     #[error("interrupted: {}", interrupted_message(.0.as_deref()))]
     Interrupted(Option<String>),
+    /// A file could not be read or written for a reason other than its
+    /// content.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    /// Drawing a chart failed (a font, a backend or an encoder error).
+    #[error("cannot draw a chart: {0}")]
+    Draw(String),
     /// Anything else (I/O, resources). Shown with its causes, so that an
     /// I/O error names both the path and what the system said.
     #[error("{0:#}")]
@@ -29,29 +40,18 @@ fn interrupted_message(kept: Option<&str>) -> String {
 }
 
 impl Error {
+    /// Whether the input was at fault (exit code 2), rather than drawing,
+    /// the file system or an interruption.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, Error::Invalid(_))
+    }
+
     /// 2 for invalid input, 130 for an interrupted run, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Invalid(_) => 2,
             Error::Interrupted(_) => 130,
-            Error::Other(_) => 1,
-        }
-    }
-}
-
-impl From<crate::scenario::LoadError> for Error {
-    fn from(e: crate::scenario::LoadError) -> Self {
-        Error::Invalid(e.to_string())
-    }
-}
-
-/// A stopped engine is an interrupted command (nothing kept to resume);
-/// any other engine failure is an error of its own.
-impl From<crate::engine::EngineError> for Error {
-    fn from(e: crate::engine::EngineError) -> Self {
-        match e {
-            crate::engine::EngineError::Interrupted => Error::Interrupted(None),
-            e => Error::Other(e.into()),
+            Error::Io { .. } | Error::Draw(_) | Error::Other(_) => 1,
         }
     }
 }

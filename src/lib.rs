@@ -1,32 +1,34 @@
 //! cordon: Monte Carlo scenario simulation of cross-border threats and the
 //! policies that counter them.
 //!
-//! Data flows one way: TOML text → validated [`scenario::ScenarioSet`] →
-//! trials ([`model`]) → statistics ([`stats`]) → files ([`output`]).
-//! [`engine`] is the one place where trials run in parallel; [`run`] strings
-//! the steps together for `cordon run`; [`cli`] is the command line.
+//! The source tree is the dependency order. Each folder is a floor; a floor
+//! imports only from the floors below it, never from one above, and no two
+//! folders import each other (`tests/architecture.rs` checks this):
+//!
+//! | floor | folder | what lives there |
+//! |---|---|---|
+//! | 7 | [`cli`] | the command line: arguments, help, progress bars, exit codes |
+//! | 6 | [`study`] | what each command computes: run, merge, compare, sweep, sensitivity, optimize, calibrate, trace |
+//! | 5 | [`report`], [`chart`] | report pages (HTML) and charts (PNG + SVG) drawn from result folders |
+//! | 4 | [`results`] | result folders: staging and commit, the manifest, tables written and read, posteriors |
+//! | 3 | [`engine`], [`stats`] | trials in parallel (the one place rayon lives), shards, resume, resource estimates; statistics across trials |
+//! | 2 | [`model`] | the rules of one trial: pure functions of a scenario, a trial index and random streams |
+//! | 1 | [`scenario`] | scenario files: TOML → validated [`scenario::Scenario`], built-in scenarios, overrides by path |
+//! | 0 | [`error`] | the one error type of the library, with its exit codes |
+//!
+//! Data flows one way: TOML text → validated scenario → trials → statistics
+//! → files → charts and pages. The model's rules are written up in
+//! `docs/model.md`.
 
-pub mod builtin;
-pub mod calibrate;
+pub mod chart;
 pub mod cli;
-pub mod compare;
-pub mod design;
 pub mod engine;
 pub mod error;
-pub mod merge;
 pub mod model;
-pub mod optimize;
-pub mod output;
-pub mod plot;
 pub mod report;
-pub mod resources;
-pub mod resume;
-pub mod run;
+pub mod results;
 pub mod scenario;
-pub mod sensitivity;
-pub mod shard;
 pub mod stats;
-pub mod sweep;
-pub mod trace;
+pub mod study;
 
 pub use error::{Error, Result};

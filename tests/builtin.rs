@@ -23,7 +23,7 @@ fn shipped() -> Vec<(String, String)> {
 #[test]
 fn embedded_copies_equal_the_files_in_scenarios() {
     let files = shipped();
-    let embedded: Vec<(String, String)> = cordon::builtin::all()
+    let embedded: Vec<(String, String)> = cordon::scenario::builtin::all()
         .map(|b| (b.name.to_string(), b.text.to_string()))
         .collect();
     assert_eq!(
@@ -38,14 +38,14 @@ fn embedded_copies_equal_the_files_in_scenarios() {
             "the embedded copy of {fname} differs from scenarios/{fname}.toml: rebuild"
         );
     }
-    assert!(cordon::builtin::find(cordon::builtin::DEFAULT).is_some());
-    assert!(cordon::builtin::find(cordon::builtin::STARTER).is_some());
+    assert!(cordon::scenario::builtin::find(cordon::scenario::builtin::DEFAULT).is_some());
+    assert!(cordon::scenario::builtin::find(cordon::scenario::builtin::STARTER).is_some());
 }
 
 #[test]
 fn every_builtin_scenario_passes_check() {
     let dir = temp();
-    for b in cordon::builtin::all() {
+    for b in cordon::scenario::builtin::all() {
         cordon(dir.path())
             .args(["check", b.name])
             .assert()
@@ -57,14 +57,17 @@ fn every_builtin_scenario_passes_check() {
 fn scenarios_lists_and_shows_the_builtins() {
     let dir = temp();
     let out = success_stdout(dir.path(), &["scenarios"]);
-    for b in cordon::builtin::all() {
+    for b in cordon::scenario::builtin::all() {
         assert!(out.contains(b.name), "{out}");
-        let d = cordon::builtin::description(b);
+        let d = cordon::scenario::builtin::description(b);
         assert!(!d.is_empty(), "{} has no one-line description", b.name);
         assert!(out.contains(&d[..d.len().min(30)]), "{out}");
     }
     let shown = success_stdout(dir.path(), &["scenarios", "show", "minimal"]);
-    assert_eq!(shown, cordon::builtin::find("minimal").unwrap().text);
+    assert_eq!(
+        shown,
+        cordon::scenario::builtin::find("minimal").unwrap().text
+    );
     cordon(dir.path())
         .args(["scenarios", "show", "minimall"])
         .assert()
@@ -80,7 +83,10 @@ fn new_writes_a_starter_that_checks_and_never_overwrites() {
         .assert()
         .success();
     let written = read(&dir.path().join("mine.toml"));
-    assert_eq!(written, cordon::builtin::find("minimal").unwrap().text);
+    assert_eq!(
+        written,
+        cordon::scenario::builtin::find("minimal").unwrap().text
+    );
     cordon(dir.path())
         .args(["check", "mine.toml"])
         .assert()

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use cordon::plot::style::SIZE;
+use cordon::chart::style::SIZE;
 
 use crate::util::{cordon, data, read, temp};
 

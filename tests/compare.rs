@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use cordon::compare::{CompareOptions, Method, compare};
+use cordon::study::compare::{CompareOptions, Method, compare};
 
 use crate::util::{data, output, read, temp};
 

@@ -6,9 +6,9 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use cordon::output::Manifest;
-use cordon::plot::map::{Bounds, MAP_AREA, position, project};
-use cordon::plot::style::{SIZE, role_colour};
+use cordon::chart::map::{Bounds, MAP_AREA, position, project};
+use cordon::chart::style::{SIZE, role_colour};
+use cordon::results::Manifest;
 
 use crate::util::{cordon, data, read, scenario, temp};
 
@@ -271,7 +271,7 @@ fn plot_with_an_unknown_variant_exits_2() {
 #[test]
 fn the_library_tells_invalid_input_from_drawing_failures() {
     let dir = temp();
-    let missing = cordon::plot::draw_all(&dir.path().join("nothing"), &[]);
+    let missing = cordon::chart::draw_all(&dir.path().join("nothing"), &[]);
     assert!(missing.is_err_and(|e| e.is_invalid_input()));
 }
 

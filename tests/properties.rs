@@ -286,7 +286,7 @@ proptest! {
         let (stats, rows) = run(&set, 4, 1);
         let theatres = [Theatre::new(&set.base)];
         let names = vec!["baseline".to_string()];
-        let layout = cordon::run::layout(&set.base, &names, &theatres);
+        let layout = cordon::study::run::layout(&set.base, &names, &theatres);
         use cordon::stats::tables::*;
         let all = format!(
             "{rows:?}{:?}{:?}{:?}{:?}{:?}",

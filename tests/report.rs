@@ -73,7 +73,7 @@ fn the_report_is_one_self_contained_page_with_every_section() {
         !html.contains("<h2>Sensitivity</h2>"),
         "no sensitivity.csv, no section"
     );
-    let manifest: cordon::output::Manifest =
+    let manifest: cordon::results::Manifest =
         serde_json::from_str(&read(&run.join("manifest.json"))).expect("a manifest");
     for v in &manifest.variants {
         assert!(

@@ -315,7 +315,8 @@ fn sensitivity_writes_swings_indices_and_ranking() {
         out.as_os_str(),
         "--quiet".as_ref(),
     ]);
-    let rows = cordon::sensitivity::read_rows(&out.join("sensitivity.csv")).expect("readable");
+    let rows =
+        cordon::study::sensitivity::read_rows(&out.join("sensitivity.csv")).expect("readable");
     let find = |kind: &str, parameter: &str, variant: &str| {
         rows.iter()
             .find(|r| r.0 == kind && r.1 == parameter && r.2 == variant)
@@ -364,7 +365,8 @@ fn sensitivity_ranks_variants_on_a_metric_with_a_direction() {
         out.as_os_str(),
         "--quiet".as_ref(),
     ]);
-    let rows = cordon::sensitivity::read_rows(&out.join("sensitivity.csv")).expect("readable");
+    let rows =
+        cordon::study::sensitivity::read_rows(&out.join("sensitivity.csv")).expect("readable");
     let ranking: Vec<_> = rows.iter().filter(|r| r.0 == "ranking").collect();
     assert_eq!(ranking.len(), 2);
     let total: f64 = ranking.iter().filter_map(|r| r.3).sum();

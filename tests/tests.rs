@@ -7,6 +7,7 @@ mod util;
 #[path = "../fuzz/common.rs"]
 mod fuzz_common;
 
+mod architecture;
 mod builtin;
 mod calibrate;
 mod calibration_charts;

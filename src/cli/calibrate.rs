@@ -7,8 +7,8 @@ use std::time::Instant;
 use clap::Args;
 
 use super::terminal::{interrupt_flag, progress_bar};
-use crate::calibrate::{CalibrateOptions, CalibrationReport, Hooks, calibrate as fit};
 use crate::error::Result;
+use crate::study::calibrate::{CalibrateOptions, CalibrationReport, Hooks, calibrate as fit};
 
 /// Flags of `cordon calibrate`.
 #[derive(Debug, Args)]
@@ -64,7 +64,7 @@ const BAR: &str =
 /// Runs the calibration as the flags say.
 pub fn calibrate(args: CalibrateArgs) -> Result<()> {
     let opts = CalibrateOptions {
-        scenario: crate::builtin::resolve(args.scenario.as_deref())?,
+        scenario: crate::scenario::builtin::resolve(args.scenario.as_deref())?,
         sets: args.sets,
         particles: args.particles as usize,
         generations: args.generations,

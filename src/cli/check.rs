@@ -3,11 +3,11 @@
 use std::fmt::Write;
 
 use super::CheckArgs;
-use crate::builtin::resolve;
+use crate::engine::resources;
 use crate::error::Result;
-use crate::resources;
-use crate::run::load_source;
+use crate::scenario::builtin::resolve;
 use crate::scenario::{LinkKind, Role, Scenario, ScenarioSet};
+use crate::study::run::load_source;
 
 /// Validates the scenario and prints its outline.
 pub fn check(args: CheckArgs) -> Result<()> {
@@ -16,11 +16,11 @@ pub fn check(args: CheckArgs) -> Result<()> {
     let mut text = outline(&set, &src.display());
     if let Some(spec) = &set.sweep {
         // Every design point is built and validated, as `cordon sweep` would.
-        let source = crate::design::Source::read(&src, &args.sets)?;
+        let source = crate::engine::points::Source::read(&src, &args.sets)?;
         let trials = spec.trials.unwrap_or(set.base.trials);
-        let plan = crate::sweep::plan_spec(source, set.clone(), spec, trials)?;
-        text.push_str(&crate::sweep::design_outline(&plan));
-        for note in crate::sweep::fixed_by_variants(&plan) {
+        let plan = crate::study::sweep::plan_spec(source, set.clone(), spec, trials)?;
+        text.push_str(&crate::study::sweep::design_outline(&plan));
+        for note in crate::study::sweep::fixed_by_variants(&plan) {
             text.push_str(&format!("note      {note}\n"));
         }
     }

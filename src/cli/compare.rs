@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::compare::{CompareOptions, Comparison, Method, compare_with, write_rows};
 use crate::error::{Error, Result};
 use crate::scenario::BASELINE;
+use crate::study::compare::{CompareOptions, Comparison, Method, compare_with, write_rows};
 
 /// Flags of `cordon compare`.
 #[derive(Debug, Args)]
@@ -120,7 +120,7 @@ fn estimate(m: Option<f64>, lo: Option<f64>, hi: Option<f64>, signed: bool) -> S
 
 /// The comparison as a table for a terminal.
 pub fn table(c: &Comparison) -> String {
-    let side = |label: &str, s: &crate::compare::Side| {
+    let side = |label: &str, s: &crate::study::compare::Side| {
         format!(
             "{label}: {} — {}, variant `{}`, {} trials, seed {}\n",
             s.dir.display(),

@@ -6,8 +6,8 @@ use std::io::Write as _;
 use clap::CommandFactory;
 
 use super::{Cli, CompletionsArgs, NewArgs, ScenariosAction, ScenariosArgs};
-use crate::builtin::{self, ScenarioSource};
 use crate::error::{Error, Result};
+use crate::scenario::builtin::{self, ScenarioSource};
 
 /// `cordon scenarios [show NAME]`.
 pub fn scenarios(args: ScenariosArgs) -> Result<()> {

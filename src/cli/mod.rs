@@ -1,4 +1,4 @@
-//! The command line: flags become [`crate::run::RunOptions`] and friends
+//! The command line: flags become [`crate::study::run::RunOptions`] and friends
 //! once, then each command calls the library.
 
 mod calibrate;
@@ -35,13 +35,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The version and the commit the binary was built from.
-pub const VERSION: &str = concat!(
-    env!("CARGO_PKG_VERSION"),
-    " (commit ",
-    env!("CORDON_COMMIT"),
-    ")"
-);
+pub use crate::results::manifest::VERSION;
 
 /// The commands.
 #[derive(Debug, Subcommand)]
@@ -133,7 +127,7 @@ pub struct NewArgs {
     /// The file to write (refused if it exists).
     pub file: PathBuf,
     /// The built-in scenario to start from.
-    #[arg(long, value_name = "NAME", default_value = crate::builtin::STARTER)]
+    #[arg(long, value_name = "NAME", default_value = crate::scenario::builtin::STARTER)]
     pub from: String,
 }
 
@@ -177,7 +171,7 @@ pub struct RunArgs {
     /// Run only shard K of N (contiguous blocks of trials), for
     /// `cordon merge`; K from 0, e.g. --shard $SLURM_ARRAY_TASK_ID/8.
     #[arg(long, value_name = "K/N")]
-    pub shard: Option<crate::shard::Shard>,
+    pub shard: Option<crate::engine::shard::Shard>,
     /// Keep checkpoints in .DIR.partial beside --out DIR, and continue an
     /// interrupted run from its last checkpoint instead of starting again
     /// (refused if the scenario, --set values, seed, trials, variants or
@@ -341,8 +335,8 @@ pub fn main_with(cli: Cli) -> i32 {
         Command::Report(args) => report::report(args),
         Command::Trace(args) => trace::trace(args),
         Command::Merge(args) => {
-            crate::merge::merge(&args.shards, &args.out, args.force, &command_line()).and_then(
-                |out| {
+            crate::study::merge::merge(&args.shards, &args.out, args.force, &command_line())
+                .and_then(|out| {
                     emit(
                         format!(
                             "merged {} shards into {}\n",
@@ -351,8 +345,7 @@ pub fn main_with(cli: Cli) -> i32 {
                         )
                         .as_bytes(),
                     )
-                },
-            )
+                })
         }
         Command::Scenarios(args) => extras::scenarios(args),
         Command::New(args) => extras::new(args),

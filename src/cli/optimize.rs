@@ -7,7 +7,7 @@ use clap::Args;
 use super::terminal::{interrupt_flag, progress_bar};
 
 use crate::error::Result;
-use crate::optimize::{OptimizeOptions, Outcome, optimize as search, total_trials};
+use crate::study::optimize::{OptimizeOptions, Outcome, optimize as search, total_trials};
 
 /// Flags of `cordon optimize`.
 #[derive(Debug, Args)]
@@ -62,7 +62,7 @@ pub struct OptimizeArgs {
 pub fn optimize(args: OptimizeArgs) -> Result<()> {
     let threads = super::terminal::threads(args.threads);
     let opts = OptimizeOptions {
-        scenario: crate::builtin::resolve(args.scenario.as_deref())?,
+        scenario: crate::scenario::builtin::resolve(args.scenario.as_deref())?,
         sets: args.sets,
         states: args.states,
         metric: args.metric,
@@ -131,7 +131,7 @@ pub fn table(o: &Outcome) -> String {
         "baseline allocation",
         "best allocation"
     );
-    let show = |x: &crate::optimize::Shares| {
+    let show = |x: &crate::study::optimize::Shares| {
         format!("{:.3} / {:.3} / {:.3}", x.border, x.intel, x.readiness)
     };
     for ((id, b), x) in o.states.iter().zip(&o.baseline).zip(&o.best.shares) {

@@ -5,8 +5,8 @@
 
 use std::path::PathBuf;
 
+use crate::chart::{calibration, draw_all};
 use crate::error::{Error, Result};
-use crate::plot::{PlotError, calibration, draw_all};
 
 /// Flags of `cordon plot`.
 #[derive(Debug, clap::Args)]
@@ -39,23 +39,13 @@ pub fn plot(args: PlotArgs) -> Result<()> {
         calibration::draw_all(&args.run_dir)
     } else {
         draw_all(&args.run_dir, &args.variants)
-    }
-    .map_err(to_error)?;
+    }?;
     if !args.quiet {
         println!(
             "{} charts (PNG and SVG) in {}",
             written.len() / 2,
-            args.run_dir.join(crate::plot::CHARTS).display()
+            args.run_dir.join(crate::chart::CHARTS).display()
         );
     }
     Ok(())
-}
-
-/// Invalid input is exit code 2; drawing and file-system failures are 1.
-pub fn to_error(e: PlotError) -> Error {
-    if e.is_invalid_input() {
-        Error::Invalid(e.to_string())
-    } else {
-        Error::Other(e.into())
-    }
 }

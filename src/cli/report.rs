@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::report::{ReportError, write_report};
+use crate::report::write_report;
 
 /// Flags of `cordon report`.
 #[derive(Debug, clap::Args)]
@@ -34,7 +34,7 @@ pub fn report(args: ReportArgs) -> Result<()> {
 /// Writes `run_dir/report.html`; invalid input is exit code 2, the file
 /// system and drawing 1.
 pub fn write(run_dir: &Path) -> Result<PathBuf> {
-    write_report(run_dir).map_err(to_error)
+    write_report(run_dir)
 }
 
 /// Writes the report of a run that just finished (`cordon run --report`);
@@ -46,15 +46,6 @@ pub fn after_run(out: &Path) -> Result<PathBuf> {
             out.display()
         ))
     })
-}
-
-/// Invalid input is exit code 2; drawing and file-system failures are 1.
-pub fn to_error(e: ReportError) -> Error {
-    if e.is_invalid_input() {
-        Error::Invalid(e.to_string())
-    } else {
-        Error::Other(e.into())
-    }
 }
 
 /// Opens `path` with the system's handler for HTML files; a failure is a

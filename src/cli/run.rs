@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use super::RunArgs;
 use super::terminal::{interrupt_flag, progress_bar};
 use crate::error::Result;
-use crate::run::{RunOptions, RunReport, run as run_scenario};
 use crate::stats::aggregate::TOTALS;
 use crate::stats::tables::{ComparisonRow, comparison_rows, describe, p_any_attack_row};
+use crate::study::run::{RunOptions, RunReport, run as run_scenario};
 
 /// Runs the scenario as the flags say.
 pub fn run(args: RunArgs) -> Result<()> {
@@ -15,11 +15,11 @@ pub fn run(args: RunArgs) -> Result<()> {
     if args.scenario.is_none() && !args.quiet {
         eprintln!(
             "no scenario given: running the built-in `{}` (list others with `cordon scenarios`)",
-            crate::builtin::DEFAULT
+            crate::scenario::builtin::DEFAULT
         );
     }
     let opts = RunOptions {
-        scenario: crate::builtin::resolve(args.scenario.as_deref())?,
+        scenario: crate::scenario::builtin::resolve(args.scenario.as_deref())?,
         sets: args.sets,
         trials: args.trials,
         seed: args.seed,

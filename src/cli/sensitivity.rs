@@ -7,13 +7,13 @@ use super::SensitivityArgs;
 use super::sweep::BAR;
 use super::terminal::{interrupt_flag, progress_bar};
 use crate::error::Result;
-use crate::sensitivity::{SensitivityOptions, SensitivityReport, sensitivity as analyse};
+use crate::study::sensitivity::{SensitivityOptions, SensitivityReport, sensitivity as analyse};
 
 /// Runs the analysis as the flags say.
 pub fn sensitivity(args: SensitivityArgs) -> Result<()> {
     let threads = super::terminal::threads(args.threads);
     let opts = SensitivityOptions {
-        scenario: crate::builtin::resolve(Some(&args.scenario))?,
+        scenario: crate::scenario::builtin::resolve(Some(&args.scenario))?,
         sets: args.sets,
         metric: args.metric,
         trials: args.trials,

@@ -6,13 +6,13 @@ use std::path::PathBuf;
 use super::SweepArgs;
 use super::terminal::{interrupt_flag, progress_bar};
 use crate::error::Result;
-use crate::sweep::{SweepOptions, SweepReport, sweep as run_sweep};
+use crate::study::sweep::{SweepOptions, SweepReport, sweep as run_sweep};
 
 /// Runs the sweep as the flags say.
 pub fn sweep(args: SweepArgs) -> Result<()> {
     let threads = super::terminal::threads(args.threads);
     let opts = SweepOptions {
-        scenario: crate::builtin::resolve(args.scenario.as_deref())?,
+        scenario: crate::scenario::builtin::resolve(args.scenario.as_deref())?,
         sets: args.sets,
         varies: args.vary,
         design: args.design.map(|d| match d {
@@ -84,13 +84,13 @@ fn summary(r: &SweepReport) -> String {
         "baseline attacks [95% CI]",
         "P(any attack) [95% CI]"
     ));
-    let cell = |e: Option<crate::sweep::Estimate>, digits: usize| match e {
-        Some(crate::sweep::Estimate {
+    let cell = |e: Option<crate::study::sweep::Estimate>, digits: usize| match e {
+        Some(crate::study::sweep::Estimate {
             mean: Some(m),
             lo: Some(lo),
             hi: Some(hi),
         }) => format!("{m:.digits$} [{lo:.digits$}, {hi:.digits$}]"),
-        Some(crate::sweep::Estimate { mean: Some(m), .. }) => format!("{m:.digits$}"),
+        Some(crate::study::sweep::Estimate { mean: Some(m), .. }) => format!("{m:.digits$}"),
         _ => "-".into(),
     };
     let rows: Vec<_> = t.rows.iter().filter(|row| row.variant == 0).collect();

@@ -1,10 +1,10 @@
-//! `cordon trace`: flags become [`crate::trace::TraceOptions`]; the folder
+//! `cordon trace`: flags become [`crate::study::trace::TraceOptions`]; the folder
 //! written is printed.
 
 use std::path::PathBuf;
 
 use crate::error::Result;
-use crate::trace::{Choice, Pick, TraceOptions};
+use crate::study::trace::{Choice, Pick, TraceOptions};
 
 /// Flags of `cordon trace`.
 #[derive(Debug, clap::Args)]
@@ -67,7 +67,7 @@ pub fn trace(args: TraceArgs) -> Result<()> {
         (None, None) => unreachable!("clap requires --trial or --pick"),
     };
     let opts = TraceOptions {
-        scenario: crate::builtin::resolve(args.scenario.as_deref())?,
+        scenario: crate::scenario::builtin::resolve(args.scenario.as_deref())?,
         sets: args.sets,
         seed: args.seed,
         trials: args.trials,
@@ -79,7 +79,7 @@ pub fn trace(args: TraceArgs) -> Result<()> {
         threads: super::terminal::threads(args.threads),
         command_line: super::command_line(),
     };
-    let report = crate::trace::trace(&opts, &super::terminal::interrupt_flag())?;
+    let report = crate::study::trace::trace(&opts, &super::terminal::interrupt_flag())?;
     if args.quiet {
         return Ok(());
     }

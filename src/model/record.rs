@@ -1,149 +1,11 @@
 //! What one trial records (MODEL.md §5): weekly counters and levels, the
 //! first attack, and totals by member state and by border direction.
 
-/// Weekly event counters, summed over all segments and regions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Counter {
-    NewCells,
-    Attempts,
-    Detections,
-    BorderInterdictions,
-    Entries,
-    IndirectEntries,
-    NewlyEstablished,
-    InteriorInterdictions,
-    Attacks,
-    Severity,
-    Abandoned,
-    Dissolved,
-}
-
-impl Counter {
-    pub const ALL: [Counter; 12] = [
-        Counter::NewCells,
-        Counter::Attempts,
-        Counter::Detections,
-        Counter::BorderInterdictions,
-        Counter::Entries,
-        Counter::IndirectEntries,
-        Counter::NewlyEstablished,
-        Counter::InteriorInterdictions,
-        Counter::Attacks,
-        Counter::Severity,
-        Counter::Abandoned,
-        Counter::Dissolved,
-    ];
-
-    /// Column and metric name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Counter::NewCells => "new_cells",
-            Counter::Attempts => "attempts",
-            Counter::Detections => "detections",
-            Counter::BorderInterdictions => "border_interdictions",
-            Counter::Entries => "entries",
-            Counter::IndirectEntries => "indirect_entries",
-            Counter::NewlyEstablished => "newly_established",
-            Counter::InteriorInterdictions => "interior_interdictions",
-            Counter::Attacks => "attacks",
-            Counter::Severity => "severity",
-            Counter::Abandoned => "abandoned",
-            Counter::Dissolved => "dissolved",
-        }
-    }
-}
-
-/// Levels at the end of each week.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Alive,
-    CellsInAlliance,
-    Established,
-}
-
-impl Level {
-    pub const ALL: [Level; 3] = [Level::Alive, Level::CellsInAlliance, Level::Established];
-
-    /// Metric name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Level::Alive => "alive",
-            Level::CellsInAlliance => "cells_in_alliance",
-            Level::Established => "established",
-        }
-    }
-}
-
-/// Per member state: what happened there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StateMetric {
-    Attacks,
-    Severity,
-    Entries,
-    BorderInterdictions,
-    InteriorInterdictions,
-}
-
-impl StateMetric {
-    pub const ALL: [StateMetric; 5] = [
-        StateMetric::Attacks,
-        StateMetric::Severity,
-        StateMetric::Entries,
-        StateMetric::BorderInterdictions,
-        StateMetric::InteriorInterdictions,
-    ];
-
-    /// Metric name.
-    pub fn name(self) -> &'static str {
-        match self {
-            StateMetric::Attacks => "attacks",
-            StateMetric::Severity => "severity",
-            StateMetric::Entries => "entries",
-            StateMetric::BorderInterdictions => "border_interdictions",
-            StateMetric::InteriorInterdictions => "interior_interdictions",
-        }
-    }
-}
-
-/// Per border segment and direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DirectionMetric {
-    Attempts,
-    Detections,
-    Interdictions,
-    Crossings,
-}
-
-impl DirectionMetric {
-    pub const ALL: [DirectionMetric; 4] = [
-        DirectionMetric::Attempts,
-        DirectionMetric::Detections,
-        DirectionMetric::Interdictions,
-        DirectionMetric::Crossings,
-    ];
-
-    /// Metric name.
-    pub fn name(self) -> &'static str {
-        match self {
-            DirectionMetric::Attempts => "attempts",
-            DirectionMetric::Detections => "detections",
-            DirectionMetric::Interdictions => "interdictions",
-            DirectionMetric::Crossings => "crossings",
-        }
-    }
-}
-
-pub const N_COUNTERS: usize = Counter::ALL.len();
-pub const N_LEVELS: usize = Level::ALL.len();
-pub const N_STATE_METRICS: usize = StateMetric::ALL.len();
-pub const N_DIRECTION_METRICS: usize = DirectionMetric::ALL.len();
-
-/// Which per-state and per-direction counts a record keeps week by week.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Detail {
-    pub states: bool,
-    pub directions: bool,
-}
+pub use crate::scenario::metric::{
+    Counter, Detail, DirectionMetric, Level, N_COUNTERS, N_DIRECTION_METRICS, N_LEVELS,
+    N_STATE_METRICS, StateMetric,
+};
+use crate::scenario::observed::{Observation, Observed};
 
 /// Everything one trial of one variant produced. Reused across trials
 /// (see [`TrialRecord::reset`]) so the hot loop does not allocate.
@@ -258,5 +120,32 @@ impl TrialRecord {
                 + self.total(Counter::InteriorInterdictions)
                 + self.total(Counter::Abandoned)
                 + self.total(Counter::Dissolved)
+    }
+}
+
+/// What an observed series counts, read from a trial's record.
+impl Observation {
+    /// The simulated counterpart of period `k` in one trial: the counter
+    /// summed over the period's weeks (needs a record kept with
+    /// [`TrialRecord::weekly_detail`] for state and direction series).
+    pub fn simulated(&self, rec: &TrialRecord, k: usize) -> u64 {
+        let (from, to) = self.weeks(k);
+        (from..to)
+            .map(|t| match self.what {
+                Observed::Alliance(c) => rec.counters[t as usize][c as usize],
+                Observed::State(m, s) => rec.state_week(t as usize, s)[m as usize],
+                Observed::Direction(m, d) => rec.direction_week(t as usize, d)[m as usize],
+            })
+            .fold(0u64, u64::saturating_add)
+    }
+
+    /// The per-week counts a record must keep for these series.
+    pub fn detail(series: &[Observation]) -> Detail {
+        Detail {
+            states: series.iter().any(|o| matches!(o.what, Observed::State(..))),
+            directions: series
+                .iter()
+                .any(|o| matches!(o.what, Observed::Direction(..))),
+        }
     }
 }

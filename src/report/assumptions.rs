@@ -4,8 +4,8 @@
 use super::html::{Cell, Column, Table, escape, ident, note, para};
 use super::inputs::{Difference, ScenarioValues};
 use super::ranking::variant_cell;
-use crate::output::Manifest;
-use crate::output::manifest::OverrideEntry;
+use crate::results::Manifest;
+use crate::results::manifest::OverrideEntry;
 
 /// What a reader must know about the model before trusting a number;
 /// `docs/model.md` has the rules and the literature behind each.

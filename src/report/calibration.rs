@@ -13,13 +13,13 @@ use super::charts::{self, Charts};
 use super::html::{Cell, Column, Table, escape, ident, note, para, section};
 use super::numbers::{count, full, number, percent, whole_or_number};
 use super::provenance::shell_word;
-use super::{ReportError, figure, shell};
-use crate::plot::calibration::data::Calibration;
-use crate::plot::calibration::{Chart, charts as chart_list, draw_all};
+use super::{figure, shell};
+use crate::chart::calibration::data::Calibration;
+use crate::chart::calibration::{Chart, charts as chart_list, draw_all};
 
 /// Reads the calibration folder `dir` (drawing its charts if some are
 /// missing) and returns the page.
-pub fn page(dir: &Path) -> Result<String, ReportError> {
+pub fn page(dir: &Path) -> Result<String, crate::Error> {
     let cal = Calibration::read(dir)?;
     let stems: Vec<String> = chart_list(&cal)
         .into_iter()

@@ -9,10 +9,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::ReportError;
 use super::html::escape;
-use crate::plot::data::RunData;
-use crate::plot::{CHARTS, PlotError, draw_all};
+use crate::chart::{CHARTS, draw_all};
+use crate::results::read::RunData;
 
 /// Elements a chart may contain.
 const ELEMENTS: [&str; 13] = [
@@ -35,7 +34,7 @@ pub fn wanted(run: &RunData, best: Option<&str>) -> Vec<String> {
     if run.variants.len() > 1 {
         stems.push("forest".into());
     }
-    if crate::plot::map::Bounds::of(&run.manifest.regions).is_some() {
+    if crate::chart::map::Bounds::of(&run.manifest.regions).is_some() {
         stems.push(format!("map_{}", run.variants[0].name));
         // Variant names are ids; a non-ASCII one has a different file name,
         // and the map under it is a nicety, so it is left out.
@@ -51,7 +50,7 @@ pub fn wanted(run: &RunData, best: Option<&str>) -> Vec<String> {
 
 /// Reads the charts `stems` from `run_dir/charts/`, drawing every chart
 /// first if any is missing.
-pub fn read(run_dir: &Path, stems: &[String]) -> Result<Charts, ReportError> {
+pub fn read(run_dir: &Path, stems: &[String]) -> Result<Charts, crate::Error> {
     read_drawn(run_dir, stems, |dir| draw_all(dir, &[]).map(drop))
 }
 
@@ -61,8 +60,8 @@ pub fn read(run_dir: &Path, stems: &[String]) -> Result<Charts, ReportError> {
 pub fn read_drawn(
     run_dir: &Path,
     stems: &[String],
-    draw: impl Fn(&Path) -> Result<(), PlotError>,
-) -> Result<Charts, ReportError> {
+    draw: impl Fn(&Path) -> Result<(), crate::Error>,
+) -> Result<Charts, crate::Error> {
     let dir = run_dir.join(CHARTS);
     let path = |stem: &str| dir.join(format!("{stem}.svg"));
     if stems.iter().any(|s| !path(s).is_file()) {
@@ -72,18 +71,18 @@ pub fn read_drawn(
     for stem in stems {
         let p = path(stem);
         let text = std::fs::read_to_string(&p).map_err(|source| match source.kind() {
-            std::io::ErrorKind::NotFound => ReportError::Invalid(format!(
+            std::io::ErrorKind::NotFound => crate::Error::Invalid(format!(
                 "{}: missing, and `cordon plot` did not draw it",
                 p.display()
             )),
-            _ => ReportError::Io {
+            _ => crate::Error::Io {
                 action: "read",
                 path: p.clone(),
                 source,
             },
         })?;
         let svg = inline(&text).map_err(|why| {
-            ReportError::Invalid(format!(
+            crate::Error::Invalid(format!(
                 "{}: {why}; it is not a chart drawn by cordon (redraw the charts with `cordon plot {}`)",
                 p.display(),
                 run_dir.display()

@@ -8,8 +8,8 @@ use super::figure;
 use super::html::{Cell, Column, Table, Tone, escape, ident, note, para};
 use super::numbers::{number, percent};
 use super::ranking::variant_cell;
-use crate::output::Manifest;
-use crate::plot::data::{Details, Estimate, RunData};
+use crate::results::Manifest;
+use crate::results::read::{Details, Estimate, RunData};
 
 /// Names and roles of regions and states, from the manifest.
 struct Places<'a> {

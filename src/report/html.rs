@@ -5,7 +5,7 @@
 //! is the only text written as is.
 
 use super::numbers::{full, interval, number, percent};
-use crate::plot::data::Estimate;
+use crate::results::read::Estimate;
 
 /// `s` with `&`, `<`, `>`, `"` and `'` replaced by entities, safe in text
 /// and in quoted attribute values.

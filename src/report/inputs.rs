@@ -1,5 +1,5 @@
 //! Everything the report shows, read before any markup is written: the run
-//! folder (through [`crate::plot::data`], as the charts read it), the
+//! folder (through [`crate::results::read`], as the charts read it), the
 //! charts, an optional `sensitivity.csv`, and the scenario named in the
 //! manifest, read again to list the values that differ from the defaults.
 
@@ -7,12 +7,11 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::ReportError;
 use super::charts::{self, Charts};
 use super::numbers::full;
 use super::ranking::{Ranked, rank};
-use crate::output::Manifest;
-use crate::plot::data::{Details, RawTable, RunData, read_raw};
+use crate::results::Manifest;
+use crate::results::read::{Details, RawTable, RunData, read_raw};
 use crate::scenario::{Governance, ModelParams, Scenario, load_str};
 
 /// The file a future sensitivity analysis writes into a run folder; shown
@@ -57,7 +56,7 @@ pub enum ScenarioValues {
 
 impl Inputs {
     /// Reads the run folder `dir`, drawing its charts if some are missing.
-    pub fn read(dir: &Path) -> Result<Inputs, ReportError> {
+    pub fn read(dir: &Path) -> Result<Inputs, crate::Error> {
         let run = RunData::read(dir, &[])?;
         let details = run.read_details()?;
         check_comparisons(&run, &details)?;
@@ -86,14 +85,14 @@ impl Inputs {
 
 /// Every variant but the baseline must have its paired difference in
 /// attacks, or it could not be ranked.
-fn check_comparisons(run: &RunData, details: &Details) -> Result<(), ReportError> {
+fn check_comparisons(run: &RunData, details: &Details) -> Result<(), crate::Error> {
     let missing = run.manifest.variants.iter().skip(1).find(|v| {
         !details
             .paired
             .contains_key(&(v.name.clone(), "attacks".into()))
     });
     match missing {
-        Some(v) => Err(ReportError::Invalid(format!(
+        Some(v) => Err(crate::Error::Invalid(format!(
             "{}: no row for variant `{}` and metric `attacks`, which the ranking needs",
             run.dir.join("comparison.csv").display(),
             v.name
@@ -108,7 +107,7 @@ fn check_comparisons(run: &RunData, details: &Details) -> Result<(), ReportError
 pub fn scenario_values(m: &Manifest) -> ScenarioValues {
     let path = &m.scenario.path;
     let (text, stem) = match path.strip_prefix("builtin:") {
-        Some(name) => match crate::builtin::find(name) {
+        Some(name) => match crate::scenario::builtin::find(name) {
             Some(b) => (b.text.to_string(), b.name.to_string()),
             None => {
                 return ScenarioValues::Unavailable(format!(
@@ -249,7 +248,7 @@ mod tests {
 
     #[test]
     fn the_default_scenario_departs_where_its_calibration_says() {
-        let b = crate::builtin::find(crate::builtin::DEFAULT).map(|b| b.text);
+        let b = crate::scenario::builtin::find(crate::scenario::builtin::DEFAULT).map(|b| b.text);
         let set = load_str("x", "x", b.unwrap_or_default(), &[]);
         let paths: Vec<String> = set
             .map(|s| differences(&s.base).into_iter().map(|d| d.path).collect())

@@ -23,6 +23,7 @@ mod one_trial;
 mod provenance;
 mod ranking;
 mod sensitivity;
+pub mod trace_page;
 
 pub(crate) use html::escape;
 
@@ -30,7 +31,6 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::plot::PlotError;
 use charts::Charts;
 use html::{ident, section};
 use inputs::{Inputs, ScenarioValues};
@@ -44,49 +44,17 @@ const STYLE: &str = include_str!("assets/style.css");
 /// Click-to-sort for tables; the page reads the same without it.
 const SORT_SCRIPT: &str = include_str!("assets/sort.js");
 
-/// Why a report could not be written.
-#[derive(Debug, thiserror::Error)]
-pub enum ReportError {
-    /// The run folder is missing, or a file in it is missing or malformed;
-    /// the message names the file and, where it applies, row and column.
-    #[error("{0}")]
-    Invalid(String),
-    /// A file could not be read or written for a reason other than its
-    /// content.
-    #[error("cannot {action} {}: {source}", path.display())]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    /// Reading the run folder or drawing its charts failed.
-    #[error(transparent)]
-    Plot(#[from] PlotError),
-}
-
-impl ReportError {
-    /// Whether the input was at fault (exit code 2), rather than drawing or
-    /// the file system.
-    pub fn is_invalid_input(&self) -> bool {
-        match self {
-            ReportError::Invalid(_) => true,
-            ReportError::Plot(e) => e.is_invalid_input(),
-            ReportError::Io { .. } => false,
-        }
-    }
-}
-
 /// Writes `run_dir/report.html` from the result folder `run_dir` (a run's
 /// or a calibration's; drawing its charts first if any is missing) and
 /// returns its path.
-pub fn write_report(run_dir: &Path) -> Result<PathBuf, ReportError> {
-    let page = if crate::plot::calibration::is_calibration(run_dir) {
+pub fn write_report(run_dir: &Path) -> Result<PathBuf, crate::Error> {
+    let page = if crate::chart::calibration::is_calibration(run_dir) {
         calibration::page(run_dir)?
     } else {
         render(&Inputs::read(run_dir)?)
     };
     let path = run_dir.join(REPORT);
-    std::fs::write(&path, page).map_err(|source| ReportError::Io {
+    std::fs::write(&path, page).map_err(|source| crate::Error::Io {
         action: "write",
         path: path.clone(),
         source,

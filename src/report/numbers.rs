@@ -2,7 +2,7 @@
 //! shows three significant digits (never dropping integer digits), a true
 //! minus sign and thousands separators, and probabilities as percentages.
 
-use crate::plot::data::Estimate;
+use crate::results::read::Estimate;
 
 /// `x` with three significant digits, or as an integer when it has more
 /// integer digits than that (`10376.5` → `10,377`); zero is `0`.

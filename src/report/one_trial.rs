@@ -4,10 +4,9 @@
 
 use std::path::Path;
 
-use super::ReportError;
 use super::charts::inline;
 use super::html::{Cell, Column, Table, escape, note, para};
-use crate::trace::{TRACE_DIR, TRACE_JSON, TraceSummary};
+use crate::results::trace::{TRACE_DIR, TRACE_JSON, TraceSummary};
 
 /// A trace found in the run folder.
 #[derive(Debug)]
@@ -18,28 +17,28 @@ pub struct OneTrial {
 }
 
 /// The trace in `run_dir/trace/`, if there is one.
-pub fn read(run_dir: &Path) -> Result<Option<OneTrial>, ReportError> {
+pub fn read(run_dir: &Path) -> Result<Option<OneTrial>, crate::Error> {
     let dir = run_dir.join(TRACE_DIR);
     let (json, svg) = (dir.join(TRACE_JSON), dir.join("trace.svg"));
     if !json.is_file() || !svg.is_file() {
         return Ok(None);
     }
     let text = |p: &Path| {
-        std::fs::read_to_string(p).map_err(|source| ReportError::Io {
+        std::fs::read_to_string(p).map_err(|source| crate::Error::Io {
             action: "read",
             path: p.to_path_buf(),
             source,
         })
     };
     let summary: TraceSummary = serde_json::from_str(&text(&json)?).map_err(|e| {
-        ReportError::Invalid(format!(
+        crate::Error::Invalid(format!(
             "{}: {e}; write it again with `cordon trace --from {} --force`",
             json.display(),
             run_dir.display()
         ))
     })?;
     let svg = inline(&text(&svg)?).map_err(|why| {
-        ReportError::Invalid(format!(
+        crate::Error::Invalid(format!(
             "{}: {why}; write it again with `cordon trace --from {} --force`",
             svg.display(),
             run_dir.display()

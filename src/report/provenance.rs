@@ -3,7 +3,7 @@
 
 use super::html::{escape, note};
 use super::numbers::{count, number};
-use crate::output::Manifest;
+use crate::results::Manifest;
 
 /// The section's body. `all_variants` says whether the run had every
 /// variant of its scenario (`None`: unknown), which decides whether the

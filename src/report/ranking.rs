@@ -4,7 +4,7 @@
 
 use super::html::{Cell, Column, Table, Tone, escape, ident, note, para};
 use super::numbers::{number, percent, signed};
-use crate::plot::data::{Details, Estimate, Paired, RunData};
+use crate::results::read::{Details, Estimate, Paired, RunData};
 
 /// One variant against the baseline.
 #[derive(Debug, Clone, PartialEq)]

@@ -2,7 +2,7 @@
 //! is, with numbers rounded for reading and sortable columns.
 
 use super::html::{Cell, Column, Table, escape, note};
-use crate::plot::data::RawTable;
+use crate::results::read::RawTable;
 
 /// The section's body.
 pub fn body(table: &RawTable) -> String {

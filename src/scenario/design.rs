@@ -6,7 +6,7 @@
 //! the field must be a number, and both ends of the range are applied to the
 //! document and validated like any other value, so `low` and `high` must lie
 //! in the field's range. Each design point is validated again when it is
-//! built (see `crate::design`), which catches combinations of values that
+//! built (see `crate::engine::points`), which catches combinations of values that
 //! are invalid together.
 
 use super::diagnostic::Diagnostic;

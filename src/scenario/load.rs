@@ -27,6 +27,12 @@ pub enum LoadError {
     Invalid(Diagnostics),
 }
 
+impl From<LoadError> for crate::Error {
+    fn from(e: LoadError) -> Self {
+        crate::Error::Invalid(e.to_string())
+    }
+}
+
 fn count(n: usize) -> String {
     if n == 1 {
         "1 problem".into()

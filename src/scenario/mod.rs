@@ -4,11 +4,13 @@
 //! Everything a run needs is decided here, before any trial starts; an
 //! invalid value cannot reach the model.
 
+pub mod builtin;
 pub mod design;
 pub mod diagnostic;
 pub mod doc;
 pub mod fields;
 pub mod load;
+pub mod metric;
 pub mod observed;
 pub mod paths;
 pub mod read;

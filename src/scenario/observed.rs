@@ -11,10 +11,9 @@
 use super::diagnostic::{Diagnostic, closest};
 use super::doc::{Node, Table, Value};
 use super::fields::{Fields, int_value};
+use super::metric::{Counter, DirectionMetric, StateMetric};
 use super::schema::OBSERVED_KEYS;
 use super::types::{Role, Scenario};
-use crate::model::record::Detail;
-use crate::model::{Counter, DirectionMetric, StateMetric, TrialRecord};
 
 /// Where an observed count is counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,30 +47,6 @@ impl Observation {
     pub fn weeks(&self, k: usize) -> (u32, u32) {
         let from = self.start_week + k as u32 * self.period_weeks;
         (from, from + self.period_weeks)
-    }
-
-    /// The simulated counterpart of period `k` in one trial: the counter
-    /// summed over the period's weeks (needs a record kept with
-    /// [`TrialRecord::weekly_detail`] for state and direction series).
-    pub fn simulated(&self, rec: &TrialRecord, k: usize) -> u64 {
-        let (from, to) = self.weeks(k);
-        (from..to)
-            .map(|t| match self.what {
-                Observed::Alliance(c) => rec.counters[t as usize][c as usize],
-                Observed::State(m, s) => rec.state_week(t as usize, s)[m as usize],
-                Observed::Direction(m, d) => rec.direction_week(t as usize, d)[m as usize],
-            })
-            .fold(0u64, u64::saturating_add)
-    }
-
-    /// The per-week counts a record must keep for these series.
-    pub fn detail(series: &[Observation]) -> Detail {
-        Detail {
-            states: series.iter().any(|o| matches!(o.what, Observed::State(..))),
-            directions: series
-                .iter()
-                .any(|o| matches!(o.what, Observed::Direction(..))),
-        }
     }
 }
 

@@ -645,7 +645,7 @@ fn bfs(neighbours: &[Vec<Link>], target: usize) -> Vec<u32> {
 
 /// Refuses scenarios whose spend per trial is beyond the engine limit.
 fn check_spend(s: &Scenario, raw: &RawScenario<'_>, diags: &mut Vec<Diagnostic>) {
-    let spend = crate::model::capability::total_spend(s);
+    let spend = super::types::total_spend(s);
     if spend.is_nan() || spend > limits::MAX_SPEND {
         diags.push(Diagnostic::new(
             Some(raw.origin),

@@ -3,7 +3,7 @@
 //! observed counts the fitted model does not reproduce, and whether the
 //! sampler finished. Each sentence is markup built from escaped parts.
 
-use crate::plot::calibration::data::{Calibration, Parameter, Predictive};
+use crate::chart::calibration::data::{Calibration, Parameter, Predictive};
 use crate::report::html::escape;
 use crate::report::numbers::{full, number, whole_or_number};
 

@@ -1,0 +1,467 @@
+//! A calibration folder read back into typed values: `calibration.csv`,
+//! `posterior.csv`, `predictive.csv`, `generations.csv` and the manifest.
+//!
+//! The types are defined here, below the charts and the report, rather
+//! than taken from `crate::study::calibrate`: the charts are redrawn from the
+//! files alone (an old folder, one copied from a cluster), and lower floors
+//! never import higher ones. Every problem names the file that holds it.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+/// What the manifest of a calibration says, as far as charts and the
+/// report need it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Manifest {
+    #[serde(default)]
+    pub cordon_version: String,
+    pub kind: String,
+    pub scenario: ScenarioEntry,
+    #[serde(default)]
+    pub sets: Vec<String>,
+    pub seed: u64,
+    #[serde(default)]
+    pub weeks: u32,
+    #[serde(default)]
+    pub warmup_weeks: u32,
+    pub settings: Settings,
+    pub trials_per_particle: u64,
+    pub observed: Vec<ObservedSeries>,
+    #[serde(default)]
+    pub generations: u32,
+    #[serde(default)]
+    pub final_temperature: f64,
+    #[serde(default)]
+    pub converged: bool,
+    #[serde(default)]
+    pub simulations: u64,
+    #[serde(default)]
+    pub threads: usize,
+    #[serde(default)]
+    pub command_line: String,
+    #[serde(default)]
+    pub started_utc: String,
+    #[serde(default)]
+    pub wall_seconds: f64,
+}
+
+/// The scenario a calibration fitted.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScenarioEntry {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub path: String,
+    #[serde(default)]
+    pub sha256: String,
+}
+
+/// The sampler's settings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub particles: usize,
+    /// Cap on generations after the first draw from the prior.
+    pub generations: u32,
+    /// The effective sample size, as a share of the particles, that each
+    /// generation's step in likelihood power aims at.
+    pub ess_fraction: f64,
+    #[serde(default)]
+    pub max_moves: u32,
+}
+
+/// One observed series, as the scenario gave it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ObservedSeries {
+    /// `attacks`, `attacks in TJK`, ...
+    pub series: String,
+    pub period_weeks: u32,
+    pub start_week: u32,
+    pub counts: Vec<u64>,
+    /// Where the numbers come from.
+    pub source: String,
+}
+
+/// One row of `calibration.csv`: a parameter's prior and posterior.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Parameter {
+    /// Its dotted path, as for `--set`.
+    pub parameter: String,
+    pub prior_low: f64,
+    pub prior_high: f64,
+    /// `linear` or `log` (a log-uniform prior).
+    pub scale: String,
+    pub mean: f64,
+    pub sd: f64,
+    pub q05: f64,
+    pub median: f64,
+    pub q95: f64,
+    /// 1 − (posterior 90% interval) / (prior 90% interval), in the prior's
+    /// coordinates.
+    pub shrinkage: f64,
+}
+
+impl Parameter {
+    /// Whether the prior is log-uniform.
+    pub fn log(&self) -> bool {
+        self.scale == "log"
+    }
+
+    /// `value` in the prior's coordinates: ln(value) for a log-uniform
+    /// prior (with a positive lower bound), else the value.
+    pub fn coordinate(&self, value: f64) -> f64 {
+        if self.log() && self.prior_low > 0.0 {
+            value.ln()
+        } else {
+            value
+        }
+    }
+
+    /// Where `value` lies in the prior's range, in its coordinates: 0 at
+    /// the low bound, 1 at the high one (`None` for an empty range).
+    pub fn position(&self, value: f64) -> Option<f64> {
+        let (a, b) = (
+            self.coordinate(self.prior_low),
+            self.coordinate(self.prior_high),
+        );
+        (b > a).then(|| (self.coordinate(value) - a) / (b - a))
+    }
+}
+
+/// One row of `predictive.csv`: an observed count against the posterior
+/// predictive draws of its period.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Predictive {
+    pub series: String,
+    pub period: usize,
+    pub from_week: u32,
+    /// The last week of the period (inclusive).
+    pub to_week: u32,
+    pub observed: u64,
+    pub mean: f64,
+    pub q05: f64,
+    pub q50: f64,
+    pub q95: f64,
+    /// Share of predictive draws at or above the observed count.
+    pub p_at_or_above: f64,
+    pub source: String,
+}
+
+impl Predictive {
+    /// Whether the observed count lies inside the 90% predictive band.
+    pub fn inside(&self) -> bool {
+        let y = self.observed as f64;
+        !(y < self.q05 || y > self.q95)
+    }
+}
+
+/// One row of `generations.csv`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Generation {
+    pub generation: u32,
+    /// The power of the likelihood in this generation's target (1 is the
+    /// posterior).
+    pub temperature: f64,
+    /// Effective sample size after reweighting, in particles.
+    pub ess: f64,
+    /// Share of proposals accepted over this generation's moves.
+    pub acceptance: f64,
+    pub moves: u32,
+    pub simulations: u64,
+    pub elapsed_s: f64,
+}
+
+/// One particle of `posterior.csv`: its values, in the order of
+/// [`Calibration::parameters`], and its weight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Particle {
+    pub values: Vec<f64>,
+    pub weight: f64,
+}
+
+/// Everything in a calibration folder.
+#[derive(Debug, Clone)]
+pub struct Calibration {
+    pub dir: PathBuf,
+    pub manifest: Manifest,
+    /// At least one, in the order of `calibration.csv`.
+    pub parameters: Vec<Parameter>,
+    /// At least one particle; weights are finite and not negative.
+    pub posterior: Vec<Particle>,
+    pub predictive: Vec<Predictive>,
+    pub generations: Vec<Generation>,
+}
+
+/// The manifest kind `cordon calibrate` writes.
+pub const KIND: &str = "calibration";
+
+/// Whether `dir` holds a calibration: its manifest says so, or (for a
+/// folder without a readable manifest) it has a `posterior.csv`.
+pub fn is_calibration(dir: &Path) -> bool {
+    #[derive(Deserialize)]
+    struct Kind {
+        kind: Option<String>,
+    }
+    match std::fs::read_to_string(dir.join("manifest.json")) {
+        Ok(text) => serde_json::from_str::<Kind>(&text)
+            .ok()
+            .and_then(|k| k.kind)
+            .map_or_else(|| dir.join("posterior.csv").is_file(), |k| k == KIND),
+        Err(_) => dir.join("posterior.csv").is_file(),
+    }
+}
+
+impl Calibration {
+    /// Reads the calibration folder `dir`.
+    pub fn read(dir: &Path) -> Result<Calibration, crate::Error> {
+        if !dir.is_dir() {
+            return Err(crate::Error::Invalid(format!(
+                "{}: no such folder; give a result folder written by `cordon calibrate`",
+                dir.display()
+            )));
+        }
+        let manifest = read_manifest(&dir.join("manifest.json"))?;
+        let parameters: Vec<Parameter> = read_rows(dir, "calibration.csv")?;
+        if parameters.is_empty() {
+            return Err(crate::Error::Invalid(format!(
+                "{}: no parameters; `cordon calibrate` writes one row per [[uncertain]] table",
+                dir.join("calibration.csv").display()
+            )));
+        }
+        let posterior = read_posterior(&dir.join("posterior.csv"), &parameters)?;
+        Ok(Calibration {
+            dir: dir.to_path_buf(),
+            manifest,
+            parameters,
+            posterior,
+            predictive: read_rows(dir, "predictive.csv")?,
+            generations: read_rows(dir, "generations.csv")?,
+        })
+    }
+
+    /// The (value, weight) pairs of parameter `k`.
+    pub fn weighted(&self, k: usize) -> Vec<(f64, f64)> {
+        self.posterior
+            .iter()
+            .map(|p| (p.values[k], p.weight))
+            .collect()
+    }
+
+    /// The weighted correlation of parameters `i` and `j`, each in its
+    /// prior's coordinates.
+    pub fn correlation(&self, i: usize, j: usize) -> Option<f64> {
+        let (pi, pj) = (&self.parameters[i], &self.parameters[j]);
+        let points: Vec<(f64, f64, f64)> = self
+            .posterior
+            .iter()
+            .map(|p| {
+                (
+                    pj.coordinate(p.values[j]),
+                    pi.coordinate(p.values[i]),
+                    p.weight,
+                )
+            })
+            .collect();
+        correlation(&points)
+    }
+
+    /// The rows of `predictive.csv` series by series, in file order. A
+    /// series is a run of rows with one name and rising periods: two
+    /// `[[observed]]` tables may share a name (alliance-wide attacks by
+    /// year and by quarter), so the name alone does not tell them apart.
+    pub fn series(&self) -> Vec<Vec<&Predictive>> {
+        let mut out: Vec<Vec<&Predictive>> = Vec::new();
+        for r in &self.predictive {
+            match out.last_mut() {
+                Some(run)
+                    if run
+                        .last()
+                        .is_some_and(|p| p.series == r.series && p.period < r.period) =>
+                {
+                    run.push(r)
+                }
+                _ => out.push(vec![r]),
+            }
+        }
+        out
+    }
+}
+
+fn read_manifest(path: &Path) -> Result<Manifest, crate::Error> {
+    let text = read_text(path)?;
+    let m: Manifest = serde_json::from_str(&text).map_err(|e| {
+        crate::Error::Invalid(format!(
+            "{}: not the manifest of a calibration: {e}",
+            path.display()
+        ))
+    })?;
+    if m.kind != KIND {
+        return Err(crate::Error::Invalid(format!(
+            "{}: kind is `{}`, but a calibration's is `{KIND}`",
+            path.display(),
+            m.kind
+        )));
+    }
+    Ok(m)
+}
+
+fn read_text(path: &Path) -> Result<String, crate::Error> {
+    std::fs::read_to_string(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => crate::Error::Invalid(format!(
+            "{}: missing; a folder written by `cordon calibrate` holds manifest.json, calibration.csv, posterior.csv, predictive.csv and generations.csv",
+            path.display()
+        )),
+        _ => crate::Error::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source: e,
+        },
+    })
+}
+
+/// Every row of `dir/file` as a `T` (the header names the fields).
+fn read_rows<T: DeserializeOwned>(dir: &Path, file: &str) -> Result<Vec<T>, crate::Error> {
+    let path = dir.join(file);
+    let text = read_text(&path)?;
+    csv::Reader::from_reader(text.as_bytes())
+        .deserialize()
+        .collect::<Result<Vec<T>, _>>()
+        .map_err(|e| crate::Error::Invalid(format!("{}: {e}", path.display())))
+}
+
+/// `posterior.csv`: one column per parameter (by its path), then `weight`.
+fn read_posterior(path: &Path, parameters: &[Parameter]) -> Result<Vec<Particle>, crate::Error> {
+    let text = read_text(path)?;
+    let bad = |what: String| crate::Error::Invalid(format!("{}: {what}", path.display()));
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
+    let column = |name: &str| {
+        headers.iter().position(|h| h == name).ok_or_else(|| {
+            bad(format!(
+                "the header has no column `{name}` (it has: {})",
+                headers.iter().collect::<Vec<_>>().join(", ")
+            ))
+        })
+    };
+    let columns = parameters
+        .iter()
+        .map(|p| column(&p.parameter))
+        .collect::<Result<Vec<_>, _>>()?;
+    let weight = column("weight")?;
+    let mut particles = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| bad(e.to_string()))?;
+        let number = |c: usize| -> Result<f64, crate::Error> {
+            let cell = record.get(c).unwrap_or("").trim();
+            cell.parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| {
+                    bad(format!(
+                        "row {} (line {}), column `{}`: `{cell}` is not a number",
+                        i + 1,
+                        i + 2,
+                        &headers[c]
+                    ))
+                })
+        };
+        let values = columns
+            .iter()
+            .map(|&c| number(c))
+            .collect::<Result<_, _>>()?;
+        let weight = number(weight)?;
+        if weight < 0.0 {
+            return Err(bad(format!("row {}: the weight is negative", i + 1)));
+        }
+        particles.push(Particle { values, weight });
+    }
+    if particles.is_empty() {
+        return Err(bad("no particles".into()));
+    }
+    Ok(particles)
+}
+
+/// Shares of the total weight of `values` (value, weight) in `bins` equal
+/// bins over `lo..hi`; values outside the range count in the end bins.
+/// The shares sum to 1 (all 0 when there is no weight).
+pub fn histogram(values: &[(f64, f64)], (lo, hi): (f64, f64), bins: usize) -> Vec<f64> {
+    let bins = bins.max(1);
+    let mut shares = vec![0.0; bins];
+    let width = hi - lo;
+    for &(x, w) in values {
+        let at = if width > 0.0 {
+            ((x - lo) / width * bins as f64).floor()
+        } else {
+            0.0
+        };
+        let i = if at.is_nan() {
+            0
+        } else {
+            at.clamp(0.0, (bins - 1) as f64) as usize
+        };
+        shares[i] += w;
+    }
+    let total: f64 = shares.iter().sum();
+    if total > 0.0 {
+        for s in &mut shares {
+            *s /= total;
+        }
+    }
+    shares
+}
+
+/// The weighted correlation of the pairs `(x, y)` with weights `w`
+/// (`None` when either varies not at all).
+pub fn correlation(points: &[(f64, f64, f64)]) -> Option<f64> {
+    let total: f64 = points.iter().map(|p| p.2).sum();
+    if total <= 0.0 {
+        return None;
+    }
+    let mx = points.iter().map(|p| p.0 * p.2).sum::<f64>() / total;
+    let my = points.iter().map(|p| p.1 * p.2).sum::<f64>() / total;
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for &(x, y, w) in points {
+        sxy += w * (x - mx) * (y - my);
+        sxx += w * (x - mx).powi(2);
+        syy += w * (y - my).powi(2);
+    }
+    (sxx > 0.0 && syy > 0.0).then(|| sxy / (sxx * syy).sqrt())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_weighted_histogram_counts_weight_not_particles() {
+        let values = [(0.05, 1.0), (0.15, 1.0), (0.16, 2.0), (0.95, 4.0)];
+        let shares = histogram(&values, (0.0, 1.0), 10);
+        assert_eq!(shares.len(), 10);
+        let expect = [0.125, 0.375, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5];
+        for (got, want) in shares.iter().zip(expect) {
+            assert!((got - want).abs() < 1e-12, "{shares:?}");
+        }
+    }
+
+    #[test]
+    fn edges_and_strays_fall_in_the_end_bins() {
+        // The upper edge belongs to the last bin; values beyond the range
+        // (rounding at the prior's bounds) to the nearest end.
+        let values = [(1.0, 1.0), (-0.1, 1.0), (2.0, 1.0), (0.0, 1.0)];
+        let shares = histogram(&values, (0.0, 1.0), 4);
+        assert_eq!(shares, vec![0.5, 0.0, 0.0, 0.5]);
+        assert_eq!(histogram(&[], (0.0, 1.0), 3), vec![0.0; 3]);
+        assert_eq!(histogram(&[(0.5, 1.0)], (1.0, 1.0), 0), vec![1.0]);
+    }
+
+    #[test]
+    fn weighted_correlation_has_the_sign_of_the_relation() {
+        let up = [(1.0, 2.0, 1.0), (2.0, 4.0, 1.0), (3.0, 6.5, 2.0)];
+        let down = [(1.0, 3.0, 1.0), (2.0, 2.0, 1.0), (3.0, 1.0, 1.0)];
+        assert!(correlation(&up).is_some_and(|r| r > 0.99));
+        assert!(correlation(&down).is_some_and(|r| (r + 1.0).abs() < 1e-12));
+        assert_eq!(correlation(&[(1.0, 1.0, 1.0), (1.0, 2.0, 1.0)]), None);
+    }
+}

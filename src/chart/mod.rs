@@ -1,0 +1,206 @@
+//! Charts: the pictures analysts read instead of tables.
+//!
+//! [`draw_all`] reads a result folder (its CSV files and `manifest.json`,
+//! nothing else) and writes every chart into its `charts/` folder as PNG and
+//! SVG, from the same drawing code. Each chart kind lives in its own file;
+//! the private `Chart` enum lists them, so adding one is a new file and a
+//! `match` arm.
+
+pub mod calibration;
+mod distributions;
+mod fan;
+mod forest;
+pub mod map;
+mod p_attack;
+pub mod search;
+pub mod sensitivity;
+mod states;
+pub mod style;
+pub mod sweep;
+pub mod trace;
+
+use std::path::{Path, PathBuf};
+
+use plotters::coord::Shift;
+use plotters::drawing::DrawingAreaErrorKind;
+use plotters::prelude::*;
+
+use crate::results::read::RunData;
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for crate::Error {
+    fn from(e: DrawingAreaErrorKind<E>) -> Self {
+        crate::Error::Draw(e.to_string())
+    }
+}
+
+/// The folder, inside a result folder, that charts go to.
+pub const CHARTS: &str = "charts";
+
+/// Draws every chart of the result folder `run_dir` into `run_dir/charts/`
+/// as PNG and SVG, for the baseline and `variants` (all when empty), and
+/// returns the paths written.
+pub fn draw_all(run_dir: &Path, variants: &[String]) -> Result<Vec<PathBuf>, crate::Error> {
+    style::register_fonts()?;
+    let run = RunData::read(run_dir, variants)?;
+    let out = run_dir.join(CHARTS);
+    std::fs::create_dir_all(&out).map_err(|source| crate::Error::Io {
+        action: "create folder",
+        path: out.clone(),
+        source,
+    })?;
+    let mut written = Vec::new();
+    for chart in charts(&run) {
+        written.extend(render(&run, &chart, &out)?);
+    }
+    Ok(written)
+}
+
+/// One chart to draw.
+#[derive(Debug, Clone, PartialEq)]
+enum Chart {
+    /// Median and bands over weeks of a weekly metric, one panel per variant.
+    Fan(&'static fan::FanMetric),
+    /// Probability of at least one attack by week.
+    ProbabilityOfAttack,
+    /// Paired differences from the baseline.
+    Forest,
+    /// Distribution over trials of a per-trial total.
+    Distribution(&'static distributions::Outcome),
+    /// The frontier under one variant (index into the variants drawn).
+    Map(usize),
+    /// One metric by member state.
+    States(&'static states::StateMetric),
+}
+
+impl Chart {
+    /// The file name, without extension.
+    fn stem(&self, run: &RunData) -> String {
+        match self {
+            Chart::Fan(m) => format!("fan_{}", m.key),
+            Chart::ProbabilityOfAttack => "p_attack".into(),
+            Chart::Forest => "forest".into(),
+            Chart::Distribution(o) => format!("distribution_{}", o.key),
+            Chart::Map(v) => format!("map_{}", file_safe(&run.variants[*v].name)),
+            Chart::States(m) => format!("states_{}", m.key),
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        run: &RunData,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), crate::Error> {
+        match self {
+            Chart::Fan(m) => fan::draw(root, run, m),
+            Chart::ProbabilityOfAttack => p_attack::draw(root, run),
+            Chart::Forest => forest::draw(root, run),
+            Chart::Distribution(o) => distributions::draw(root, run, o),
+            Chart::Map(v) => map::draw(root, run, &run.variants[*v]),
+            Chart::States(m) => states::draw(root, run, m),
+        }
+    }
+}
+
+/// The charts a run gets: the forest plot only when a variant ran besides
+/// the baseline, maps only when regions have coordinates, per-state bars
+/// only when there are member states.
+fn charts(run: &RunData) -> Vec<Chart> {
+    let mut list: Vec<Chart> = fan::METRICS.iter().map(Chart::Fan).collect();
+    list.push(Chart::ProbabilityOfAttack);
+    if run.variants.len() > 1 {
+        list.push(Chart::Forest);
+    }
+    list.extend(distributions::OUTCOMES.iter().map(Chart::Distribution));
+    if map::Bounds::of(&run.manifest.regions).is_some() {
+        list.extend((0..run.variants.len()).map(Chart::Map));
+    }
+    if run.manifest.states.iter().any(|s| s.role == "member") {
+        list.extend(states::METRICS.iter().map(Chart::States));
+    }
+    list
+}
+
+/// A chart that can be drawn on any backend: the one thing each chart
+/// kind supplies to [`write_png_and_svg`].
+pub(crate) trait Figure {
+    /// Draws the chart on `root` (the caller presents it).
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), crate::Error>;
+}
+
+/// Draws `figure` twice, as `STEM.png` and `STEM.svg`, into `out`; on
+/// failure neither file is left.
+pub(crate) fn write_png_and_svg(
+    figure: &impl Figure,
+    out: &Path,
+    stem: &str,
+) -> Result<[PathBuf; 2], crate::Error> {
+    let png = out.join(format!("{stem}.png"));
+    let svg = out.join(format!("{stem}.svg"));
+    let drawn = present(
+        figure,
+        BitMapBackend::new(&png, style::SIZE).into_drawing_area(),
+    )
+    .and_then(|()| {
+        present(
+            figure,
+            SVGBackend::new(&svg, style::SIZE).into_drawing_area(),
+        )
+    });
+    if let Err(e) = drawn {
+        // A backend writes its file when dropped, even half drawn: remove it.
+        for path in [&png, &svg] {
+            let _ = std::fs::remove_file(path);
+        }
+        return Err(match e {
+            crate::Error::Draw(m) => crate::Error::Draw(format!("{stem}: {m}")),
+            other => other,
+        });
+    }
+    Ok([png, svg])
+}
+
+/// Draws `figure` on `root` and writes the file.
+fn present<DB: DrawingBackend>(
+    figure: &impl Figure,
+    root: DrawingArea<DB, Shift>,
+) -> Result<(), crate::Error> {
+    figure.draw_on(&root)?;
+    root.present()?;
+    Ok(())
+}
+
+/// One chart of a run folder.
+struct RunChart<'a> {
+    run: &'a RunData,
+    chart: &'a Chart,
+}
+
+impl Figure for RunChart<'_> {
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), crate::Error> {
+        self.chart.draw(self.run, root)
+    }
+}
+
+/// Draws `chart` twice, as PNG and as SVG, into `out`.
+fn render(run: &RunData, chart: &Chart, out: &Path) -> Result<[PathBuf; 2], crate::Error> {
+    write_png_and_svg(&RunChart { run, chart }, out, &chart.stem(run))
+}
+
+/// `name` with anything but letters, digits, `-` and `_` replaced by `_`.
+fn file_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}

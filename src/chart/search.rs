@@ -1,0 +1,181 @@
+//! The chart of a policy search (`cordon optimize`): every candidate's
+//! mean on the search trials by iteration, the elite highlighted, the best
+//! so far as a line and the baseline allocation's mean for reference.
+
+use std::path::{Path, PathBuf};
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::style;
+
+/// One evaluated candidate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    pub iteration: u32,
+    /// Its place among the iteration's candidates.
+    pub index: u32,
+    pub mean: f64,
+    pub elite: bool,
+}
+
+/// What the chart shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchChart {
+    /// "scenario: what was searched".
+    pub title: String,
+    /// The metric's axis label.
+    pub metric: String,
+    pub lower_is_better: bool,
+    /// The baseline allocation's mean on the search trials.
+    pub baseline: f64,
+    pub candidates_per_iteration: u32,
+    pub points: Vec<Point>,
+    /// The caption: trials, seed.
+    pub caption: String,
+}
+
+/// Draws `chart` into `dir/search.png` and `dir/search.svg`.
+pub fn draw(dir: &Path, chart: &SearchChart) -> Result<Vec<PathBuf>, crate::Error> {
+    style::register_fonts()?;
+    let png = dir.join("search.png");
+    let svg = dir.join("search.svg");
+    let drawn = on(
+        BitMapBackend::new(&png, style::SIZE).into_drawing_area(),
+        chart,
+    )
+    .and_then(|()| {
+        on(
+            SVGBackend::new(&svg, style::SIZE).into_drawing_area(),
+            chart,
+        )
+    });
+    if let Err(e) = drawn {
+        for p in [&png, &svg] {
+            let _ = std::fs::remove_file(p);
+        }
+        return Err(e);
+    }
+    Ok(vec![png, svg])
+}
+
+fn on<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    c: &SearchChart,
+) -> Result<(), crate::Error> {
+    body(&root, c)?;
+    root.present()?;
+    Ok(())
+}
+
+fn body<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    c: &SearchChart,
+) -> Result<(), crate::Error> {
+    root.fill(&WHITE)?;
+    let (width, height) = root.dim_in_pixel();
+    root.draw_text(&c.title, &style::bold(24.0, &style::INK), (24, 16))?;
+    let bottom = (height - style::CAPTION_HEIGHT / 2) as i32;
+    let left = style::anchored(style::text(15.0, &style::MUTED), HPos::Left, VPos::Center);
+    root.draw_text(&c.caption, &left, (24, bottom))?;
+    let right = style::anchored(style::text(15.0, &style::MUTED), HPos::Right, VPos::Center);
+    let note = "every candidate on the same trials (common random numbers)";
+    root.draw_text(note, &right, (width as i32 - 24, bottom))?;
+    let area = root.margin(style::TITLE_HEIGHT, style::CAPTION_HEIGHT + 6, 0, 0);
+    let iterations = c.points.iter().map(|p| p.iteration).max().unwrap_or(0) + 1;
+    let (mut lo, mut hi) = c
+        .points
+        .iter()
+        .map(|p| p.mean)
+        .chain([c.baseline])
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(x), b.max(x))
+        });
+    if !lo.is_finite() || !hi.is_finite() {
+        (lo, hi) = (0.0, 1.0);
+    }
+    let pad = ((hi - lo) * 0.08).max(1e-6);
+    let mut chart = style::single(&area)
+        .build_cartesian_2d(-0.5..f64::from(iterations) - 0.5, (lo - pad)..(hi + pad))?;
+    style::axes(
+        &mut chart.configure_mesh(),
+        "iteration",
+        &format!("{} per trial (mean)", c.metric),
+        15.0,
+    )
+    .x_labels(iterations.min(20) as usize)
+    .draw()?;
+    let k = f64::from(c.candidates_per_iteration.max(1));
+    let x = |p: &Point| f64::from(p.iteration) + 0.6 * (f64::from(p.index) + 0.5) / k - 0.3;
+    let base = style::variant_colour(0);
+    chart
+        .draw_series(DashedLineSeries::new(
+            [
+                (-0.5, c.baseline),
+                (f64::from(iterations) - 0.5, c.baseline),
+            ],
+            10,
+            6,
+            base.stroke_width(2),
+        ))?
+        .label("baseline allocation")
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], base.stroke_width(2)));
+    chart
+        .draw_series(
+            c.points
+                .iter()
+                .filter(|p| !p.elite)
+                .map(|p| Circle::new((x(p), p.mean), 4, style::MUTED.mix(0.6).filled())),
+        )?
+        .label("candidate")
+        .legend(|(x, y)| Circle::new((x + 12, y), 4, style::MUTED.mix(0.6).filled()));
+    let elite = style::variant_colour(1);
+    chart
+        .draw_series(
+            c.points
+                .iter()
+                .filter(|p| p.elite)
+                .map(|p| Circle::new((x(p), p.mean), 5, elite.filled())),
+        )?
+        .label("elite (kept to steer the next iteration)")
+        .legend(move |(x, y)| Circle::new((x + 12, y), 5, elite.filled()));
+    let best = style::variant_colour(2);
+    chart
+        .draw_series(LineSeries::new(
+            best_so_far(c, iterations),
+            best.stroke_width(3),
+        ))?
+        .label("best so far")
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], best.stroke_width(3)));
+    let position = if c.lower_is_better {
+        SeriesLabelPosition::UpperRight
+    } else {
+        SeriesLabelPosition::LowerRight
+    };
+    style::legend(&mut chart, position)
+}
+
+/// The best mean up to and including each iteration.
+fn best_so_far(c: &SearchChart, iterations: u32) -> Vec<(f64, f64)> {
+    let mut best: Option<f64> = None;
+    let mut line = Vec::new();
+    for i in 0..iterations {
+        for p in c.points.iter().filter(|p| p.iteration == i) {
+            let better = |b: f64| {
+                if c.lower_is_better {
+                    p.mean < b
+                } else {
+                    p.mean > b
+                }
+            };
+            if best.is_none_or(better) {
+                best = Some(p.mean);
+            }
+        }
+        if let Some(b) = best {
+            line.push((f64::from(i), b));
+        }
+    }
+    line
+}

@@ -1,0 +1,750 @@
+//! A run folder read back into typed values for the charts and the report.
+//!
+//! Charts are drawn from the CSV files and `manifest.json` alone, so that
+//! results merged from a cluster, or an old run, can be plotted again. Every
+//! problem with the input is reported with the file, and where it applies
+//! the row and column, that hold it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use crate::results::Manifest;
+use crate::scenario::diagnostic::closest;
+
+/// A variant to draw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    /// Its name, as in the manifest.
+    pub name: String,
+    /// Its place in the manifest (0 is the baseline); it fixes the colour.
+    pub index: usize,
+}
+
+/// One week of one weekly metric, across trials.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WeeklyStat {
+    pub week: u32,
+    pub mean: Option<f64>,
+    pub ci95_lo: Option<f64>,
+    pub ci95_hi: Option<f64>,
+    pub p05: Option<f64>,
+    pub p25: Option<f64>,
+    pub p50: Option<f64>,
+    pub p75: Option<f64>,
+    pub p95: Option<f64>,
+}
+
+/// A mean with its 95% interval (any part may be missing).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    pub mean: Option<f64>,
+    pub ci95_lo: Option<f64>,
+    pub ci95_hi: Option<f64>,
+}
+
+/// How one per-trial total spreads over trials, in memory that does not
+/// grow with the number of trials: counts in narrow logarithmic bins of
+/// `value + 1` (1,024 to a doubling), each remembering the largest value it
+/// holds. Integers up to about 1,500 get a bin each, so counts such as
+/// attacks are kept exactly; beyond that a bin is 0.07% wide, far finer than
+/// a chart can show.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Spread {
+    bins: BTreeMap<i64, (u64, f64)>,
+    trials: u64,
+}
+
+/// Bins per doubling of `value + 1` in a [`Spread`].
+const BINS_PER_OCTAVE: f64 = 1024.0;
+
+impl Spread {
+    /// Adds one trial's value (finite: the reader refuses other cells).
+    pub fn add(&mut self, value: f64) {
+        let magnitude = (value.abs() + 1.0).log2() * BINS_PER_OCTAVE;
+        let bin = magnitude.floor() as i64;
+        // Negative values (not written by cordon, but readable) mirror
+        // below zero, keeping the bins in the order of their values.
+        let key = if value < 0.0 { -bin - 1 } else { bin };
+        let slot = self.bins.entry(key).or_insert((0, value));
+        slot.0 += 1;
+        slot.1 = slot.1.max(value);
+        self.trials += 1;
+    }
+
+    /// The number of trials added.
+    pub fn trials(&self) -> u64 {
+        self.trials
+    }
+
+    /// The distinct (largest value of a bin, trials in it), in value order.
+    pub fn counts(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
+        self.bins.values().map(|&(count, top)| (top, count))
+    }
+}
+
+/// The spread over trials of the per-trial totals of one variant.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrialTotals {
+    pub attacks: Spread,
+    pub severity: Spread,
+}
+
+/// One row of `comparison.csv`: a variant against the baseline on one
+/// per-trial total, paired on the trial index.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Paired {
+    pub baseline_mean: Option<f64>,
+    pub variant_mean: Option<f64>,
+    /// Mean of (variant − baseline) with its 95% interval.
+    pub diff: Estimate,
+    /// Share of trials in which the variant did better (`None` where the
+    /// metric has no better direction).
+    pub p_better: Option<f64>,
+    /// Spend of the variant minus the baseline's, per trial.
+    pub spend_diff: Option<f64>,
+    /// (baseline − variant) per 1,000 spend units of extra spend, with its
+    /// interval (`None` where spend does not differ).
+    pub averted_per_1000: Estimate,
+}
+
+/// What a report needs beyond the charts: the tables in full, read by
+/// [`RunData::read_details`].
+#[derive(Debug, Clone, Default)]
+pub struct Details {
+    /// `summary.csv`, by (variant, metric).
+    pub summary: HashMap<(String, String), Estimate>,
+    /// `comparison.csv`, by (variant, metric); empty when only the
+    /// baseline ran.
+    pub paired: HashMap<(String, String), Paired>,
+    /// The (border, direction) pairs of `borders.csv`, in file order.
+    pub directions: Vec<(String, String)>,
+    /// `borders.csv` per direction, by (variant, direction, metric).
+    pub direction_stats: HashMap<(String, String, String), Estimate>,
+}
+
+/// A CSV file as text: its header and rows, for tables shown as they are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawTable {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Everything the charts need from one run folder.
+#[derive(Debug, Clone)]
+pub struct RunData {
+    /// The run folder.
+    pub dir: PathBuf,
+    /// Its `manifest.json`.
+    pub manifest: Manifest,
+    /// Variants to draw, baseline first.
+    pub variants: Vec<Variant>,
+    /// `weekly.csv`, by (variant, metric), in week order.
+    pub weekly: HashMap<(String, String), Vec<WeeklyStat>>,
+    /// `trials.csv`, by variant.
+    pub trials: HashMap<String, TrialTotals>,
+    /// `states.csv`, by (variant, state, metric).
+    pub states: HashMap<(String, String, String), Estimate>,
+    /// Means of `borders.csv`, by (variant, border, metric), summed over
+    /// both directions where the metric is a count.
+    pub borders: HashMap<(String, String, String), f64>,
+    /// `comparison.csv` (paired differences from the baseline), by
+    /// (variant, metric); empty when only the baseline ran.
+    pub comparison: HashMap<(String, String), Estimate>,
+}
+
+/// Weekly metrics the charts draw; each variant must have them.
+pub const WEEKLY_METRICS: [&str; 4] = [
+    "cells_in_alliance",
+    "cumulative_attacks",
+    "cumulative_entries",
+    "p_any_attack",
+];
+
+/// Border metrics that are counts, so the two directions add up.
+const BORDER_COUNTS: [&str; 3] = ["attempts", "interdictions", "crossings"];
+
+impl RunData {
+    /// Reads the run folder `dir`, keeping the baseline and `wanted`
+    /// variants (all when `wanted` is empty).
+    pub fn read(dir: &Path, wanted: &[String]) -> Result<RunData, crate::Error> {
+        if !dir.is_dir() {
+            return Err(crate::Error::Invalid(format!(
+                "{}: no such folder; give a result folder written by `cordon run` (it holds manifest.json and the CSV files)",
+                dir.display()
+            )));
+        }
+        let manifest = read_manifest(&dir.join("manifest.json"))?;
+        let variants = select(&manifest, wanted, &dir.join("manifest.json"))?;
+        let mut run = RunData {
+            dir: dir.to_path_buf(),
+            manifest,
+            variants,
+            weekly: HashMap::new(),
+            trials: HashMap::new(),
+            states: HashMap::new(),
+            borders: HashMap::new(),
+            comparison: HashMap::new(),
+        };
+        run.read_weekly()?;
+        run.read_trials()?;
+        run.read_states()?;
+        run.read_borders()?;
+        if run.manifest.variants.len() > 1 {
+            run.read_comparison()?;
+        }
+        Ok(run)
+    }
+
+    /// Whether `name` is one of the variants to draw.
+    pub fn wants(&self, name: &str) -> bool {
+        self.variants.iter().any(|v| v.name == name)
+    }
+
+    /// The weeks of `metric` for `variant` (empty if absent).
+    pub fn weekly(&self, variant: &str, metric: &str) -> &[WeeklyStat] {
+        self.weekly
+            .get(&(variant.to_string(), metric.to_string()))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The last week of weekly `metric` for the baseline (at least 1, so
+    /// an axis from week 0 is never empty).
+    pub fn last_week(&self, metric: &str) -> u32 {
+        self.weekly(&self.variants[0].name, metric)
+            .iter()
+            .map(|s| s.week)
+            .max()
+            .unwrap_or(1)
+            .max(1)
+    }
+
+    /// The estimate of `metric` for member `state` under `variant`.
+    pub fn state(&self, variant: &str, state: &str, metric: &str) -> Option<Estimate> {
+        self.states
+            .get(&(variant.to_string(), state.to_string(), metric.to_string()))
+            .copied()
+    }
+
+    /// The mean of border `metric` on `border` under `variant`, both
+    /// directions together.
+    pub fn border(&self, variant: &str, border: &str, metric: &str) -> Option<f64> {
+        self.borders
+            .get(&(variant.to_string(), border.to_string(), metric.to_string()))
+            .copied()
+    }
+
+    /// The paired difference from the baseline of `metric` for `variant`.
+    pub fn difference(&self, variant: &str, metric: &str) -> Option<Estimate> {
+        self.comparison
+            .get(&(variant.to_string(), metric.to_string()))
+            .copied()
+    }
+
+    fn read_weekly(&mut self) -> Result<(), crate::Error> {
+        let table = Table::read(&self.dir, "weekly.csv")?;
+        let [variant, week, metric, mean, lo, hi, p05, p25, p50, p75, p95] = table.columns([
+            "variant", "week", "metric", "mean", "ci95_lo", "ci95_hi", "p05", "p25", "p50", "p75",
+            "p95",
+        ])?;
+        // Every row is checked, drawn or not: a bad cell means a bad file.
+        for row in table.rows() {
+            let stat = WeeklyStat {
+                week: row.required(week)? as u32,
+                mean: row.number(mean)?,
+                ci95_lo: row.number(lo)?,
+                ci95_hi: row.number(hi)?,
+                p05: row.number(p05)?,
+                p25: row.number(p25)?,
+                p50: row.number(p50)?,
+                p75: row.number(p75)?,
+                p95: row.number(p95)?,
+            };
+            let (v, m) = (row.text(variant), row.text(metric));
+            if !self.wants(v) || !WEEKLY_METRICS.contains(&m) {
+                continue;
+            }
+            self.weekly
+                .entry((v.to_string(), m.to_string()))
+                .or_default()
+                .push(stat);
+        }
+        for series in self.weekly.values_mut() {
+            series.sort_by_key(|s| s.week);
+        }
+        for v in &self.variants {
+            for m in WEEKLY_METRICS {
+                if self.weekly(&v.name, m).is_empty() {
+                    return Err(table.invalid(&format!(
+                        "no rows for variant `{}` and metric `{m}`",
+                        v.name
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads `trials.csv` a row at a time: it grows with the number of
+    /// trials, and only its spread is kept.
+    fn read_trials(&mut self) -> Result<(), crate::Error> {
+        let path = self.dir.join("trials.csv");
+        let file = std::fs::File::open(&path).map_err(|e| open_error(&path, e))?;
+        let mut table = Table::stream(path, std::io::BufReader::with_capacity(1 << 16, file))?;
+        let [variant, attacks, severity] = table.columns(["variant", "attacks", "severity"])?;
+        let mut record = csv::StringRecord::new();
+        let mut number = 0;
+        while table.next_record(&mut record)? {
+            number += 1;
+            let row = Row {
+                table: &table,
+                number,
+                record: &record,
+            };
+            let v = row.text(variant);
+            if !self.wants(v) {
+                continue;
+            }
+            let (a, s) = (row.required(attacks)?, row.required(severity)?);
+            let totals = self.trials.entry(v.to_string()).or_default();
+            totals.attacks.add(a);
+            totals.severity.add(s);
+        }
+        match self
+            .variants
+            .iter()
+            .find(|v| !self.trials.contains_key(&v.name))
+        {
+            Some(v) => Err(table.invalid(&format!("no trials of variant `{}`", v.name))),
+            None => Ok(()),
+        }
+    }
+
+    fn read_states(&mut self) -> Result<(), crate::Error> {
+        let table = Table::read(&self.dir, "states.csv")?;
+        let [variant, state, metric, mean, lo, hi] =
+            table.columns(["variant", "state", "metric", "mean", "ci95_lo", "ci95_hi"])?;
+        for row in table.rows() {
+            let estimate = row.estimate(mean, lo, hi)?;
+            if !self.wants(row.text(variant)) {
+                continue;
+            }
+            let key = (
+                row.text(variant).to_string(),
+                row.text(state).to_string(),
+                row.text(metric).to_string(),
+            );
+            self.states.insert(key, estimate);
+        }
+        Ok(())
+    }
+
+    fn read_borders(&mut self) -> Result<(), crate::Error> {
+        let table = Table::read(&self.dir, "borders.csv")?;
+        let [variant, border, metric, mean] =
+            table.columns(["variant", "border", "metric", "mean"])?;
+        for row in table.rows() {
+            let value = row.number(mean)?.unwrap_or(0.0);
+            let m = row.text(metric);
+            if !self.wants(row.text(variant)) || !BORDER_COUNTS.contains(&m) {
+                continue;
+            }
+            let key = (
+                row.text(variant).to_string(),
+                row.text(border).to_string(),
+                m.to_string(),
+            );
+            *self.borders.entry(key).or_default() += value;
+        }
+        Ok(())
+    }
+
+    fn read_comparison(&mut self) -> Result<(), crate::Error> {
+        let table = Table::read(&self.dir, "comparison.csv")?;
+        let [variant, metric, mean, lo, hi] = table.columns([
+            "variant",
+            "metric",
+            "diff_mean",
+            "diff_ci95_lo",
+            "diff_ci95_hi",
+        ])?;
+        for row in table.rows() {
+            let estimate = row.estimate(mean, lo, hi)?;
+            if !self.wants(row.text(variant)) {
+                continue;
+            }
+            let key = (row.text(variant).to_string(), row.text(metric).to_string());
+            self.comparison.insert(key, estimate);
+        }
+        Ok(())
+    }
+
+    /// Reads what a report needs beyond the charts: `summary.csv`,
+    /// `comparison.csv` in full (when variants ran) and `borders.csv` by
+    /// direction, for the variants to draw.
+    pub fn read_details(&self) -> Result<Details, crate::Error> {
+        let mut details = Details::default();
+        self.read_summary(&mut details)?;
+        self.read_directions(&mut details)?;
+        if self.manifest.variants.len() > 1 {
+            self.read_paired(&mut details)?;
+        }
+        Ok(details)
+    }
+
+    fn read_summary(&self, details: &mut Details) -> Result<(), crate::Error> {
+        let table = Table::read(&self.dir, "summary.csv")?;
+        let [variant, metric, mean, lo, hi] =
+            table.columns(["variant", "metric", "mean", "ci95_lo", "ci95_hi"])?;
+        for row in table.rows() {
+            let estimate = row.estimate(mean, lo, hi)?;
+            if self.wants(row.text(variant)) {
+                let key = (row.text(variant).to_string(), row.text(metric).to_string());
+                details.summary.insert(key, estimate);
+            }
+        }
+        Ok(())
+    }
+
+    fn read_directions(&self, details: &mut Details) -> Result<(), crate::Error> {
+        let table = Table::read(&self.dir, "borders.csv")?;
+        let [variant, border, direction, metric, mean, lo, hi] = table.columns([
+            "variant",
+            "border",
+            "direction",
+            "metric",
+            "mean",
+            "ci95_lo",
+            "ci95_hi",
+        ])?;
+        for row in table.rows() {
+            let estimate = row.estimate(mean, lo, hi)?;
+            if !self.wants(row.text(variant)) {
+                continue;
+            }
+            let pair = (
+                row.text(border).to_string(),
+                row.text(direction).to_string(),
+            );
+            if !details.directions.contains(&pair) {
+                details.directions.push(pair);
+            }
+            let key = (
+                row.text(variant).to_string(),
+                row.text(direction).to_string(),
+                row.text(metric).to_string(),
+            );
+            details.direction_stats.insert(key, estimate);
+        }
+        Ok(())
+    }
+
+    fn read_paired(&self, details: &mut Details) -> Result<(), crate::Error> {
+        let table = Table::read(&self.dir, "comparison.csv")?;
+        let [
+            variant,
+            metric,
+            base,
+            var,
+            mean,
+            lo,
+            hi,
+            better,
+            spend,
+            averted,
+            a_lo,
+            a_hi,
+        ] = table.columns([
+            "variant",
+            "metric",
+            "baseline_mean",
+            "variant_mean",
+            "diff_mean",
+            "diff_ci95_lo",
+            "diff_ci95_hi",
+            "p_better",
+            "spend_diff",
+            "averted_per_1000",
+            "averted_per_1000_ci95_lo",
+            "averted_per_1000_ci95_hi",
+        ])?;
+        for row in table.rows() {
+            let paired = Paired {
+                baseline_mean: row.number(base)?,
+                variant_mean: row.number(var)?,
+                diff: row.estimate(mean, lo, hi)?,
+                p_better: row.number(better)?,
+                spend_diff: row.number(spend)?,
+                averted_per_1000: row.estimate(averted, a_lo, a_hi)?,
+            };
+            if self.wants(row.text(variant)) {
+                let key = (row.text(variant).to_string(), row.text(metric).to_string());
+                details.paired.insert(key, paired);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads `file` of the run folder `dir` as text, for a table shown as it
+/// is (a missing file or a malformed row is invalid input).
+pub fn read_raw(dir: &Path, file: &str) -> Result<RawTable, crate::Error> {
+    let table = Table::read(dir, file)?;
+    Ok(RawTable {
+        headers: table.headers.iter().map(str::to_string).collect(),
+        rows: table
+            .records
+            .iter()
+            .map(|r| r.iter().map(str::to_string).collect())
+            .collect(),
+    })
+}
+
+fn read_manifest(path: &Path) -> Result<Manifest, crate::Error> {
+    let text = read_text(path)?;
+    serde_json::from_str(&text).map_err(|e| {
+        crate::Error::Invalid(format!("{}: not a cordon manifest: {e}", path.display()))
+    })
+}
+
+fn read_text(path: &Path) -> Result<String, crate::Error> {
+    std::fs::read_to_string(path).map_err(|e| open_error(path, e))
+}
+
+/// A file of a result folder that cannot be read: missing (invalid input)
+/// or unreadable.
+fn open_error(path: &Path, e: std::io::Error) -> crate::Error {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => crate::Error::Invalid(format!(
+            "{}: missing; a result folder written by `cordon run` holds manifest.json, trials.csv, weekly.csv, states.csv, borders.csv (and comparison.csv when variants ran)",
+            path.display()
+        )),
+        _ => crate::Error::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source: e,
+        },
+    }
+}
+
+/// The baseline and the `wanted` variants (all when empty), in manifest
+/// order; an unknown name is invalid input.
+fn select(
+    manifest: &Manifest,
+    wanted: &[String],
+    path: &Path,
+) -> Result<Vec<Variant>, crate::Error> {
+    let names: Vec<&str> = manifest.variants.iter().map(|v| v.name.as_str()).collect();
+    if names.is_empty() {
+        return Err(crate::Error::Invalid(format!(
+            "{}: lists no variants; at least the baseline must be there",
+            path.display()
+        )));
+    }
+    if let Some(unknown) = wanted.iter().find(|w| !names.contains(&w.as_str())) {
+        let hint = closest(unknown, names.iter().copied())
+            .map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
+        return Err(crate::Error::Invalid(format!(
+            "unknown variant `{unknown}`{hint}; {} lists: {}",
+            path.display(),
+            names.join(", ")
+        )));
+    }
+    Ok(names
+        .iter()
+        .enumerate()
+        .filter(|(i, n)| *i == 0 || wanted.is_empty() || wanted.iter().any(|w| w == *n))
+        .map(|(index, name)| Variant {
+            name: name.to_string(),
+            index,
+        })
+        .collect())
+}
+
+/// A CSV file held in memory, with what is needed to name a bad cell; or,
+/// for a file too large to hold, a reader of its rows one at a time.
+struct Table {
+    path: PathBuf,
+    headers: csv::StringRecord,
+    records: Vec<csv::StringRecord>,
+    reader: Option<csv::Reader<Box<dyn std::io::Read>>>,
+}
+
+/// One data row of a [`Table`].
+struct Row<'a> {
+    table: &'a Table,
+    /// 1 for the first row after the header.
+    number: usize,
+    record: &'a csv::StringRecord,
+}
+
+impl Table {
+    fn read(dir: &Path, file: &str) -> Result<Table, crate::Error> {
+        let path = dir.join(file);
+        let text = read_text(&path)?;
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let bad = |e: csv::Error| crate::Error::Invalid(format!("{}: {e}", path.display()));
+        let headers = reader.headers().map_err(bad)?.clone();
+        let records = reader
+            .records()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(bad)?;
+        Ok(Table {
+            path,
+            headers,
+            records,
+            reader: None,
+        })
+    }
+
+    /// A table whose rows are read one at a time by [`Table::next_record`].
+    fn stream(path: PathBuf, input: impl std::io::Read + 'static) -> Result<Table, crate::Error> {
+        let mut reader = csv::Reader::from_reader(Box::new(input) as Box<dyn std::io::Read>);
+        let headers = reader
+            .headers()
+            .map_err(|e| crate::Error::Invalid(format!("{}: {e}", path.display())))?
+            .clone();
+        Ok(Table {
+            path,
+            headers,
+            records: Vec::new(),
+            reader: Some(reader),
+        })
+    }
+
+    /// Reads the next row of a streamed table into `record`; false at the
+    /// end.
+    fn next_record(&mut self, record: &mut csv::StringRecord) -> Result<bool, crate::Error> {
+        match self.reader.as_mut() {
+            Some(reader) => reader
+                .read_record(record)
+                .map_err(|e| crate::Error::Invalid(format!("{}: {e}", self.path.display()))),
+            None => Ok(false),
+        }
+    }
+
+    /// The positions of the named columns.
+    fn columns<const N: usize>(&self, names: [&str; N]) -> Result<[usize; N], crate::Error> {
+        let mut found = [0; N];
+        for (slot, name) in found.iter_mut().zip(names) {
+            *slot = self.headers.iter().position(|h| h == name).ok_or_else(|| {
+                let have: Vec<&str> = self.headers.iter().collect();
+                self.invalid(&format!(
+                    "row 0 (the header), column `{name}`: missing; the header has: {}",
+                    have.join(", ")
+                ))
+            })?;
+        }
+        Ok(found)
+    }
+
+    fn rows(&self) -> impl Iterator<Item = Row<'_>> {
+        self.records.iter().enumerate().map(|(i, record)| Row {
+            table: self,
+            number: i + 1,
+            record,
+        })
+    }
+
+    fn invalid(&self, what: &str) -> crate::Error {
+        crate::Error::Invalid(format!("{}: {what}", self.path.display()))
+    }
+}
+
+impl Row<'_> {
+    fn text(&self, column: usize) -> &str {
+        self.record.get(column).unwrap_or("")
+    }
+
+    /// The number in `column`, `None` for an empty cell.
+    fn number(&self, column: usize) -> Result<Option<f64>, crate::Error> {
+        let cell = self.text(column).trim();
+        if cell.is_empty() {
+            return Ok(None);
+        }
+        match cell.parse::<f64>() {
+            Ok(x) if x.is_finite() => Ok(Some(x)),
+            _ => Err(self.bad(column, &format!("`{cell}` is not a number"))),
+        }
+    }
+
+    /// The number in `column`, which must not be empty.
+    fn required(&self, column: usize) -> Result<f64, crate::Error> {
+        self.number(column)?
+            .ok_or_else(|| self.bad(column, "empty, but a number is required"))
+    }
+
+    fn estimate(&self, mean: usize, lo: usize, hi: usize) -> Result<Estimate, crate::Error> {
+        Ok(Estimate {
+            mean: self.number(mean)?,
+            ci95_lo: self.number(lo)?,
+            ci95_hi: self.number(hi)?,
+        })
+    }
+
+    fn bad(&self, column: usize, what: &str) -> crate::Error {
+        let name = self.table.headers.get(column).unwrap_or("?");
+        // Line numbers count the header, as editors do.
+        self.table.invalid(&format!(
+            "row {} (line {}), column `{name}`: {what}",
+            self.number,
+            self.number + 1
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(text: &str) -> Table {
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        Table {
+            path: PathBuf::from("run/weekly.csv"),
+            headers: reader.headers().cloned().unwrap_or_default(),
+            records: reader.records().filter_map(Result::ok).collect(),
+            reader: None,
+        }
+    }
+
+    #[test]
+    fn a_bad_cell_is_named_by_file_row_and_column() {
+        let t = table("variant,mean\nbaseline,1.5\nbaseline,abc\n");
+        let [mean] = t.columns(["mean"]).unwrap_or_default();
+        let rows: Vec<Row<'_>> = t.rows().collect();
+        assert_eq!(rows[0].number(mean).ok().flatten(), Some(1.5));
+        let message = rows[1]
+            .number(mean)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert_eq!(
+            message,
+            "run/weekly.csv: row 2 (line 3), column `mean`: `abc` is not a number"
+        );
+    }
+
+    #[test]
+    fn a_missing_column_is_named() {
+        let t = table("variant,mean\n");
+        let message = t
+            .columns(["p50"])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            message.starts_with("run/weekly.csv: row 0 (the header), column `p50`: missing"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn empty_cells_are_missing_values_unless_required() {
+        let t = table("variant,mean\nbaseline,\n");
+        let row = t.rows().next();
+        assert!(matches!(row.as_ref().map(|r| r.number(1)), Some(Ok(None))));
+        assert!(matches!(
+            row.map(|r| r.required(1)),
+            Some(Err(crate::Error::Invalid(_)))
+        ));
+    }
+}

@@ -1,0 +1,177 @@
+//! `sweep.csv` and the manifest of a sweep folder: one row per point and
+//! variant, each outcome's mean with its 95% interval.
+
+use std::path::Path;
+
+use anyhow::Context;
+
+use crate::engine::points::{Design, PointResult};
+use crate::scenario::design::DesignKind;
+use crate::stats::tables::{Layout, format_number, summary_rows};
+
+/// The column of mean weekly patrol detection into member territory.
+pub const PATROL_IN: &str = "patrol_detection_in";
+
+pub fn layout(variants: &[String]) -> Layout {
+    Layout {
+        variants: variants.to_vec(),
+        members: vec![],
+        segments: vec![],
+        patrol: vec![],
+    }
+}
+
+/// A mean with its 95% interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    pub mean: Option<f64>,
+    pub lo: Option<f64>,
+    pub hi: Option<f64>,
+}
+
+/// One row of `sweep.csv`: one variant at one point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepRow {
+    pub point: usize,
+    pub variant: usize,
+    pub values: Vec<f64>,
+    pub trials: u64,
+    pub patrol_in: Option<f64>,
+    /// In [`SweepTable::metrics`] order.
+    pub metrics: Vec<Estimate>,
+}
+
+/// Everything `sweep.csv` holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepTable {
+    pub params: Vec<crate::scenario::design::ParamRange>,
+    pub kind: DesignKind,
+    pub variants: Vec<String>,
+    pub metrics: Vec<&'static str>,
+    pub rows: Vec<SweepRow>,
+}
+
+impl SweepTable {
+    /// The rows of every point's statistics.
+    pub fn new(design: &Design, results: &[PointResult]) -> SweepTable {
+        let variants = results
+            .first()
+            .map(|r| r.variants.clone())
+            .unwrap_or_default();
+        let lay = layout(&variants);
+        let mut metrics = Vec::new();
+        let mut rows = Vec::new();
+        for (point, (values, r)) in design.points.iter().zip(results).enumerate() {
+            let summary = summary_rows(&r.stats, &lay);
+            for (v, vs) in r.stats.variants.iter().enumerate() {
+                let mine: Vec<_> = summary
+                    .iter()
+                    .filter(|s| s.variant == variants[v])
+                    .collect();
+                if metrics.is_empty() {
+                    metrics = mine.iter().map(|s| s.metric).collect();
+                }
+                rows.push(SweepRow {
+                    point,
+                    variant: v,
+                    values: values.clone(),
+                    trials: vs.trials,
+                    patrol_in: r.patrol_in.get(v).copied().flatten(),
+                    metrics: mine
+                        .iter()
+                        .map(|s| Estimate {
+                            mean: s.mean,
+                            lo: s.ci95_lo,
+                            hi: s.ci95_hi,
+                        })
+                        .collect(),
+                });
+            }
+        }
+        SweepTable {
+            params: design.params.clone(),
+            kind: design.kind,
+            variants,
+            metrics,
+            rows,
+        }
+    }
+
+    /// The estimate of `metric` in `row` (patrol detection has no interval:
+    /// it is the same in every trial).
+    pub fn estimate(&self, row: &SweepRow, metric: &str) -> Option<Estimate> {
+        if metric == PATROL_IN {
+            return Some(Estimate {
+                mean: row.patrol_in,
+                lo: row.patrol_in,
+                hi: row.patrol_in,
+            });
+        }
+        let i = self.metrics.iter().position(|m| *m == metric)?;
+        row.metrics.get(i).copied()
+    }
+
+    /// The header of `sweep.csv`.
+    pub fn header(&self) -> Vec<String> {
+        let mut h = vec!["point".to_string(), "variant".to_string()];
+        h.extend(self.params.iter().map(|p| p.path.clone()));
+        h.push("trials".into());
+        h.push(PATROL_IN.into());
+        for m in &self.metrics {
+            for part in ["mean", "ci95_lo", "ci95_hi"] {
+                h.push(format!("{m}_{part}"));
+            }
+        }
+        h
+    }
+
+    /// The cells of one row, as written.
+    pub fn record(&self, row: &SweepRow) -> Vec<String> {
+        let mut r = vec![
+            row.point.to_string(),
+            self.variants.get(row.variant).cloned().unwrap_or_default(),
+        ];
+        r.extend(row.values.iter().map(|x| format_number(Some(*x))));
+        r.push(row.trials.to_string());
+        r.push(format_number(row.patrol_in));
+        for e in &row.metrics {
+            r.extend([e.mean, e.lo, e.hi].map(format_number));
+        }
+        r
+    }
+
+    /// Writes `sweep.csv`.
+    pub fn write(&self, path: &Path) -> anyhow::Result<()> {
+        let mut w = csv::Writer::from_path(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        w.write_record(self.header())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        for row in &self.rows {
+            w.write_record(self.record(row))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        w.flush()
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(())
+    }
+}
+
+/// `manifest.json` of a sweep folder.
+#[derive(Debug, serde::Serialize)]
+pub struct SweepManifest {
+    pub cordon_version: String,
+    pub scenario: crate::results::ScenarioEntry,
+    pub seed: u64,
+    pub trials_per_point: u64,
+    pub weeks: u32,
+    /// `--set` values applied to every point.
+    pub sets: Vec<String>,
+    pub design: DesignKind,
+    pub parameters: Vec<crate::scenario::design::ParamRange>,
+    pub points: usize,
+    pub variants: Vec<String>,
+    pub threads: usize,
+    pub command_line: String,
+    pub started_utc: String,
+    pub wall_seconds: f64,
+}

@@ -1,0 +1,596 @@
+//! `cordon run`: scenario → trials → statistics → a complete result folder.
+//!
+//! The steps are plain function calls in the order data flows; the command
+//! line only fills in [`RunOptions`] and shows progress.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+
+use crate::engine::resources;
+use crate::engine::resume::{self, Checkpoint, RunIdentity};
+use crate::engine::shard::{STATE_FILE, Shard, ShardState};
+use crate::engine::{EngineError, empty_stats, run_posterior_trials_from, run_trials_from};
+use crate::error::{Error, Result};
+use crate::model::Theatre;
+use crate::results::manifest::{
+    PosteriorEntry, ShardEntry, base_overrides, geography, variant_entries,
+};
+use crate::results::{
+    Manifest, Posterior, ScenarioEntry, Staging, TrialsWriter, default_out, write_tables,
+};
+use crate::scenario::builtin::ScenarioSource;
+use crate::scenario::diagnostic::closest;
+use crate::scenario::{BASELINE, Scenario, ScenarioSet, load_file, load_str};
+use crate::stats::RunStats;
+use crate::stats::tables::Layout;
+
+/// Everything `cordon run` needs to know, already resolved from flags.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The scenario: a file or a built-in.
+    pub scenario: ScenarioSource,
+    /// `--set PATH=VALUE` overrides of the base scenario.
+    pub sets: Vec<String>,
+    /// Trials per variant (default: the scenario's).
+    pub trials: Option<u64>,
+    /// Seed (default: the scenario's).
+    pub seed: Option<u64>,
+    /// Worker threads (at least 1).
+    pub threads: usize,
+    /// The result folder (default: a new folder under `output_root`).
+    pub out: Option<PathBuf>,
+    /// Where default result folders go.
+    pub output_root: PathBuf,
+    /// Variants to run besides the baseline (empty: all).
+    pub variants: Vec<String>,
+    /// Replace an existing result folder.
+    pub force: bool,
+    /// The command line, for the manifest.
+    pub command_line: String,
+    /// Run only this shard's trials, for `cordon merge` (`--shard K/N`).
+    pub shard: Option<Shard>,
+    /// Keep a checkpoint and continue an interrupted run into `out`.
+    pub resume: bool,
+    /// Run over this posterior (a calibrate folder or its posterior.csv).
+    pub posterior: Option<PathBuf>,
+}
+
+/// What a run is about to do, for progress displays.
+#[derive(Debug)]
+pub struct Start<'a> {
+    /// Trials to run, summed over variants.
+    pub runs: u64,
+    /// The result folder.
+    pub target: &'a Path,
+    /// The trial a resumed run continues from.
+    pub resumed_at: Option<u64>,
+}
+
+/// What a finished run produced.
+#[derive(Debug)]
+pub struct RunReport {
+    pub out: PathBuf,
+    pub layout: Layout,
+    pub stats: RunStats,
+    pub manifest: Manifest,
+}
+
+/// Loads the scenario with `--set`, `--trials` and `--seed` applied, and
+/// returns it with the text it was read from.
+pub fn load(opts: &RunOptions) -> Result<(ScenarioSet, Vec<u8>)> {
+    let mut sets = opts.sets.clone();
+    if let Some(t) = opts.trials {
+        sets.push(format!("scenario.trials={t}"));
+    }
+    if let Some(s) = opts.seed {
+        sets.push(format!("scenario.seed={s}"));
+    }
+    load_source(&opts.scenario, &sets)
+}
+
+/// Loads a scenario from a file or a built-in, with `--set` values.
+pub fn load_source(src: &ScenarioSource, sets: &[String]) -> Result<(ScenarioSet, Vec<u8>)> {
+    match src {
+        ScenarioSource::File(path) => {
+            let set = load_file(path, sets)?;
+            let text =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            Ok((set, text))
+        }
+        ScenarioSource::Builtin(b) => {
+            let set = load_str(&src.display(), b.name, b.text, sets)
+                .map_err(|d| Error::from(crate::scenario::LoadError::Invalid(d)))?;
+            Ok((set, b.text.as_bytes().to_vec()))
+        }
+    }
+}
+
+/// The variants to run, baseline first; unknown names are invalid input.
+pub fn select<'a>(set: &'a ScenarioSet, wanted: &[String]) -> Result<Vec<(String, &'a Scenario)>> {
+    let mut chosen = vec![(BASELINE.to_string(), &set.base)];
+    let known: Vec<&str> = set.variants.iter().map(|v| v.name.as_str()).collect();
+    for name in wanted {
+        if name == BASELINE || chosen.iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        match set.variants.iter().find(|v| &v.name == name) {
+            Some(v) => chosen.push((v.name.clone(), &v.scenario)),
+            None => {
+                let hint = closest(name, known.iter().copied())
+                    .map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
+                let list = if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                };
+                return Err(Error::Invalid(format!(
+                    "unknown variant `{name}`{hint}; this scenario's variants: {list}"
+                )));
+            }
+        }
+    }
+    if wanted.is_empty() {
+        chosen.extend(set.variants.iter().map(|v| (v.name.clone(), &v.scenario)));
+    }
+    Ok(chosen)
+}
+
+/// Runs the scenario and writes a complete result folder (or, with a
+/// shard, the shard's folder for `cordon merge`). `on_start` is told what
+/// will run, once the scenario is valid and the folder ready.
+pub fn run(
+    opts: &RunOptions,
+    progress: &(dyn Fn(u64) + Sync),
+    cancel: &AtomicBool,
+    on_start: impl FnOnce(&Start<'_>),
+) -> Result<RunReport> {
+    let started = chrono::Utc::now();
+    let clock = Instant::now();
+    let (set, text) = load(opts)?;
+    let chosen = select(&set, &opts.variants)?;
+    let theatres: Vec<Theatre<'_>> = chosen.iter().map(|(_, s)| Theatre::new(s)).collect();
+    let names: Vec<String> = chosen.iter().map(|(n, _)| n.clone()).collect();
+    let over = match &opts.posterior {
+        Some(path) => Some(PosteriorRun::prepare(path, opts, &set, &text)?),
+        None => None,
+    };
+    let trials = set.base.trials;
+    if let Some(shard) = opts.shard.filter(|s| s.count > trials) {
+        return Err(Error::Invalid(format!(
+            "--shard {shard}: {} shards for {trials} trials would leave some empty; use at most {trials} shards",
+            shard.count
+        )));
+    }
+    let range = opts.shard.map_or(0..trials, |s| s.trials(trials));
+    let target = match (&opts.out, opts.shard) {
+        (Some(out), _) => out.clone(),
+        (None, None) => default_out(&opts.output_root, &opts.scenario.stem(), started),
+        (None, Some(s)) => {
+            let stem = format!("{}-shard-{}-of-{}", opts.scenario.stem(), s.index, s.count);
+            default_out(&opts.output_root, &stem, started)
+        }
+    };
+    if opts.resume && opts.out.is_none() {
+        return Err(Error::Invalid(
+            "--resume needs --out DIR: the folder to continue (an interrupted run keeps .DIR.partial beside it)".into(),
+        ));
+    }
+    refuse_if_too_big(opts, &set.base, &names, range.clone(), &target)?;
+    let (staging, existed) = if opts.resume {
+        Staging::resumable(&target, opts.force).map_err(refused)?
+    } else {
+        (stage(&target, opts.force)?, false)
+    };
+    let mut layout = layout(&set.base, &names, &theatres);
+    if let Some(p) = &over {
+        layout.patrol = p.patrol(&opts.variants)?;
+    }
+    let identity = RunIdentity {
+        scenario_sha256: hex(&Sha256::digest(&text)),
+        sets: set
+            .base_overrides
+            .iter()
+            .map(|(p, v)| format!("{p}={v}"))
+            .collect(),
+        seed: set.base.seed,
+        trials,
+        variants: names.clone(),
+        shard: opts.shard.map_or(String::new(), |s| s.to_string()),
+        posterior: over
+            .as_ref()
+            .map_or(String::new(), |p| p.posterior.sha256.clone()),
+    };
+    let trials_csv = staging.path().join("trials.csv");
+    let checkpoint = if existed {
+        resume::load(staging.path())?
+    } else {
+        None
+    };
+    let (first, base, mut writer) = match checkpoint {
+        Some(cp) => {
+            if let Some(change) = cp.identity.difference(&identity) {
+                return Err(Error::Invalid(format!(
+                    "cannot resume into {}: {change}; run without --resume, or remove {} to start afresh",
+                    target.display(),
+                    staging.path().display()
+                )));
+            }
+            let writer = TrialsWriter::resume(&trials_csv, &names, cp.trials_bytes)?;
+            (cp.next_trial, cp.state.stats, writer)
+        }
+        None => (
+            range.start,
+            empty_stats(&theatres),
+            TrialsWriter::create(&trials_csv, &names)?,
+        ),
+    };
+    on_start(&Start {
+        runs: (range.end - first) * names.len() as u64,
+        target: &target,
+        resumed_at: (first > range.start).then_some(first),
+    });
+    let dir = staging.path().to_path_buf();
+    let point_scenarios: Vec<Vec<&Scenario>> = match &over {
+        Some(p) => p
+            .sets
+            .iter()
+            .map(|s| select(s, &opts.variants).map(|c| c.into_iter().map(|(_, s)| s).collect()))
+            .collect::<Result<_>>()?,
+        None => vec![],
+    };
+    let cumulative = over.as_ref().map_or(vec![], |p| p.cumulative.clone());
+    let seed = set.base.seed;
+    let pick = |trial: u64| Posterior::pick(&cumulative, seed, trial);
+    let ran =
+        |base: RunStats,
+         on_window: &mut dyn FnMut(&crate::engine::Window<'_>) -> anyhow::Result<()>| {
+            if over.is_some() {
+                run_posterior_trials_from(
+                    &point_scenarios,
+                    &pick,
+                    first..range.end,
+                    opts.threads,
+                    cancel,
+                    progress,
+                    base,
+                    on_window,
+                )
+            } else {
+                run_trials_from(
+                    &theatres,
+                    first..range.end,
+                    opts.threads,
+                    cancel,
+                    progress,
+                    base,
+                    on_window,
+                )
+            }
+        };
+    let stats = match ran(base, &mut |w| {
+        writer.append(w.rows)?;
+        if opts.resume {
+            let trials_bytes = writer.checkpoint()?;
+            let state = ShardState {
+                layout: layout.clone(),
+                stats: w.snapshot(),
+            };
+            let cp = Checkpoint {
+                identity: identity.clone(),
+                next_trial: w.next_trial,
+                trials_bytes,
+                state,
+            };
+            resume::save(&dir, &cp).map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        Ok(())
+    }) {
+        Ok(stats) => stats,
+        Err(EngineError::Interrupted) => {
+            let kept = opts.resume.then(|| dir.display().to_string());
+            return Err(Error::Interrupted(kept));
+        }
+        Err(e) => return Err(Error::Other(e.into())),
+    };
+    writer.finish()?;
+    resume::clear(staging.path())?;
+    let (states, regions, borders) = geography(&set.base);
+    let spends: Vec<f64> = theatres.iter().map(|t| t.defences.spend).collect();
+    let manifest = Manifest {
+        cordon_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: ScenarioEntry {
+            name: set.base.name.clone(),
+            description: set.base.description.clone(),
+            path: opts.scenario.display(),
+            sha256: hex(&Sha256::digest(&text)),
+        },
+        seed: set.base.seed,
+        trials,
+        weeks: set.base.weeks,
+        start_week: set.base.start_week,
+        base_overrides: base_overrides(&set),
+        variants: variant_entries(&set, &names, &spends),
+        states,
+        regions,
+        borders,
+        shard: opts.shard.map(|s| ShardEntry {
+            index: s.index,
+            count: s.count,
+            first_trial: range.start,
+            end_trial: range.end,
+        }),
+        posterior: over.as_ref().map(|p| p.entry()),
+        threads: opts.threads,
+        command_line: opts.command_line.clone(),
+        started_utc: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        wall_seconds: clock.elapsed().as_secs_f64(),
+    };
+    let out = if opts.shard.is_some() {
+        let state = ShardState { layout, stats };
+        write_json(&staging.path().join(STATE_FILE), &state)?;
+        write_json(&staging.path().join("manifest.json"), &manifest)?;
+        let out = staging.commit()?;
+        return Ok(RunReport {
+            out,
+            layout: state.layout,
+            stats: state.stats,
+            manifest,
+        });
+    } else {
+        finish(staging, &stats, &layout, &manifest)?
+    };
+    Ok(RunReport {
+        out,
+        layout,
+        stats,
+        manifest,
+    })
+}
+
+/// Refuses, before anything is written, a run that needs more disk or
+/// memory than the machine has (see [`crate::engine::resources`]).
+fn refuse_if_too_big(
+    opts: &RunOptions,
+    base: &Scenario,
+    names: &[String],
+    range: std::ops::Range<u64>,
+    target: &Path,
+) -> Result<()> {
+    let shape = resources::Shape {
+        scenario: base,
+        variants: names,
+        trials: range.end - range.start,
+        end_trial: range.end,
+        threads: opts.threads,
+        resume: opts.resume,
+    };
+    let needs = resources::estimate(&shape);
+    let free_disk = resources::free_disk(target);
+    resources::check(&shape, &needs, target, free_disk, resources::free_memory())
+        .map_err(Error::Invalid)
+}
+
+/// A staging folder for `target`, with a refusal as invalid input.
+pub fn stage(target: &Path, force: bool) -> Result<Staging> {
+    Staging::new(target, force).map_err(refused)
+}
+
+/// A refused output folder is invalid input; anything else is a failure.
+pub(crate) fn refused(e: anyhow::Error) -> Error {
+    match e.downcast::<crate::results::folder::Refused>() {
+        Ok(r) => Error::Invalid(r.0),
+        Err(e) => Error::Other(e),
+    }
+}
+
+/// Writes the tables, the manifest and the charts of complete statistics
+/// (`trials.csv` is already in `staging`), and moves the folder into place.
+pub fn finish(
+    staging: Staging,
+    stats: &RunStats,
+    layout: &Layout,
+    manifest: &Manifest,
+) -> Result<PathBuf> {
+    write_tables(staging.path(), stats, layout)?;
+    write_json(&staging.path().join("manifest.json"), manifest)?;
+    // Charts are drawn from the files just written, as `cordon plot` would;
+    // if drawing fails, the results are still kept.
+    let charts = crate::chart::draw_all(staging.path(), &[]);
+    let out = staging.commit()?;
+    charts.map_err(|e| {
+        Error::Other(anyhow::anyhow!(
+            "results are in {}, but their charts could not be drawn: {e}",
+            out.display()
+        ))
+    })?;
+    Ok(out)
+}
+
+/// Writes `value` as pretty JSON with a final newline.
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
+    let json = serde_json::to_string_pretty(value)
+        .with_context(|| format!("cannot encode {}", path.display()))?;
+    std::fs::write(path, json + "\n")
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Names for the tables: variants, members, segments, patrol detection.
+pub fn layout(base: &Scenario, names: &[String], theatres: &[Theatre<'_>]) -> Layout {
+    let weeks = f64::from(base.weeks.max(1));
+    Layout {
+        variants: names.to_vec(),
+        members: base
+            .members()
+            .map(|i| (i, base.states[i].id.clone()))
+            .collect(),
+        segments: base
+            .borders
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.is_segment())
+            .map(|(i, b)| {
+                (
+                    i,
+                    b.id.clone(),
+                    base.direction_label(2 * i),
+                    base.direction_label(2 * i + 1),
+                )
+            })
+            .collect(),
+        patrol: theatres
+            .iter()
+            .map(|th| {
+                (0..2 * base.borders.len())
+                    .map(|d| {
+                        (0..base.weeks)
+                            .map(|t| th.defences.patrol(t + th.defences.warmup, d))
+                            .sum::<f64>()
+                            / weeks
+                    })
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A posterior made ready for a run: its distinct points, each the
+/// scenario with the point's values applied like `--set` before the
+/// variants' own (MODEL.md §4a).
+struct PosteriorRun {
+    posterior: Posterior,
+    /// One scenario set per distinct point.
+    sets: Vec<ScenarioSet>,
+    /// Cumulative weights of the distinct points.
+    cumulative: Vec<f64>,
+    weights: Vec<f64>,
+    notes: Vec<String>,
+}
+
+impl PosteriorRun {
+    /// Reads the posterior and builds every distinct point; refuses
+    /// columns that are not paths of the scenario, with the reason.
+    fn prepare(path: &Path, opts: &RunOptions, set: &ScenarioSet, text: &[u8]) -> Result<Self> {
+        let posterior = Posterior::read(path)?;
+        let text = std::str::from_utf8(text).map_err(|_| {
+            Error::Invalid(format!("{} is not UTF-8 text", opts.scenario.display()))
+        })?;
+        let ranges = posterior.ranges(&set.uncertain);
+        let mut distinct: Vec<(Vec<f64>, f64)> = Vec::new();
+        let mut index: std::collections::HashMap<Vec<u64>, usize> = Default::default();
+        for (point, &w) in posterior.points.iter().zip(&posterior.weights) {
+            let bits: Vec<u64> = point.iter().map(|x| x.to_bits()).collect();
+            match index.get(&bits) {
+                Some(&i) => distinct[i].1 += w,
+                None => {
+                    index.insert(bits, distinct.len());
+                    distinct.push((point.clone(), w));
+                }
+            }
+        }
+        let mut sets = Vec::with_capacity(distinct.len());
+        let mut base_sets = opts.sets.clone();
+        if let Some(t) = opts.trials {
+            base_sets.push(format!("scenario.trials={t}"));
+        }
+        if let Some(s) = opts.seed {
+            base_sets.push(format!("scenario.seed={s}"));
+        }
+        for (values, _) in &distinct {
+            let mut sets_here = base_sets.clone();
+            sets_here.extend(crate::engine::points::overrides(&ranges, values));
+            let point = crate::scenario::load_point(
+                &opts.scenario.display(),
+                &opts.scenario.stem(),
+                text,
+                &sets_here,
+            )
+            .map_err(|d| {
+                Error::Invalid(format!(
+                    "the posterior {} does not fit this scenario: its point {} is not a valid scenario:\n{d}",
+                    posterior.file.display(),
+                    crate::engine::points::overrides(&ranges, values).join(", ")
+                ))
+            })?;
+            sets.push(point);
+        }
+        let mut notes = Vec::new();
+        for v in &set.variants {
+            for (p, _) in v
+                .overrides
+                .iter()
+                .filter(|(p, _)| posterior.paths.contains(p))
+            {
+                notes.push(format!(
+                    "variant {} sets {p} itself: its value wins over the posterior's",
+                    v.name
+                ));
+            }
+        }
+        let weights: Vec<f64> = distinct.iter().map(|(_, w)| *w).collect();
+        let mut acc = 0.0;
+        let cumulative = weights
+            .iter()
+            .map(|w| {
+                acc += w;
+                acc
+            })
+            .collect();
+        Ok(PosteriorRun {
+            posterior,
+            sets,
+            cumulative,
+            weights,
+            notes,
+        })
+    }
+
+    /// Mean weekly patrol detection per variant and direction, averaged
+    /// over the posterior's points by weight.
+    fn patrol(&self, variants: &[String]) -> Result<Vec<Vec<f64>>> {
+        let mut total: Vec<Vec<f64>> = Vec::new();
+        let first: Vec<Theatre<'_>> = select(&self.sets[0], variants)?
+            .iter()
+            .map(|(_, s)| Theatre::new(s))
+            .collect();
+        for (set, &w) in self.sets.iter().zip(&self.weights) {
+            let chosen = select(set, variants)?;
+            let names: Vec<String> = chosen.iter().map(|(n, _)| n.clone()).collect();
+            let theatres: Vec<Theatre<'_>> = chosen
+                .iter()
+                .zip(&first)
+                .map(|((_, s), f)| crate::engine::prepared_like(s, f))
+                .collect();
+            let here = layout(&set.base, &names, &theatres).patrol;
+            if total.is_empty() {
+                total = here.iter().map(|v| vec![0.0; v.len()]).collect();
+            }
+            for (t, h) in total.iter_mut().zip(&here) {
+                for (a, b) in t.iter_mut().zip(h) {
+                    *a += w * b;
+                }
+            }
+        }
+        Ok(total)
+    }
+
+    /// What the manifest records of the posterior.
+    fn entry(&self) -> PosteriorEntry {
+        PosteriorEntry {
+            path: self.posterior.file.display().to_string(),
+            sha256: self.posterior.sha256.clone(),
+            paths: self.posterior.paths.clone(),
+            points: self.posterior.points.len(),
+            distinct_points: self.sets.len(),
+            notes: self.notes.clone(),
+        }
+    }
+}

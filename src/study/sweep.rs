@@ -1,0 +1,339 @@
+//! `cordon sweep`: the scenario at every point of a design, on the same
+//! trials, into one table (`sweep.csv`) and charts of outcome against
+//! parameter.
+//!
+//! The steps follow the data: load and expand the design
+//! ([`plan`]), validate every point before any trial runs, run the points
+//! one after another (trials within a point in parallel), then write the
+//! table, the manifest and the charts into a staging folder and move it
+//! into place.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use sha2::{Digest, Sha256};
+
+use crate::engine::points::{Design, Source, expand, run_point};
+use crate::error::{Error, Result};
+use crate::results::default_out;
+pub use crate::results::sweep::{Estimate, PATROL_IN, SweepManifest, SweepRow, SweepTable};
+use crate::scenario::ScenarioSet;
+use crate::scenario::builtin::ScenarioSource;
+use crate::scenario::design::{DesignKind, SweepSpec};
+use crate::stats::tables::{format_number, summary_rows};
+use crate::study::run::{stage, write_json};
+
+/// Everything `cordon sweep` needs to know, already resolved from flags.
+#[derive(Debug, Clone)]
+pub struct SweepOptions {
+    pub scenario: ScenarioSource,
+    /// `--set PATH=VALUE` overrides of the base scenario.
+    pub sets: Vec<String>,
+    /// `--vary PATH=LOW:HIGH[:STEPS]` (replace the file's `[sweep]` list).
+    pub varies: Vec<String>,
+    /// `--design` (default: the file's, else grid).
+    pub design: Option<DesignKind>,
+    /// `--samples` of a Latin hypercube.
+    pub samples: Option<u32>,
+    /// Trials per point (default: `[sweep] trials`, else the scenario's).
+    pub trials: Option<u64>,
+    pub seed: Option<u64>,
+    pub threads: usize,
+    pub out: Option<PathBuf>,
+    pub output_root: PathBuf,
+    pub force: bool,
+    /// Metrics drawn against the parameters (all are in `sweep.csv`).
+    pub metrics: Vec<String>,
+    pub command_line: String,
+}
+
+/// A sweep ready to run: the base scenario and the design, every point of
+/// which has been validated.
+#[derive(Debug)]
+pub struct Plan {
+    pub source: Source,
+    pub base: ScenarioSet,
+    pub design: Design,
+    pub trials: u64,
+}
+
+impl Plan {
+    /// Variants run at each point, baseline included.
+    pub fn variants(&self) -> u64 {
+        1 + self.base.variants.len() as u64
+    }
+
+    /// Trials run in all, over points and variants.
+    pub fn total_trials(&self) -> u64 {
+        self.design.points.len() as u64 * self.trials * self.variants()
+    }
+}
+
+/// Loads the scenario, expands its design and validates every point.
+pub fn plan(opts: &SweepOptions) -> Result<Plan> {
+    let mut sets = opts.sets.clone();
+    if let Some(s) = opts.seed {
+        sets.push(format!("scenario.seed={s}"));
+    }
+    let source = Source::read(&opts.scenario, &sets)?;
+    let base = source.load(&opts.varies)?;
+    let mut spec = base.sweep.clone().unwrap_or(SweepSpec {
+        design: DesignKind::Grid,
+        samples: None,
+        trials: None,
+        vary: vec![],
+    });
+    if let Some(d) = opts.design {
+        spec.design = d;
+    }
+    if opts.samples.is_some() {
+        spec.samples = opts.samples;
+    }
+    let trials = opts.trials.or(spec.trials).unwrap_or(base.base.trials);
+    plan_spec(source, base, &spec, trials)
+}
+
+/// The plan of `spec` on `base`, every point validated.
+pub fn plan_spec(source: Source, base: ScenarioSet, spec: &SweepSpec, trials: u64) -> Result<Plan> {
+    if spec.design == DesignKind::Grid && spec.vary.iter().any(|p| p.steps < 2) {
+        return Err(Error::Invalid(
+            "a grid needs STEPS (at least 2) for every parameter: --vary PATH=LOW:HIGH:STEPS"
+                .into(),
+        ));
+    }
+    let design = expand(spec, base.base.seed)?;
+    let total = (design.points.len() as u64)
+        .saturating_mul(trials)
+        .saturating_mul(1 + base.variants.len() as u64);
+    let limit = crate::scenario::read::limits::MAX_TRIALS as u64;
+    if total > limit {
+        return Err(Error::Invalid(format!(
+            "the sweep would run {total} trials ({} points × {trials} trials × {} variants); at most {limit} are allowed",
+            design.points.len(),
+            1 + base.variants.len()
+        )));
+    }
+    // Every point is built (and so validated) now, and dropped: a design
+    // may have many points, each a whole scenario with its variants.
+    for values in &design.points {
+        source.at(&design.params, values)?;
+    }
+    Ok(Plan {
+        source,
+        base,
+        design,
+        trials,
+    })
+}
+
+/// What a finished sweep produced.
+#[derive(Debug)]
+pub struct SweepReport {
+    pub out: PathBuf,
+    pub table: SweepTable,
+    /// Charts not drawn, and why.
+    pub notes: Vec<String>,
+}
+
+/// Runs every point of the sweep and writes its folder. `on_start` gets
+/// the plan and the target folder once everything is valid.
+pub fn sweep(
+    opts: &SweepOptions,
+    progress: &(dyn Fn(u64) + Sync),
+    on_point: &dyn Fn(usize),
+    cancel: &AtomicBool,
+    on_start: impl FnOnce(&Plan, &Path),
+) -> Result<SweepReport> {
+    let started = chrono::Utc::now();
+    let clock = Instant::now();
+    let plan = plan(opts)?;
+    check_metrics(&opts.metrics)?;
+    let target = opts.out.clone().unwrap_or_else(|| {
+        let stamp = started.format("sweep-%Y-%m-%dT%H-%M-%SZ").to_string();
+        let dir = default_out(&opts.output_root, &opts.scenario.stem(), started);
+        dir.with_file_name(stamp)
+    });
+    let staging = stage(&target, opts.force)?;
+    on_start(&plan, &target);
+    let mut results = Vec::with_capacity(plan.design.points.len());
+    for (i, values) in plan.design.points.iter().enumerate() {
+        on_point(i);
+        let point = plan.source.at(&plan.design.params, values)?;
+        results.push(run_point(
+            &point,
+            plan.trials,
+            opts.threads,
+            cancel,
+            progress,
+        )?);
+    }
+    let table = SweepTable::new(&plan.design, &results);
+    table
+        .write(&staging.path().join("sweep.csv"))
+        .map_err(Error::Other)?;
+    let manifest = SweepManifest {
+        cordon_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: crate::results::ScenarioEntry {
+            name: plan.base.base.name.clone(),
+            description: plan.base.base.description.clone(),
+            path: opts.scenario.display(),
+            sha256: Sha256::digest(plan.source.text.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        },
+        seed: plan.base.base.seed,
+        trials_per_point: plan.trials,
+        weeks: plan.base.base.weeks,
+        sets: plan.source.sets.clone(),
+        design: plan.design.kind,
+        parameters: plan.design.params.clone(),
+        points: plan.design.points.len(),
+        variants: table.variants.clone(),
+        threads: opts.threads,
+        command_line: opts.command_line.clone(),
+        started_utc: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        wall_seconds: clock.elapsed().as_secs_f64(),
+    };
+    write_json(&staging.path().join("manifest.json"), &manifest)?;
+    let title = plan.base.base.name.clone();
+    let caption = format!(
+        "{} points × {} trials × {} weeks · seed {} · common random numbers across points",
+        plan.design.points.len(),
+        plan.trials,
+        plan.base.base.weeks,
+        plan.base.base.seed
+    );
+    let charts = crate::chart::sweep::draw_all(
+        &table,
+        &opts.metrics,
+        &title,
+        &caption,
+        &staging.path().join(crate::chart::CHARTS),
+    );
+    let out = staging.commit()?;
+    let mut notes = fixed_by_variants(&plan);
+    let drawn = charts.map_err(|e| {
+        Error::Other(anyhow::anyhow!(
+            "results are in {}, but their charts could not be drawn: {e}",
+            out.display()
+        ))
+    })?;
+    notes.extend(drawn);
+    Ok(SweepReport { out, table, notes })
+}
+
+/// Variants that set a swept path themselves: their own value wins (as it
+/// does over `--set`), so they stay put while the sweep moves.
+pub fn fixed_by_variants(plan: &Plan) -> Vec<String> {
+    let mut notes = Vec::new();
+    for v in &plan.base.variants {
+        for p in &plan.design.params {
+            if v.overrides
+                .iter()
+                .any(|(path, _)| p.path == *path || p.path.starts_with(&format!("{path}.")))
+            {
+                notes.push(format!(
+                    "variant `{}` sets {} itself, so its value stays the same at every point",
+                    v.name, p.path
+                ));
+            }
+        }
+    }
+    notes
+}
+
+/// Refuses a chart metric that `sweep.csv` does not have.
+pub fn check_metrics(metrics: &[String]) -> Result<()> {
+    let known = metric_names();
+    for m in metrics {
+        if !known.contains(&m.as_str()) {
+            let hint = crate::scenario::diagnostic::closest(m, known.iter().copied())
+                .map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
+            return Err(Error::Invalid(format!(
+                "unknown metric `{m}`{hint}; expected one of: {}",
+                known.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The summary metrics of every point, in `summary.csv` order.
+pub fn metric_names() -> Vec<&'static str> {
+    let layout = crate::results::sweep::layout(&[crate::scenario::BASELINE.to_string()]);
+    let stats = crate::stats::RunStats {
+        variants: vec![crate::stats::VariantStats::new(0, 0, 0, true)],
+    };
+    let mut names: Vec<&'static str> = summary_rows(&stats, &layout)
+        .iter()
+        .map(|r| r.metric)
+        .collect();
+    names.push(PATROL_IN);
+    names
+}
+
+/// The expanded design as `cordon check` prints it.
+pub fn design_outline(plan: &Plan) -> String {
+    use std::fmt::Write;
+    let mut o = String::new();
+    let d = &plan.design;
+    let _ = writeln!(
+        o,
+        "sweep     {} design, {} parameter{}, {} points",
+        d.kind.as_str(),
+        d.params.len(),
+        if d.params.len() == 1 { "" } else { "s" },
+        d.points.len()
+    );
+    for p in &d.params {
+        let _ = writeln!(
+            o,
+            "          {} from {} to {}{}{}",
+            p.path,
+            p.low,
+            p.high,
+            if d.kind == DesignKind::Grid {
+                format!(" in {} steps", p.steps)
+            } else {
+                String::new()
+            },
+            if p.integer {
+                " (rounded to integers)"
+            } else {
+                ""
+            }
+        );
+    }
+    let width: Vec<usize> = d.params.iter().map(|p| p.path.len().max(8)).collect();
+    let mut head = format!("          {:>5}", "point");
+    for (p, w) in d.params.iter().zip(&width) {
+        let _ = write!(head, "  {:>w$}", p.path);
+    }
+    let _ = writeln!(o, "{head}");
+    const SHOWN: usize = 50;
+    for (i, values) in d.points.iter().enumerate().take(SHOWN) {
+        let mut line = format!("          {i:>5}");
+        for (x, w) in values.iter().zip(&width) {
+            let _ = write!(line, "  {:>w$}", format_number(Some(*x)));
+        }
+        let _ = writeln!(o, "{line}");
+    }
+    if d.points.len() > SHOWN {
+        let _ = writeln!(
+            o,
+            "          ... {} more points (all are listed in sweep.csv after the run)",
+            d.points.len() - SHOWN
+        );
+    }
+    let _ = writeln!(
+        o,
+        "sweep total {} trials ({} points × {} trials × {} variants incl. baseline)",
+        plan.total_trials(),
+        d.points.len(),
+        plan.trials,
+        plan.variants()
+    );
+    o
+}
