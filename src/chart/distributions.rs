@@ -1,4 +1,4 @@
-//! Outcome distributions: how per-trial totals spread over trials, as one
+//! DrawnTotal distributions: how per-trial totals spread over trials, as one
 //! empirical cumulative distribution (ECDF) per variant.
 //!
 //! ECDFs rather than histograms, because nine variants overlaid stay
@@ -15,7 +15,7 @@ use crate::results::read::{RunData, Spread, TrialTotals};
 
 /// A per-trial total drawn as a distribution.
 #[derive(Debug, PartialEq)]
-pub struct Outcome {
+pub struct DrawnTotal {
     /// Its column in `trials.csv` (and the file name).
     pub key: &'static str,
     /// What the title calls it.
@@ -27,14 +27,14 @@ pub struct Outcome {
 }
 
 /// The distributions every run gets.
-pub static OUTCOMES: [Outcome; 2] = [
-    Outcome {
+pub static OUTCOMES: [DrawnTotal; 2] = [
+    DrawnTotal {
         key: "attacks",
         title: "attacks per trial, distribution over trials",
         axis: "attacks per trial (count)",
         log: false,
     },
-    Outcome {
+    DrawnTotal {
         key: "severity",
         title: "total severity per trial, distribution over trials",
         axis: "severity per trial + 1 (model units, log scale; 1 = no attack)",
@@ -48,7 +48,7 @@ const Y_AXIS: &str = "trials with at most x (share)";
 pub fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     run: &RunData,
-    outcome: &Outcome,
+    outcome: &DrawnTotal,
 ) -> Result<(), crate::Error> {
     let title = format!("{} (ECDF)", outcome.title);
     let body = style::frame(
@@ -84,7 +84,7 @@ pub fn draw<DB: DrawingBackend>(
     }
 }
 
-fn values<'a>(totals: Option<&'a TrialTotals>, outcome: &Outcome) -> Option<&'a Spread> {
+fn values<'a>(totals: Option<&'a TrialTotals>, outcome: &DrawnTotal) -> Option<&'a Spread> {
     match (totals, outcome.key) {
         (Some(t), "severity") => Some(&t.severity),
         (Some(t), _) => Some(&t.attacks),

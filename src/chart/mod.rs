@@ -65,7 +65,7 @@ enum Chart {
     /// Paired differences from the baseline.
     Forest,
     /// Distribution over trials of a per-trial total.
-    Distribution(&'static distributions::Outcome),
+    Distribution(&'static distributions::DrawnTotal),
     /// The frontier under one variant (index into the variants drawn).
     Map(usize),
     /// One metric by member state.

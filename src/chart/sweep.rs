@@ -14,7 +14,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::style::{self, INK, MUTED, Swatch};
 use crate::results::sweep::{SweepRow, SweepTable};
-use crate::scenario::design::DesignKind;
+use crate::scenario::ranges::DesignKind;
 
 /// Metrics drawn when none are asked for.
 pub const DEFAULT_METRICS: [&str; 3] = ["attacks", "entries", "p_any_attack"];
@@ -140,7 +140,7 @@ fn series(table: &SweepTable, v: usize, metric: &str) -> Vec<Point> {
         .filter(|r| r.variant == v)
         .filter_map(|r| {
             let e = table.estimate(r, metric)?;
-            Some((r.values[0], e.mean, e.lo, e.hi))
+            Some((r.values[0], e.mean, e.ci95_lo, e.ci95_hi))
         })
         .collect();
     s.sort_by(|a, b| a.0.total_cmp(&b.0));

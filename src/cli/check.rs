@@ -16,7 +16,7 @@ pub fn check(args: CheckArgs) -> Result<()> {
     let mut text = outline(&set, &src.display());
     if let Some(spec) = &set.sweep {
         // Every design point is built and validated, as `cordon sweep` would.
-        let source = crate::engine::points::Source::read(&src, &args.sets)?;
+        let source = crate::engine::points::BaseText::read(&src, &args.sets)?;
         let trials = spec.trials.unwrap_or(set.base.trials);
         let plan = crate::study::sweep::plan_spec(source, set.clone(), spec, trials)?;
         text.push_str(&crate::study::sweep::design_outline(&plan));

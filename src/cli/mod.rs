@@ -4,11 +4,12 @@
 mod calibrate;
 mod check;
 mod compare;
-mod extras;
+mod manual;
 mod optimize;
 mod plot;
 mod report;
 mod run;
+mod scenarios;
 mod sensitivity;
 mod sweep;
 mod terminal;
@@ -222,7 +223,7 @@ pub struct SweepArgs {
     /// How points are chosen: every combination of the steps, or a Latin
     /// hypercube of --samples points [default: the file's, else grid].
     #[arg(long, value_enum)]
-    pub design: Option<sweep::Design>,
+    pub design: Option<sweep::DesignFlag>,
     /// Points of a Latin hypercube.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=100_000))]
     pub samples: Option<u32>,
@@ -347,10 +348,10 @@ pub fn main_with(cli: Cli) -> i32 {
                     )
                 })
         }
-        Command::Scenarios(args) => extras::scenarios(args),
-        Command::New(args) => extras::new(args),
-        Command::Completions(args) => extras::completions(args),
-        Command::Man => extras::man(),
+        Command::Scenarios(args) => scenarios::scenarios(args),
+        Command::New(args) => scenarios::new(args),
+        Command::Completions(args) => manual::completions(args),
+        Command::Man => manual::man(),
     };
     match result {
         Ok(()) => 0,

@@ -7,7 +7,7 @@ use clap::Args;
 use super::terminal::{interrupt_flag, progress_bar};
 
 use crate::error::Result;
-use crate::study::optimize::{OptimizeOptions, Outcome, optimize as search, total_trials};
+use crate::study::optimize::{OptimizeOptions, SearchResult, optimize as search, total_trials};
 
 /// Flags of `cordon optimize`.
 #[derive(Debug, Args)]
@@ -119,7 +119,7 @@ fn interval(m: Option<f64>, ci: Option<(f64, f64)>, signed: bool) -> String {
 }
 
 /// What the search found, for a terminal.
-pub fn table(o: &Outcome) -> String {
+pub fn table(o: &SearchResult) -> String {
     let c = &o.confirmation;
     let mut s = format!(
         "\n{} — {} per trial, {} is better; seed {}\n\n{:<12} {:>26} {:>26}\n",

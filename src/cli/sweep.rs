@@ -16,8 +16,8 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
         sets: args.sets,
         varies: args.vary,
         design: args.design.map(|d| match d {
-            Design::Grid => crate::scenario::design::DesignKind::Grid,
-            Design::Lhs => crate::scenario::design::DesignKind::Lhs,
+            DesignFlag::Grid => crate::scenario::ranges::DesignKind::Grid,
+            DesignFlag::Lhs => crate::scenario::ranges::DesignKind::Lhs,
         }),
         samples: args.samples,
         trials: args.trials,
@@ -57,9 +57,9 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
     super::emit(summary(&report).as_bytes())
 }
 
-/// Design choices of `--design`.
+/// DesignFlag choices of `--design`.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Design {
+pub enum DesignFlag {
     /// Every combination of evenly spaced steps.
     Grid,
     /// A Latin hypercube of --samples points.
@@ -84,13 +84,13 @@ fn summary(r: &SweepReport) -> String {
         "baseline attacks [95% CI]",
         "P(any attack) [95% CI]"
     ));
-    let cell = |e: Option<crate::study::sweep::Estimate>, digits: usize| match e {
-        Some(crate::study::sweep::Estimate {
+    let cell = |e: Option<crate::stats::interval::Estimate>, digits: usize| match e {
+        Some(crate::stats::interval::Estimate {
             mean: Some(m),
-            lo: Some(lo),
-            hi: Some(hi),
+            ci95_lo: Some(lo),
+            ci95_hi: Some(hi),
         }) => format!("{m:.digits$} [{lo:.digits$}, {hi:.digits$}]"),
-        Some(crate::study::sweep::Estimate { mean: Some(m), .. }) => format!("{m:.digits$}"),
+        Some(crate::stats::interval::Estimate { mean: Some(m), .. }) => format!("{m:.digits$}"),
         _ => "-".into(),
     };
     let rows: Vec<_> = t.rows.iter().filter(|row| row.variant == 0).collect();

@@ -314,7 +314,7 @@ pub fn run_point_trials<T: Send>(
 /// that each point's variants are prepared once for many trials.
 pub const POSTERIOR_WINDOW: u64 = 16_384;
 
-/// Like [`run_trials_from`], for a run over a posterior (MODEL.md §4a):
+/// Like [`run_trials_from`], for a run over a posterior (docs/model.md §4a):
 /// trial `i` runs every variant of point `pick(i)`, whose scenarios (in
 /// the order of the variants, baseline first) are `points[pick(i)]`. In
 /// each window the trials are grouped by point, so a point's variants are

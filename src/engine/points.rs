@@ -18,7 +18,7 @@ use crate::engine::run_trials;
 use crate::error::{Error, Result};
 use crate::model::Theatre;
 use crate::scenario::builtin::ScenarioSource;
-use crate::scenario::design::{
+use crate::scenario::ranges::{
     DesignKind, ParamRange, SweepSpec, allocation_at, allocation_share, limits,
 };
 use crate::scenario::{BASELINE, ScenarioSet, load_point, load_with_vary};
@@ -27,7 +27,7 @@ use crate::stats::aggregate::{FIRST_ATTACK, N_TOTALS, TOTALS};
 
 /// The scenario text a design is built on.
 #[derive(Debug, Clone)]
-pub struct Source {
+pub struct BaseText {
     /// Shown in messages (a file path, or `builtin:NAME`).
     pub name: String,
     /// The scenario's name when the file has none.
@@ -37,9 +37,9 @@ pub struct Source {
     pub sets: Vec<String>,
 }
 
-impl Source {
+impl BaseText {
     /// Reads a file or a built-in scenario's text.
-    pub fn read(src: &ScenarioSource, sets: &[String]) -> Result<Source> {
+    pub fn read(src: &ScenarioSource, sets: &[String]) -> Result<BaseText> {
         let text = match src {
             ScenarioSource::File(path) => {
                 let bytes = std::fs::read(path).map_err(|e| {
@@ -58,7 +58,7 @@ impl Source {
             }
             ScenarioSource::Builtin(b) => b.text.to_string(),
         };
-        Ok(Source {
+        Ok(BaseText {
             name: src.display(),
             stem: src.stem(),
             text,
@@ -228,7 +228,7 @@ pub struct PointResult {
 /// A quantity measured in every trial, kept trial by trial for paired
 /// comparisons between points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum TrialMetric {
     /// A per-trial total (index into [`TOTALS`]).
     Total(usize),
     /// Whether the trial had at least one attack (its mean is
@@ -236,17 +236,17 @@ pub enum Outcome {
     AnyAttack,
 }
 
-impl Outcome {
+impl TrialMetric {
     /// The outcome called `name` (a per-trial total, or `p_any_attack`).
-    pub fn parse(name: &str) -> Result<Outcome> {
+    pub fn parse(name: &str) -> Result<TrialMetric> {
         if name == "p_any_attack" {
-            return Ok(Outcome::AnyAttack);
+            return Ok(TrialMetric::AnyAttack);
         }
         if let Some(i) = TOTALS
             .iter()
             .position(|t| t.name == name && name != "first_attack_week")
         {
-            return Ok(Outcome::Total(i));
+            return Ok(TrialMetric::Total(i));
         }
         let mut known: Vec<&str> = TOTALS
             .iter()
@@ -265,24 +265,24 @@ impl Outcome {
     /// Its name, as in `summary.csv`.
     pub fn name(self) -> &'static str {
         match self {
-            Outcome::Total(i) => TOTALS[i].name,
-            Outcome::AnyAttack => "p_any_attack",
+            TrialMetric::Total(i) => TOTALS[i].name,
+            TrialMetric::AnyAttack => "p_any_attack",
         }
     }
 
     /// Whether lower is better for the alliance (`None`: neither).
     pub fn lower_is_better(self) -> Option<bool> {
         match self {
-            Outcome::Total(i) => TOTALS[i].lower_is_better,
-            Outcome::AnyAttack => Some(true),
+            TrialMetric::Total(i) => TOTALS[i].lower_is_better,
+            TrialMetric::AnyAttack => Some(true),
         }
     }
 
     /// Its value in one trial's totals.
     pub fn of(self, totals: &[Option<f64>; N_TOTALS]) -> Option<f64> {
         match self {
-            Outcome::Total(i) => totals[i],
-            Outcome::AnyAttack => Some(f64::from(u8::from(totals[FIRST_ATTACK].is_some()))),
+            TrialMetric::Total(i) => totals[i],
+            TrialMetric::AnyAttack => Some(f64::from(u8::from(totals[FIRST_ATTACK].is_some()))),
         }
     }
 }
@@ -306,7 +306,7 @@ pub fn run_point_with(
     threads: usize,
     cancel: &AtomicBool,
     progress: &(dyn Fn(u64) + Sync),
-    outcome: Option<Outcome>,
+    outcome: Option<TrialMetric>,
 ) -> Result<(PointResult, Vec<Vec<Option<f64>>>)> {
     let mut scenarios = vec![(BASELINE.to_string(), &set.base)];
     scenarios.extend(set.variants.iter().map(|v| (v.name.clone(), &v.scenario)));
@@ -419,7 +419,7 @@ mod tests {
 
     #[test]
     fn an_allocation_share_rescales_the_others() {
-        use crate::scenario::design::allocation_at;
+        use crate::scenario::ranges::allocation_at;
         let a = allocation_at([0.6, 0.3, 0.1], 0, 0.2);
         assert!((a[0] - 0.2).abs() < 1e-12);
         assert!((a[1] - 0.6).abs() < 1e-12 && (a[2] - 0.2).abs() < 1e-12);

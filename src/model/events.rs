@@ -10,7 +10,7 @@
 use super::trial::Cell;
 
 /// What happened to a cell. One event is one increment of at most one
-/// counter of the trial's record (MODEL.md §5), so that counting events
+/// counter of the trial's record (docs/model.md §5), so that counting events
 /// gives back the record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EventKind {

@@ -1,4 +1,4 @@
-//! What one trial records (MODEL.md §5): weekly counters and levels, the
+//! What one trial records (docs/model.md §5): weekly counters and levels, the
 //! first attack, and totals by member state and by border direction.
 
 pub use crate::scenario::metric::{

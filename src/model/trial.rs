@@ -1,5 +1,5 @@
 //! One trial of one variant: spawning, movement, crossings, life inside
-//! member territory and exposure, week by week (MODEL.md §3.3–§3.8).
+//! member territory and exposure, week by week (docs/model.md §3.3–§3.8).
 //!
 //! Cells never interact, so each cell goes through all of its week (move,
 //! then inside-territory events, then exposure) before the next cell; this
@@ -10,7 +10,7 @@
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use super::capability::Defences;
+use super::defences::Defences;
 use super::events::{Event, EventKind, NoRecorder, Recorder};
 use super::record::{Counter, DirectionMetric, Level, N_LEVELS, StateMetric, TrialRecord};
 use super::streams::{self, Binomial, Poisson, Stream, StreamRng, unit};
@@ -179,7 +179,7 @@ enum Fate {
 
 /// Runs trial `trial` of the variant in `theatre`, writing into `rec`.
 ///
-/// The warm-up weeks (MODEL.md §4a) run first by the same rules into a
+/// The warm-up weeks (docs/model.md §4a) run first by the same rules into a
 /// scratch record that is thrown away; the cells alive at their end carry
 /// into week 0 and are counted in `rec.alive_start`.
 pub fn run_trial(theatre: &Theatre<'_>, trial: u64, work: &mut Workspace, rec: &mut TrialRecord) {

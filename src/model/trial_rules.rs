@@ -1,4 +1,4 @@
-//! The rules of MODEL.md §3.3–§3.7 against their closed forms and moments,
+//! The rules of docs/model.md §3.3–§3.7 against their closed forms and moments,
 //! one or more tests per rule, each written to fail on a named mutant of the
 //! rule (the table in `docs/reliability.md`, "Rules against closed forms").
 //!

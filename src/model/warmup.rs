@@ -1,4 +1,4 @@
-//! Tests of the warm-up (MODEL.md §4a): it removes the cold start, records
+//! Tests of the warm-up (docs/model.md §4a): it removes the cold start, records
 //! nothing, and keeps common random numbers.
 
 use super::record::{Counter, Level};

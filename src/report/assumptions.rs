@@ -45,11 +45,11 @@ pub fn body(m: &Manifest, values: &ScenarioValues) -> String {
 fn differences(m: &Manifest, values: &ScenarioValues) -> String {
     match values {
         ScenarioValues::Read { differences, .. } if differences.is_empty() => para(
-            "None: the base scenario uses the default of every model, source and alliance parameter (MODEL.md §6). Its states, regions, borders and budgets are its own data.",
+            "None: the base scenario uses the default of every model, source and alliance parameter (docs/model.md §6). Its states, regions, borders and budgets are its own data.",
         ),
         ScenarioValues::Read { differences, .. } => {
             let mut o = para(&format!(
-                "Model, source and alliance parameters of the base scenario (<code>{}</code>, with the run’s <code>--set</code> values) that depart from the defaults of MODEL.md §6. Its states, regions, borders and budgets are its own data.",
+                "Model, source and alliance parameters of the base scenario (<code>{}</code>, with the run’s <code>--set</code> values) that depart from the defaults of docs/model.md §6. Its states, regions, borders and budgets are its own data.",
                 escape(&m.scenario.path)
             ));
             o.push_str(&differences_table(differences).render());

@@ -44,7 +44,7 @@ pub struct Difference {
 pub enum ScenarioValues {
     /// The scenario was read again, unchanged since the run.
     Read {
-        /// Values that differ from the defaults of MODEL.md §6.
+        /// Values that differ from the defaults of docs/model.md §6.
         differences: Vec<Difference>,
         /// How many variants the scenario defines (to tell whether the
         /// run left some out).
@@ -151,7 +151,7 @@ pub fn scenario_values(m: &Manifest) -> ScenarioValues {
     }
 }
 
-/// Defaults of `[source]` and `[alliance]` (MODEL.md §6).
+/// Defaults of `[source]` and `[alliance]` (docs/model.md §6).
 const HARDSHIP: f64 = 0.7;
 const RECRUITMENT_EXPONENT: f64 = 1.5;
 const GOVERNANCE: f64 = 0.3;

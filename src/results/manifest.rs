@@ -81,7 +81,7 @@ pub struct ShardEntry {
     pub end_trial: u64,
 }
 
-/// The posterior a run integrates over (MODEL.md §4a).
+/// The posterior a run integrates over (docs/model.md §4a).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PosteriorEntry {
     pub path: String,

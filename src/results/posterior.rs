@@ -1,5 +1,5 @@
 //! A posterior: weighted parameter points over dotted paths, as
-//! `posterior.csv` holds them (MODEL.md §4a; `cordon calibrate` writes
+//! `posterior.csv` holds them (docs/model.md §4a; `cordon calibrate` writes
 //! it), and the weighted draw that gives each trial of a posterior run its
 //! point.
 
@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::model::streams::mix;
-use crate::scenario::design::ParamRange;
+use crate::scenario::ranges::ParamRange;
 
 /// Weighted points over paths.
 #[derive(Debug, Clone, PartialEq)]

@@ -34,13 +34,7 @@ pub struct WeeklyStat {
     pub p95: Option<f64>,
 }
 
-/// A mean with its 95% interval (any part may be missing).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Estimate {
-    pub mean: Option<f64>,
-    pub ci95_lo: Option<f64>,
-    pub ci95_hi: Option<f64>,
-}
+pub use crate::stats::interval::Estimate;
 
 /// How one per-trial total spreads over trials, in memory that does not
 /// grow with the number of trials: counts in narrow logarithmic bins of

@@ -6,7 +6,8 @@ use std::path::Path;
 use anyhow::Context;
 
 use crate::engine::points::{Design, PointResult};
-use crate::scenario::design::DesignKind;
+use crate::scenario::ranges::DesignKind;
+use crate::stats::interval::Estimate;
 use crate::stats::tables::{Layout, format_number, summary_rows};
 
 /// The column of mean weekly patrol detection into member territory.
@@ -19,14 +20,6 @@ pub fn layout(variants: &[String]) -> Layout {
         segments: vec![],
         patrol: vec![],
     }
-}
-
-/// A mean with its 95% interval.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Estimate {
-    pub mean: Option<f64>,
-    pub lo: Option<f64>,
-    pub hi: Option<f64>,
 }
 
 /// One row of `sweep.csv`: one variant at one point.
@@ -44,7 +37,7 @@ pub struct SweepRow {
 /// Everything `sweep.csv` holds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepTable {
-    pub params: Vec<crate::scenario::design::ParamRange>,
+    pub params: Vec<crate::scenario::ranges::ParamRange>,
     pub kind: DesignKind,
     pub variants: Vec<String>,
     pub metrics: Vec<&'static str>,
@@ -81,8 +74,8 @@ impl SweepTable {
                         .iter()
                         .map(|s| Estimate {
                             mean: s.mean,
-                            lo: s.ci95_lo,
-                            hi: s.ci95_hi,
+                            ci95_lo: s.ci95_lo,
+                            ci95_hi: s.ci95_hi,
                         })
                         .collect(),
                 });
@@ -103,8 +96,8 @@ impl SweepTable {
         if metric == PATROL_IN {
             return Some(Estimate {
                 mean: row.patrol_in,
-                lo: row.patrol_in,
-                hi: row.patrol_in,
+                ci95_lo: row.patrol_in,
+                ci95_hi: row.patrol_in,
             });
         }
         let i = self.metrics.iter().position(|m| *m == metric)?;
@@ -135,7 +128,7 @@ impl SweepTable {
         r.push(row.trials.to_string());
         r.push(format_number(row.patrol_in));
         for e in &row.metrics {
-            r.extend([e.mean, e.lo, e.hi].map(format_number));
+            r.extend([e.mean, e.ci95_lo, e.ci95_hi].map(format_number));
         }
         r
     }
@@ -167,7 +160,7 @@ pub struct SweepManifest {
     /// `--set` values applied to every point.
     pub sets: Vec<String>,
     pub design: DesignKind,
-    pub parameters: Vec<crate::scenario::design::ParamRange>,
+    pub parameters: Vec<crate::scenario::ranges::ParamRange>,
     pub points: usize,
     pub variants: Vec<String>,
     pub threads: usize,

@@ -8,7 +8,7 @@
 use super::diagnostic::{Diagnostic, closest};
 use super::doc::{Loc, Node, Table, Value};
 
-/// The ranges of MODEL.md §4, and a few more for coordinates.
+/// The ranges of docs/model.md §4, and a few more for coordinates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bound {
     /// [0, 1]

@@ -167,7 +167,7 @@ fn load_inner(
     let base = validate(&raw, stem, &mut diags);
     let (sweep, uncertain) = match varies {
         Some(varies) => {
-            super::design::read_design(&doc, origin, stem, varies, &mut sources, &mut diags)
+            super::ranges::read_ranges(&doc, origin, stem, varies, &mut sources, &mut diags)
         }
         None => (None, vec![]),
     };

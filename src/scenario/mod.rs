@@ -5,7 +5,6 @@
 //! invalid value cannot reach the model.
 
 pub mod builtin;
-pub mod design;
 pub mod diagnostic;
 pub mod doc;
 pub mod fields;
@@ -13,6 +12,7 @@ pub mod load;
 pub mod metric;
 pub mod observed;
 pub mod paths;
+pub mod ranges;
 pub mod read;
 pub mod schema;
 pub mod types;

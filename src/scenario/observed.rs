@@ -1,7 +1,7 @@
-//! `[[observed]]`: what was seen in the real system (MODEL.md §4a), for
+//! `[[observed]]`: what was seen in the real system (docs/model.md §4a), for
 //! the predictive check and for `cordon calibrate`.
 //!
-//! Each table is a series of counts of one per-trial counter of MODEL.md
+//! Each table is a series of counts of one per-trial counter of docs/model.md
 //! §5 over consecutive periods: alliance-wide, in one member state, or on
 //! one border direction. Its simulated counterpart is the same counter
 //! summed over the same weeks of one trial ([`Observation::simulated`]).

@@ -11,7 +11,7 @@ use super::fields::{Bound, Fields, is_id, join};
 use super::schema::*;
 use super::types::{Allocation, Governance, GovernanceNoise, ModelParams, Role};
 
-/// Engine limits beyond MODEL.md's ranges, so that no input can exhaust
+/// Engine limits beyond docs/model.md's ranges, so that no input can exhaust
 /// memory or overflow a counter (see docs/model.md, "Engine limits").
 pub mod limits {
     /// Longest horizon, in weeks (100 years).
@@ -182,7 +182,7 @@ pub const BUILTIN_TERRAINS: [&str; 8] = [
     "plain",
 ];
 
-/// The built-in terrain classes of MODEL.md §6.
+/// The built-in terrain classes of docs/model.md §6.
 pub fn builtin_terrains() -> Vec<RawTerrain> {
     let t = |name: &str, sweep, passable, closed| RawTerrain {
         name: name.to_string(),

@@ -141,7 +141,7 @@ pub const VARY_KEYS: &[&str] = &["path", "low", "high", "steps", "scale"];
 /// Keys of each `[[uncertain]]` table (see `cordon sensitivity`).
 pub const UNCERTAIN_KEYS: &[&str] = &["path", "low", "high", "scale"];
 
-/// Keys of each `[[observed]]` table (MODEL.md §4a).
+/// Keys of each `[[observed]]` table (docs/model.md §4a).
 pub const OBSERVED_KEYS: &[&str] = &[
     "metric",
     "state",

@@ -1,11 +1,11 @@
 //! The validated, immutable scenario the model runs on.
 //!
-//! Every value here has passed the rules of MODEL.md §4: ranges, references,
+//! Every value here has passed the rules of docs/model.md §4: ranges, references,
 //! reachability. References are indices, not names, so the model never looks
 //! anything up by string. Nothing in this module is specific to one region of
 //! the world: states, regions, borders and policies are all data.
 
-/// Parameters of the model (MODEL.md §6), with their defaults applied.
+/// Parameters of the model (docs/model.md §6), with their defaults applied.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelParams {
     /// κ: scales patrol coverage.
@@ -455,7 +455,7 @@ pub struct Scenario {
     pub trials: u64,
     pub seed: u64,
     pub start_week: u32,
-    /// Weeks run before week 0 that record nothing (MODEL.md §4a), so
+    /// Weeks run before week 0 that record nothing (docs/model.md §4a), so
     /// that week 0 starts from a steady state rather than an empty map.
     pub warmup_weeks: u32,
     pub model: ModelParams,
@@ -534,10 +534,10 @@ pub struct ScenarioSet {
     pub base_overrides: Vec<(String, String)>,
     pub variants: Vec<Variant>,
     /// The file's `[sweep]` (or `--vary` arguments), if any.
-    pub sweep: Option<super::design::SweepSpec>,
+    pub sweep: Option<super::ranges::SweepSpec>,
     /// The file's `[[uncertain]]` parameters.
-    pub uncertain: Vec<super::design::ParamRange>,
-    /// The file's `[[observed]]` series (MODEL.md §4a).
+    pub uncertain: Vec<super::ranges::ParamRange>,
+    /// The file's `[[observed]]` series (docs/model.md §4a).
     pub observed: Vec<super::observed::Observation>,
 }
 

@@ -51,7 +51,7 @@ pub const TOTALS: [TotalDef; 20] = [
     total("intel_effect_mean", Grid::Real, Some(false)),
     total("first_attack_week", Grid::Count, Some(false)),
     total("spend", Grid::Real, Some(true)),
-    // Cells the warm-up left alive at week 0 (MODEL.md §4a): with them,
+    // Cells the warm-up left alive at week 0 (docs/model.md §4a): with them,
     // alive_start + new_cells = alive_end + every removal.
     total("alive_start", Grid::Count, None),
 ];

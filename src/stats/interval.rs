@@ -4,6 +4,14 @@ use std::cell::Cell;
 
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
+/// A mean with its 95% interval (any part may be missing).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Estimate {
+    pub mean: Option<f64>,
+    pub ci95_lo: Option<f64>,
+    pub ci95_hi: Option<f64>,
+}
+
 /// Two-sided 95% interval for a mean from its estimate, standard error and
 /// sample size, with Student's t quantile (n - 1 degrees of freedom).
 pub fn mean_ci95(mean: f64, se: f64, n: u64) -> Option<(f64, f64)> {

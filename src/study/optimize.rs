@@ -144,7 +144,7 @@ pub struct Confirmation {
 
 /// What a search found.
 #[derive(Debug, Clone)]
-pub struct Outcome {
+pub struct SearchResult {
     pub out: PathBuf,
     pub states: Vec<String>,
     pub metric: &'static str,
@@ -275,7 +275,7 @@ pub fn optimize(
     progress: &(dyn Fn(u64) + Sync),
     cancel: &AtomicBool,
     on_start: impl FnOnce(&std::path::Path),
-) -> Result<Outcome> {
+) -> Result<SearchResult> {
     let (metric, lower) = resolve_metric(&opts.metric)?;
     let mut sets = opts.sets.clone();
     if let Some(s) = opts.seed {
@@ -366,7 +366,7 @@ pub fn optimize(
     let scenarios = vec![base.clone(), scenario_of(&best.shares)?];
     let stats = evaluate(&scenarios, fresh.clone(), opts, cancel, progress)?;
     let confirmation = confirm(&stats, metric, &fresh);
-    let outcome = Outcome {
+    let outcome = SearchResult {
         out: target.clone(),
         states: ids,
         metric: TOTALS[metric].name,
@@ -467,7 +467,7 @@ struct Record<'a> {
 
 fn write(
     staging: &crate::results::Staging,
-    o: &Outcome,
+    o: &SearchResult,
     confirm_stats: &RunStats,
     opts: &OptimizeOptions,
 ) -> Result<()> {
@@ -514,7 +514,7 @@ fn write(
 }
 
 /// The data of `search.png`.
-fn chart(o: &Outcome, opts: &OptimizeOptions) -> SearchChart {
+fn chart(o: &SearchResult, opts: &OptimizeOptions) -> SearchChart {
     SearchChart {
         title: format!(
             "{}: search over the allocation of {}",
@@ -552,7 +552,7 @@ fn chart(o: &Outcome, opts: &OptimizeOptions) -> SearchChart {
 
 /// A `[[variants]]` entry with the best allocation, to paste into the
 /// scenario file.
-pub fn best_toml(o: &Outcome) -> String {
+pub fn best_toml(o: &SearchResult) -> String {
     let set: Vec<String> = o
         .states
         .iter()
@@ -569,7 +569,7 @@ pub fn best_toml(o: &Outcome) -> String {
     )
 }
 
-fn write_candidates(path: &std::path::Path, o: &Outcome) -> Result<()> {
+fn write_candidates(path: &std::path::Path, o: &SearchResult) -> Result<()> {
     let fail =
         |e: csv::Error| Error::Other(anyhow::anyhow!("cannot write {}: {e}", path.display()));
     let mut w = csv::Writer::from_path(path).map_err(fail)?;

@@ -464,7 +464,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// A posterior made ready for a run: its distinct points, each the
 /// scenario with the point's values applied like `--set` before the
-/// variants' own (MODEL.md §4a).
+/// variants' own (docs/model.md §4a).
 struct PosteriorRun {
     posterior: Posterior,
     /// One scenario set per distinct point.

@@ -14,13 +14,13 @@ use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 
-use crate::engine::points::{Design, Source, expand, run_point};
+use crate::engine::points::{BaseText, Design, expand, run_point};
 use crate::error::{Error, Result};
 use crate::results::default_out;
-pub use crate::results::sweep::{Estimate, PATROL_IN, SweepManifest, SweepRow, SweepTable};
+pub use crate::results::sweep::{PATROL_IN, SweepManifest, SweepRow, SweepTable};
 use crate::scenario::ScenarioSet;
 use crate::scenario::builtin::ScenarioSource;
-use crate::scenario::design::{DesignKind, SweepSpec};
+use crate::scenario::ranges::{DesignKind, SweepSpec};
 use crate::stats::tables::{format_number, summary_rows};
 use crate::study::run::{stage, write_json};
 
@@ -51,14 +51,14 @@ pub struct SweepOptions {
 /// A sweep ready to run: the base scenario and the design, every point of
 /// which has been validated.
 #[derive(Debug)]
-pub struct Plan {
-    pub source: Source,
+pub struct SweepPlan {
+    pub source: BaseText,
     pub base: ScenarioSet,
     pub design: Design,
     pub trials: u64,
 }
 
-impl Plan {
+impl SweepPlan {
     /// Variants run at each point, baseline included.
     pub fn variants(&self) -> u64 {
         1 + self.base.variants.len() as u64
@@ -71,12 +71,12 @@ impl Plan {
 }
 
 /// Loads the scenario, expands its design and validates every point.
-pub fn plan(opts: &SweepOptions) -> Result<Plan> {
+pub fn plan(opts: &SweepOptions) -> Result<SweepPlan> {
     let mut sets = opts.sets.clone();
     if let Some(s) = opts.seed {
         sets.push(format!("scenario.seed={s}"));
     }
-    let source = Source::read(&opts.scenario, &sets)?;
+    let source = BaseText::read(&opts.scenario, &sets)?;
     let base = source.load(&opts.varies)?;
     let mut spec = base.sweep.clone().unwrap_or(SweepSpec {
         design: DesignKind::Grid,
@@ -95,7 +95,12 @@ pub fn plan(opts: &SweepOptions) -> Result<Plan> {
 }
 
 /// The plan of `spec` on `base`, every point validated.
-pub fn plan_spec(source: Source, base: ScenarioSet, spec: &SweepSpec, trials: u64) -> Result<Plan> {
+pub fn plan_spec(
+    source: BaseText,
+    base: ScenarioSet,
+    spec: &SweepSpec,
+    trials: u64,
+) -> Result<SweepPlan> {
     if spec.design == DesignKind::Grid && spec.vary.iter().any(|p| p.steps < 2) {
         return Err(Error::Invalid(
             "a grid needs STEPS (at least 2) for every parameter: --vary PATH=LOW:HIGH:STEPS"
@@ -119,7 +124,7 @@ pub fn plan_spec(source: Source, base: ScenarioSet, spec: &SweepSpec, trials: u6
     for values in &design.points {
         source.at(&design.params, values)?;
     }
-    Ok(Plan {
+    Ok(SweepPlan {
         source,
         base,
         design,
@@ -143,7 +148,7 @@ pub fn sweep(
     progress: &(dyn Fn(u64) + Sync),
     on_point: &dyn Fn(usize),
     cancel: &AtomicBool,
-    on_start: impl FnOnce(&Plan, &Path),
+    on_start: impl FnOnce(&SweepPlan, &Path),
 ) -> Result<SweepReport> {
     let started = chrono::Utc::now();
     let clock = Instant::now();
@@ -226,7 +231,7 @@ pub fn sweep(
 
 /// Variants that set a swept path themselves: their own value wins (as it
 /// does over `--set`), so they stay put while the sweep moves.
-pub fn fixed_by_variants(plan: &Plan) -> Vec<String> {
+pub fn fixed_by_variants(plan: &SweepPlan) -> Vec<String> {
     let mut notes = Vec::new();
     for v in &plan.base.variants {
         for p in &plan.design.params {
@@ -275,7 +280,7 @@ pub fn metric_names() -> Vec<&'static str> {
 }
 
 /// The expanded design as `cordon check` prints it.
-pub fn design_outline(plan: &Plan) -> String {
+pub fn design_outline(plan: &SweepPlan) -> String {
     use std::fmt::Write;
     let mut o = String::new();
     let d = &plan.design;

@@ -1,5 +1,5 @@
 //! `cordon calibrate`: the posterior of a scenario's `[[uncertain]]`
-//! parameters given its `[[observed]]` series (MODEL.md §4a).
+//! parameters given its `[[observed]]` series (docs/model.md §4a).
 //!
 //! The prior is the `[[uncertain]]` box (uniform, or log-uniform with
 //! `scale = "log"`). The likelihood of a parameter point is simulated: R
@@ -34,8 +34,8 @@ use crate::model::{Theatre, TrialRecord};
 use crate::results::default_out;
 use crate::results::folder::Staging;
 use crate::scenario::builtin::ScenarioSource;
-use crate::scenario::design::ParamRange;
 use crate::scenario::observed::Observation;
+use crate::scenario::ranges::ParamRange;
 use crate::scenario::{BaseTemplate, Scenario, ScenarioSet, load_base_point};
 use crate::study::run::{load_source, refused, write_json};
 

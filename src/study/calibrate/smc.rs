@@ -32,7 +32,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
 use crate::model::streams::mix;
-use crate::scenario::design::ParamRange;
+use crate::scenario::ranges::ParamRange;
 
 /// The prior: uniform on a box in the prior's coordinates.
 #[derive(Debug, Clone)]

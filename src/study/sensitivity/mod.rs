@@ -15,13 +15,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use crate::engine::points::{Outcome, Source, overrides, run_point_with};
+use crate::engine::points::{BaseText, TrialMetric, overrides, run_point_with};
 use crate::error::{Error, Result};
 use crate::results::default_out;
 pub use crate::results::sensitivity::{Entry, Row, read_rows};
 use crate::scenario::ScenarioSet;
 use crate::scenario::builtin::ScenarioSource;
-use crate::scenario::design::ParamRange;
+use crate::scenario::ranges::ParamRange;
 use crate::stats::interval::{mean_ci95, wilson95};
 use crate::study::run::{stage, write_json};
 use sobol::{Saltelli, SobolIndex, jansen};
@@ -49,15 +49,15 @@ pub struct SensitivityOptions {
 
 /// The analysis ready to run.
 #[derive(Debug)]
-pub struct Plan {
-    pub source: Source,
+pub struct SensitivityPlan {
+    pub source: BaseText,
     pub base: ScenarioSet,
     pub params: Vec<ParamRange>,
-    pub outcome: Outcome,
+    pub outcome: TrialMetric,
     pub saltelli: Saltelli,
 }
 
-impl Plan {
+impl SensitivityPlan {
     /// Design points: the scenario itself, two per parameter, and the
     /// Sobol points.
     pub fn points(&self) -> usize {
@@ -66,13 +66,13 @@ impl Plan {
 }
 
 /// Loads the scenario and checks that there is something to analyse.
-pub fn plan(opts: &SensitivityOptions) -> Result<Plan> {
+pub fn plan(opts: &SensitivityOptions) -> Result<SensitivityPlan> {
     let mut sets = opts.sets.clone();
     if let Some(s) = opts.seed {
         sets.push(format!("scenario.seed={s}"));
     }
-    let outcome = Outcome::parse(&opts.metric)?;
-    let source = Source::read(&opts.scenario, &sets)?;
+    let outcome = TrialMetric::parse(&opts.metric)?;
+    let source = BaseText::read(&opts.scenario, &sets)?;
     let base = source.load(&[])?;
     if base.uncertain.is_empty() {
         return Err(Error::Invalid(format!(
@@ -82,7 +82,7 @@ pub fn plan(opts: &SensitivityOptions) -> Result<Plan> {
     }
     let params = base.uncertain.clone();
     let saltelli = Saltelli::new(params.len(), opts.samples, base.base.seed);
-    Ok(Plan {
+    Ok(SensitivityPlan {
         source,
         base,
         params,
@@ -106,7 +106,7 @@ pub fn sensitivity(
     progress: &(dyn Fn(u64) + Sync),
     on_point: &dyn Fn(usize),
     cancel: &AtomicBool,
-    on_start: impl FnOnce(&Plan, &Path),
+    on_start: impl FnOnce(&SensitivityPlan, &Path),
 ) -> Result<SensitivityReport> {
     let started = chrono::Utc::now();
     let clock = Instant::now();
@@ -265,7 +265,7 @@ fn scale(p: &ParamRange, u: f64) -> f64 {
 }
 
 /// The scenario with the given parameters set (`None`: as written).
-fn point(plan: &Plan, values: &[Option<f64>]) -> Result<(Vec<String>, ScenarioSet)> {
+fn point(plan: &SensitivityPlan, values: &[Option<f64>]) -> Result<(Vec<String>, ScenarioSet)> {
     let (params, xs): (Vec<ParamRange>, Vec<f64>) = plan
         .params
         .iter()
@@ -296,7 +296,7 @@ fn mean_ci(xs: impl Iterator<Item = f64>) -> (Option<f64>, Option<(f64, f64)>, u
 /// The scenario's own outcome, each parameter's low and high outcome, and
 /// the swing high − low with the interval of the paired differences.
 fn oat_rows(
-    plan: &Plan,
+    plan: &SensitivityPlan,
     variants: &[String],
     per_trial: &[Vec<Vec<Option<f64>>>],
     metric: &'static str,
@@ -381,7 +381,7 @@ fn point_means(values: &[Vec<PointMean>], v: usize) -> Vec<f64> {
 }
 
 fn sobol_rows(
-    plan: &Plan,
+    plan: &SensitivityPlan,
     variants: &[String],
     values: &[Vec<PointMean>],
     reps: usize,
@@ -462,7 +462,7 @@ fn noise_share(values: &[Vec<PointMean>], v: usize, means: &[f64], n: usize) -> 
 /// How often each variant has the best mean over the `2N` independent
 /// parameter sets of the Sobol design (its `A` and `B` samples).
 fn ranking_rows(
-    plan: &Plan,
+    plan: &SensitivityPlan,
     variants: &[String],
     values: &[Vec<PointMean>],
     metric: &'static str,

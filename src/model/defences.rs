@@ -1,5 +1,5 @@
 //! Capabilities, intelligence and border detection, week by week
-//! (MODEL.md §3.1, §3.2 and the effort terms of §3.5).
+//! (docs/model.md §3.1, §3.2 and the effort terms of §3.5).
 //!
 //! None of this depends on the trial: it is a function of the variant and
 //! the week. It is computed once per variant into [`Defences`], and every
@@ -525,7 +525,7 @@ fn cooperation(s: &Scenario, stocks: &[Stocks], u: usize, v: usize) -> f64 {
 }
 
 #[cfg(test)]
-#[path = "capability_rules.rs"]
+#[path = "defences_rules.rs"]
 mod rules;
 
 #[cfg(test)]

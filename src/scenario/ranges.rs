@@ -167,7 +167,7 @@ pub struct SweepSpec {
 /// Reads `[sweep]` and `[[uncertain]]` from `doc` (with `--set` applied);
 /// `varies` are `--vary PATH=LO:HI[:STEPS]` arguments, which replace the
 /// file's `vary` list.
-pub fn read_design(
+pub fn read_ranges(
     doc: &Table,
     origin: Loc,
     stem: &str,

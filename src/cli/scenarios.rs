@@ -1,11 +1,9 @@
-//! Small commands for a first run: built-in scenarios, starter files,
-//! completions and the manual page.
+//! `cordon scenarios` and `cordon new`: the built-in scenarios, listed,
+//! printed or copied into a commented starter file.
 
 use std::io::Write as _;
 
-use clap::CommandFactory;
-
-use super::{Cli, CompletionsArgs, NewArgs, ScenariosAction, ScenariosArgs};
+use super::{NewArgs, ScenariosAction, ScenariosArgs};
 use crate::error::{Error, Result};
 use crate::scenario::builtin::{self, ScenarioSource};
 
@@ -66,22 +64,6 @@ pub fn new(args: NewArgs) -> Result<()> {
         b.name
     );
     Ok(())
-}
-
-/// `cordon completions SHELL`.
-pub fn completions(args: CompletionsArgs) -> Result<()> {
-    let mut buf = Vec::new();
-    clap_complete::generate(args.shell, &mut Cli::command(), "cordon", &mut buf);
-    super::emit(&buf)
-}
-
-/// `cordon man`.
-pub fn man() -> Result<()> {
-    let mut buf = Vec::new();
-    clap_mangen::Man::new(Cli::command())
-        .render(&mut buf)
-        .map_err(|e| Error::Other(anyhow::anyhow!("cannot render the manual page: {e}")))?;
-    super::emit(&buf)
 }
 
 fn named(name: &str) -> Result<builtin::Builtin> {
