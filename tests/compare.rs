@@ -305,7 +305,7 @@ fn bad_input_is_named() {
     std::fs::write(&trials, text.join("\n") + "\n").unwrap_or_default();
     let e = invalid(dir.path(), &["compare", a, b.to_str().unwrap_or_default()]);
     assert!(
-        e.contains("trials.csv: line 8, column `attacks`: `#"),
+        e.contains("trials.csv: row 7 (line 8), column `attacks`: `#"),
         "{e}"
     );
     // A truncated trials.csv.

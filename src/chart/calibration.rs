@@ -6,7 +6,6 @@
 //! the private `Chart` enum.
 
 mod axis;
-pub mod data;
 mod marginals;
 mod pairs;
 mod predictive;
@@ -20,9 +19,9 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::style::{self, INK, MUTED};
 use super::{CHARTS, Figure, write_png_and_svg};
-use data::Calibration;
+use crate::results::calibration::Calibration;
 
-pub use data::is_calibration;
+pub use crate::results::calibration::is_calibration;
 
 /// Posterior colour (Okabe–Ito blue).
 const POSTERIOR: RGBColor = RGBColor(0, 114, 178);

@@ -14,8 +14,8 @@ use super::html::{Cell, Column, Table, escape, ident, note, para, section};
 use super::numbers::{count, full, number, percent, whole_or_number};
 use super::provenance::shell_word;
 use super::{figure, shell};
-use crate::chart::calibration::data::Calibration;
 use crate::chart::calibration::{Chart, charts as chart_list, draw_all};
+use crate::results::calibration::Calibration;
 
 /// Reads the calibration folder `dir` (drawing its charts if some are
 /// missing) and returns the page.

@@ -1,6 +1,10 @@
 //! `manifest.json`: what was run, how, and from what, so that a result can
 //! be reproduced, compared, merged and plotted without the scenario file.
 
+use std::path::Path;
+
+use anyhow::Context;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// The version and the commit the binary was built from.
@@ -131,6 +135,46 @@ fn overrides(list: &[(String, String)]) -> Vec<OverrideEntry> {
         })
         .collect()
 }
+
+/// The file every result folder describes itself in.
+pub const MANIFEST: &str = "manifest.json";
+
+/// Writes `value` as pretty JSON (with a final newline) to `path`: every
+/// manifest, checkpoint and search record goes through here.
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> crate::Result<()> {
+    let json = serde_json::to_string_pretty(value)
+        .with_context(|| format!("cannot encode {}", path.display()))?;
+    std::fs::write(path, json + "\n")
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Writes the manifest of the folder `dir`.
+pub fn write<T: Serialize>(dir: &Path, manifest: &T) -> crate::Result<()> {
+    write_json(&dir.join(MANIFEST), manifest)
+}
+
+/// Reads the manifest of the folder `dir` as a `T`: every manifest is read
+/// here. A missing file is invalid input, with `hint` saying what folder
+/// was expected; so is one that is not JSON of the expected shape.
+pub fn read<T: DeserializeOwned>(dir: &Path, hint: &str) -> crate::Result<T> {
+    let path = dir.join(MANIFEST);
+    let text = super::csv::read_text(&path, hint)?;
+    serde_json::from_str(&text).map_err(|e| {
+        crate::Error::Invalid(format!("{}: not a cordon manifest: {e}", path.display()))
+    })
+}
+
+impl Manifest {
+    /// The manifest of the run folder `dir` (written by `cordon run` or
+    /// `cordon merge`).
+    pub fn read(dir: &Path) -> crate::Result<Manifest> {
+        read(dir, RUN_FOLDER)
+    }
+}
+
+/// What a run folder holds, for the message about a missing file.
+pub const RUN_FOLDER: &str = "a result folder written by `cordon run` holds manifest.json, trials.csv, weekly.csv, states.csv, borders.csv (and comparison.csv when variants ran)";
 
 /// The geography part of a manifest, from the base scenario.
 pub fn geography(s: &Scenario) -> (Vec<StateEntry>, Vec<RegionEntry>, Vec<BorderEntry>) {

@@ -1,5 +1,7 @@
 //! Output: results into files, and nothing else.
 
+pub mod calibration;
+pub mod csv;
 pub mod folder;
 pub mod manifest;
 pub mod posterior;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::csv::CsvTable;
 use crate::error::{Error, Result};
 use crate::model::streams::mix;
 use crate::scenario::ranges::ParamRange;
@@ -58,15 +59,11 @@ impl Posterior {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        let bad = |what: String| Error::Invalid(format!("{}: {what}", file.display()));
-        let mut rdr = csv::ReaderBuilder::new().from_reader(bytes);
-        let headers = rdr
-            .headers()
-            .map_err(|e| bad(format!("not a CSV file: {e}")))?
-            .clone();
-        let cols: Vec<&str> = headers.iter().collect();
+        let table = CsvTable::parse(&file, bytes)?;
+        let header = table.header();
+        let cols: Vec<&str> = header.names().collect();
         if cols.last() != Some(&"weight") || cols.len() < 2 {
-            return Err(bad(format!(
+            return Err(header.invalid(&format!(
                 "expected columns PATH,...,weight (one per calibrated path, then weight), found {}",
                 cols.join(",")
             )));
@@ -75,41 +72,29 @@ impl Posterior {
             .iter()
             .map(|s| s.to_string())
             .collect();
+        if table.len() > MAX_POINTS {
+            return Err(header.invalid(&format!("more than {MAX_POINTS} points")));
+        }
         let (mut points, mut weights) = (Vec::new(), Vec::new());
-        for (i, rec) in rdr.records().enumerate() {
-            let line = i + 2;
-            let rec = rec.map_err(|e| bad(format!("line {line}: {e}")))?;
-            let mut row = Vec::with_capacity(rec.len());
-            for (col, field) in cols.iter().zip(rec.iter()) {
-                let x: f64 = field.trim().parse().map_err(|_| {
-                    bad(format!(
-                        "line {line}, column {col}: expected a number, found `{field}`"
-                    ))
-                })?;
-                if !x.is_finite() {
-                    return Err(bad(format!(
-                        "line {line}, column {col}: expected a finite number, found {field}"
-                    )));
-                }
-                row.push(x);
-            }
-            let w = row.pop().unwrap_or(0.0);
+        for row in table.rows() {
+            let mut values = (0..cols.len())
+                .map(|c| row.required(c))
+                .collect::<Result<Vec<f64>>>()?;
+            let w = values.pop().unwrap_or(0.0);
             if w < 0.0 {
-                return Err(bad(format!(
-                    "line {line}: weight {w} is negative; expected a weight >= 0"
-                )));
+                return Err(row.bad(
+                    cols.len() - 1,
+                    &format!("weight {w} is negative; expected a weight >= 0"),
+                ));
             }
-            points.push(row);
+            points.push(values);
             weights.push(w);
-            if points.len() > MAX_POINTS {
-                return Err(bad(format!("more than {MAX_POINTS} points")));
-            }
         }
         let total: f64 = weights.iter().sum();
         if points.is_empty() || total <= 0.0 {
-            return Err(bad(
-                "no points with positive weight; expected one row per point".into(),
-            ));
+            return Err(table
+                .header()
+                .invalid("no points with positive weight; expected one row per point"));
         }
         for w in &mut weights {
             *w /= total;
@@ -203,7 +188,7 @@ mod tests {
             ("model.x,weight\n", "no points with positive weight"),
             (
                 "model.x,weight\nabc,1\n",
-                "line 2, column model.x: expected a number, found `abc`",
+                "row 1 (line 2), column `model.x`: `abc` is not a number",
             ),
         ] {
             let (_d, p) = write(text);

@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use super::csv::{CsvStream, CsvTable, Row};
 use crate::results::Manifest;
 use crate::scenario::diagnostic::closest;
 
@@ -167,7 +168,7 @@ impl RunData {
                 dir.display()
             )));
         }
-        let manifest = read_manifest(&dir.join("manifest.json"))?;
+        let manifest = Manifest::read(dir)?;
         let variants = select(&manifest, wanted, &dir.join("manifest.json"))?;
         let mut run = RunData {
             dir: dir.to_path_buf(),
@@ -235,23 +236,24 @@ impl RunData {
     }
 
     fn read_weekly(&mut self) -> Result<(), crate::Error> {
-        let table = Table::read(&self.dir, "weekly.csv")?;
-        let [variant, week, metric, mean, lo, hi, p05, p25, p50, p75, p95] = table.columns([
-            "variant", "week", "metric", "mean", "ci95_lo", "ci95_hi", "p05", "p25", "p50", "p75",
-            "p95",
-        ])?;
+        let table = CsvTable::read(&self.dir.join("weekly.csv"), MISSING)?;
+        let [variant, week, metric, mean, lo, hi, p05, p25, p50, p75, p95] =
+            table.header().columns([
+                "variant", "week", "metric", "mean", "ci95_lo", "ci95_hi", "p05", "p25", "p50",
+                "p75", "p95",
+            ])?;
         // Every row is checked, drawn or not: a bad cell means a bad file.
         for row in table.rows() {
             let stat = WeeklyStat {
                 week: row.required(week)? as u32,
-                mean: row.number(mean)?,
-                ci95_lo: row.number(lo)?,
-                ci95_hi: row.number(hi)?,
-                p05: row.number(p05)?,
-                p25: row.number(p25)?,
-                p50: row.number(p50)?,
-                p75: row.number(p75)?,
-                p95: row.number(p95)?,
+                mean: row.number_at(mean)?,
+                ci95_lo: row.number_at(lo)?,
+                ci95_hi: row.number_at(hi)?,
+                p05: row.number_at(p05)?,
+                p25: row.number_at(p25)?,
+                p50: row.number_at(p50)?,
+                p75: row.number_at(p75)?,
+                p95: row.number_at(p95)?,
             };
             let (v, m) = (row.text(variant), row.text(metric));
             if !self.wants(v) || !WEEKLY_METRICS.contains(&m) {
@@ -268,7 +270,7 @@ impl RunData {
         for v in &self.variants {
             for m in WEEKLY_METRICS {
                 if self.weekly(&v.name, m).is_empty() {
-                    return Err(table.invalid(&format!(
+                    return Err(table.header().invalid(&format!(
                         "no rows for variant `{}` and metric `{m}`",
                         v.name
                     )));
@@ -281,19 +283,10 @@ impl RunData {
     /// Reads `trials.csv` a row at a time: it grows with the number of
     /// trials, and only its spread is kept.
     fn read_trials(&mut self) -> Result<(), crate::Error> {
-        let path = self.dir.join("trials.csv");
-        let file = std::fs::File::open(&path).map_err(|e| open_error(&path, e))?;
-        let mut table = Table::stream(path, std::io::BufReader::with_capacity(1 << 16, file))?;
-        let [variant, attacks, severity] = table.columns(["variant", "attacks", "severity"])?;
-        let mut record = csv::StringRecord::new();
-        let mut number = 0;
-        while table.next_record(&mut record)? {
-            number += 1;
-            let row = Row {
-                table: &table,
-                number,
-                record: &record,
-            };
+        let mut table = CsvStream::open(&self.dir.join("trials.csv"), MISSING)?;
+        let [variant, attacks, severity] =
+            table.header().columns(["variant", "attacks", "severity"])?;
+        while let Some(row) = table.next_row()? {
             let v = row.text(variant);
             if !self.wants(v) {
                 continue;
@@ -308,17 +301,20 @@ impl RunData {
             .iter()
             .find(|v| !self.trials.contains_key(&v.name))
         {
-            Some(v) => Err(table.invalid(&format!("no trials of variant `{}`", v.name))),
+            Some(v) => Err(table
+                .header()
+                .invalid(&format!("no trials of variant `{}`", v.name))),
             None => Ok(()),
         }
     }
 
     fn read_states(&mut self) -> Result<(), crate::Error> {
-        let table = Table::read(&self.dir, "states.csv")?;
-        let [variant, state, metric, mean, lo, hi] =
-            table.columns(["variant", "state", "metric", "mean", "ci95_lo", "ci95_hi"])?;
+        let table = CsvTable::read(&self.dir.join("states.csv"), MISSING)?;
+        let [variant, state, metric, mean, lo, hi] = table
+            .header()
+            .columns(["variant", "state", "metric", "mean", "ci95_lo", "ci95_hi"])?;
         for row in table.rows() {
-            let estimate = row.estimate(mean, lo, hi)?;
+            let estimate = estimate(&row, mean, lo, hi)?;
             if !self.wants(row.text(variant)) {
                 continue;
             }
@@ -333,11 +329,12 @@ impl RunData {
     }
 
     fn read_borders(&mut self) -> Result<(), crate::Error> {
-        let table = Table::read(&self.dir, "borders.csv")?;
-        let [variant, border, metric, mean] =
-            table.columns(["variant", "border", "metric", "mean"])?;
+        let table = CsvTable::read(&self.dir.join("borders.csv"), MISSING)?;
+        let [variant, border, metric, mean] = table
+            .header()
+            .columns(["variant", "border", "metric", "mean"])?;
         for row in table.rows() {
-            let value = row.number(mean)?.unwrap_or(0.0);
+            let value = row.number_at(mean)?.unwrap_or(0.0);
             let m = row.text(metric);
             if !self.wants(row.text(variant)) || !BORDER_COUNTS.contains(&m) {
                 continue;
@@ -353,8 +350,8 @@ impl RunData {
     }
 
     fn read_comparison(&mut self) -> Result<(), crate::Error> {
-        let table = Table::read(&self.dir, "comparison.csv")?;
-        let [variant, metric, mean, lo, hi] = table.columns([
+        let table = CsvTable::read(&self.dir.join("comparison.csv"), MISSING)?;
+        let [variant, metric, mean, lo, hi] = table.header().columns([
             "variant",
             "metric",
             "diff_mean",
@@ -362,7 +359,7 @@ impl RunData {
             "diff_ci95_hi",
         ])?;
         for row in table.rows() {
-            let estimate = row.estimate(mean, lo, hi)?;
+            let estimate = estimate(&row, mean, lo, hi)?;
             if !self.wants(row.text(variant)) {
                 continue;
             }
@@ -386,11 +383,12 @@ impl RunData {
     }
 
     fn read_summary(&self, details: &mut Details) -> Result<(), crate::Error> {
-        let table = Table::read(&self.dir, "summary.csv")?;
-        let [variant, metric, mean, lo, hi] =
-            table.columns(["variant", "metric", "mean", "ci95_lo", "ci95_hi"])?;
+        let table = CsvTable::read(&self.dir.join("summary.csv"), MISSING)?;
+        let [variant, metric, mean, lo, hi] = table
+            .header()
+            .columns(["variant", "metric", "mean", "ci95_lo", "ci95_hi"])?;
         for row in table.rows() {
-            let estimate = row.estimate(mean, lo, hi)?;
+            let estimate = estimate(&row, mean, lo, hi)?;
             if self.wants(row.text(variant)) {
                 let key = (row.text(variant).to_string(), row.text(metric).to_string());
                 details.summary.insert(key, estimate);
@@ -400,8 +398,8 @@ impl RunData {
     }
 
     fn read_directions(&self, details: &mut Details) -> Result<(), crate::Error> {
-        let table = Table::read(&self.dir, "borders.csv")?;
-        let [variant, border, direction, metric, mean, lo, hi] = table.columns([
+        let table = CsvTable::read(&self.dir.join("borders.csv"), MISSING)?;
+        let [variant, border, direction, metric, mean, lo, hi] = table.header().columns([
             "variant",
             "border",
             "direction",
@@ -411,7 +409,7 @@ impl RunData {
             "ci95_hi",
         ])?;
         for row in table.rows() {
-            let estimate = row.estimate(mean, lo, hi)?;
+            let estimate = estimate(&row, mean, lo, hi)?;
             if !self.wants(row.text(variant)) {
                 continue;
             }
@@ -433,7 +431,7 @@ impl RunData {
     }
 
     fn read_paired(&self, details: &mut Details) -> Result<(), crate::Error> {
-        let table = Table::read(&self.dir, "comparison.csv")?;
+        let table = CsvTable::read(&self.dir.join("comparison.csv"), MISSING)?;
         let [
             variant,
             metric,
@@ -447,7 +445,7 @@ impl RunData {
             averted,
             a_lo,
             a_hi,
-        ] = table.columns([
+        ] = table.header().columns([
             "variant",
             "metric",
             "baseline_mean",
@@ -463,12 +461,12 @@ impl RunData {
         ])?;
         for row in table.rows() {
             let paired = Paired {
-                baseline_mean: row.number(base)?,
-                variant_mean: row.number(var)?,
-                diff: row.estimate(mean, lo, hi)?,
-                p_better: row.number(better)?,
-                spend_diff: row.number(spend)?,
-                averted_per_1000: row.estimate(averted, a_lo, a_hi)?,
+                baseline_mean: row.number_at(base)?,
+                variant_mean: row.number_at(var)?,
+                diff: estimate(&row, mean, lo, hi)?,
+                p_better: row.number_at(better)?,
+                spend_diff: row.number_at(spend)?,
+                averted_per_1000: estimate(&row, averted, a_lo, a_hi)?,
             };
             if self.wants(row.text(variant)) {
                 let key = (row.text(variant).to_string(), row.text(metric).to_string());
@@ -482,42 +480,19 @@ impl RunData {
 /// Reads `file` of the run folder `dir` as text, for a table shown as it
 /// is (a missing file or a malformed row is invalid input).
 pub fn read_raw(dir: &Path, file: &str) -> Result<RawTable, crate::Error> {
-    let table = Table::read(dir, file)?;
-    Ok(RawTable {
-        headers: table.headers.iter().map(str::to_string).collect(),
-        rows: table
-            .records
-            .iter()
-            .map(|r| r.iter().map(str::to_string).collect())
-            .collect(),
+    let (headers, rows) = CsvTable::read(&dir.join(file), MISSING)?.into_text();
+    Ok(RawTable { headers, rows })
+}
+
+use crate::results::manifest::RUN_FOLDER as MISSING;
+
+/// A mean and its interval from three columns of a row.
+fn estimate(row: &Row<'_>, mean: usize, lo: usize, hi: usize) -> Result<Estimate, crate::Error> {
+    Ok(Estimate {
+        mean: row.number_at(mean)?,
+        ci95_lo: row.number_at(lo)?,
+        ci95_hi: row.number_at(hi)?,
     })
-}
-
-fn read_manifest(path: &Path) -> Result<Manifest, crate::Error> {
-    let text = read_text(path)?;
-    serde_json::from_str(&text).map_err(|e| {
-        crate::Error::Invalid(format!("{}: not a cordon manifest: {e}", path.display()))
-    })
-}
-
-fn read_text(path: &Path) -> Result<String, crate::Error> {
-    std::fs::read_to_string(path).map_err(|e| open_error(path, e))
-}
-
-/// A file of a result folder that cannot be read: missing (invalid input)
-/// or unreadable.
-fn open_error(path: &Path, e: std::io::Error) -> crate::Error {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => crate::Error::Invalid(format!(
-            "{}: missing; a result folder written by `cordon run` holds manifest.json, trials.csv, weekly.csv, states.csv, borders.csv (and comparison.csv when variants ran)",
-            path.display()
-        )),
-        _ => crate::Error::Io {
-            action: "read",
-            path: path.to_path_buf(),
-            source: e,
-        },
-    }
 }
 
 /// The baseline and the `wanted` variants (all when empty), in manifest
@@ -552,193 +527,4 @@ fn select(
             index,
         })
         .collect())
-}
-
-/// A CSV file held in memory, with what is needed to name a bad cell; or,
-/// for a file too large to hold, a reader of its rows one at a time.
-struct Table {
-    path: PathBuf,
-    headers: csv::StringRecord,
-    records: Vec<csv::StringRecord>,
-    reader: Option<csv::Reader<Box<dyn std::io::Read>>>,
-}
-
-/// One data row of a [`Table`].
-struct Row<'a> {
-    table: &'a Table,
-    /// 1 for the first row after the header.
-    number: usize,
-    record: &'a csv::StringRecord,
-}
-
-impl Table {
-    fn read(dir: &Path, file: &str) -> Result<Table, crate::Error> {
-        let path = dir.join(file);
-        let text = read_text(&path)?;
-        let mut reader = csv::Reader::from_reader(text.as_bytes());
-        let bad = |e: csv::Error| crate::Error::Invalid(format!("{}: {e}", path.display()));
-        let headers = reader.headers().map_err(bad)?.clone();
-        let records = reader
-            .records()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(bad)?;
-        Ok(Table {
-            path,
-            headers,
-            records,
-            reader: None,
-        })
-    }
-
-    /// A table whose rows are read one at a time by [`Table::next_record`].
-    fn stream(path: PathBuf, input: impl std::io::Read + 'static) -> Result<Table, crate::Error> {
-        let mut reader = csv::Reader::from_reader(Box::new(input) as Box<dyn std::io::Read>);
-        let headers = reader
-            .headers()
-            .map_err(|e| crate::Error::Invalid(format!("{}: {e}", path.display())))?
-            .clone();
-        Ok(Table {
-            path,
-            headers,
-            records: Vec::new(),
-            reader: Some(reader),
-        })
-    }
-
-    /// Reads the next row of a streamed table into `record`; false at the
-    /// end.
-    fn next_record(&mut self, record: &mut csv::StringRecord) -> Result<bool, crate::Error> {
-        match self.reader.as_mut() {
-            Some(reader) => reader
-                .read_record(record)
-                .map_err(|e| crate::Error::Invalid(format!("{}: {e}", self.path.display()))),
-            None => Ok(false),
-        }
-    }
-
-    /// The positions of the named columns.
-    fn columns<const N: usize>(&self, names: [&str; N]) -> Result<[usize; N], crate::Error> {
-        let mut found = [0; N];
-        for (slot, name) in found.iter_mut().zip(names) {
-            *slot = self.headers.iter().position(|h| h == name).ok_or_else(|| {
-                let have: Vec<&str> = self.headers.iter().collect();
-                self.invalid(&format!(
-                    "row 0 (the header), column `{name}`: missing; the header has: {}",
-                    have.join(", ")
-                ))
-            })?;
-        }
-        Ok(found)
-    }
-
-    fn rows(&self) -> impl Iterator<Item = Row<'_>> {
-        self.records.iter().enumerate().map(|(i, record)| Row {
-            table: self,
-            number: i + 1,
-            record,
-        })
-    }
-
-    fn invalid(&self, what: &str) -> crate::Error {
-        crate::Error::Invalid(format!("{}: {what}", self.path.display()))
-    }
-}
-
-impl Row<'_> {
-    fn text(&self, column: usize) -> &str {
-        self.record.get(column).unwrap_or("")
-    }
-
-    /// The number in `column`, `None` for an empty cell.
-    fn number(&self, column: usize) -> Result<Option<f64>, crate::Error> {
-        let cell = self.text(column).trim();
-        if cell.is_empty() {
-            return Ok(None);
-        }
-        match cell.parse::<f64>() {
-            Ok(x) if x.is_finite() => Ok(Some(x)),
-            _ => Err(self.bad(column, &format!("`{cell}` is not a number"))),
-        }
-    }
-
-    /// The number in `column`, which must not be empty.
-    fn required(&self, column: usize) -> Result<f64, crate::Error> {
-        self.number(column)?
-            .ok_or_else(|| self.bad(column, "empty, but a number is required"))
-    }
-
-    fn estimate(&self, mean: usize, lo: usize, hi: usize) -> Result<Estimate, crate::Error> {
-        Ok(Estimate {
-            mean: self.number(mean)?,
-            ci95_lo: self.number(lo)?,
-            ci95_hi: self.number(hi)?,
-        })
-    }
-
-    fn bad(&self, column: usize, what: &str) -> crate::Error {
-        let name = self.table.headers.get(column).unwrap_or("?");
-        // Line numbers count the header, as editors do.
-        self.table.invalid(&format!(
-            "row {} (line {}), column `{name}`: {what}",
-            self.number,
-            self.number + 1
-        ))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn table(text: &str) -> Table {
-        let mut reader = csv::Reader::from_reader(text.as_bytes());
-        Table {
-            path: PathBuf::from("run/weekly.csv"),
-            headers: reader.headers().cloned().unwrap_or_default(),
-            records: reader.records().filter_map(Result::ok).collect(),
-            reader: None,
-        }
-    }
-
-    #[test]
-    fn a_bad_cell_is_named_by_file_row_and_column() {
-        let t = table("variant,mean\nbaseline,1.5\nbaseline,abc\n");
-        let [mean] = t.columns(["mean"]).unwrap_or_default();
-        let rows: Vec<Row<'_>> = t.rows().collect();
-        assert_eq!(rows[0].number(mean).ok().flatten(), Some(1.5));
-        let message = rows[1]
-            .number(mean)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert_eq!(
-            message,
-            "run/weekly.csv: row 2 (line 3), column `mean`: `abc` is not a number"
-        );
-    }
-
-    #[test]
-    fn a_missing_column_is_named() {
-        let t = table("variant,mean\n");
-        let message = t
-            .columns(["p50"])
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(
-            message.starts_with("run/weekly.csv: row 0 (the header), column `p50`: missing"),
-            "{message}"
-        );
-    }
-
-    #[test]
-    fn empty_cells_are_missing_values_unless_required() {
-        let t = table("variant,mean\nbaseline,\n");
-        let row = t.rows().next();
-        assert!(matches!(row.as_ref().map(|r| r.number(1)), Some(Ok(None))));
-        assert!(matches!(
-            row.map(|r| r.required(1)),
-            Some(Err(crate::Error::Invalid(_)))
-        ));
-    }
 }

@@ -3,8 +3,7 @@
 
 use std::path::Path;
 
-use anyhow::Context;
-
+use super::csv::CsvTable;
 use crate::stats::tables::num;
 
 /// One row of `sensitivity.csv`.
@@ -35,14 +34,13 @@ pub struct Row {
 pub type Entry = (String, String, String, Option<f64>);
 
 /// Reads `sensitivity.csv` rows back (for tests and tools).
-pub fn read_rows(path: &Path) -> anyhow::Result<Vec<Entry>> {
-    let mut r =
-        csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut out = Vec::new();
-    for rec in r.records() {
-        let rec = rec.with_context(|| format!("cannot read {}", path.display()))?;
-        let get = |i: usize| rec.get(i).unwrap_or("").to_string();
-        out.push((get(0), get(1), get(2), get(5).parse().ok()));
-    }
-    Ok(out)
+pub fn read_rows(path: &Path) -> crate::Result<Vec<Entry>> {
+    let table = CsvTable::read(path, "a folder written by `cordon sensitivity` holds it")?;
+    table
+        .rows()
+        .map(|row| {
+            let get = |i: usize| row.text(i).to_string();
+            Ok((get(0), get(1), get(2), row.number_at(5)?))
+        })
+        .collect()
 }

@@ -10,8 +10,6 @@
 //! gets Welch's interval. Either way `trials.csv` is streamed, never held:
 //! a run can have millions of rows.
 
-use std::fs::File;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -19,6 +17,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::results::Manifest;
+use crate::results::csv::CsvStream;
 use crate::scenario::diagnostic::closest;
 use crate::stats::aggregate::{FIRST_ATTACK, TOTALS};
 use crate::stats::interval::t_quantile_975;
@@ -172,11 +171,12 @@ pub fn compare_with(opts: &CompareOptions, progress: &dyn Fn(u64)) -> Result<Com
                 (Some((ta, xa)), Some((tb, xb))) => {
                     if ta != tb {
                         return Err(Error::Invalid(format!(
-                            "{}: line {}: trial {tb} of variant `{}` where trial {ta} was expected (A's {}); the files are not in the same trial order",
-                            sb.path.display(),
-                            sb.line,
+                            "{}: row {} (line {}): trial {tb} of variant `{}` where trial {ta} was expected (A's {}); the files are not in the same trial order",
+                            sb.path().display(),
+                            sb.csv.rows_read(),
+                            sb.csv.rows_read() + 1,
                             b.variant,
-                            sa.path.display()
+                            sa.path().display()
                         )));
                     }
                     acc.add_pair(&xa, &xb);
@@ -185,8 +185,8 @@ pub fn compare_with(opts: &CompareOptions, progress: &dyn Fn(u64)) -> Result<Com
                 (Some(_), None) | (None, Some(_)) => {
                     return Err(Error::Invalid(format!(
                         "{} and {} hold different numbers of trials of `{}` and `{}` although their manifests list the same trials; is one of them truncated?",
-                        sa.path.display(),
-                        sb.path.display(),
+                        sa.path().display(),
+                        sb.path().display(),
                         a.variant,
                         b.variant
                     )));
@@ -256,15 +256,12 @@ fn side(dir: &Path, variant: &str, label: &str) -> Result<Side> {
         )));
     }
     let path = dir.join("manifest.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::Invalid(format!(
-            "{}: missing; {label} is not a result folder of `cordon run` (it holds manifest.json and trials.csv)",
-            path.display()
-        )),
-        _ => Error::Other(anyhow::anyhow!("cannot read {}: {e}", path.display())),
-    })?;
-    let manifest: Manifest = serde_json::from_str(&text)
-        .map_err(|e| Error::Invalid(format!("{}: not a cordon manifest: {e}", path.display())))?;
+    let manifest: Manifest = crate::results::manifest::read(
+        dir,
+        &format!(
+            "{label} is not a result folder of `cordon run` (it holds manifest.json and trials.csv)"
+        ),
+    )?;
     let names: Vec<&str> = manifest.variants.iter().map(|v| v.name.as_str()).collect();
     if !names.contains(&variant) {
         let hint = closest(variant, names.iter().copied())
@@ -374,10 +371,7 @@ fn plural(n: usize, word: &str) -> String {
 /// The rows of one variant in a `trials.csv`, read one at a time.
 struct TrialStream<'p> {
     progress: &'p dyn Fn(u64),
-    path: PathBuf,
-    reader: csv::Reader<BufReader<File>>,
-    record: csv::StringRecord,
-    headers: csv::StringRecord,
+    csv: CsvStream,
     variant: String,
     variant_col: usize,
     trial_col: usize,
@@ -385,110 +379,63 @@ struct TrialStream<'p> {
     columns: Vec<(usize, usize)>,
     last: Option<u64>,
     count: u64,
-    /// Line of the last row read (1 is the header).
-    line: u64,
 }
 
 impl<'p> TrialStream<'p> {
     fn open(side: &Side, metrics: &[usize], progress: &'p dyn Fn(u64)) -> Result<TrialStream<'p>> {
-        let path = side.dir.join("trials.csv");
-        let file = File::open(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::Invalid(format!(
-                "{}: missing; the per-trial values are needed to compare runs",
-                path.display()
-            )),
-            _ => Error::Other(anyhow::anyhow!("cannot read {}: {e}", path.display())),
-        })?;
-        let mut reader = csv::Reader::from_reader(BufReader::with_capacity(1 << 16, file));
-        let headers = reader
-            .headers()
-            .map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?
-            .clone();
-        let col = |name: &str| -> Result<usize> {
-            headers.iter().position(|h| h == name).ok_or_else(|| {
-                Error::Invalid(format!(
-                    "{}: line 1 (the header): no column `{name}`; the header has: {}",
-                    path.display(),
-                    headers.iter().collect::<Vec<_>>().join(", ")
-                ))
-            })
-        };
+        let csv = CsvStream::open(
+            &side.dir.join("trials.csv"),
+            "the per-trial values are needed to compare runs",
+        )?;
+        let header = csv.header();
         let columns = metrics
             .iter()
-            .map(|&i| Ok((i, col(TOTALS[i].name)?)))
+            .map(|&i| Ok((i, header.column(TOTALS[i].name)?)))
             .collect::<Result<Vec<_>>>()?;
         Ok(TrialStream {
             progress,
-            variant_col: col("variant")?,
-            trial_col: col("trial")?,
-            path,
-            reader,
-            record: csv::StringRecord::new(),
-            headers,
+            variant_col: header.column("variant")?,
+            trial_col: header.column("trial")?,
+            csv,
             variant: side.variant.clone(),
             columns,
             last: None,
             count: 0,
-            line: 1,
         })
     }
 
     /// The next trial of the variant: its index and the metrics' values.
     fn next(&mut self) -> Result<Option<(u64, Vec<f64>)>> {
         loop {
-            let more = self
-                .reader
-                .read_record(&mut self.record)
-                .map_err(|e| Error::Invalid(format!("{}: {e}", self.path.display())))?;
-            if !more {
+            let Some(row) = self.csv.next_row()? else {
                 return Ok(None);
-            }
-            self.line = self.record.position().map_or(self.line + 1, |p| p.line());
-            if self.line % PROGRESS_ROWS == 0 {
+            };
+            if (row.number() as u64 + 1) % PROGRESS_ROWS == 0 {
                 (self.progress)(PROGRESS_ROWS);
             }
-            if self.record.get(self.variant_col) != Some(self.variant.as_str()) {
+            if row.text(self.variant_col) != self.variant.as_str() {
                 continue;
             }
-            let text = self.record.get(self.trial_col).unwrap_or("").trim();
-            let trial: u64 = text
-                .parse()
-                .map_err(|_| self.bad(self.trial_col, &format!("`{text}` is not a trial index")))?;
-            if self.last.is_some_and(|l| trial <= l) {
-                return Err(self.bad(
+            let trial = row.index(self.trial_col)?;
+            if let Some(last) = self.last.filter(|&l| trial <= l) {
+                return Err(row.bad(
                     self.trial_col,
-                    &format!(
-                        "trial {trial} after trial {}: rows are not in trial order",
-                        self.last.unwrap_or(0)
-                    ),
+                    &format!("trial {trial} after trial {last}: rows are not in trial order"),
                 ));
             }
-            self.last = Some(trial);
-            self.count += 1;
             let values = self
                 .columns
                 .iter()
-                .map(|&(_, c)| self.number(c))
+                .map(|&(_, c)| row.required(c))
                 .collect::<Result<Vec<f64>>>()?;
+            self.last = Some(trial);
+            self.count += 1;
             return Ok(Some((trial, values)));
         }
     }
 
-    fn number(&self, column: usize) -> Result<f64> {
-        let text = self.record.get(column).unwrap_or("").trim();
-        match text.parse::<f64>() {
-            Ok(x) if x.is_finite() => Ok(x),
-            _ => Err(self.bad(column, &format!("`{text}` is not a number"))),
-        }
-    }
-
-    fn bad(&self, column: usize, what: &str) -> Error {
-        let name = self.headers.get(column).unwrap_or("?");
-        Error::Invalid(format!(
-            "{}: line {}, column `{name}`: {what}",
-            self.path.display(),
-            self.line
-        ))
+    fn path(&self) -> &Path {
+        self.csv.header().path()
     }
 
     /// Checks that every trial the manifest lists was read.
@@ -498,7 +445,7 @@ impl<'p> TrialStream<'p> {
         if self.count != expected {
             return Err(Error::Invalid(format!(
                 "{}: {} trials of variant `{}`, but manifest.json lists {expected} (trials {}..{}); is the file truncated?",
-                self.path.display(),
+                self.path().display(),
                 self.count,
                 self.variant,
                 range.start,

@@ -51,16 +51,10 @@ pub fn merge(shards: &[PathBuf], out: &Path, force: bool, command_line: &str) ->
 }
 
 fn read_part(dir: &Path) -> Result<Part> {
-    let path = dir.join("manifest.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        Error::Invalid(format!(
-            "{} is not a shard folder: cannot read {}: {e}",
-            dir.display(),
-            path.display()
-        ))
-    })?;
-    let manifest: Manifest = serde_json::from_str(&text)
-        .map_err(|e| Error::Invalid(format!("{}: not a cordon manifest: {e}", path.display())))?;
+    let manifest: Manifest = crate::results::manifest::read(
+        dir,
+        "not a shard folder (`cordon run --shard K/N` writes manifest.json, trials.csv and the tables)",
+    )?;
     if manifest.shard.is_none() {
         return Err(Error::Invalid(format!(
             "{} holds a complete run, not a shard (run shards with --shard K/N)",

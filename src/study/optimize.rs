@@ -32,13 +32,14 @@ use crate::engine::run_trials;
 use crate::error::{Error, Result};
 use crate::model::Theatre;
 use crate::model::streams::StreamRng;
+use crate::results::manifest::write_json;
 use crate::scenario::builtin::ScenarioSource;
 use crate::scenario::diagnostic::closest;
 use crate::scenario::{Posture, Role, Scenario};
 use crate::stats::RunStats;
 use crate::stats::aggregate::TOTALS;
 use crate::stats::tables::{Layout, comparison_rows, describe, format_number, summary_rows};
-use crate::study::run::{load_source, stage, write_json};
+use crate::study::run::{load_source, stage};
 
 /// Everything `cordon optimize` needs, resolved from flags.
 #[derive(Debug, Clone)]

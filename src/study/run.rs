@@ -332,7 +332,7 @@ pub fn run(
     let out = if opts.shard.is_some() {
         let state = ShardState { layout, stats };
         write_json(&staging.path().join(STATE_FILE), &state)?;
-        write_json(&staging.path().join("manifest.json"), &manifest)?;
+        crate::results::manifest::write(staging.path(), &manifest)?;
         let out = staging.commit()?;
         return Ok(RunReport {
             out,
@@ -396,7 +396,7 @@ pub fn finish(
     manifest: &Manifest,
 ) -> Result<PathBuf> {
     write_tables(staging.path(), stats, layout)?;
-    write_json(&staging.path().join("manifest.json"), manifest)?;
+    crate::results::manifest::write(staging.path(), manifest)?;
     // Charts are drawn from the files just written, as `cordon plot` would;
     // if drawing fails, the results are still kept.
     let charts = crate::chart::draw_all(staging.path(), &[]);
@@ -410,14 +410,7 @@ pub fn finish(
     Ok(out)
 }
 
-/// Writes `value` as pretty JSON with a final newline.
-pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
-    let json = serde_json::to_string_pretty(value)
-        .with_context(|| format!("cannot encode {}", path.display()))?;
-    std::fs::write(path, json + "\n")
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
-}
+pub use crate::results::manifest::write_json;
 
 /// Names for the tables: variants, members, segments, patrol detection.
 pub fn layout(base: &Scenario, names: &[String], theatres: &[Theatre<'_>]) -> Layout {

@@ -22,7 +22,7 @@ use crate::scenario::ScenarioSet;
 use crate::scenario::builtin::ScenarioSource;
 use crate::scenario::ranges::{DesignKind, SweepSpec};
 use crate::stats::tables::{format_number, summary_rows};
-use crate::study::run::{stage, write_json};
+use crate::study::run::stage;
 
 /// Everything `cordon sweep` needs to know, already resolved from flags.
 #[derive(Debug, Clone)]
@@ -201,7 +201,7 @@ pub fn sweep(
         started_utc: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         wall_seconds: clock.elapsed().as_secs_f64(),
     };
-    write_json(&staging.path().join("manifest.json"), &manifest)?;
+    crate::results::manifest::write(staging.path(), &manifest)?;
     let title = plan.base.base.name.clone();
     let caption = format!(
         "{} points × {} trials × {} weeks · seed {} · common random numbers across points",

@@ -11,7 +11,7 @@ use std::ops::Range;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::types::RangedCoordf64;
 
-use super::data::Parameter;
+use crate::results::calibration::Parameter;
 
 /// The axis of one parameter.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -10,9 +10,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::axis::{Axis, Ticked, value_label};
-use super::data::{Calibration, Parameter, histogram};
 use super::{ALERT, POSTERIOR, frame, layout, particles_note};
 use crate::chart::style::{self, INK, Swatch};
+use crate::results::calibration::{Calibration, Parameter, histogram};
 
 /// Bins of a histogram, equal in the prior's measure.
 pub const BINS: usize = 40;

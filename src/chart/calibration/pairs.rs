@@ -9,10 +9,10 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::axis::Axis;
-use super::data::Calibration;
 use super::marginals::{self, ParamChart};
 use super::{ALERT, POSTERIOR, frame, particles_note};
 use crate::chart::style::{self, FAINT, INK, MUTED, Swatch};
+use crate::results::calibration::Calibration;
 
 /// Width of the tick labels and name at the left of the grid, and height
 /// of those at its bottom, in pixels.

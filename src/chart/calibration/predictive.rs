@@ -9,9 +9,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::axis::Ticked;
-use super::data::{Calibration, Predictive};
 use super::{ALERT, POSTERIOR, fit, frame, particles_note};
 use crate::chart::style::{self, INK, MUTED, Swatch};
+use crate::results::calibration::{Calibration, Predictive};
 
 pub fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,

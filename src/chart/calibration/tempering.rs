@@ -9,10 +9,10 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::axis::Ticked;
-use super::data::{Calibration, Generation};
 use super::marginals::percent;
 use super::{POSTERIOR, frame};
 use crate::chart::style::{self, INK, MUTED, Swatch};
+use crate::results::calibration::{Calibration, Generation};
 
 /// Colours of the ESS and acceptance lines (Okabe–Ito bluish green and
 /// orange).

@@ -3,9 +3,9 @@
 //! observed counts the fitted model does not reproduce, and whether the
 //! sampler finished. Each sentence is markup built from escaped parts.
 
-use crate::chart::calibration::data::{Calibration, Parameter, Predictive};
 use crate::report::html::escape;
 use crate::report::numbers::{full, number, whole_or_number};
+use crate::results::calibration::{Calibration, Parameter, Predictive};
 
 /// Shrinkage from which the data "pin" a parameter, and below which it is
 /// "barely informed".

@@ -33,11 +33,12 @@ use crate::error::{Error, Result};
 use crate::model::{Theatre, TrialRecord};
 use crate::results::default_out;
 use crate::results::folder::Staging;
+use crate::results::manifest::write_json;
 use crate::scenario::builtin::ScenarioSource;
 use crate::scenario::observed::Observation;
 use crate::scenario::ranges::ParamRange;
 use crate::scenario::{BaseTemplate, Scenario, ScenarioSet, load_base_point};
-use crate::study::run::{load_source, refused, write_json};
+use crate::study::run::{load_source, refused};
 
 pub use crate::results::Posterior;
 pub use smc::{Generation, Settings};
@@ -425,7 +426,7 @@ pub fn calibrate(opts: &CalibrateOptions, hooks: &Hooks<'_>) -> Result<Calibrati
         started_utc: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         wall_seconds: clock.elapsed().as_secs_f64(),
     };
-    write_json(&dir.join("manifest.json"), &manifest)?;
+    crate::results::manifest::write(dir, &manifest)?;
     let _ = std::fs::remove_file(dir.join(CHECKPOINT));
     let out = staging.commit()?;
     let mut notes = Vec::new();

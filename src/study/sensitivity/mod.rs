@@ -23,7 +23,7 @@ use crate::scenario::ScenarioSet;
 use crate::scenario::builtin::ScenarioSource;
 use crate::scenario::ranges::ParamRange;
 use crate::stats::interval::{mean_ci95, wilson95};
-use crate::study::run::{stage, write_json};
+use crate::study::run::stage;
 use sobol::{Saltelli, SobolIndex, jansen};
 
 /// Everything `cordon sensitivity` needs, resolved from flags.
@@ -233,7 +233,7 @@ pub fn sensitivity(
         wall_seconds: clock.elapsed().as_secs_f64(),
         notes: notes.clone(),
     };
-    write_json(&staging.path().join("manifest.json"), &manifest)?;
+    crate::results::manifest::write(staging.path(), &manifest)?;
     let caption = format!(
         "{} trials per point × {} weeks · seed {} · Sobol: {} base samples, {} bootstrap resamples",
         opts.trials,

@@ -138,13 +138,11 @@ fn choose_trial(
 /// Refuses a run folder made with another seed: its trial N is not this
 /// scenario's.
 fn check_run(dir: &Path, base: &Scenario) -> Result<()> {
-    let path = dir.join("manifest.json");
-    let Ok(text) = std::fs::read_to_string(&path) else {
+    if !dir.join(crate::results::manifest::MANIFEST).is_file() {
         return Ok(()); // trials.csv alone is enough to pick from
-    };
-    let seed = serde_json::from_str::<serde_json::Value>(&text)
-        .ok()
-        .and_then(|m| m.get("seed").and_then(serde_json::Value::as_u64));
+    }
+    let manifest: serde_json::Value = crate::results::manifest::read(dir, "")?;
+    let seed = manifest.get("seed").and_then(serde_json::Value::as_u64);
     match seed {
         Some(seed) if seed != base.seed => Err(Error::Invalid(format!(
             "--from {}: that run used seed {seed}, the scenario has seed {}; trace with --seed {seed} (and the run's --set values) so that trial N is the run's",

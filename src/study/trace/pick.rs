@@ -8,6 +8,7 @@ use std::sync::atomic::AtomicBool;
 use crate::engine::run_trials;
 use crate::error::{Error, Result};
 use crate::model::Theatre;
+use crate::results::csv::CsvStream;
 use crate::scenario::Scenario;
 use crate::stats::aggregate::TOTALS;
 
@@ -94,57 +95,35 @@ pub fn choose(pick: Pick, rows: &[Attacks]) -> Option<(u64, String)> {
 /// Attacks per trial of the baseline and `variant`, from the run folder
 /// `dir` (its `trials.csv`).
 pub fn read_run(dir: &Path, variant: Option<&str>) -> Result<Vec<Attacks>> {
+    if !dir.is_dir() {
+        return Err(Error::Invalid(format!(
+            "--from {}: no such folder; give a result folder written by `cordon run`",
+            dir.display()
+        )));
+    }
     let path = dir.join("trials.csv");
-    let invalid = |why: String| Error::Invalid(format!("--from {}: {why}", dir.display()));
-    let mut reader = csv::Reader::from_path(&path).map_err(|e| {
-        invalid(format!(
-            "cannot read {} ({e}); give a result folder written by `cordon run`",
-            path.display()
-        ))
-    })?;
-    let headers = reader
-        .headers()
-        .map_err(|e| invalid(format!("{}: {e}", path.display())))?
-        .clone();
-    let column = |name: &str| {
-        headers.iter().position(|h| h == name).ok_or_else(|| {
-            invalid(format!(
-                "{} has no column `{name}`; give a result folder written by `cordon run`",
-                path.display()
-            ))
-        })
-    };
-    let (v_col, t_col, a_col) = (column("variant")?, column("trial")?, column("attacks")?);
+    let mut csv = CsvStream::open(&path, "give --from a result folder written by `cordon run`")?;
+    let [v_col, t_col, a_col] = csv.header().columns(["variant", "trial", "attacks"])?;
     let mut rows: Vec<Attacks> = Vec::new();
     let mut seen_variant = false;
-    for (line, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| invalid(format!("{}: {e}", path.display())))?;
-        let number = |col: usize| -> Result<f64> {
-            record.get(col).and_then(|x| x.parse().ok()).ok_or_else(|| {
-                invalid(format!(
-                    "{} row {}: `{}` is not a number",
-                    path.display(),
-                    line + 2,
-                    record.get(col).unwrap_or("")
-                ))
-            })
-        };
-        let trial = number(t_col)? as u64;
-        let name = record.get(v_col).unwrap_or("");
+    while let Some(row) = csv.next_row()? {
+        let trial = row.index(t_col)?;
+        let name = row.text(v_col);
         if name == crate::scenario::BASELINE {
             rows.push(Attacks {
                 trial,
-                baseline: number(a_col)?,
+                baseline: row.required(a_col)?,
                 variant: None,
             });
         } else if Some(name) == variant {
             seen_variant = true;
-            let attacks = number(a_col)?;
+            let attacks = row.required(a_col)?;
             if let Some(r) = rows.iter_mut().rev().find(|r| r.trial == trial) {
                 r.variant = Some(attacks);
             }
         }
     }
+    let invalid = |why: String| Error::Invalid(format!("--from {}: {why}", dir.display()));
     if let (Some(v), false) = (variant, seen_variant) {
         return Err(invalid(format!(
             "{} has no rows of variant `{v}`; run it with `cordon run --variant {v}`, or pick another variant",

@@ -4,11 +4,15 @@
 //! The types are defined here, below the charts and the report, rather
 //! than taken from `crate::study::calibrate`: the charts are redrawn from the
 //! files alone (an old folder, one copied from a cluster), and lower floors
-//! never import higher ones. Every problem names the file that holds it.
+//! never import higher ones. Every problem names the file that holds it
+//! (through the one CSV reader, [`super::csv`], and the one manifest
+//! reader, [`super::manifest::read`]).
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+use super::csv::CsvTable;
 use serde::de::DeserializeOwned;
 
 /// What the manifest of a calibration says, as far as charts and the
@@ -204,12 +208,9 @@ pub fn is_calibration(dir: &Path) -> bool {
     struct Kind {
         kind: Option<String>,
     }
-    match std::fs::read_to_string(dir.join("manifest.json")) {
-        Ok(text) => serde_json::from_str::<Kind>(&text)
-            .ok()
-            .and_then(|k| k.kind)
-            .map_or_else(|| dir.join("posterior.csv").is_file(), |k| k == KIND),
-        Err(_) => dir.join("posterior.csv").is_file(),
+    match super::manifest::read::<Kind>(dir, FOLDER) {
+        Ok(Kind { kind: Some(k) }) => k == KIND,
+        _ => dir.join("posterior.csv").is_file(),
     }
 }
 
@@ -222,7 +223,7 @@ impl Calibration {
                 dir.display()
             )));
         }
-        let manifest = read_manifest(&dir.join("manifest.json"))?;
+        let manifest = read_manifest(dir)?;
         let parameters: Vec<Parameter> = read_rows(dir, "calibration.csv")?;
         if parameters.is_empty() {
             return Err(crate::Error::Invalid(format!(
@@ -289,96 +290,49 @@ impl Calibration {
     }
 }
 
-fn read_manifest(path: &Path) -> Result<Manifest, crate::Error> {
-    let text = read_text(path)?;
-    let m: Manifest = serde_json::from_str(&text).map_err(|e| {
-        crate::Error::Invalid(format!(
-            "{}: not the manifest of a calibration: {e}",
-            path.display()
-        ))
-    })?;
+fn read_manifest(dir: &Path) -> Result<Manifest, crate::Error> {
+    let m: Manifest = super::manifest::read(dir, FOLDER)?;
     if m.kind != KIND {
         return Err(crate::Error::Invalid(format!(
             "{}: kind is `{}`, but a calibration's is `{KIND}`",
-            path.display(),
+            dir.join(super::manifest::MANIFEST).display(),
             m.kind
         )));
     }
     Ok(m)
 }
 
-fn read_text(path: &Path) -> Result<String, crate::Error> {
-    std::fs::read_to_string(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => crate::Error::Invalid(format!(
-            "{}: missing; a folder written by `cordon calibrate` holds manifest.json, calibration.csv, posterior.csv, predictive.csv and generations.csv",
-            path.display()
-        )),
-        _ => crate::Error::Io {
-            action: "read",
-            path: path.to_path_buf(),
-            source: e,
-        },
-    })
-}
+/// What a calibration folder holds, for the message about a missing file.
+const FOLDER: &str = "a folder written by `cordon calibrate` holds manifest.json, calibration.csv, posterior.csv, predictive.csv and generations.csv";
 
 /// Every row of `dir/file` as a `T` (the header names the fields).
 fn read_rows<T: DeserializeOwned>(dir: &Path, file: &str) -> Result<Vec<T>, crate::Error> {
-    let path = dir.join(file);
-    let text = read_text(&path)?;
-    csv::Reader::from_reader(text.as_bytes())
-        .deserialize()
-        .collect::<Result<Vec<T>, _>>()
-        .map_err(|e| crate::Error::Invalid(format!("{}: {e}", path.display())))
+    CsvTable::read(&dir.join(file), FOLDER)?.deserialize()
 }
 
 /// `posterior.csv`: one column per parameter (by its path), then `weight`.
 fn read_posterior(path: &Path, parameters: &[Parameter]) -> Result<Vec<Particle>, crate::Error> {
-    let text = read_text(path)?;
-    let bad = |what: String| crate::Error::Invalid(format!("{}: {what}", path.display()));
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| bad(e.to_string()))?.clone();
-    let column = |name: &str| {
-        headers.iter().position(|h| h == name).ok_or_else(|| {
-            bad(format!(
-                "the header has no column `{name}` (it has: {})",
-                headers.iter().collect::<Vec<_>>().join(", ")
-            ))
-        })
-    };
+    let table = CsvTable::read(path, FOLDER)?;
+    let header = table.header();
     let columns = parameters
         .iter()
-        .map(|p| column(&p.parameter))
+        .map(|p| header.column(&p.parameter))
         .collect::<Result<Vec<_>, _>>()?;
-    let weight = column("weight")?;
+    let weight_at = header.column("weight")?;
     let mut particles = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| bad(e.to_string()))?;
-        let number = |c: usize| -> Result<f64, crate::Error> {
-            let cell = record.get(c).unwrap_or("").trim();
-            cell.parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite())
-                .ok_or_else(|| {
-                    bad(format!(
-                        "row {} (line {}), column `{}`: `{cell}` is not a number",
-                        i + 1,
-                        i + 2,
-                        &headers[c]
-                    ))
-                })
-        };
+    for row in table.rows() {
         let values = columns
             .iter()
-            .map(|&c| number(c))
+            .map(|&c| row.required(c))
             .collect::<Result<_, _>>()?;
-        let weight = number(weight)?;
+        let weight = row.required(weight_at)?;
         if weight < 0.0 {
-            return Err(bad(format!("row {}: the weight is negative", i + 1)));
+            return Err(row.bad(weight_at, "the weight is negative"));
         }
         particles.push(Particle { values, weight });
     }
     if particles.is_empty() {
-        return Err(bad("no particles".into()));
+        return Err(header.invalid("no particles"));
     }
     Ok(particles)
 }
