@@ -1,6 +1,10 @@
 //! Zero set-up: built-in scenarios, starter files, completions, man page.
 
-use crate::util::{cordon, read, root, success_stdout, temp};
+use std::ffi::OsStr;
+
+use insta::assert_snapshot;
+
+use crate::util::{cordon, read, refused, root, run_in, stable, success_stdout, temp};
 
 /// Every `scenarios/*.toml` file, as (stem, text).
 fn shipped() -> Vec<(String, String)> {
@@ -68,11 +72,15 @@ fn scenarios_lists_and_shows_the_builtins() {
         shown,
         cordon::scenario::builtin::find("minimal").unwrap().text
     );
-    cordon(dir.path())
-        .args(["scenarios", "show", "minimall"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("did you mean `minimal`"));
+    let e = refused(
+        dir.path(),
+        &[
+            OsStr::new("scenarios"),
+            OsStr::new("show"),
+            OsStr::new("minimall"),
+        ],
+    );
+    assert_snapshot!("scenarios_show_misspelt", stable(&e, &[dir.path()]));
 }
 
 #[test]
@@ -92,11 +100,8 @@ fn new_writes_a_starter_that_checks_and_never_overwrites() {
         .assert()
         .success();
     std::fs::write(dir.path().join("keep.toml"), "precious").unwrap();
-    cordon(dir.path())
-        .args(["new", "keep.toml"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("already exists"));
+    let e = refused(dir.path(), &[OsStr::new("new"), OsStr::new("keep.toml")]);
+    assert_snapshot!("new_over_an_existing_file", stable(&e, &[dir.path()]));
     assert_eq!(read(&dir.path().join("keep.toml")), "precious");
     cordon(dir.path())
         .args(["new", "frontier.toml", "--from", "csto-southern-frontier"])
@@ -106,10 +111,15 @@ fn new_writes_a_starter_that_checks_and_never_overwrites() {
         .args(["check", "frontier.toml"])
         .assert()
         .success();
-    cordon(dir.path())
-        .args(["new", "x.toml", "--from", "nope"])
-        .assert()
-        .code(2);
+    refused(
+        dir.path(),
+        &[
+            OsStr::new("new"),
+            OsStr::new("x.toml"),
+            OsStr::new("--from"),
+            OsStr::new("nope"),
+        ],
+    );
     assert!(!dir.path().join("x.toml").exists());
 }
 
@@ -133,19 +143,18 @@ fn run_without_a_scenario_runs_the_default_and_says_so() {
 #[test]
 fn a_name_that_is_not_a_file_runs_the_builtin_or_gets_the_list() {
     let dir = temp();
-    cordon(dir.path())
-        .args(["run", "minimal", "--trials", "10", "--quiet", "--out", "r"])
-        .assert()
-        .success();
+    run_in(dir.path(), "r", "minimal", &["--trials", "10", "--quiet"]);
     assert!(dir.path().join("r").join("trials.csv").exists());
-    cordon(dir.path())
-        .args(["run", "csto-southern-fronteir", "--trials", "10"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
-            "did you mean `csto-southern-frontier`",
-        ))
-        .stderr(predicates::str::contains("minimal"));
+    let e = refused(
+        dir.path(),
+        &[
+            OsStr::new("run"),
+            OsStr::new("csto-southern-fronteir"),
+            OsStr::new("--trials"),
+            OsStr::new("10"),
+        ],
+    );
+    assert_snapshot!("run_a_misspelt_builtin", stable(&e, &[dir.path()]));
 }
 
 #[test]

@@ -5,37 +5,40 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::util::{cordon, data, read, temp};
+use std::ffi::OsStr;
+
+use insta::assert_snapshot;
+
+use crate::util::{data, read, refused, run_in, stable, study_in, temp};
 
 /// The known-answer scenario (one Poisson rate, yearly counts).
 fn known_answer() -> std::path::PathBuf {
     data("calibration").join("known_answer.toml")
 }
 
-fn args(out: &str) -> Vec<String> {
-    [
-        "calibrate",
-        known_answer().to_str().expect("utf-8 path"),
-        "--particles",
-        "300",
-        "--trials-per-particle",
-        "10",
-        "--threads",
-        "2",
-        "--quiet",
-        "--out",
-        out,
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+/// The flags of every calibration here.
+const FLAGS: [&str; 7] = [
+    "--particles",
+    "300",
+    "--trials-per-particle",
+    "10",
+    "--threads",
+    "2",
+    "--quiet",
+];
+
+/// `cordon calibrate` of the known answer into `dir/out` (with `extra`
+/// flags), which must succeed.
+fn calibrate(dir: &Path, out: &str, extra: &[&str]) {
+    let args = [&FLAGS[..], extra].concat();
+    study_in(dir, "calibrate", known_answer(), out, &args);
 }
 
 #[test]
 fn calibrate_writes_its_folder_with_a_posterior_whose_weights_sum_to_one() {
     let dir = temp();
     let d = dir.path();
-    cordon(d).args(args("fit")).assert().success();
+    calibrate(d, "fit", &[]);
     let fit = d.join("fit");
     for f in [
         "posterior.csv",
@@ -69,11 +72,12 @@ fn calibrate_writes_its_folder_with_a_posterior_whose_weights_sum_to_one() {
         Some("series,period,from_week,to_week,observed,mean,q05,q50,q95,p_at_or_above,source")
     );
     // An existing folder is refused without --force.
-    cordon(d)
-        .args(args("fit"))
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("--force"));
+    let known = known_answer();
+    let mut args = vec![OsStr::new("calibrate"), known.as_os_str()];
+    args.extend(FLAGS.map(OsStr::new));
+    args.extend([OsStr::new("--out"), OsStr::new("fit")]);
+    let e = refused(d, &args);
+    assert_snapshot!("calibrate_into_a_full_folder", stable(&e, &[d]));
 }
 
 #[test]
@@ -83,8 +87,10 @@ fn an_interrupted_calibration_resumes_to_the_same_posterior() {
     let bin = assert_cmd::cargo::cargo_bin("cordon");
     let mut child = std::process::Command::new(bin)
         .current_dir(d)
-        .args(args("out"))
-        .arg("--resume")
+        .arg("calibrate")
+        .arg(known_answer())
+        .args(FLAGS)
+        .args(["--out", "out", "--resume"])
         .spawn()
         .expect("cordon starts");
     let checkpoint = d.join(".out.partial").join("checkpoint.json");
@@ -112,13 +118,9 @@ fn an_interrupted_calibration_resumes_to_the_same_posterior() {
         "the last generation's checkpoint is kept"
     );
     assert!(!d.join("out").exists());
-    cordon(d)
-        .args(args("out"))
-        .arg("--resume")
-        .assert()
-        .success();
+    calibrate(d, "out", &["--resume"]);
     assert!(!d.join(".out.partial").exists());
-    cordon(d).args(args("single")).assert().success();
+    calibrate(d, "single", &[]);
     assert_eq!(
         read(&d.join("out").join("posterior.csv")),
         read(&d.join("single").join("posterior.csv"))
@@ -129,26 +131,27 @@ fn an_interrupted_calibration_resumes_to_the_same_posterior() {
 fn calibrate_refuses_a_scenario_with_nothing_to_fit() {
     let dir = temp();
     let d = dir.path();
-    cordon(d)
-        .args([
-            "calibrate",
-            data("two_states.toml").to_str().expect("utf-8"),
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("has no [[uncertain]] tables"));
+    let e = refused(
+        d,
+        &[
+            OsStr::new("calibrate"),
+            OsStr::new(&data("two_states.toml").to_str().expect("utf-8")),
+        ],
+    );
+    assert_snapshot!("calibrate_without_uncertain", stable(&e, &[d]));
     let text = read(&known_answer());
     let cut = text.find("[[observed]]").expect("observed");
     std::fs::write(d.join("no_obs.toml"), &text[..cut]).expect("write");
-    cordon(d)
-        .args(["calibrate", "no_obs.toml"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("has no [[observed]] series"));
-    cordon(d)
-        .args(["calibrate", "no_obs.toml", "--resume"])
-        .assert()
-        .code(2);
+    let e = refused(d, &[OsStr::new("calibrate"), OsStr::new("no_obs.toml")]);
+    assert_snapshot!("calibrate_without_observed", stable(&e, &[d]));
+    refused(
+        d,
+        &[
+            OsStr::new("calibrate"),
+            OsStr::new("no_obs.toml"),
+            OsStr::new("--resume"),
+        ],
+    );
 }
 
 fn posterior(dir: &Path, text: &str) -> std::path::PathBuf {
@@ -165,21 +168,14 @@ fn a_run_over_a_posterior_records_it_and_stays_paired() {
         d,
         "model.attack_hazard,model.detection_scale,weight\n0.01,1.0,1\n0.03,2.0,3\n",
     );
-    let out = d.join("run");
-    let assert = cordon(d)
-        .args([
-            "run",
-            data("two_states.toml").to_str().expect("utf-8"),
-            "--trials",
-            "200",
-            "--posterior",
-            p.to_str().expect("utf-8"),
-            "--out",
-            out.to_str().expect("utf-8"),
-        ])
-        .assert()
-        .success();
-    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    let p = p.to_str().expect("utf-8");
+    let run = run_in(
+        d,
+        "run",
+        data("two_states.toml"),
+        &["--trials", "200", "--posterior", p],
+    );
+    let (stdout, out) = (run.stdout, run.out);
     assert!(stdout.contains("over the posterior"), "{stdout}");
     let manifest: serde_json::Value =
         serde_json::from_str(&read(&out.join("manifest.json"))).expect("json");
@@ -203,23 +199,21 @@ fn a_run_over_a_posterior_records_it_and_stays_paired() {
     }
     assert_eq!(new_cells["baseline"], new_cells["intel_heavy"]);
     // Same seed, same bytes.
-    let again = d.join("again");
-    cordon(d)
-        .args([
-            "run",
-            data("two_states.toml").to_str().expect("utf-8"),
+    let again = run_in(
+        d,
+        "again",
+        data("two_states.toml"),
+        &[
             "--trials",
             "200",
             "--threads",
             "1",
             "--quiet",
             "--posterior",
-            p.to_str().expect("utf-8"),
-            "--out",
-            again.to_str().expect("utf-8"),
-        ])
-        .assert()
-        .success();
+            p,
+        ],
+    )
+    .out;
     assert_eq!(
         read(&out.join("summary.csv")),
         read(&again.join("summary.csv"))
@@ -235,40 +229,34 @@ fn a_posterior_that_does_not_fit_the_scenario_is_refused() {
     for (text, want) in [
         (
             "model.attack_hazrd,weight\n0.01,1\n",
-            "does not fit this scenario",
+            "a_path_not_in_the_scenario",
         ),
-        ("model.attack_hazard,weight\n0.01,-1\n", "is negative"),
-        (
-            "model.attack_hazard\n0.01\n",
-            "expected columns PATH,...,weight",
-        ),
-        (
-            "model.attack_hazard,weight\n",
-            "no points with positive weight",
-        ),
+        ("model.attack_hazard,weight\n0.01,-1\n", "a_negative_weight"),
+        ("model.attack_hazard\n0.01\n", "no_weight_column"),
+        ("model.attack_hazard,weight\n", "no_points"),
     ] {
         let p = posterior(d, text);
-        cordon(d)
-            .args([
-                "run",
-                scenario.to_str().expect("utf-8"),
-                "--trials",
-                "10",
-                "--posterior",
-                p.to_str().expect("utf-8"),
-            ])
-            .assert()
-            .code(2)
-            .stderr(predicates::str::contains(want));
+        let e = refused(
+            d,
+            &[
+                OsStr::new("run"),
+                OsStr::new(&scenario.to_str().expect("utf-8")),
+                OsStr::new("--trials"),
+                OsStr::new("10"),
+                OsStr::new("--posterior"),
+                OsStr::new(&p.to_str().expect("utf-8")),
+            ],
+        );
+        assert_snapshot!(format!("run_posterior_{want}"), stable(&e, &[d]));
     }
-    cordon(d)
-        .args([
-            "run",
-            scenario.to_str().expect("utf-8"),
-            "--posterior",
-            "no-such-folder",
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("cannot read posterior"));
+    let e = refused(
+        d,
+        &[
+            OsStr::new("run"),
+            OsStr::new(&scenario.to_str().expect("utf-8")),
+            OsStr::new("--posterior"),
+            OsStr::new("no-such-folder"),
+        ],
+    );
+    assert_snapshot!("run_posterior_a_missing_folder", stable(&e, &[d]));
 }

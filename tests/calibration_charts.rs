@@ -8,7 +8,11 @@ use std::path::{Path, PathBuf};
 
 use cordon::chart::style::SIZE;
 
-use crate::util::{cordon, data, read, temp};
+use std::ffi::OsStr;
+
+use insta::assert_snapshot;
+
+use crate::util::{cordon, data, read, refused, stable, study_in, temp};
 
 /// The series and parameters of `calibration/two_series.toml`.
 const SERIES: [&str; 2] = ["new_cells", "attacks"];
@@ -24,16 +28,25 @@ const SOURCES: [&str; 2] = [
 
 /// Calibrates `calibration/two_series.toml` quickly into `dir/cal`.
 fn calibrate_into(dir: &Path) -> PathBuf {
-    let out = dir.join("cal");
-    cordon(dir)
-        .args(["calibrate", "--quiet", "--particles", "40"])
-        .args(["--trials-per-particle", "4", "--generations", "4"])
-        .args(["--threads", "1", "--out"])
-        .arg(&out)
-        .arg(data("calibration/two_series.toml"))
-        .assert()
-        .success();
-    out
+    let flags = [
+        "--quiet",
+        "--particles",
+        "40",
+        "--trials-per-particle",
+        "4",
+        "--generations",
+        "4",
+        "--threads",
+        "1",
+    ];
+    study_in(
+        dir,
+        "calibrate",
+        data("calibration/two_series.toml"),
+        "cal",
+        &flags,
+    )
+    .out
 }
 
 /// The one-parameter example folder, copied into `dir/ka`.
@@ -165,18 +178,20 @@ fn bad_calibration_folders_exit_2_naming_the_file() {
     let posterior = ka.join("posterior.csv");
     let text = read(&posterior).replacen("regions.SRC_N.new_cells", "regions.X.new_cells", 1);
     std::fs::write(&posterior, text).expect("posterior.csv rewritten");
-    let out = cordon(dir.path()).arg("plot").arg(&ka).assert().code(2);
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
-    assert!(
-        stderr.contains("posterior.csv") && stderr.contains("regions.SRC_N.new_cells"),
-        "{stderr}"
+    let e = refused(dir.path(), &[OsStr::new("plot"), ka.as_os_str()]);
+    assert_snapshot!(
+        "plot_a_posterior_of_another_scenario",
+        stable(&e, &[dir.path()])
     );
     assert!(!ka.join("charts").join("calibration_marginals.png").exists());
-    let out = cordon(dir.path())
-        .args(["plot", "--variant", "border_heavy"])
-        .arg(&ka)
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
-    assert!(stderr.contains("has no variants"), "{stderr}");
+    let e = refused(
+        dir.path(),
+        &[
+            OsStr::new("plot"),
+            OsStr::new("--variant"),
+            OsStr::new("border_heavy"),
+            ka.as_os_str(),
+        ],
+    );
+    assert_snapshot!("plot_a_variant_of_a_calibration", stable(&e, &[dir.path()]));
 }

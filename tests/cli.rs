@@ -6,44 +6,17 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::util::{Output, data, entries, invalid, output, read, root, temp};
+/// One argument, a string or a path.
+type Arg<'a> = &'a dyn AsRef<OsStr>;
 
-/// `cordon ARGS` in `dir`, arguments given as strings or paths.
-fn cordon_in(dir: &Path, args: &[&dyn AsRef<OsStr>]) -> Output {
-    let args: Vec<&OsStr> = args.iter().map(|a| a.as_ref()).collect();
-    output(dir, &args)
-}
+use insta::assert_snapshot;
+
+use crate::util::{
+    cordon_in, data, entries, invalid, output, read, refused, root, run_in, stable, temp,
+};
 
 fn example() -> PathBuf {
     data("two_states.toml")
-}
-
-/// `cordon run` of the example with 50 trials into `out`, which must succeed.
-fn run_example(dir: &Path, out: &Path, extra: &[&str]) -> Output {
-    let example = example();
-    let mut args: Vec<&OsStr> = vec![
-        "run".as_ref(),
-        example.as_os_str(),
-        "--trials".as_ref(),
-        "50".as_ref(),
-        "--out".as_ref(),
-        out.as_os_str(),
-    ];
-    args.extend(extra.iter().map(OsStr::new));
-    let o = output(dir, &args);
-    assert_eq!(o.code, Some(0), "cordon run failed:\n{}", o.stderr);
-    o
-}
-
-fn assert_invalid(o: &Output, what: &str) {
-    assert_eq!(
-        o.code,
-        Some(2),
-        "{what}: expected exit code 2\nstdout:\n{}\nstderr:\n{}",
-        o.stdout,
-        o.stderr
-    );
-    assert!(o.stderr.starts_with("error: "), "{what}: {}", o.stderr);
 }
 
 /// Every file of a folder with its bytes.
@@ -216,9 +189,14 @@ fn check_shows_set_values_and_counts_variants() {
 
 #[test]
 fn check_of_an_invalid_scenario_exits_with_2() {
-    let o = cordon_in(&root(), &[&"check", &invalid("allocation_sum.toml")]);
-    assert_invalid(&o, "check allocation_sum.toml");
-    assert!(o.stdout.is_empty(), "{}", o.stdout);
+    // The message itself: `snapshots::check_of_every_invalid_fixture`.
+    refused(
+        &root(),
+        &[
+            &"check" as &dyn AsRef<OsStr>,
+            &invalid("allocation_sum.toml"),
+        ],
+    );
 }
 
 #[test]
@@ -226,12 +204,10 @@ fn a_missing_scenario_file_exits_with_2_and_names_it() {
     let dir = temp();
     let missing = dir.path().join("no_such_scenario.toml");
     for command in ["check", "run"] {
-        let o = cordon_in(dir.path(), &[&command, &missing]);
-        assert_invalid(&o, command);
-        assert!(
-            o.stderr.contains(&missing.display().to_string()),
-            "{command}: {}",
-            o.stderr
+        let e = refused(dir.path(), &[&command as &dyn AsRef<OsStr>, &missing]);
+        assert_snapshot!(
+            format!("{command}_of_a_missing_file"),
+            stable(&e, &[dir.path()])
         );
     }
     assert!(entries(dir.path()).is_empty(), "{:?}", entries(dir.path()));
@@ -243,7 +219,12 @@ fn a_missing_scenario_file_exits_with_2_and_names_it() {
 fn run_writes_every_result_file() {
     let dir = temp();
     let out = dir.path().join("out");
-    run_example(dir.path(), &out, &["--threads", "2", "--quiet"]);
+    run_in(
+        dir.path(),
+        "out",
+        example(),
+        &["--trials", "50", "--threads", "2", "--quiet"],
+    );
     let files = entries(&out);
     for f in [
         "manifest.json",
@@ -328,10 +309,19 @@ fn run_writes_every_result_file() {
 fn the_manifest_says_what_was_run() {
     let dir = temp();
     let out = dir.path().join("out");
-    run_example(
+    run_in(
         dir.path(),
-        &out,
-        &["--threads", "2", "--seed", "99", "--quiet"],
+        "out",
+        example(),
+        &[
+            "--trials",
+            "50",
+            "--threads",
+            "2",
+            "--seed",
+            "99",
+            "--quiet",
+        ],
     );
     let text = read(&out.join("manifest.json"));
     let m: serde_json::Value = serde_json::from_str(&text).expect("manifest.json is JSON");
@@ -377,14 +367,14 @@ fn the_manifest_says_what_was_run() {
 fn an_existing_result_folder_is_kept_unless_forced() {
     let dir = temp();
     let out = dir.path().join("out");
-    run_example(dir.path(), &out, &["--quiet"]);
+    run_in(dir.path(), "out", example(), &["--trials", "50", "--quiet"]);
     let before = snapshot(&out);
 
     // Without --force: refused, old files untouched, nothing left behind.
-    let o = cordon_in(
+    let e = refused(
         dir.path(),
         &[
-            &"run",
+            &"run" as &dyn AsRef<OsStr>,
             &example(),
             &"--trials",
             &"50",
@@ -394,13 +384,17 @@ fn an_existing_result_folder_is_kept_unless_forced() {
             &out,
         ],
     );
-    assert_invalid(&o, "run into a non-empty --out");
-    assert!(o.stderr.contains("--force"), "{}", o.stderr);
+    assert_snapshot!("run_into_a_full_folder", stable(&e, &[dir.path()]));
     assert_eq!(snapshot(&out), before, "the old results changed");
     assert_eq!(entries(dir.path()), ["out"]);
 
     // With --force: replaced, and no temporary folders left in the parent.
-    run_example(dir.path(), &out, &["--seed", "8", "--force", "--quiet"]);
+    run_in(
+        dir.path(),
+        "out",
+        example(),
+        &["--trials", "50", "--seed", "8", "--force", "--quiet"],
+    );
     let after = snapshot(&out);
     assert_eq!(
         after.keys().collect::<Vec<_>>(),
@@ -421,7 +415,7 @@ fn an_empty_existing_out_folder_is_used_without_force() {
     let dir = temp();
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
-    run_example(dir.path(), &out, &["--quiet"]);
+    run_in(dir.path(), "out", example(), &["--trials", "50", "--quiet"]);
     assert!(out.join("manifest.json").exists());
     assert_eq!(entries(dir.path()), ["out"]);
 }
@@ -451,7 +445,7 @@ fn without_out_each_run_gets_its_own_folder() {
 fn the_summary_table_names_variants_and_the_results_folder() {
     let dir = temp();
     let out = dir.path().join("out");
-    let o = run_example(dir.path(), &out, &[]);
+    let o = run_in(dir.path(), "out", example(), &["--trials", "50"]);
     assert!(o.stdout.contains("baseline"), "{}", o.stdout);
     assert!(o.stdout.contains("intel_heavy"), "{}", o.stdout);
     assert!(o.stdout.contains("P(any attack)"), "{}", o.stdout);
@@ -465,7 +459,7 @@ fn the_summary_table_names_variants_and_the_results_folder() {
 #[test]
 fn quiet_prints_nothing_on_stdout() {
     let dir = temp();
-    let o = run_example(dir.path(), &dir.path().join("out"), &["--quiet"]);
+    let o = run_in(dir.path(), "out", example(), &["--trials", "50", "--quiet"]);
     assert!(o.stdout.is_empty(), "{}", o.stdout);
     assert!(o.stderr.is_empty(), "{}", o.stderr);
 }
@@ -473,20 +467,13 @@ fn quiet_prints_nothing_on_stdout() {
 #[test]
 fn variant_selects_the_baseline_and_the_named_variants_only() {
     let dir = temp();
-    let out = dir.path().join("out");
-    let o = cordon_in(
+    let out = run_in(
         dir.path(),
-        &[
-            &"run",
-            &data("all_features.toml"),
-            &"--variant",
-            &"nested",
-            &"--out",
-            &out,
-            &"--quiet",
-        ],
-    );
-    assert_eq!(o.code, Some(0), "{}", o.stderr);
+        "out",
+        data("all_features.toml"),
+        &["--variant", "nested", "--quiet"],
+    )
+    .out;
     let rows = csv_rows(&out.join("trials.csv"));
     let names: std::collections::BTreeSet<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
     assert_eq!(names, ["baseline", "nested"].into());
@@ -502,7 +489,12 @@ fn variant_selects_the_baseline_and_the_named_variants_only() {
 
     // The example's one variant: baseline + intel_heavy.
     let out = dir.path().join("out2");
-    run_example(dir.path(), &out, &["--variant", "intel_heavy", "--quiet"]);
+    run_in(
+        dir.path(),
+        "out2",
+        example(),
+        &["--trials", "50", "--variant", "intel_heavy", "--quiet"],
+    );
     let rows = csv_rows(&out.join("trials.csv"));
     assert!(
         rows[1..]
@@ -515,30 +507,27 @@ fn variant_selects_the_baseline_and_the_named_variants_only() {
 #[test]
 fn an_unknown_variant_is_refused_with_the_list_and_the_closest_name() {
     let dir = temp();
-    let o = cordon_in(dir.path(), &[&"run", &example(), &"--variant", &"nope"]);
-    assert_invalid(&o, "--variant nope");
-    assert!(o.stderr.contains("`nope`"), "{}", o.stderr);
-    assert!(o.stderr.contains("intel_heavy"), "the list: {}", o.stderr);
-    let o = cordon_in(
+    let example = example();
+    let e = refused(
         dir.path(),
-        &[&"run", &example(), &"--variant", &"intel_hevy"],
+        &[&"run" as Arg, &example, &"--variant", &"nope"],
     );
-    assert_invalid(&o, "--variant intel_hevy");
-    assert!(
-        o.stderr.contains("(did you mean `intel_heavy`?)"),
-        "{}",
-        o.stderr
+    assert_snapshot!("run_unknown_variant", stable(&e, &[dir.path()]));
+    let e = refused(
+        dir.path(),
+        &[&"run" as Arg, &example, &"--variant", &"intel_hevy"],
     );
+    assert_snapshot!("run_misspelt_variant", stable(&e, &[dir.path()]));
     assert!(entries(dir.path()).is_empty(), "{:?}", entries(dir.path()));
 }
 
 #[test]
 fn every_variant_is_validated_even_when_not_selected() {
     let dir = temp();
-    let o = cordon_in(
+    let e = refused(
         dir.path(),
         &[
-            &"run",
+            &"run" as Arg,
             &invalid("variant_invalid_unselected.toml"),
             &"--variant",
             &"intel_heavy",
@@ -546,8 +535,7 @@ fn every_variant_is_validated_even_when_not_selected() {
             &"5",
         ],
     );
-    assert_invalid(&o, "an invalid variant that was not selected");
-    assert!(o.stderr.contains("variant `broken`"), "{}", o.stderr);
+    assert_snapshot!("run_invalid_unselected_variant", stable(&e, &[dir.path()]));
     assert!(entries(dir.path()).is_empty(), "{:?}", entries(dir.path()));
 }
 
@@ -569,8 +557,7 @@ fn invalid_arguments_exit_with_2_and_create_nothing() {
         // With --out ...
         let mut args: Vec<&dyn AsRef<OsStr>> = vec![&"run", &example, &"--out", &out];
         args.extend(extra.iter().copied());
-        let o = cordon_in(dir.path(), &args);
-        assert_invalid(&o, what);
+        refused(dir.path(), &args);
         assert!(
             entries(dir.path()).is_empty(),
             "{what}: {:?}",
@@ -579,8 +566,7 @@ fn invalid_arguments_exit_with_2_and_create_nothing() {
         // ... and without.
         let mut args: Vec<&dyn AsRef<OsStr>> = vec![&"run", &example];
         args.extend(extra.iter().copied());
-        let o = cordon_in(dir.path(), &args);
-        assert_invalid(&o, what);
+        refused(dir.path(), &args);
         assert!(
             entries(dir.path()).is_empty(),
             "{what}: {:?}",
@@ -597,14 +583,21 @@ fn an_invalid_scenario_creates_no_output_folder() {
         "syntax_error.toml",
         "invalid_utf8.toml",
     ] {
-        let o = cordon_in(dir.path(), &[&"run", &invalid(file), &"--trials", &"5"]);
-        assert_invalid(&o, file);
-        assert!(o.stderr.contains(file), "{}", o.stderr);
-        let o = cordon_in(
+        let e = refused(
             dir.path(),
-            &[&"run", &invalid(file), &"--out", &dir.path().join("out")],
+            &[&"run" as Arg, &invalid(file), &"--trials", &"5"],
         );
-        assert_invalid(&o, file);
+        let stem = file.trim_end_matches(".toml");
+        assert_snapshot!(format!("run_invalid_{stem}"), stable(&e, &[dir.path()]));
+        refused(
+            dir.path(),
+            &[
+                &"run" as Arg,
+                &invalid(file),
+                &"--out",
+                &dir.path().join("out"),
+            ],
+        );
     }
     assert!(entries(dir.path()).is_empty(), "{:?}", entries(dir.path()));
 }
@@ -716,20 +709,8 @@ fn result_tables_are_tidy_csv() {
     let dir = temp();
     let mut problems = Vec::new();
     for (file, trials) in [(example(), "50"), (data("all_features.toml"), "30")] {
-        let out = dir.path().join(file.file_stem().unwrap());
-        let o = cordon_in(
-            dir.path(),
-            &[
-                &"run",
-                &file,
-                &"--trials",
-                &trials,
-                &"--out",
-                &out,
-                &"--quiet",
-            ],
-        );
-        assert_eq!(o.code, Some(0), "{}", o.stderr);
+        let name = file.file_stem().unwrap().to_string_lossy().into_owned();
+        let out = run_in(dir.path(), &name, &file, &["--trials", trials, "--quiet"]).out;
         let tables: Vec<String> = entries(&out)
             .into_iter()
             .filter(|f| f.ends_with(".csv"))
@@ -747,13 +728,9 @@ fn a_bad_trials_flag_is_reported_as_that_flag() {
     // `--trials 0` is applied as an override of scenario.trials; the message
     // should name the flag the user gave, not a `--set` they never wrote.
     let dir = temp();
-    let o = cordon_in(dir.path(), &[&"run", &example(), &"--trials", &"0"]);
-    assert_invalid(&o, "--trials 0");
-    assert!(
-        o.stderr.contains("--trials") && !o.stderr.contains("--set"),
-        "{}",
-        o.stderr
-    );
+    let e = refused(dir.path(), &[&"run" as Arg, &example(), &"--trials", &"0"]);
+    assert_snapshot!("run_trials_zero", stable(&e, &[dir.path()]));
+    assert!(!e.contains("--set"), "{e}");
     assert!(entries(dir.path()).is_empty());
 }
 
@@ -762,10 +739,10 @@ fn an_out_path_that_is_a_file_is_refused_and_kept() {
     let dir = temp();
     let file = dir.path().join("out");
     std::fs::write(&file, "keep me").unwrap();
-    let o = cordon_in(
+    refused(
         dir.path(),
         &[
-            &"run",
+            &"run" as Arg,
             &example(),
             &"--trials",
             &"5",
@@ -774,7 +751,6 @@ fn an_out_path_that_is_a_file_is_refused_and_kept() {
             &"--force",
         ],
     );
-    assert_invalid(&o, "--out FILE");
     assert_eq!(read(&file), "keep me");
     assert_eq!(entries(dir.path()), ["out"]);
 }

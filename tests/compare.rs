@@ -5,43 +5,14 @@ use std::path::{Path, PathBuf};
 
 use cordon::study::compare::{CompareOptions, Method, compare};
 
-use crate::util::{data, output, read, temp};
+use insta::assert_snapshot;
 
-/// `cordon ARGS` in `dir`, which must succeed; its stdout.
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
-    let o = output(dir, &args);
-    assert_eq!(o.code, Some(0), "cordon failed:\n{}", o.stderr);
-    o.stdout
-}
+use crate::util::{data, read, refused, run_in, stable, study_in, success_stdout, temp};
 
-/// `cordon ARGS` in `dir`, which must exit with 2; its stderr.
-fn invalid(dir: &Path, args: &[&str]) -> String {
-    let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
-    let o = output(dir, &args);
-    assert_eq!(o.code, Some(2), "expected exit code 2:\n{}", o.stderr);
-    assert!(o.stderr.starts_with("error: "), "{}", o.stderr);
-    o.stderr
-}
-
-/// The two-state example with `extra` flags, 300 trials (unless `extra`
-/// says otherwise), into `dir/name`.
+/// The two-state example with 300 trials and `extra` flags, into `dir/name`.
 fn two_states(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
-    let file = data("two_states.toml");
-    let out = dir.join(name);
-    let mut args = vec![
-        "run",
-        file.to_str().unwrap_or_default(),
-        "--quiet",
-        "--out",
-        out.to_str().unwrap_or_default(),
-    ];
-    args.extend(extra);
-    if !extra.contains(&"--trials") {
-        args.extend(["--trials", "300"]);
-    }
-    ok(dir, &args);
-    out
+    let args = [&["--quiet", "--trials", "300"][..], extra].concat();
+    run_in(dir, name, data("two_states.toml"), &args).out
 }
 
 fn options(a: &Path, b: &Path, va: &str, vb: &str) -> CompareOptions {
@@ -58,19 +29,13 @@ fn options(a: &Path, b: &Path, va: &str, vb: &str) -> CompareOptions {
 #[test]
 fn the_run_table_ends_with_the_variants_ranked_against_the_baseline() {
     let dir = temp();
-    let file = data("two_states.toml");
-    let out = dir.path().join("out");
-    let stdout = ok(
+    let run = run_in(
         dir.path(),
-        &[
-            "run",
-            file.to_str().unwrap_or_default(),
-            "--trials",
-            "100",
-            "--out",
-            out.to_str().unwrap_or_default(),
-        ],
+        "out",
+        data("two_states.toml"),
+        &["--trials", "100"],
     );
+    let (stdout, out) = (run.stdout, run.out);
     let at = stdout
         .find("Against the baseline, paired on the same trials")
         .unwrap_or_else(|| panic!("no ranked comparison:\n{stdout}"));
@@ -107,18 +72,14 @@ fn the_run_table_ends_with_the_variants_ranked_against_the_baseline() {
 #[test]
 fn pairing_narrows_the_interval_on_the_default_scenario() {
     let dir = temp();
-    let out = dir.path().join("default");
-    ok(
+    // The default scenario, by name.
+    let out = run_in(
         dir.path(),
-        &[
-            "run",
-            "--trials",
-            "200",
-            "--quiet",
-            "--out",
-            out.to_str().unwrap_or_default(),
-        ],
-    );
+        "default",
+        "csto-southern-frontier",
+        &["--trials", "200", "--quiet"],
+    )
+    .out;
     let manifest = read(&out.join("manifest.json"));
     let variants: Vec<String> = serde_json::from_str::<serde_json::Value>(&manifest)
         .ok()
@@ -214,7 +175,7 @@ fn runs_with_different_seeds_are_compared_unpaired_and_say_why() {
     let dir = temp();
     let a = two_states(dir.path(), "a", &[]);
     let b = two_states(dir.path(), "b", &["--seed", "8"]);
-    let stdout = ok(
+    let stdout = success_stdout(
         dir.path(),
         &[
             "compare",
@@ -229,7 +190,13 @@ fn runs_with_different_seeds_are_compared_unpaired_and_say_why() {
         "{stdout}"
     );
     // Fewer trials in B: also unpaired, and the means stay right.
-    let c = two_states(dir.path(), "c", &["--trials", "200"]);
+    let c = run_in(
+        dir.path(),
+        "c",
+        data("two_states.toml"),
+        &["--quiet", "--trials", "200"],
+    )
+    .out;
     let r = compare(&options(&a, &c, "baseline", "baseline")).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.method, Method::Welch);
     assert!(r.reason.contains("trial indices differ"), "{}", r.reason);
@@ -251,7 +218,7 @@ fn compare_writes_csv_and_refuses_to_overwrite_it() {
         "--csv",
         "diff.csv",
     ];
-    let stdout = ok(dir.path(), &args);
+    let stdout = success_stdout(dir.path(), &args);
     assert!(stdout.contains("method: paired on trial index"), "{stdout}");
     let csv = read(&dir.path().join("diff.csv"));
     assert!(
@@ -263,11 +230,11 @@ fn compare_writes_csv_and_refuses_to_overwrite_it() {
         csv.contains("\nattacks,baseline,intel_heavy,paired,300,300,"),
         "{csv}"
     );
-    let e = invalid(dir.path(), &args);
-    assert!(e.contains("diff.csv: already exists"), "{e}");
+    let e = refused(dir.path(), &args);
+    assert_snapshot!("compare_csv_exists", stable(&e, &[dir.path()]));
     let mut forced = args.to_vec();
     forced.push("--force");
-    ok(dir.path(), &forced);
+    success_stdout(dir.path(), &forced);
 }
 
 #[test]
@@ -275,16 +242,16 @@ fn bad_input_is_named() {
     let dir = temp();
     let a = two_states(dir.path(), "a", &[]);
     let a = a.to_str().unwrap_or_default();
-    let e = invalid(dir.path(), &["compare", a, "missing"]);
-    assert!(e.contains("B: missing: no such folder"), "{e}");
-    let e = invalid(dir.path(), &["compare", a, a, "--metric", "atacks"]);
-    assert!(e.contains("did you mean `attacks`?"), "{e}");
-    let e = invalid(dir.path(), &["compare", a, a, "--variant", "B:intel_hevy"]);
-    assert!(e.contains("did you mean `intel_heavy`?"), "{e}");
+    let e = refused(dir.path(), &["compare", a, "missing"]);
+    assert_snapshot!("compare_missing_folder", stable(&e, &[dir.path()]));
+    let e = refused(dir.path(), &["compare", a, a, "--metric", "atacks"]);
+    assert_snapshot!("compare_misspelt_metric", stable(&e, &[dir.path()]));
+    let e = refused(dir.path(), &["compare", a, a, "--variant", "B:intel_hevy"]);
+    assert_snapshot!("compare_misspelt_variant", stable(&e, &[dir.path()]));
     // Not a result folder.
     std::fs::create_dir_all(dir.path().join("empty")).unwrap_or_default();
-    let e = invalid(dir.path(), &["compare", a, "empty"]);
-    assert!(e.contains("manifest.json: missing"), "{e}");
+    let e = refused(dir.path(), &["compare", a, "empty"]);
+    assert_snapshot!("compare_not_a_result_folder", stable(&e, &[dir.path()]));
     // A malformed trials.csv is named with its line and column.
     let b = two_states(dir.path(), "b", &[]);
     let trials = b.join("trials.csv");
@@ -303,18 +270,15 @@ fn bad_input_is_named() {
         })
         .collect();
     std::fs::write(&trials, text.join("\n") + "\n").unwrap_or_default();
-    let e = invalid(dir.path(), &["compare", a, b.to_str().unwrap_or_default()]);
-    assert!(
-        e.contains("trials.csv: row 7 (line 8), column `attacks`: `#"),
-        "{e}"
-    );
+    let e = refused(dir.path(), &["compare", a, b.to_str().unwrap_or_default()]);
+    assert_snapshot!("compare_malformed_trials_csv", stable(&e, &[dir.path()]));
     // A truncated trials.csv.
     let c = two_states(dir.path(), "c", &[]);
     let trials = c.join("trials.csv");
     let text = read(&trials);
     let cut: Vec<&str> = text.lines().take(100).collect();
     std::fs::write(&trials, cut.join("\n") + "\n").unwrap_or_default();
-    let e = invalid(
+    let e = refused(
         dir.path(),
         &[
             "compare",
@@ -323,31 +287,30 @@ fn bad_input_is_named() {
             "--unpaired",
         ],
     );
-    assert!(e.contains("is the file truncated?"), "{e}");
+    assert_snapshot!("compare_truncated_trials_csv", stable(&e, &[dir.path()]));
 }
 
-/// `cordon optimize` of the two-state example into `dir/name`.
+/// `cordon optimize` of the two-state example into `dir/name`: its
+/// stdout and its folder.
 fn optimize(dir: &Path, name: &str, extra: &[&str]) -> (String, PathBuf) {
-    let file = data("two_states.toml");
-    let out = dir.join(name);
-    let mut args = vec![
-        "optimize",
-        file.to_str().unwrap_or_default(),
-        "--budget-of",
-        "MEM",
-        "--trials",
-        "200",
-        "--iterations",
-        "5",
-        "--candidates",
-        "12",
-        "--confirm-trials",
-        "1000",
-        "--out",
-        out.to_str().unwrap_or_default(),
-    ];
-    args.extend(extra);
-    (ok(dir, &args), out)
+    let args = [
+        &[
+            "--budget-of",
+            "MEM",
+            "--trials",
+            "200",
+            "--iterations",
+            "5",
+            "--candidates",
+            "12",
+            "--confirm-trials",
+            "1000",
+        ][..],
+        extra,
+    ]
+    .concat();
+    let done = study_in(dir, "optimize", data("two_states.toml"), name, &args);
+    (done.stdout, done.out)
 }
 
 /// The `i`-th number after `label` on the line that starts with it.
@@ -444,14 +407,11 @@ fn optimize_refuses_bad_states_and_metrics() {
     let dir = temp();
     let file = data("two_states.toml");
     let file = file.to_str().unwrap_or_default();
-    let e = invalid(dir.path(), &["optimize", file, "--budget-of", "MEN"]);
-    assert!(e.contains("did you mean `MEM`?"), "{e}");
-    let e = invalid(dir.path(), &["optimize", file, "--budget-of", "SRC"]);
-    assert!(
-        e.contains("`SRC` is not a member (its role is other)"),
-        "{e}"
-    );
-    let e = invalid(
+    let e = refused(dir.path(), &["optimize", file, "--budget-of", "MEN"]);
+    assert_snapshot!("optimize_misspelt_state", stable(&e, &[dir.path()]));
+    let e = refused(dir.path(), &["optimize", file, "--budget-of", "SRC"]);
+    assert_snapshot!("optimize_not_a_member", stable(&e, &[dir.path()]));
+    let e = refused(
         dir.path(),
         &[
             "optimize",
@@ -462,10 +422,13 @@ fn optimize_refuses_bad_states_and_metrics() {
             "attempts",
         ],
     );
-    assert!(e.contains("nothing to optimise"), "{e}");
-    let e = invalid(
+    assert_snapshot!(
+        "optimize_metric_without_direction",
+        stable(&e, &[dir.path()])
+    );
+    let e = refused(
         dir.path(),
         &["optimize", file, "--budget-of", "MEM", "--metric", "atacks"],
     );
-    assert!(e.contains("did you mean `attacks`?"), "{e}");
+    assert_snapshot!("optimize_misspelt_metric", stable(&e, &[dir.path()]));
 }

@@ -10,19 +10,11 @@ use cordon::chart::map::{Bounds, MAP_AREA, position, project};
 use cordon::chart::style::{SIZE, role_colour};
 use cordon::results::Manifest;
 
-use crate::util::{cordon, data, read, scenario, temp};
+use std::ffi::OsStr;
 
-/// Runs `scenario_file` for `trials` trials into `dir/run` and returns it.
-fn run_into(dir: &Path, scenario_file: &Path, trials: u64) -> PathBuf {
-    let out = dir.join("run");
-    cordon(dir)
-        .args(["run", "--quiet", "--trials", &trials.to_string(), "--out"])
-        .arg(&out)
-        .arg(scenario_file)
-        .assert()
-        .success();
-    out
-}
+use insta::assert_snapshot;
+
+use crate::util::{cordon, data, read, refused, run_in, scenario, stable, temp};
 
 fn manifest(run: &Path) -> Manifest {
     serde_json::from_str(&read(&run.join("manifest.json"))).expect("a valid manifest")
@@ -117,15 +109,15 @@ fn check_all_charts(run: &Path) {
 
 #[test]
 fn a_run_draws_every_chart_as_png_and_svg() {
-    let dir = temp();
-    let run = run_into(dir.path(), &data("two_states.toml"), 200);
+    let dir = crate::util::run(data("two_states.toml"), &["--quiet", "--trials", "200"]);
+    let run = dir.out.clone();
     check_all_charts(&run);
 }
 
 #[test]
 fn plot_redraws_every_chart_from_the_files_alone() {
-    let dir = temp();
-    let run = run_into(dir.path(), &data("two_states.toml"), 50);
+    let dir = crate::util::run(data("two_states.toml"), &["--quiet", "--trials", "50"]);
+    let run = dir.out.clone();
     std::fs::remove_dir_all(run.join("charts")).ok();
     cordon(dir.path()).arg("plot").arg(&run).assert().success();
     check_all_charts(&run);
@@ -138,7 +130,7 @@ fn the_default_scenario_gets_every_chart() {
         return;
     }
     let dir = temp();
-    let run = run_into(dir.path(), &file, 20);
+    let run = run_in(dir.path(), "run", file, &["--quiet", "--trials", "20"]).out;
     cordon(dir.path()).arg("plot").arg(&run).assert().success();
     check_all_charts(&run);
     map_places_regions_by_their_coordinates(&run);
@@ -146,8 +138,8 @@ fn the_default_scenario_gets_every_chart() {
 
 #[test]
 fn the_map_puts_regions_where_their_coordinates_say() {
-    let dir = temp();
-    let run = run_into(dir.path(), &data("two_states.toml"), 20);
+    let dir = crate::util::run(data("two_states.toml"), &["--quiet", "--trials", "20"]);
+    let run = dir.out.clone();
     cordon(dir.path()).arg("plot").arg(&run).assert().success();
     map_places_regions_by_their_coordinates(&run);
 }
@@ -186,16 +178,19 @@ fn map_places_regions_by_their_coordinates(run: &Path) {
 #[test]
 fn plot_on_a_missing_folder_exits_2_naming_it() {
     let dir = temp();
-    cordon(dir.path())
-        .args(["plot", "no-such-run"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("no-such-run: no such folder"));
+    let e = refused(dir.path(), &[OsStr::new("plot"), OsStr::new("no-such-run")]);
+    assert_snapshot!("plot_a_missing_folder", stable(&e, &[dir.path()]));
 }
 
 /// A small run folder whose `weekly.csv` is replaced by `edit` of it.
 fn with_weekly(dir: &Path, edit: impl Fn(&str) -> Option<String>) -> PathBuf {
-    let run = run_into(dir, &data("two_states.toml"), 10);
+    let run = run_in(
+        dir,
+        "run",
+        data("two_states.toml"),
+        &["--quiet", "--trials", "10"],
+    )
+    .out;
     let weekly = run.join("weekly.csv");
     match edit(&read(&weekly)) {
         Some(text) => std::fs::write(&weekly, text).expect("weekly.csv is writable"),
@@ -208,12 +203,8 @@ fn with_weekly(dir: &Path, edit: impl Fn(&str) -> Option<String>) -> PathBuf {
 fn plot_without_weekly_csv_exits_2_naming_the_file() {
     let dir = temp();
     let run = with_weekly(dir.path(), |_| None);
-    cordon(dir.path())
-        .arg("plot")
-        .arg(&run)
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("weekly.csv: missing"));
+    let e = refused(dir.path(), &[OsStr::new("plot"), OsStr::new(&run)]);
+    assert_snapshot!("plot_without_weekly_csv", stable(&e, &[dir.path()]));
 }
 
 #[test]
@@ -222,14 +213,8 @@ fn plot_with_a_missing_column_exits_2_naming_file_and_column() {
     let run = with_weekly(dir.path(), |text| {
         Some(text.replacen(",p50,", ",median,", 1))
     });
-    cordon(dir.path())
-        .arg("plot")
-        .arg(&run)
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
-            "weekly.csv: row 0 (the header), column `p50`: missing",
-        ));
+    let e = refused(dir.path(), &[OsStr::new("plot"), OsStr::new(&run)]);
+    assert_snapshot!("plot_a_missing_column", stable(&e, &[dir.path()]));
 }
 
 #[test]
@@ -243,29 +228,24 @@ fn plot_with_a_non_numeric_cell_exits_2_naming_file_row_and_column() {
         lines[3] = fields.join(",");
         Some(lines.join("\n") + "\n")
     });
-    cordon(dir.path())
-        .arg("plot")
-        .arg(&run)
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
-            "weekly.csv: row 3 (line 4), column `mean`: `lots` is not a number",
-        ));
+    let e = refused(dir.path(), &[OsStr::new("plot"), OsStr::new(&run)]);
+    assert_snapshot!("plot_a_non_numeric_cell", stable(&e, &[dir.path()]));
 }
 
 #[test]
 fn plot_with_an_unknown_variant_exits_2() {
-    let dir = temp();
-    let run = run_into(dir.path(), &data("two_states.toml"), 10);
-    cordon(dir.path())
-        .arg("plot")
-        .arg(&run)
-        .args(["--variant", "intel_heavvy"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
-            "unknown variant `intel_heavvy` (did you mean `intel_heavy`?)",
-        ));
+    let dir = crate::util::run(data("two_states.toml"), &["--quiet", "--trials", "10"]);
+    let run = dir.out.clone();
+    let e = refused(
+        dir.path(),
+        &[
+            OsStr::new("plot"),
+            OsStr::new(&run),
+            OsStr::new("--variant"),
+            OsStr::new("intel_heavvy"),
+        ],
+    );
+    assert_snapshot!("plot_an_unknown_variant", stable(&e, &[dir.path()]));
 }
 
 #[test]

@@ -3,22 +3,13 @@
 //! escaped; bad input exits 2. (The page in a real browser is checked by
 //! `tests/browser/report-check.sh`.)
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::util::{cordon, data, entries, read, temp};
+use std::ffi::OsStr;
 
-/// Runs `scenario` (a file or a built-in name) for `trials` trials into
-/// `dir/run` and returns it.
-fn run_into(dir: &Path, scenario: &std::ffi::OsStr, trials: u64) -> PathBuf {
-    let out = dir.join("run");
-    cordon(dir)
-        .args(["run", "--quiet", "--trials", &trials.to_string(), "--out"])
-        .arg(&out)
-        .arg(scenario)
-        .assert()
-        .success();
-    out
-}
+use insta::assert_snapshot;
+
+use crate::util::{cordon, data, entries, read, refused, run_in, stable, temp};
 
 /// Writes the report of `run` and returns its text.
 fn report(run: &Path) -> String {
@@ -53,7 +44,13 @@ const SECTIONS: [&str; 6] = [
 #[test]
 fn the_report_is_one_self_contained_page_with_every_section() {
     let dir = temp();
-    let run = run_into(dir.path(), "csto-southern-frontier".as_ref(), 12);
+    let run = run_in(
+        dir.path(),
+        "run",
+        "csto-southern-frontier",
+        &["--quiet", "--trials", "12"],
+    )
+    .out;
     let before = entries(&run);
     let html = report(&run);
     let mut after = before.clone();
@@ -111,7 +108,7 @@ fn names_from_the_data_cannot_become_markup() {
     );
     let file = dir.path().join("hostile.toml");
     std::fs::write(&file, text).expect("the scenario is writable");
-    let run = run_into(dir.path(), file.as_os_str(), 10);
+    let run = run_in(dir.path(), "run", file, &["--quiet", "--trials", "10"]).out;
     let html = report(&run);
     assert_eq!(
         html.matches("<script").count(),
@@ -131,7 +128,13 @@ fn names_from_the_data_cannot_become_markup() {
 #[test]
 fn missing_charts_are_drawn_and_a_sensitivity_table_is_shown() {
     let dir = temp();
-    let run = run_into(dir.path(), data("two_states.toml").as_os_str(), 10);
+    let run = run_in(
+        dir.path(),
+        "run",
+        data("two_states.toml"),
+        &["--quiet", "--trials", "10"],
+    )
+    .out;
     std::fs::remove_dir_all(run.join("charts")).expect("charts are removable");
     std::fs::write(
         run.join("sensitivity.csv"),
@@ -147,31 +150,33 @@ fn missing_charts_are_drawn_and_a_sensitivity_table_is_shown() {
 #[test]
 fn run_with_report_writes_the_page() {
     let dir = temp();
-    let out = dir.path().join("run");
-    cordon(dir.path())
-        .args(["run", "--quiet", "--report", "--trials", "5", "--out"])
-        .arg(&out)
-        .arg(data("two_states.toml"))
-        .assert()
-        .success();
+    let out = run_in(
+        dir.path(),
+        "run",
+        data("two_states.toml"),
+        &["--quiet", "--report", "--trials", "5"],
+    )
+    .out;
     assert!(read(&out.join("report.html")).contains("<h2>Policy ranking</h2>"));
 }
 
 #[test]
 fn report_on_bad_input_exits_2_naming_the_problem() {
     let dir = temp();
-    cordon(dir.path())
-        .args(["report", "no-such-folder"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("no-such-folder: no such folder"));
-    let run = run_into(dir.path(), data("two_states.toml").as_os_str(), 5);
+    let e = refused(
+        dir.path(),
+        &[OsStr::new("report"), OsStr::new("no-such-folder")],
+    );
+    assert_snapshot!("report_a_missing_folder", stable(&e, &[dir.path()]));
+    let run = run_in(
+        dir.path(),
+        "run",
+        data("two_states.toml"),
+        &["--quiet", "--trials", "5"],
+    )
+    .out;
     std::fs::remove_file(run.join("summary.csv")).expect("summary.csv is removable");
-    cordon(dir.path())
-        .arg("report")
-        .arg(&run)
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("summary.csv: missing"));
+    let e = refused(dir.path(), &[OsStr::new("report"), OsStr::new(&run)]);
+    assert_snapshot!("report_without_summary_csv", stable(&e, &[dir.path()]));
     assert!(!run.join("report.html").exists());
 }

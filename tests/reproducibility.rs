@@ -1,24 +1,15 @@
 //! Same scenario and seed, same bytes: at any thread count.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::util::{TABLES, cordon, data, read, scenario, temp};
+use crate::util::{TABLES, data, read, run_in, scenario, temp};
 
-fn run(file: &Path, threads: u32, trials: u32, out: &Path) {
-    cordon(out.parent().unwrap_or(Path::new(".")))
-        .arg("run")
-        .arg(file)
-        .args([
-            "--trials",
-            &trials.to_string(),
-            "--threads",
-            &threads.to_string(),
-            "--quiet",
-            "--out",
-        ])
-        .arg(out)
-        .assert()
-        .success();
+/// `cordon run FILE` with `trials` trials on `threads` threads into
+/// `dir/name`, which must succeed; the result folder.
+fn run(dir: &Path, name: &str, file: &Path, threads: u32, trials: u32) -> PathBuf {
+    let (trials, threads) = (trials.to_string(), threads.to_string());
+    let args = ["--trials", &trials, "--threads", &threads, "--quiet"];
+    run_in(dir, name, file, &args).out
 }
 
 fn assert_same_tables(a: &Path, b: &Path) {
@@ -49,12 +40,8 @@ fn one_and_two_threads_give_byte_identical_tables() {
         }
         // More trials than one window (2048), so windows and threads both vary.
         let trials = if k == 0 { 2500 } else { 60 };
-        let (one, two) = (
-            dir.path().join(format!("one{k}")),
-            dir.path().join(format!("two{k}")),
-        );
-        run(file, 1, trials, &one);
-        run(file, 2, trials, &two);
+        let one = run(dir.path(), &format!("one{k}"), file, 1, trials);
+        let two = run(dir.path(), &format!("two{k}"), file, 2, trials);
         assert_same_tables(&one, &two);
     }
 }
@@ -62,8 +49,7 @@ fn one_and_two_threads_give_byte_identical_tables() {
 #[test]
 fn every_trial_in_the_file_conserves_cells() {
     let dir = temp();
-    let out = dir.path().join("out");
-    run(&data("two_states.toml"), 2, 400, &out);
+    let out = run(dir.path(), "out", &data("two_states.toml"), 2, 400);
     let mut rdr = csv::Reader::from_path(out.join("trials.csv")).expect("trials.csv");
     let headers = rdr.headers().expect("header").clone();
     let col = |name: &str| {

@@ -4,28 +4,30 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::util::{cordon, data, read, temp};
+use std::ffi::OsStr;
+
+use insta::assert_snapshot;
+
+use crate::util::{data, read, refused, run_in, stable, temp};
 
 const TRIALS: &str = "16000";
 
-fn args(out: &str) -> Vec<String> {
-    let file = data("two_states.toml").display().to_string();
-    [
-        "run",
-        &file,
-        "--trials",
-        TRIALS,
-        "--variant",
-        "baseline",
-        "--quiet",
-        "--threads",
-        "2",
-        "--out",
-        out,
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+/// The flags of every run here.
+const FLAGS: [&str; 7] = [
+    "--trials",
+    TRIALS,
+    "--variant",
+    "baseline",
+    "--quiet",
+    "--threads",
+    "2",
+];
+
+/// `cordon run` of the example into `dir/out` (with `extra` flags), which
+/// must succeed.
+fn run(dir: &Path, out: &str, extra: &[&str]) {
+    let args = [&FLAGS[..], extra].concat();
+    run_in(dir, out, data("two_states.toml"), &args);
 }
 
 /// Starts a resumable run and stops it with SIGINT after its first checkpoint.
@@ -33,8 +35,10 @@ fn interrupt_after_first_checkpoint(dir: &Path) {
     let bin = assert_cmd::cargo::cargo_bin("cordon");
     let mut child = std::process::Command::new(bin)
         .current_dir(dir)
-        .args(args("out"))
-        .arg("--resume")
+        .arg("run")
+        .arg(data("two_states.toml"))
+        .args(FLAGS)
+        .args(["--out", "out", "--resume"])
         .spawn()
         .expect("cordon starts");
     let checkpoint = dir.join(".out.partial").join("checkpoint.json");
@@ -73,20 +77,16 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
     );
     assert!(d.join(".out.partial").join("trials.csv").exists());
     // A changed run is refused and the checkpoint kept.
-    cordon(d)
-        .args(args("out"))
-        .args(["--resume", "--seed", "8"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("seed"));
-    cordon(d)
-        .args(args("out"))
-        .arg("--resume")
-        .assert()
-        .success();
+    let file = data("two_states.toml");
+    let mut args = vec![OsStr::new("run"), file.as_os_str()];
+    args.extend(FLAGS.map(OsStr::new));
+    args.extend(["--out", "out", "--resume", "--seed", "8"].map(OsStr::new));
+    let e = refused(d, &args);
+    assert_snapshot!("resume_with_another_seed", stable(&e, &[d]));
+    run(d, "out", &["--resume"]);
     assert!(!d.join(".out.partial").exists());
     assert!(!d.join("out").join("checkpoint.json").exists());
-    cordon(d).args(args("single")).assert().success();
+    run(d, "single", &[]);
     for t in [
         "trials.csv",
         "weekly.csv",
@@ -104,11 +104,15 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
 #[test]
 fn resume_needs_an_explicit_folder() {
     let dir = temp();
-    cordon(dir.path())
-        .arg("run")
-        .arg(data("two_states.toml"))
-        .args(["--trials", "10", "--resume"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("--out"));
+    let e = refused(
+        dir.path(),
+        &[
+            OsStr::new("run"),
+            OsStr::new(&data("two_states.toml")),
+            OsStr::new("--trials"),
+            OsStr::new("10"),
+            OsStr::new("--resume"),
+        ],
+    );
+    assert_snapshot!("resume_without_out", stable(&e, &[dir.path()]));
 }

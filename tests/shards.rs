@@ -2,17 +2,16 @@
 
 use std::path::Path;
 
-use crate::util::{TABLES, cordon, data, read, temp};
+use std::ffi::OsStr;
 
+use insta::assert_snapshot;
+
+use crate::util::{TABLES, cordon, data, read, refused, run_in, stable, temp};
+
+/// The example with 2300 trials and `extra` flags, into `dir/out`.
 fn run(dir: &Path, out: &str, extra: &[&str]) {
-    let file = data("two_states.toml");
-    cordon(dir)
-        .arg("run")
-        .arg(&file)
-        .args(["--trials", "2300", "--quiet", "--out", out])
-        .args(extra)
-        .assert()
-        .success();
+    let args = [&["--trials", "2300", "--quiet"][..], extra].concat();
+    run_in(dir, out, data("two_states.toml"), &args);
 }
 
 #[test]
@@ -63,26 +62,25 @@ fn merge_refuses_missing_repeated_and_foreign_shards() {
     }
     run(d, "other_seed", &["--shard", "2/3", "--seed", "99"]);
     run(d, "complete", &[]);
-    let fails = |args: &[&str], needle: &str| {
-        cordon(d)
-            .arg("merge")
-            .args(args)
-            .args(["--out", "m"])
-            .assert()
-            .code(2)
-            .stderr(predicates::str::contains(needle.to_string()));
+    let fails = |shards: &[&str], name: &str| {
+        let args = [&["merge"][..], shards, &["--out", "m"]].concat();
+        let e = refused(d, &args);
+        assert_snapshot!(format!("merge_{name}"), stable(&e, &[d]));
         assert!(!d.join("m").exists());
     };
-    fails(&["s0", "s1"], "missing shard: 2/3");
-    fails(&["s0", "s1", "s1", "s2"], "more than once");
-    fails(&["s0", "s1", "other_seed"], "seed or trials differs");
-    fails(&["s0", "s1", "complete"], "not a shard");
-    fails(&["s0", "s1", "nowhere"], "nowhere");
-    cordon(d)
-        .args(["run"])
-        .arg(data("two_states.toml"))
-        .args(["--shard", "3/3"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("K/N"));
+    fails(&["s0", "s1"], "a_missing_shard");
+    fails(&["s0", "s1", "s1", "s2"], "a_repeated_shard");
+    fails(&["s0", "s1", "other_seed"], "a_shard_of_another_seed");
+    fails(&["s0", "s1", "complete"], "not_a_shard");
+    fails(&["s0", "s1", "nowhere"], "a_missing_folder");
+    let e = refused(
+        d,
+        &[
+            OsStr::new("run"),
+            OsStr::new(&data("two_states.toml")),
+            OsStr::new("--shard"),
+            OsStr::new("3/3"),
+        ],
+    );
+    assert_snapshot!("run_a_shard_out_of_range", stable(&e, &[d]));
 }

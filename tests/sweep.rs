@@ -6,17 +6,12 @@ use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::path::Path;
 
-use crate::util::{data, output, read, root, temp};
+use insta::assert_snapshot;
+
+use crate::util::{data, read, refused, root, stable, study_in, success_stdout, temp};
 
 fn one_border() -> std::path::PathBuf {
     data("one_border.toml")
-}
-
-/// Runs `cordon ARGS` in the project root; panics unless it succeeds.
-fn ok(args: &[&OsStr]) -> String {
-    let o = output(&root(), args);
-    assert_eq!(o.code, Some(0), "cordon {args:?}\nstderr:\n{}", o.stderr);
-    o.stdout
 }
 
 /// `sweep.csv` as a list of rows keyed by column name.
@@ -50,14 +45,7 @@ fn number(row: &HashMap<String, String>, key: &str) -> f64 {
 #[test]
 fn patrol_detection_follows_its_closed_form_across_a_budget_sweep() {
     let dir = temp();
-    let out = dir.path().join("sweep");
-    ok(&[
-        "sweep".as_ref(),
-        one_border().as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-        "--quiet".as_ref(),
-    ]);
+    let out = study_in(dir.path(), "sweep", one_border(), "sweep", &["--quiet"]).out;
     let rows = table(&out.join("sweep.csv"));
     let baseline: Vec<_> = rows.iter().filter(|r| r["variant"] == "baseline").collect();
     assert_eq!(baseline.len(), 5, "five budgets from the [sweep] table");
@@ -103,25 +91,26 @@ fn patrol_detection_follows_its_closed_form_across_a_budget_sweep() {
 fn a_two_parameter_sweep_draws_heatmaps_and_is_the_same_at_any_thread_count() {
     let dir = temp();
     let run = |threads: &str, name: &str| {
-        let out = dir.path().join(name);
-        ok(&[
-            "sweep".as_ref(),
-            one_border().as_os_str(),
-            "--vary".as_ref(),
-            "states.MEM.budget=1:5:2".as_ref(),
-            "--vary".as_ref(),
-            "model.interdict_min=0.1:0.5:3".as_ref(),
-            "--trials".as_ref(),
-            "60".as_ref(),
-            "--threads".as_ref(),
-            threads.as_ref(),
-            "--metric".as_ref(),
-            "border_interdictions".as_ref(),
-            "--out".as_ref(),
-            out.as_os_str(),
-            "--quiet".as_ref(),
-        ]);
-        out
+        study_in(
+            dir.path(),
+            "sweep",
+            one_border(),
+            name,
+            &[
+                "--vary",
+                "states.MEM.budget=1:5:2",
+                "--vary",
+                "model.interdict_min=0.1:0.5:3",
+                "--trials",
+                "60",
+                "--threads",
+                threads,
+                "--metric",
+                "border_interdictions",
+                "--quiet",
+            ],
+        )
+        .out
     };
     let (a, b) = (run("1", "one"), run("2", "two"));
     let (ta, tb) = (read(&a.join("sweep.csv")), read(&b.join("sweep.csv")));
@@ -134,22 +123,24 @@ fn a_two_parameter_sweep_draws_heatmaps_and_is_the_same_at_any_thread_count() {
 #[test]
 fn a_latin_hypercube_sweep_runs_its_samples() {
     let dir = temp();
-    let out = dir.path().join("lhs");
-    ok(&[
-        "sweep".as_ref(),
-        one_border().as_os_str(),
-        "--vary".as_ref(),
-        "states.MEM.budget=1:9".as_ref(),
-        "--design".as_ref(),
-        "lhs".as_ref(),
-        "--samples".as_ref(),
-        "6".as_ref(),
-        "--trials".as_ref(),
-        "20".as_ref(),
-        "--out".as_ref(),
-        out.as_os_str(),
-        "--quiet".as_ref(),
-    ]);
+    let out = study_in(
+        dir.path(),
+        "sweep",
+        one_border(),
+        "lhs",
+        &[
+            "--vary",
+            "states.MEM.budget=1:9",
+            "--design",
+            "lhs",
+            "--samples",
+            "6",
+            "--trials",
+            "20",
+            "--quiet",
+        ],
+    )
+    .out;
     let rows = table(&out.join("sweep.csv"));
     let mut budgets: Vec<f64> = rows
         .iter()
@@ -166,7 +157,7 @@ fn a_latin_hypercube_sweep_runs_its_samples() {
 
 #[test]
 fn check_prints_the_expanded_design_and_total_trials() {
-    let stdout = ok(&["check".as_ref(), one_border().as_os_str()]);
+    let stdout = success_stdout(&root(), &[OsStr::new("check"), one_border().as_os_str()]);
     assert!(
         stdout.contains("sweep     grid design, 1 parameter, 5 points"),
         "{stdout}"
@@ -187,7 +178,7 @@ fn check_prints_the_expanded_design_and_total_trials() {
 fn a_misspelt_vary_path_names_the_closest_and_writes_nothing() {
     let dir = temp();
     let out = dir.path().join("never");
-    let o = output(
+    let e = refused(
         dir.path(),
         &[
             "sweep".as_ref(),
@@ -198,13 +189,7 @@ fn a_misspelt_vary_path_names_the_closest_and_writes_nothing() {
             out.as_os_str(),
         ],
     );
-    assert_eq!(o.code, Some(2), "{}", o.stderr);
-    assert!(
-        o.stderr.contains("--vary states.MEM.budgt=1:5:3"),
-        "{}",
-        o.stderr
-    );
-    assert!(o.stderr.contains("states.MEM.budget"), "{}", o.stderr);
+    assert_snapshot!("vary_misspelt_path", stable(&e, &[dir.path()]));
     assert!(!out.exists());
     assert_eq!(
         std::fs::read_dir(dir.path())
@@ -216,15 +201,15 @@ fn a_misspelt_vary_path_names_the_closest_and_writes_nothing() {
 
 #[test]
 fn bad_vary_arguments_are_invalid_input() {
-    for (arg, says) in [
-        ("states.MEM.budget=5:1:3", "low < high"),
-        ("states.MEM.budget=1:5:1", "STEPS"),
-        ("states.MEM.budget", "PATH=LOW:HIGH:STEPS"),
-        ("model.interdict_min=0:2:3", "[0, 1]"),
-        ("borders.SRC_N-MEM_S.terrain=0:1:2", "not a number"),
-        ("scenario.weeks=1:5:2", "cannot be varied"),
+    for (arg, name) in [
+        ("states.MEM.budget=5:1:3", "low_not_below_high"),
+        ("states.MEM.budget=1:5:1", "one_step"),
+        ("states.MEM.budget", "no_range"),
+        ("model.interdict_min=0:2:3", "end_out_of_range"),
+        ("borders.SRC_N-MEM_S.terrain=0:1:2", "not_a_number"),
+        ("scenario.weeks=1:5:2", "not_variable"),
     ] {
-        let o = output(
+        let e = refused(
             &root(),
             &[
                 "sweep".as_ref(),
@@ -233,12 +218,7 @@ fn bad_vary_arguments_are_invalid_input() {
                 arg.as_ref(),
             ],
         );
-        assert_eq!(o.code, Some(2), "{arg}: {}", o.stderr);
-        assert!(
-            o.stderr.contains(says),
-            "{arg}: wanted {says:?} in\n{}",
-            o.stderr
-        );
+        assert_snapshot!(format!("vary_{name}"), stable(&e, &[]));
     }
 }
 
@@ -246,7 +226,7 @@ fn bad_vary_arguments_are_invalid_input() {
 fn a_point_that_is_invalid_as_a_whole_is_named() {
     // Each end is valid alone, but interdict_min = 0.8 with
     // interdict_max = 0.5 is not.
-    let o = output(
+    let e = refused(
         &root(),
         &[
             "sweep".as_ref(),
@@ -257,21 +237,10 @@ fn a_point_that_is_invalid_as_a_whole_is_named() {
             "model.interdict_max=0.5:1:2".as_ref(),
         ],
     );
-    assert_eq!(o.code, Some(2), "{}", o.stderr);
-    assert!(
-        o.stderr
-            .contains("design point model.interdict_min=0.8, model.interdict_max=0.5"),
-        "{}",
-        o.stderr
-    );
-    assert!(
-        o.stderr.contains("interdict_min <= interdict_max"),
-        "{}",
-        o.stderr
-    );
+    assert_snapshot!("vary_invalid_point", stable(&e, &[]));
     // An end that is invalid with the scenario's other values is reported
     // at once, at the argument.
-    let o = output(
+    let e = refused(
         &root(),
         &[
             "sweep".as_ref(),
@@ -280,18 +249,13 @@ fn a_point_that_is_invalid_as_a_whole_is_named() {
             "model.interdict_min=0.5:1:3".as_ref(),
         ],
     );
-    assert_eq!(o.code, Some(2), "{}", o.stderr);
-    assert!(
-        o.stderr.contains("--vary model.interdict_min=0.5:1:3"),
-        "{}",
-        o.stderr
-    );
+    assert_snapshot!("vary_invalid_end", stable(&e, &[]));
 }
 
 #[test]
 fn help_of_the_new_commands_shows_examples() {
     for cmd in ["sweep", "sensitivity"] {
-        let stdout = ok(&[cmd.as_ref(), "--help".as_ref()]);
+        let stdout = success_stdout(&root(), &[cmd, "--help"]);
         assert!(stdout.contains("Examples:"), "{cmd}:\n{stdout}");
     }
 }
@@ -299,22 +263,24 @@ fn help_of_the_new_commands_shows_examples() {
 #[test]
 fn sensitivity_writes_swings_indices_and_ranking() {
     let dir = temp();
-    let out = dir.path().join("sens");
-    ok(&[
-        "sensitivity".as_ref(),
-        one_border().as_os_str(),
-        "--metric".as_ref(),
-        "border_interdictions".as_ref(),
-        "--samples".as_ref(),
-        "8".as_ref(),
-        "--trials".as_ref(),
-        "30".as_ref(),
-        "--bootstrap".as_ref(),
-        "50".as_ref(),
-        "--out".as_ref(),
-        out.as_os_str(),
-        "--quiet".as_ref(),
-    ]);
+    let out = study_in(
+        dir.path(),
+        "sensitivity",
+        one_border(),
+        "sens",
+        &[
+            "--metric",
+            "border_interdictions",
+            "--samples",
+            "8",
+            "--trials",
+            "30",
+            "--bootstrap",
+            "50",
+            "--quiet",
+        ],
+    )
+    .out;
     let rows =
         cordon::study::sensitivity::read_rows(&out.join("sensitivity.csv")).expect("readable");
     let find = |kind: &str, parameter: &str, variant: &str| {
@@ -349,22 +315,24 @@ fn sensitivity_writes_swings_indices_and_ranking() {
 #[test]
 fn sensitivity_ranks_variants_on_a_metric_with_a_direction() {
     let dir = temp();
-    let out = dir.path().join("rank");
-    ok(&[
-        "sensitivity".as_ref(),
-        one_border().as_os_str(),
-        "--metric".as_ref(),
-        "entries".as_ref(),
-        "--samples".as_ref(),
-        "6".as_ref(),
-        "--trials".as_ref(),
-        "40".as_ref(),
-        "--bootstrap".as_ref(),
-        "20".as_ref(),
-        "--out".as_ref(),
-        out.as_os_str(),
-        "--quiet".as_ref(),
-    ]);
+    let out = study_in(
+        dir.path(),
+        "sensitivity",
+        one_border(),
+        "rank",
+        &[
+            "--metric",
+            "entries",
+            "--samples",
+            "6",
+            "--trials",
+            "40",
+            "--bootstrap",
+            "20",
+            "--quiet",
+        ],
+    )
+    .out;
     let rows =
         cordon::study::sensitivity::read_rows(&out.join("sensitivity.csv")).expect("readable");
     let ranking: Vec<_> = rows.iter().filter(|r| r.0 == "ranking").collect();
@@ -381,7 +349,7 @@ fn sensitivity_ranks_variants_on_a_metric_with_a_direction() {
 
 #[test]
 fn sensitivity_needs_uncertain_parameters_and_a_known_metric() {
-    let o = output(
+    let e = refused(
         &root(),
         &[
             "sensitivity".as_ref(),
@@ -390,9 +358,8 @@ fn sensitivity_needs_uncertain_parameters_and_a_known_metric() {
             "attacks".as_ref(),
         ],
     );
-    assert_eq!(o.code, Some(2));
-    assert!(o.stderr.contains("[[uncertain]]"), "{}", o.stderr);
-    let o = output(
+    assert_snapshot!("sensitivity_without_uncertain", stable(&e, &[]));
+    let e = refused(
         &root(),
         &[
             "sensitivity".as_ref(),
@@ -401,25 +368,26 @@ fn sensitivity_needs_uncertain_parameters_and_a_known_metric() {
             "atacks".as_ref(),
         ],
     );
-    assert_eq!(o.code, Some(2));
-    assert!(o.stderr.contains("did you mean `attacks`"), "{}", o.stderr);
+    assert_snapshot!("sensitivity_misspelt_metric", stable(&e, &[]));
 }
 
 #[test]
 fn one_share_of_an_allocation_can_be_swept_and_the_others_take_up_the_rest() {
     let dir = temp();
-    let out = dir.path().join("alloc");
-    ok(&[
-        "sweep".as_ref(),
-        data("two_states.toml").as_os_str(),
-        "--vary".as_ref(),
-        "states.MEM.allocation.border=0.2:0.8:4".as_ref(),
-        "--trials".as_ref(),
-        "10".as_ref(),
-        "--out".as_ref(),
-        out.as_os_str(),
-        "--quiet".as_ref(),
-    ]);
+    let out = study_in(
+        dir.path(),
+        "sweep",
+        data("two_states.toml"),
+        "alloc",
+        &[
+            "--vary",
+            "states.MEM.allocation.border=0.2:0.8:4",
+            "--trials",
+            "10",
+            "--quiet",
+        ],
+    )
+    .out;
     let rows = table(&out.join("sweep.csv"));
     let patrol: Vec<f64> = rows
         .iter()
@@ -436,7 +404,7 @@ fn one_share_of_an_allocation_can_be_swept_and_the_others_take_up_the_rest() {
         .map(|r| number(r, "patrol_detection_in"))
         .collect();
     assert!(fixed.windows(2).all(|w| w[0] == w[1]), "{fixed:?}");
-    let o = output(
+    let e = refused(
         &root(),
         &[
             "sweep".as_ref(),
@@ -447,13 +415,8 @@ fn one_share_of_an_allocation_can_be_swept_and_the_others_take_up_the_rest() {
             "states.MEM.allocation.intel=0:0.2:2".as_ref(),
         ],
     );
-    assert_eq!(o.code, Some(2));
-    assert!(
-        o.stderr.contains("only one share of an allocation"),
-        "{}",
-        o.stderr
-    );
-    let o = output(
+    assert_snapshot!("vary_two_shares_of_an_allocation", stable(&e, &[]));
+    let e = refused(
         &root(),
         &[
             "sweep".as_ref(),
@@ -462,36 +425,33 @@ fn one_share_of_an_allocation_can_be_swept_and_the_others_take_up_the_rest() {
             "states.MEM.allocation.bordr=0.2:0.8:4".as_ref(),
         ],
     );
-    assert_eq!(o.code, Some(2));
-    assert!(
-        o.stderr.contains("states.MEM.allocation.border"),
-        "{}",
-        o.stderr
-    );
+    assert_snapshot!("vary_misspelt_share", stable(&e, &[]));
 }
 
 #[test]
 fn sensitivity_is_the_same_at_any_thread_count() {
     let dir = temp();
     let run = |threads: &str| {
-        let out = dir.path().join(format!("t{threads}"));
-        ok(&[
-            "sensitivity".as_ref(),
-            one_border().as_os_str(),
-            "--metric".as_ref(),
-            "attacks".as_ref(),
-            "--samples".as_ref(),
-            "6".as_ref(),
-            "--trials".as_ref(),
-            "30".as_ref(),
-            "--bootstrap".as_ref(),
-            "20".as_ref(),
-            "--threads".as_ref(),
-            threads.as_ref(),
-            "--out".as_ref(),
-            out.as_os_str(),
-            "--quiet".as_ref(),
-        ]);
+        let out = study_in(
+            dir.path(),
+            "sensitivity",
+            one_border(),
+            &format!("t{threads}"),
+            &[
+                "--metric",
+                "attacks",
+                "--samples",
+                "6",
+                "--trials",
+                "30",
+                "--bootstrap",
+                "20",
+                "--threads",
+                threads,
+                "--quiet",
+            ],
+        )
+        .out;
         read(&out.join("sensitivity.csv"))
     };
     assert_eq!(run("1"), run("2"));

@@ -20,6 +20,7 @@ mod reproducibility;
 mod resume;
 mod robustness;
 mod shards;
+mod snapshots;
 mod sweep;
 mod trace;
 mod validation;

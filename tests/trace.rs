@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::util::{cordon, data, output, read, temp};
+use insta::assert_snapshot;
+
+use crate::util::{cordon, data, read, refused, run_in, stable, study_in, temp};
 
 /// Rows of a CSV file as maps from column to value.
 fn rows(path: &Path) -> Vec<HashMap<String, String>> {
@@ -81,15 +83,10 @@ fn totals_from_trace(dir: &Path, variant: &str) -> HashMap<&'static str, u64> {
 /// variant, and checks every counter against trials.csv.
 fn check_totals(scenario: &std::ffi::OsStr, sets: &[&str], trials: u64, traced: &[u64]) {
     let dir = temp();
-    let run = dir.path().join("run");
-    let mut cmd = cordon(dir.path());
-    cmd.args(["run", "--quiet", "--trials", &trials.to_string(), "--out"])
-        .arg(&run)
-        .arg(scenario);
-    for s in sets {
-        cmd.args(["--set", s]);
-    }
-    cmd.assert().success();
+    let trials_arg = trials.to_string();
+    let set_args: Vec<&str> = sets.iter().flat_map(|s| ["--set", *s]).collect();
+    let args = [&["--quiet", "--trials", &trials_arg][..], &set_args[..]].concat();
+    let run = run_in(dir.path(), "run", scenario, &args).out;
     let trials_csv = rows(&run.join("trials.csv"));
     let variants: Vec<String> = trials_csv
         .iter()
@@ -99,26 +96,20 @@ fn check_totals(scenario: &std::ffi::OsStr, sets: &[&str], trials: u64, traced: 
         .into_iter()
         .collect();
     for &trial in traced {
-        let out = dir.path().join(format!("trace-{trial}"));
-        let mut cmd = cordon(dir.path());
-        cmd.args([
-            "trace",
-            "--quiet",
-            "--trial",
-            &trial.to_string(),
-            "--trials",
-        ])
-        .arg(trials.to_string())
-        .arg("--out")
-        .arg(&out)
-        .arg(scenario);
+        let trial_arg = trial.to_string();
+        let mut args = vec!["--quiet", "--trial", &trial_arg, "--trials", &trials_arg];
         for v in &variants {
-            cmd.args(["--variant", v]);
+            args.extend(["--variant", v]);
         }
-        for s in sets {
-            cmd.args(["--set", s]);
-        }
-        cmd.assert().success();
+        args.extend(&set_args);
+        let out = study_in(
+            dir.path(),
+            "trace",
+            scenario,
+            &format!("trace-{trial}"),
+            &args,
+        )
+        .out;
         for v in std::iter::once("baseline").chain(variants.iter().map(String::as_str)) {
             let want = trials_csv
                 .iter()
@@ -168,21 +159,20 @@ fn with_a_warm_up_cells_alive_at_week_0_are_traced_and_counted_once() {
         &[0, 2],
     );
     let dir = temp();
-    let out = dir.path().join("t");
-    cordon(dir.path())
-        .args([
-            "trace",
+    let out = study_in(
+        dir.path(),
+        "trace",
+        &minimal,
+        "t",
+        &[
             "--quiet",
             "--trial",
             "2",
             "--set",
             "scenario.warmup_weeks=40",
-            "--out",
-        ])
-        .arg(&out)
-        .arg(&minimal)
-        .assert()
-        .success();
+        ],
+    )
+    .out;
     let events = rows(&out.join("events.csv"));
     assert!(
         events.iter().any(|e| e["week"].starts_with('-')),
@@ -193,20 +183,15 @@ fn with_a_warm_up_cells_alive_at_week_0_are_traced_and_counted_once() {
 #[test]
 fn a_cell_keeps_its_id_in_both_policies_until_their_paths_part() {
     let dir = temp();
-    let out = dir.path().join("t");
-    cordon(dir.path())
-        .args([
-            "trace",
-            "--quiet",
-            "--trial",
-            "0",
-            "--variant",
-            "border_heavy",
-            "--out",
-        ])
-        .arg(&out)
-        .assert()
-        .success();
+    // The default scenario, by name.
+    let out = study_in(
+        dir.path(),
+        "trace",
+        "csto-southern-frontier",
+        "t",
+        &["--quiet", "--trial", "0", "--variant", "border_heavy"],
+    )
+    .out;
     let events = rows(&out.join("events.csv"));
     let story = |v: &str| {
         let mut by_cell: HashMap<String, Vec<String>> = HashMap::new();
@@ -263,20 +248,14 @@ fn a_cell_keeps_its_id_in_both_policies_until_their_paths_part() {
 #[test]
 fn picks_read_the_run_and_land_in_its_trace_folder() {
     let dir = temp();
-    let run = dir.path().join("run");
-    cordon(dir.path())
-        .args([
-            "run",
-            "--quiet",
-            "--trials",
-            "12",
-            "--variant",
-            "border_heavy",
-            "--out",
-        ])
-        .arg(&run)
-        .assert()
-        .success();
+    // The default scenario, by name.
+    let run = run_in(
+        dir.path(),
+        "run",
+        "csto-southern-frontier",
+        &["--quiet", "--trials", "12", "--variant", "border_heavy"],
+    )
+    .out;
     let trials = rows(&run.join("trials.csv"));
     let attacks = |v: &str, t: &str| -> f64 {
         trials
@@ -301,7 +280,7 @@ fn picks_read_the_run_and_land_in_its_trace_folder() {
         .fold(0.0, f64::max);
     assert_eq!(attacks("baseline", &picked), most);
     // Again: refused without --force, replaced with it.
-    let again = output(
+    let e = refused(
         dir.path(),
         &[
             "trace".as_ref(),
@@ -311,8 +290,7 @@ fn picks_read_the_run_and_land_in_its_trace_folder() {
             "median".as_ref(),
         ],
     );
-    assert_eq!(again.code, Some(2), "{}", again.stderr);
-    assert!(again.stderr.contains("--force"), "{}", again.stderr);
+    assert_snapshot!("trace_into_a_full_folder", stable(&e, &[dir.path()]));
     crate::util::success_stdout(
         dir.path(),
         &[
@@ -354,46 +332,24 @@ fn picks_read_the_run_and_land_in_its_trace_folder() {
 #[test]
 fn bad_choices_exit_2_and_say_what_would_be_right() {
     let dir = temp();
-    let cases: [(&[&str], &[&str]); 4] = [
-        (
-            &["trace", "--trial", "1000"],
-            &["--trial 1000 is out of range", "0 to 999"],
-        ),
+    let cases: [(&[&str], &str); 4] = [
+        (&["trace", "--trial", "1000"], "trial_out_of_range"),
         (
             &["trace", "--trial", "0", "--variant", "border_hevy"],
-            &[
-                "unknown variant `border_hevy`",
-                "did you mean `border_heavy`",
-            ],
+            "misspelt_variant",
         ),
-        (
-            &["trace", "--pick", "diverge"],
-            &["--pick diverge", "--variant NAME"],
-        ),
+        (&["trace", "--pick", "diverge"], "diverge_without_variant"),
         (
             &["trace", "--pick", "worst", "--from", "no-such-run"],
-            &["--from no-such-run", "cordon run"],
+            "from_a_missing_run",
         ),
     ];
-    for (args, wanted) in cases {
-        let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
-        let out = output(dir.path(), &args);
-        assert_eq!(out.code, Some(2), "{args:?}: {}", out.stderr);
-        for w in wanted {
-            assert!(
-                out.stderr.contains(w),
-                "{args:?}: `{w}` not in {}",
-                out.stderr
-            );
-        }
+    for (args, name) in cases {
+        let e = refused(dir.path(), args);
+        assert_snapshot!(format!("trace_{name}"), stable(&e, &[dir.path()]));
     }
-    let none = output(dir.path(), &["trace".as_ref()]);
-    assert_eq!(
-        none.code,
-        Some(2),
-        "neither --trial nor --pick: {}",
-        none.stderr
-    );
+    // Neither --trial nor --pick.
+    refused(dir.path(), &["trace"]);
     assert!(
         crate::util::entries(dir.path()).is_empty(),
         "nothing written"
@@ -403,20 +359,15 @@ fn bad_choices_exit_2_and_say_what_would_be_right() {
 #[test]
 fn the_page_is_self_contained_and_the_still_is_drawn() {
     let dir = temp();
-    let out = dir.path().join("t");
-    cordon(dir.path())
-        .args([
-            "trace",
-            "--quiet",
-            "--trial",
-            "1",
-            "--variant",
-            "border_heavy",
-            "--out",
-        ])
-        .arg(&out)
-        .assert()
-        .success();
+    // The default scenario, by name.
+    let out = study_in(
+        dir.path(),
+        "trace",
+        "csto-southern-frontier",
+        "t",
+        &["--quiet", "--trial", "1", "--variant", "border_heavy"],
+    )
+    .out;
     let page = read(&out.join("trace.html"));
     assert!(page.contains("Content-Security-Policy"));
     for needle in ["http://", "https://", "src=", "<link", "@import", "url("] {

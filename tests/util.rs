@@ -2,9 +2,11 @@
 
 #![allow(dead_code)]
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use tempfile::TempDir;
 
 /// The CSV files of a result folder.
 pub const TABLES: [&str; 6] = [
@@ -39,7 +41,7 @@ pub fn cordon(dir: &Path) -> Command {
 }
 
 /// A fresh temporary folder for one test.
-pub fn temp() -> tempfile::TempDir {
+pub fn temp() -> TempDir {
     tempfile::tempdir().expect("a temporary folder")
 }
 
@@ -78,7 +80,7 @@ pub struct Output {
 }
 
 /// Runs `cordon ARGS` in `dir` and collects its output.
-pub fn output(dir: &Path, args: &[&std::ffi::OsStr]) -> Output {
+pub fn output<S: AsRef<OsStr>>(dir: &Path, args: &[S]) -> Output {
     let out = cordon(dir).args(args).output().expect("cordon runs");
     Output {
         code: out.status.code(),
@@ -87,28 +89,24 @@ pub fn output(dir: &Path, args: &[&std::ffi::OsStr]) -> Output {
     }
 }
 
+/// `cordon ARGS` in `dir`, arguments given as strings or paths.
+pub fn cordon_in(dir: &Path, args: &[&dyn AsRef<OsStr>]) -> Output {
+    output(dir, args)
+}
+
 /// Runs `cordon check FILE ARGS`, asserts exit code 2 (invalid input) and
 /// returns what it printed on stderr.
 pub fn check_fails(file: &Path, args: &[&str]) -> String {
-    let mut all = vec![std::ffi::OsStr::new("check"), file.as_os_str()];
-    all.extend(args.iter().map(std::ffi::OsStr::new));
-    let out = output(&root(), &all);
-    assert_eq!(
-        out.code,
-        Some(2),
-        "`cordon check {} {}` should exit with 2\nstdout:\n{}\nstderr:\n{}",
-        file.display(),
-        args.join(" "),
-        out.stdout,
-        out.stderr
-    );
+    let mut all = vec![OsStr::new("check"), file.as_os_str()];
+    all.extend(args.iter().map(OsStr::new));
+    let stderr = refused(&root(), &all);
     assert!(
-        out.stderr.starts_with("error: invalid scenario ("),
+        stderr.starts_with("error: invalid scenario ("),
         "unexpected error summary for {}:\n{}",
         file.display(),
-        out.stderr
+        stderr
     );
-    out.stderr
+    stderr
 }
 
 /// The names of the entries of a folder, sorted.
@@ -127,7 +125,7 @@ pub fn entries(dir: &Path) -> Vec<String> {
 }
 
 /// Runs `cordon ARGS` in `dir`, asserts success and returns its stdout.
-pub fn success_stdout(dir: &Path, args: &[&str]) -> String {
+pub fn success_stdout<S: AsRef<OsStr>>(dir: &Path, args: &[S]) -> String {
     let out = cordon(dir)
         .args(args)
         .assert()
@@ -136,4 +134,138 @@ pub fn success_stdout(dir: &Path, args: &[&str]) -> String {
         .stdout
         .clone();
     String::from_utf8(out).expect("UTF-8 output")
+}
+
+/// What a successful command wrote and printed.
+pub struct Done {
+    /// The output folder given with `--out`.
+    pub out: PathBuf,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `cordon COMMAND SCENARIO ARGS --out NAME` in `dir` (a study:
+/// `run`, `sweep`, `sensitivity`, `calibrate`, `trace`, `optimize`), asserts
+/// success and says where it wrote.
+pub fn study_in(
+    dir: &Path,
+    command: &str,
+    scenario: impl AsRef<OsStr>,
+    name: &str,
+    args: &[&str],
+) -> Done {
+    let out = dir.join(name);
+    let o = cordon(dir)
+        .arg(command)
+        .arg(scenario.as_ref())
+        .args(args)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("cordon runs");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    );
+    assert!(
+        o.status.success(),
+        "`cordon {command} {} {} --out {name}` failed with {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        scenario.as_ref().to_string_lossy(),
+        args.join(" "),
+        o.status,
+    );
+    Done {
+        out,
+        stdout,
+        stderr,
+    }
+}
+
+/// `cordon run SCENARIO ARGS --out NAME` in `dir`, which must succeed.
+pub fn run_in(dir: &Path, name: &str, scenario: impl AsRef<OsStr>, args: &[&str]) -> Done {
+    study_in(dir, "run", scenario, name, args)
+}
+
+/// A run in a temporary folder of its own (removed when this is dropped).
+pub struct RunDir {
+    /// The temporary folder, the working folder of the run.
+    pub dir: TempDir,
+    /// The result folder, `run` inside `dir`.
+    pub out: PathBuf,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl RunDir {
+    /// The temporary folder the run was started in.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A file of the result folder.
+    pub fn join(&self, file: impl AsRef<Path>) -> PathBuf {
+        self.out.join(file)
+    }
+}
+
+/// `cordon run SCENARIO ARGS --out run` in a fresh temporary folder, which
+/// must succeed.
+pub fn run(scenario: impl AsRef<OsStr>, args: &[&str]) -> RunDir {
+    let dir = temp();
+    let Done {
+        out,
+        stdout,
+        stderr,
+    } = run_in(dir.path(), "run", scenario, args);
+    RunDir {
+        dir,
+        out,
+        stdout,
+        stderr,
+    }
+}
+
+/// Runs `cordon ARGS` in `dir` and asserts that it is refused as invalid
+/// input: exit code 2, a message starting with `error: ` on stderr, nothing
+/// on stdout, no panic, and (unless `dir` is the project root, which other
+/// tests share) nothing created or removed in `dir`. Returns the stderr.
+pub fn refused<S: AsRef<OsStr>>(dir: &Path, args: &[S]) -> String {
+    let shared = dir == root();
+    let before = (!shared).then(|| entries(dir));
+    let o = output(dir, args);
+    let shown: Vec<_> = args
+        .iter()
+        .map(|a| a.as_ref().to_string_lossy().into_owned())
+        .collect();
+    let shown = shown.join(" ");
+    assert_eq!(
+        o.code,
+        Some(2),
+        "`cordon {shown}` should exit with 2\nstdout:\n{}\nstderr:\n{}",
+        o.stdout,
+        o.stderr
+    );
+    assert!(
+        o.stderr.starts_with("error: ") && !o.stderr.contains("panicked"),
+        "`cordon {shown}`: {}",
+        o.stderr
+    );
+    assert!(o.stdout.is_empty(), "`cordon {shown}`: {}", o.stdout);
+    if let Some(before) = before {
+        assert_eq!(entries(dir), before, "`cordon {shown}` changed its folder");
+    }
+    o.stderr
+}
+
+/// `text` with the paths of this machine made stable for a snapshot: the
+/// project root (`ROOT/`) dropped, so that fixture paths read as relative
+/// ones, and each of `temps` replaced by `[TMP]`.
+pub fn stable(text: &str, temps: &[&Path]) -> String {
+    let mut text = text.to_string();
+    for t in temps {
+        text = text.replace(&t.display().to_string(), "[TMP]");
+    }
+    let root = root().display().to_string();
+    text.replace(&format!("{root}/"), "")
+        .replace(&root, "[ROOT]")
 }

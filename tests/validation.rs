@@ -2,18 +2,23 @@
 //!
 //! Each fixture under `tests/data/invalid/` is `tests/data/two_states.toml`
 //! with one thing broken. A [`Case`] says where the problem is (the first
-//! occurrence of a piece of the fixture's text, `|` marking the exact spot),
-//! which field path the message must name, and what else it must say (what
-//! was expected, the closest valid name). `cordon check` must exit with 2 and
-//! print `FILE:LINE:COLUMN: PATH: ...` for every case. Tables of cases are
-//! grouped by rule so that a failure names the rule and lists every fixture
-//! that broke it.
+//! occurrence of a piece of the fixture's text, `|` marking the exact spot)
+//! and which field path the message must name. `cordon check` must exit with
+//! 2 and print `FILE:LINE:COLUMN: PATH: ...` for every case. What else each
+//! message says (what was expected, the closest valid name) is pinned by the
+//! snapshot of the whole message: `snapshots::check_of_every_invalid_fixture`.
+//! Tables of cases are grouped by rule so that a failure names the rule and
+//! lists every fixture that broke it.
 
 use std::path::Path;
 
 use cordon::scenario::{Posture, ScenarioSet, load_file, load_str};
 
-use crate::util::{Output, check_fails, data, invalid, line_col, output, position, read, root};
+use insta::assert_snapshot;
+
+use crate::util::{
+    Output, check_fails, data, invalid, line_col, output, position, read, root, stable,
+};
 
 /// One broken fixture and the message it must produce.
 struct Case {
@@ -26,22 +31,10 @@ struct Case {
     /// The field path as printed (after `variant `NAME`: ` for a variant's
     /// values); empty for problems that are not about one field.
     path: &'static str,
-    /// Further text the same message must contain.
-    has: &'static [&'static str],
 }
 
-const fn case(
-    file: &'static str,
-    at: &'static str,
-    path: &'static str,
-    has: &'static [&'static str],
-) -> Case {
-    Case {
-        file,
-        at,
-        path,
-        has,
-    }
+const fn case(file: &'static str, at: &'static str, path: &'static str) -> Case {
+    Case { file, at, path }
 }
 
 /// `file:line:col` for `at` in the text of `file` (or just the file).
@@ -87,23 +80,11 @@ fn verify(c: &Case) -> Result<(), String> {
     } else {
         format!("{}: {}: ", place(&file, &text, c.at), c.path)
     };
-    let Some(line) = stderr.lines().find(|l| l.starts_with(&want)) else {
+    if !stderr.lines().any(|l| l.starts_with(&want)) {
         return Err(format!(
             "{}: no message starts with\n    {want}\n  got:\n{}",
             c.file,
             indent(&stderr)
-        ));
-    };
-    let missing: Vec<&str> = c
-        .has
-        .iter()
-        .copied()
-        .filter(|h| !line.contains(h))
-        .collect();
-    if !missing.is_empty() {
-        return Err(format!(
-            "{}: the message\n    {line}\n  lacks {missing:?}",
-            c.file
         ));
     }
     Ok(())
@@ -208,11 +189,10 @@ fn an_infinite_readiness_half_life_is_valid() {
         &data("two_states.toml"),
         &["--set", "model.readiness_half_life=inf"],
     );
-    assert!(
-        stderr.starts_with("error: invalid scenario (1 problem):"),
-        "{stderr}"
+    assert_snapshot!(
+        "set_an_infinite_half_life_without_initial",
+        stable(&stderr, &[])
     );
-    assert!(stderr.contains("states.MEM.initial.readiness"), "{stderr}");
     assert!(!stderr.contains("model.readiness_half_life"), "{stderr}");
 }
 
@@ -339,65 +319,43 @@ fn set_edits_the_base_first_and_a_variants_own_value_wins() {
 #[test]
 fn unknown_keys_are_named_with_the_closest_valid_key() {
     verify_all(&[
-        case(
-            "unknown_section.toml",
-            "[|aliance]",
-            "aliance",
-            &["unknown key `aliance`", "(did you mean `alliance`?)"],
-        ),
-        case(
-            "unknown_sweep_section.toml",
-            "path = ",
-            "sweep.path",
-            &["unknown key `path`", "design, samples, trials, vary"],
-        ),
-        case(
-            "unknown_scenario_key.toml",
-            "week = 52",
-            "scenario.week",
-            &["unknown key `week`", "(did you mean `weeks`?)"],
-        ),
+        case("unknown_section.toml", "[|aliance]", "aliance"),
+        case("unknown_sweep_section.toml", "path = ", "sweep.path"),
+        case("unknown_scenario_key.toml", "week = 52", "scenario.week"),
         case(
             "unknown_model_key.toml",
             "detection_scal =",
             "model.detection_scal",
-            &["(did you mean `detection_scale`?)"],
         ),
         case(
             "unknown_state_key.toml",
             "particpation",
             "states.MEM.particpation",
-            &["(did you mean `participation`?)"],
         ),
         case(
             "unknown_allocation_key.toml",
             "readyness",
             "states.MEM.allocation.readyness",
-            &["(did you mean `readiness`?)"],
         ),
         case(
             "unknown_region_key.toml",
             "legitimacey",
             "regions.MEM_S.legitimacey",
-            &["(did you mean `legitimacy`?)"],
         ),
         case(
             "unknown_exercise_key.toml",
             "boots",
             "exercises.spring_drill.boots",
-            &["(did you mean `boost`?)"],
         ),
         case(
             "unknown_variant_key.toml",
             "descripton",
             "variants.intel_heavy.descripton",
-            &["(did you mean `description`?)"],
         ),
         case(
             "unknown_terrain_key.toml",
             "swep",
             "terrain.river_mountain.swep",
-            &["(did you mean `sweep`?)"],
         ),
     ]);
 }
@@ -410,7 +368,6 @@ fn an_unknown_key_in_a_border_is_named_by_the_borders_id() {
         "unknown_border_key.toml",
         "terain",
         "borders.SRC_N-MEM_S.terain",
-        &["(did you mean `terrain`?)"],
     )]);
 }
 
@@ -419,185 +376,119 @@ fn missing_required_fields_are_named() {
     const MEM: &str = "[[states]]\nid = \"MEM\"";
     const MEM_S: &str = "[[regions]]\nid = \"MEM_S\"";
     verify_all(&[
-        case(
-            "missing_section_scenario.toml",
-            "",
-            "scenario",
-            &["missing required section [scenario]"],
-        ),
-        case(
-            "missing_weeks.toml",
-            "[scenario]",
-            "scenario.weeks",
-            &["missing required field `weeks`"],
-        ),
-        case(
-            "missing_trials.toml",
-            "[scenario]",
-            "scenario.trials",
-            &["missing required field `trials`"],
-        ),
-        case(
-            "missing_seed.toml",
-            "[scenario]",
-            "scenario.seed",
-            &["missing required field `seed`"],
-        ),
+        case("missing_section_scenario.toml", "", "scenario"),
+        case("missing_weeks.toml", "[scenario]", "scenario.weeks"),
+        case("missing_trials.toml", "[scenario]", "scenario.trials"),
+        case("missing_seed.toml", "[scenario]", "scenario.seed"),
         case(
             "missing_state_id.toml",
             "[[states]]\nrole = \"other\"",
             "states[0].id",
-            &["missing required field `id`"],
         ),
-        case(
-            "missing_state_role.toml",
-            MEM,
-            "states.MEM.role",
-            &["missing required field `role`"],
-        ),
-        case(
-            "missing_member_budget.toml",
-            MEM,
-            "states.MEM.budget",
-            &["missing required field `budget`"],
-        ),
+        case("missing_state_role.toml", MEM, "states.MEM.role"),
+        case("missing_member_budget.toml", MEM, "states.MEM.budget"),
         case(
             "missing_member_allocation.toml",
             MEM,
             "states.MEM.allocation",
-            &["missing required field `allocation`"],
         ),
         case(
             "missing_allocation_share.toml",
             "{ border = 0.7",
             "states.MEM.allocation.intel",
-            &["missing required field `intel`"],
         ),
         case(
             "missing_region_id.toml",
             "[[regions]]\nstate = \"MEM\"",
             "regions[1].id",
-            &["missing required field `id`"],
         ),
-        case(
-            "missing_region_state.toml",
-            MEM_S,
-            "regions.MEM_S.state",
-            &["missing required field `state`"],
-        ),
+        case("missing_region_state.toml", MEM_S, "regions.MEM_S.state"),
         case(
             "missing_region_population.toml",
             MEM_S,
             "regions.MEM_S.population",
-            &["missing required field `population`"],
         ),
-        case(
-            "missing_border_a.toml",
-            "[[borders]]",
-            "borders[0].a",
-            &["missing required field `a`"],
-        ),
-        case(
-            "missing_border_b.toml",
-            "[[borders]]",
-            "borders[0].b",
-            &["missing required field `b`"],
-        ),
+        case("missing_border_a.toml", "[[borders]]", "borders[0].a"),
+        case("missing_border_b.toml", "[[borders]]", "borders[0].b"),
         case(
             "missing_border_length.toml",
             "[[borders]]",
             "borders.SRC_N-MEM_S.length_km",
-            &["missing required field `length_km`"],
         ),
         case(
             "missing_border_terrain.toml",
             "[[borders]]",
             "borders.SRC_N-MEM_S.terrain",
-            &["missing required field `terrain`", "river_mountain"],
         ),
         case(
             "missing_exercise_name.toml",
             "[[exercises]]",
             "exercises[0].name",
-            &["missing required field `name`"],
         ),
         case(
             "missing_exercise_first_week.toml",
             "[[exercises]]",
             "exercises.spring_drill.first_week",
-            &["missing required field `first_week`"],
         ),
         case(
             "missing_exercise_participants.toml",
             "[[exercises]]",
             "exercises.spring_drill.participants",
-            &["missing required field `participants`"],
         ),
         case(
             "missing_exercise_boost.toml",
             "[[exercises]]",
             "exercises.spring_drill.boost",
-            &["missing required field `boost`"],
         ),
         case(
             "missing_variant_name.toml",
             "[[variants]]",
             "variants[0].name",
-            &["missing required field `name`"],
         ),
         case(
             "missing_variant_set.toml",
             "[[variants]]",
             "variants.intel_heavy.set",
-            &["missing required field `set`"],
         ),
         case(
             "missing_governance_kind.toml",
             "{ from = 0.3",
             "source.governance.kind",
-            &["missing required field `kind`"],
         ),
         case(
             "missing_governance_constant_value.toml",
             "{ kind = \"constant\" }",
             "source.governance.value",
-            &["missing required field `value`"],
         ),
         case(
             "missing_governance_linear_field.toml",
             "{ kind = \"linear\"",
             "source.governance.to",
-            &["missing required field `to`"],
         ),
         case(
             "missing_governance_steps_values.toml",
             "{ kind = \"steps\"",
             "source.governance.values",
-            &["missing required field `values`"],
         ),
         case(
             "missing_noise_sd.toml",
             "{ reversion = 0.1 }",
             "source.governance_noise.sd",
-            &["missing required field `sd`"],
         ),
         case(
             "missing_noise_reversion.toml",
             "{ sd = 0.05 }",
             "source.governance_noise.reversion",
-            &["missing required field `reversion`"],
         ),
         case(
             "missing_terrain_sweep.toml",
             "[terrain.marsh]",
             "terrain.marsh.sweep",
-            &["missing required field `sweep`"],
         ),
         case(
             "missing_terrain_passable.toml",
             "[terrain.marsh]",
             "terrain.marsh.passable",
-            &["missing required field `passable`"],
         ),
     ]);
 }
@@ -609,76 +500,45 @@ fn wrong_types_are_named_with_what_was_expected() {
             "wrong_type_string.toml",
             "budget = |\"8.0\"",
             "states.MEM.budget",
-            &["expected a number >= 0", "found a string"],
         ),
         case(
             "wrong_type_bool.toml",
             "intel_sharing = |true",
             "alliance.intel_sharing",
-            &["expected a number in [0, 1]", "found a boolean"],
         ),
         case(
             "wrong_type_array.toml",
             "population = |[3.0]",
             "regions.MEM_S.population",
-            &["found an array"],
         ),
-        case(
-            "wrong_type_id.toml",
-            "id = |7",
-            "states[1].id",
-            &["expected a string", "found an integer"],
-        ),
-        case(
-            "bad_id_characters.toml",
-            "id = |\"MEM-S\"",
-            "regions[1].id",
-            &["letters, digits and `_`"],
-        ),
+        case("wrong_type_id.toml", "id = |7", "states[1].id"),
+        case("bad_id_characters.toml", "id = |\"MEM-S\"", "regions[1].id"),
         case(
             "wrong_type_participants.toml",
             "participants = |5",
             "exercises.spring_drill.participants",
-            &["found an integer"],
         ),
-        case(
-            "wrong_type_section.toml",
-            "alliance = |0.3",
-            "alliance",
-            &["expected a table", "found a float"],
-        ),
-        case(
-            "wrong_type_array_section.toml",
-            "variants = |5",
-            "variants",
-            &["expected an array of tables"],
-        ),
+        case("wrong_type_section.toml", "alliance = |0.3", "alliance"),
+        case("wrong_type_array_section.toml", "variants = |5", "variants"),
         case(
             "wrong_type_allocation.toml",
             "allocation = |0.6",
             "states.MEM.allocation",
-            &["expected a table"],
         ),
         case(
             "wrong_type_set.toml",
             "set = |\"alliance",
             "variants.intel_heavy.set",
-            &[
-                "expected a table of PATH = VALUE overrides",
-                "found a string",
-            ],
         ),
         case(
             "wrong_type_terrain.toml",
             "terrain = |5",
             "borders.SRC_N-MEM_S.terrain",
-            &["expected a string"],
         ),
         case(
             "wrong_type_length.toml",
             "length_km = |\"1300 km\"",
             "borders.SRC_N-MEM_S.length_km",
-            &["expected a number > 0", "found a string"],
         ),
     ]);
 }
@@ -711,80 +571,32 @@ fn a_present_but_invalid_value_is_not_also_reported_missing() {
 fn integers_are_required_where_due() {
     const F: &str = "integers_as_floats.toml";
     verify_all(&[
-        case(
-            "weeks_not_integer.toml",
-            "weeks = |10.5",
-            "scenario.weeks",
-            &["expected an integer", "10.5"],
-        ),
+        case("weeks_not_integer.toml", "weeks = |10.5", "scenario.weeks"),
         case(
             "every_not_integer.toml",
             "every = |1.5",
             "exercises.spring_drill.every",
-            &["expected an integer", "1.5"],
         ),
         case(
             "steps_weeks_not_integer.toml",
             "[0, |52.5]",
             "source.governance.weeks",
-            &["expected an integer", "52.5"],
         ),
         // A float with no fractional part is still not an integer.
-        case(
-            F,
-            "trials = |1000.0",
-            "scenario.trials",
-            &["expected an integer"],
-        ),
-        case(F, "seed = |7.5", "scenario.seed", &["expected an integer"]),
-        case(
-            F,
-            "start_week = |1.5",
-            "scenario.start_week",
-            &["expected an integer"],
-        ),
-        case(
-            F,
-            "max_transit_weeks = |2.5",
-            "model.max_transit_weeks",
-            &["expected an integer"],
-        ),
-        case(
-            F,
-            "severity_cap = |10.5",
-            "model.severity_cap",
-            &["expected an integer"],
-        ),
-        case(
-            F,
-            "start_week = |0.5",
-            "source.governance.start_week",
-            &["expected an integer"],
-        ),
-        case(
-            F,
-            "end_week = |104.0",
-            "source.governance.end_week",
-            &["expected an integer"],
-        ),
-        case(
-            F,
-            "first_week = |10.0",
-            "exercises.spring_drill.first_week",
-            &["expected an integer"],
-        ),
+        case(F, "trials = |1000.0", "scenario.trials"),
+        case(F, "seed = |7.5", "scenario.seed"),
+        case(F, "start_week = |1.5", "scenario.start_week"),
+        case(F, "max_transit_weeks = |2.5", "model.max_transit_weeks"),
+        case(F, "severity_cap = |10.5", "model.severity_cap"),
+        case(F, "start_week = |0.5", "source.governance.start_week"),
+        case(F, "end_week = |104.0", "source.governance.end_week"),
+        case(F, "first_week = |10.0", "exercises.spring_drill.first_week"),
         case(
             F,
             "closed_from = |45.5",
             "terrain.river_mountain.closed_from",
-            &["expected an integer"],
         ),
-        case(
-            F,
-            "closed_to = |12.0",
-            "terrain.river_mountain.closed_to",
-            &["expected an integer"],
-        ),
+        case(F, "closed_to = |12.0", "terrain.river_mountain.closed_to"),
     ]);
     let stderr = check_fails(&invalid(F), &[]);
     assert!(
@@ -796,53 +608,33 @@ fn integers_are_required_where_due() {
 #[test]
 fn nan_and_infinity_are_refused_except_an_infinite_half_life() {
     verify_all(&[
-        case(
-            "nan_value.toml",
-            "hardship = |nan",
-            "source.hardship",
-            &["expected a number in [0, 1]"],
-        ),
-        case(
-            "inf_value.toml",
-            "budget = |inf",
-            "states.MEM.budget",
-            &["expected a number >= 0", "inf"],
-        ),
+        case("nan_value.toml", "hardship = |nan", "source.hardship"),
+        case("inf_value.toml", "budget = |inf", "states.MEM.budget"),
         case(
             "inf_length.toml",
             "length_km = |+inf",
             "borders.SRC_N-MEM_S.length_km",
-            &["expected a number > 0", "inf"],
         ),
-        case(
-            "neg_inf_lon.toml",
-            "lon = |-inf",
-            "regions.MEM_S.lon",
-            &["[-180, 180]"],
-        ),
+        case("neg_inf_lon.toml", "lon = |-inf", "regions.MEM_S.lon"),
         case(
             "nan_half_life.toml",
             "readiness_half_life = |nan",
             "model.readiness_half_life",
-            &["> 0"],
         ),
         case(
             "neg_inf_half_life.toml",
             "readiness_half_life = |-inf",
             "model.readiness_half_life",
-            &["> 0"],
         ),
         case(
             "inf_exponent.toml",
             "attack_size_exponent = |inf",
             "model.attack_size_exponent",
-            &["finite"],
         ),
         case(
             "nan_in_variant.toml",
             "\"alliance.intel_sharing\" = |nan",
             "variant `intel_heavy`: alliance.intel_sharing",
-            &["[0, 1]"],
         ),
     ]);
 }
@@ -851,255 +643,146 @@ fn nan_and_infinity_are_refused_except_an_infinite_half_life() {
 fn values_outside_their_ranges_are_refused() {
     const UNIT: &str = "range_unit.toml";
     const NONNEG: &str = "range_non_negative.toml";
-    const UNIT_MSG: &[&str] = &["expected a number in [0, 1]"];
-    const NONNEG_MSG: &[&str] = &["expected a number >= 0"];
     verify_all(&[
         // [0, 1]
-        case(UNIT, "repel_flag = |1.5", "model.repel_flag", UNIT_MSG),
-        case(
-            UNIT,
-            "border_decay = |-0.01",
-            "model.border_decay",
-            UNIT_MSG,
-        ),
-        case(UNIT, "pooling = |2", "model.pooling", UNIT_MSG),
-        case(UNIT, "hardship = |1.2", "source.hardship", UNIT_MSG),
-        case(
-            UNIT,
-            "intel_sharing = |1.5",
-            "alliance.intel_sharing",
-            UNIT_MSG,
-        ),
+        case(UNIT, "repel_flag = |1.5", "model.repel_flag"),
+        case(UNIT, "border_decay = |-0.01", "model.border_decay"),
+        case(UNIT, "pooling = |2", "model.pooling"),
+        case(UNIT, "hardship = |1.2", "source.hardship"),
+        case(UNIT, "intel_sharing = |1.5", "alliance.intel_sharing"),
         case(
             UNIT,
             "partner_cooperation = |-0.5",
             "alliance.partner_cooperation",
-            UNIT_MSG,
         ),
-        case(
-            UNIT,
-            "boost = |1.1",
-            "exercises.spring_drill.boost",
-            UNIT_MSG,
-        ),
-        case(
-            UNIT,
-            "readiness = |1.5",
-            "states.SRC.capability.readiness",
-            UNIT_MSG,
-        ),
-        case(
-            UNIT,
-            "participation = |1.01",
-            "states.MEM.participation",
-            UNIT_MSG,
-        ),
-        case(
-            UNIT,
-            "readiness = |2.0",
-            "states.MEM.initial.readiness",
-            UNIT_MSG,
-        ),
-        case(
-            UNIT,
-            "legitimacy = |-0.1",
-            "regions.MEM_S.legitimacy",
-            UNIT_MSG,
-        ),
+        case(UNIT, "boost = |1.1", "exercises.spring_drill.boost"),
+        case(UNIT, "readiness = |1.5", "states.SRC.capability.readiness"),
+        case(UNIT, "participation = |1.01", "states.MEM.participation"),
+        case(UNIT, "readiness = |2.0", "states.MEM.initial.readiness"),
+        case(UNIT, "legitimacy = |-0.1", "regions.MEM_S.legitimacy"),
         case(
             "range_allocation_share.toml",
             "border = |1.2",
             "states.MEM.allocation.border",
-            UNIT_MSG,
         ),
         case(
             "range_allocation_share.toml",
             "intel = |-0.3",
             "states.MEM.allocation.intel",
-            UNIT_MSG,
         ),
         case(
             "range_governance_value.toml",
             "to = |1.6",
             "source.governance.to",
-            UNIT_MSG,
         ),
         case(
             "range_governance_steps_value.toml",
             "0.3, |-0.6",
             "source.governance.values",
-            &["[0, 1]"],
         ),
         case(
             "range_noise.toml",
             "reversion = |1.5",
             "source.governance_noise.reversion",
-            UNIT_MSG,
         ),
         // (0, 1]
         case(
             "range_passable.toml",
             "passable = |0",
             "terrain.river_mountain.passable",
-            &["(0, 1]"],
         ),
         // > 0
         case(
             "range_positive.toml",
             "readiness_half_life = |0",
             "model.readiness_half_life",
-            &["> 0"],
         ),
         case(
             "range_positive.toml",
             "length_km = |0",
             "borders.SRC_N-MEM_S.length_km",
-            &["> 0"],
         ),
         case(
             "range_positive.toml",
             "sweep = |0.0",
             "terrain.river_mountain.sweep",
-            &["> 0"],
         ),
         // > 1
         case(
             "range_above_one.toml",
             "severity_exponent = |1.0",
             "model.severity_exponent",
-            &["> 1"],
         ),
         // >= 1
-        case(
-            "range_at_least_one.toml",
-            "weeks = |0",
-            "scenario.weeks",
-            &["from 1"],
-        ),
-        case(
-            "range_at_least_one.toml",
-            "trials = |0",
-            "scenario.trials",
-            &["from 1"],
-        ),
+        case("range_at_least_one.toml", "weeks = |0", "scenario.weeks"),
+        case("range_at_least_one.toml", "trials = |0", "scenario.trials"),
         case(
             "range_at_least_one.toml",
             "cell_size_mean = |0.5",
             "model.cell_size_mean",
-            &[">= 1"],
         ),
         case(
             "range_at_least_one.toml",
             "max_transit_weeks = |0",
             "model.max_transit_weeks",
-            &["from 1"],
         ),
         case(
             "range_at_least_one.toml",
             "severity_cap = |0",
             "model.severity_cap",
-            &["from 1"],
         ),
         // 1..52
         case(
             "range_week_of_year.toml",
             "start_week = |53",
             "scenario.start_week",
-            &["1 to 52"],
         ),
         case(
             "range_start_week_zero.toml",
             "start_week = |0",
             "scenario.start_week",
-            &["1 to 52"],
         ),
         case(
             "range_week_of_year.toml",
             "closed_from = |53",
             "terrain.high_mountain.closed_from",
-            &["52"],
         ),
         // >= 0
-        case(
-            NONNEG,
-            "detection_scale = |-1.0",
-            "model.detection_scale",
-            NONNEG_MSG,
-        ),
+        case(NONNEG, "detection_scale = |-1.0", "model.detection_scale"),
         case(
             NONNEG,
             "recruitment_exponent = |-1.5",
             "source.recruitment_exponent",
-            NONNEG_MSG,
         ),
-        case(
-            NONNEG,
-            "cost = |-0.5",
-            "exercises.spring_drill.cost",
-            NONNEG_MSG,
-        ),
-        case(NONNEG, "budget = |-1.0", "states.MEM.budget", NONNEG_MSG),
-        case(
-            NONNEG,
-            "population = |-5.0",
-            "regions.SRC_N.population",
-            NONNEG_MSG,
-        ),
-        case(
-            NONNEG,
-            "target_weight = |-2",
-            "regions.MEM_S.target_weight",
-            NONNEG_MSG,
-        ),
-        case(
-            NONNEG,
-            "priority = |-1",
-            "borders.SRC_N-MEM_S.priority",
-            NONNEG_MSG,
-        ),
+        case(NONNEG, "cost = |-0.5", "exercises.spring_drill.cost"),
+        case(NONNEG, "budget = |-1.0", "states.MEM.budget"),
+        case(NONNEG, "population = |-5.0", "regions.SRC_N.population"),
+        case(NONNEG, "target_weight = |-2", "regions.MEM_S.target_weight"),
+        case(NONNEG, "priority = |-1", "borders.SRC_N-MEM_S.priority"),
         case(
             "range_noise.toml",
             "sd = |-0.1",
             "source.governance_noise.sd",
-            NONNEG_MSG,
         ),
         case(
             "range_new_cells_negative.toml",
             "new_cells = |-0.8",
             "regions.SRC_N.new_cells",
-            NONNEG_MSG,
         ),
         case(
             "range_exercise_weeks_negative.toml",
             "first_week = |-1",
             "exercises.spring_drill.first_week",
-            &["from 0"],
         ),
         case(
             "range_exercise_weeks_negative.toml",
             "every = |-52",
             "exercises.spring_drill.every",
-            &["from 0"],
         ),
-        case(
-            "range_seed_negative.toml",
-            "seed = |-7",
-            "scenario.seed",
-            &[">= 0"],
-        ),
+        case("range_seed_negative.toml", "seed = |-7", "scenario.seed"),
         // Coordinates.
-        case(
-            "lon_out_of_range.toml",
-            "lon = |200.0",
-            "regions.MEM_S.lon",
-            &["[-180, 180]"],
-        ),
-        case(
-            "lat_out_of_range.toml",
-            "lat = |-91",
-            "regions.SRC_N.lat",
-            &["[-90, 90]"],
-        ),
+        case("lon_out_of_range.toml", "lon = |200.0", "regions.MEM_S.lon"),
+        case("lat_out_of_range.toml", "lat = |-91", "regions.SRC_N.lat"),
     ]);
     // Every out-of-range value of a file is reported, not only the first.
     for (file, n) in [(UNIT, 11), (NONNEG, 7), ("range_at_least_one.toml", 5)] {
@@ -1115,7 +798,6 @@ fn allocation_shares_must_sum_to_one() {
         "allocation_sum.toml",
         "allocation = |{ border = 0.6",
         "states.MEM.allocation",
-        &["summing to 1", "1.1"],
     )]);
 }
 
@@ -1126,31 +808,26 @@ fn duplicate_ids_are_refused() {
             "duplicate_state.toml",
             "id = |\"MEM\"\nrole = \"partner\"",
             "states.MEM",
-            &["duplicate id `MEM`"],
         ),
         case(
             "duplicate_region.toml",
             "id = |\"MEM_S\"\nstate = \"MEM\"\npopulation = 1.0",
             "regions.MEM_S",
-            &["duplicate id `MEM_S`"],
         ),
         case(
             "duplicate_border.toml",
             "id = |\"main\"\na = \"MEM_S\"",
             "borders.main",
-            &["duplicate id `main`"],
         ),
         case(
             "duplicate_exercise.toml",
             "name = |\"spring_drill\"\nfirst_week = 20",
             "exercises.spring_drill",
-            &["duplicate id `spring_drill`"],
         ),
         case(
             "duplicate_variant.toml",
             "name = |\"intel_heavy\"\nset = { \"alliance.intel_sharing\" = 0.9",
             "variants.intel_heavy",
-            &["duplicate id `intel_heavy`"],
         ),
     ]);
 }
@@ -1162,55 +839,42 @@ fn unknown_references_are_named_with_the_closest_valid_name() {
             "unknown_region_state.toml",
             "state = |\"MEMM\"",
             "regions.MEM_S.state",
-            &["unknown state `MEMM`", "(did you mean `MEM`?)"],
         ),
         case(
             "unknown_border_a.toml",
             "a = |\"SRC_M\"",
             "borders.SRC_M-MEM_S.a",
-            &["unknown region `SRC_M`", "(did you mean `SRC_N`?)"],
         ),
         case(
             "unknown_border_b.toml",
             "b = |\"MEM_Z\"",
             "borders.SRC_N-MEM_Z.b",
-            &["unknown region `MEM_Z`", "(did you mean `MEM_S`?)"],
         ),
         case(
             "unknown_terrain.toml",
             "terrain = |\"river_mountian\"",
             "borders.SRC_N-MEM_S.terrain",
-            &["unknown terrain class", "(did you mean `river_mountain`?)"],
         ),
         case(
             "unknown_pool_recipient.toml",
             "pool_recipient = |\"MEN\"",
             "alliance.pool_recipient",
-            &["unknown state `MEN`", "(did you mean `MEM`?)"],
         ),
         case(
             "unknown_participant.toml",
             "[|\"MEMM\"]",
             "exercises.spring_drill.participants",
-            &["unknown state `MEMM`", "(did you mean `MEM`?)"],
         ),
         case(
             "unknown_participant_group.toml",
             "participants = |\"member\"",
             "exercises.spring_drill.participants",
-            &["(did you mean `members`?)"],
         ),
-        case(
-            "unknown_role.toml",
-            "role = |\"membr\"",
-            "states.MEM.role",
-            &["unknown role", "(did you mean `member`?)"],
-        ),
+        case("unknown_role.toml", "role = |\"membr\"", "states.MEM.role"),
         case(
             "unknown_governance_kind.toml",
             "kind = |\"constnt\"",
             "source.governance.kind",
-            &["(did you mean `constant`?)"],
         ),
     ]);
 }
@@ -1222,32 +886,23 @@ fn the_network_must_be_usable() {
             "border_same_region.toml",
             "b = |\"SRC_N\"",
             "borders.SRC_N-SRC_N.b",
-            &["two different regions"],
         ),
         case(
             "border_same_pair.toml",
             "[[borders]]\nid = \"again\"",
             "borders.again",
-            &["at most one per pair", "SRC_N-MEM_S"],
         ),
         case(
             "source_in_member.toml",
             "new_cells = |0.5",
             "regions.MEM_S.new_cells",
-            &["non-member"],
         ),
-        case("no_source.toml", "", "regions", &["no source region"]),
-        case(
-            "no_target.toml",
-            "",
-            "regions",
-            &["no member region with positive target_weight"],
-        ),
+        case("no_source.toml", "", "regions"),
+        case("no_target.toml", "", "regions"),
         case(
             "unreachable_source.toml",
             "id = |\"SRC_E\"",
             "regions.SRC_E",
-            &["no target is reachable"],
         ),
     ]);
 }
@@ -1259,14 +914,12 @@ fn interdict_min_may_not_exceed_interdict_max() {
             "interdict_min_above_max.toml",
             "interdict_min = |0.9",
             "model.interdict_min",
-            &["interdict_min <= interdict_max", "0.9 > 0.5"],
         ),
         // Against the default maximum, 0.9.
         case(
             "interdict_min_above_default_max.toml",
             "interdict_min = |0.95",
             "model.interdict_min",
-            &["0.95 > 0.9"],
         ),
     ]);
 }
@@ -1278,37 +931,31 @@ fn governance_must_be_consistent() {
             "governance_linear_end_before_start.toml",
             "end_week = |10",
             "source.governance.end_week",
-            &["end_week >= start_week"],
         ),
         case(
             "governance_steps_first_not_zero.toml",
             "weeks = |[4, 52]",
             "source.governance.weeks",
-            &["first week to be 0"],
         ),
         case(
             "governance_steps_not_increasing.toml",
             "weeks = |[0, 52, 52]",
             "source.governance.weeks",
-            &["strictly increasing"],
         ),
         case(
             "governance_steps_length_mismatch.toml",
             "weeks = |[0, 52]",
             "source.governance.weeks",
-            &["as many weeks as values"],
         ),
         case(
             "governance_steps_empty.toml",
             "weeks = |[]",
             "source.governance.weeks",
-            &["at least one"],
         ),
         case(
             "governance_other_kind_key.toml",
             "|value = 0.3 }",
             "source.governance.value",
-            &["does not belong to governance kind \"linear\""],
         ),
     ]);
 }
@@ -1320,13 +967,11 @@ fn participants_must_be_distinct_members_or_partners() {
             "participant_repeated.toml",
             "\"MEM\", |\"MEM\"]",
             "exercises.spring_drill.participants",
-            &["`MEM` is listed twice"],
         ),
         case(
             "participant_other.toml",
             "\"MEM\", |\"SRC\"]",
             "exercises.spring_drill.participants",
-            &["`SRC`", "only members and partners"],
         ),
     ]);
 }
@@ -1338,13 +983,11 @@ fn a_pool_needs_a_member_recipient() {
             "pool_without_recipient.toml",
             "pool_share = |0.2",
             "alliance.pool_recipient",
-            &["missing required field `pool_recipient`"],
         ),
         case(
             "pool_recipient_not_member.toml",
             "pool_recipient = |\"SRC\"",
             "alliance.pool_recipient",
-            &["member", "`SRC`"],
         ),
     ]);
 }
@@ -1356,31 +999,26 @@ fn keys_must_belong_to_the_states_role() {
             "role_budget_on_partner.toml",
             "budget = |3.0",
             "states.PAR.budget",
-            &["role \"partner\""],
         ),
         case(
             "role_capability_on_member.toml",
             "capability = |{ border = 5.0 }",
             "states.MEM.capability",
-            &["role \"member\""],
         ),
         case(
             "role_participation_on_other.toml",
             "participation = |0.5",
             "states.SRC.participation",
-            &["role \"other\""],
         ),
         case(
             "role_allocation_on_other.toml",
             "allocation = |{ border = 1.0",
             "states.SRC.allocation",
-            &["role \"other\""],
         ),
         case(
             "role_allocation_on_other.toml",
             "initial = |{ border = 5.0 }",
             "states.SRC.initial",
-            &["role \"other\""],
         ),
     ]);
 }
@@ -1392,19 +1030,16 @@ fn closures_need_both_ends_and_zero_at_both_or_neither() {
             "closure_one_end.toml",
             "closed_from = |45",
             "terrain.river_mountain.closed_to",
-            &["`closed_from` is given without `closed_to`"],
         ),
         case(
             "closure_one_end_to.toml",
             "closed_to = |12",
             "terrain.marsh.closed_from",
-            &["`closed_to` is given without `closed_from`"],
         ),
         case(
             "closure_zero_one_end.toml",
             "closed_from = |0",
             "terrain.river_mountain.closed_from",
-            &["0 at one end only"],
         ),
     ]);
 }
@@ -1416,134 +1051,107 @@ fn a_missing_initial_stock_whose_decay_is_zero_is_refused() {
             "decay_zero_no_initial.toml",
             "[[states]]\nid = \"MEM\"",
             "states.MEM.initial.border",
-            &["decay is 0"],
         ),
         case(
             "intel_decay_zero_no_initial.toml",
             "initial = |{ border = 100.0 }",
             "states.MEM.initial.intel",
-            &["decay is 0"],
         ),
     ]);
 }
 
 #[test]
 fn variants_are_checked_path_by_path_and_after_their_values_are_applied() {
-    const V: &str = "variant `intel_heavy`: ";
     verify_all(&[
         case(
             "variant_baseline.toml",
             "name = |\"baseline\"",
             "variants.baseline.name",
-            &["cannot be named `baseline`"],
         ),
         case(
             "variant_unknown_path.toml",
             "\"alliance.intel_shareing\"",
             "variant `intel_heavy`: alliance.intel_shareing",
-            &["unknown path", "(did you mean `alliance.intel_sharing`?)"],
         ),
         case(
             "variant_unknown_section.toml",
             "\"aliance.intel_sharing\"",
             "variant `intel_heavy`: aliance.intel_sharing",
-            &["unknown path", "(did you mean `alliance.intel_sharing`?)"],
         ),
         case(
             "variant_unknown_id.toml",
             "\"states.MEMM.allocation\"",
             "variant `intel_heavy`: states.MEMM.allocation",
-            &[
-                "unknown id `MEMM`",
-                "(did you mean `states.MEM.allocation`?)",
-            ],
         ),
         case(
             "variant_unknown_nested.toml",
             "intel_shareing = 0.6",
             "variant `nested`: alliance.intel_shareing",
-            &["(did you mean `alliance.intel_sharing`?)"],
         ),
         case(
             "variant_incomplete_path.toml",
             "\"states.MEM\" = 0.6",
             "variant `intel_heavy`: states.MEM",
-            &["incomplete path"],
         ),
         case(
             "variant_adds_element.toml",
             "\"regions.MEM_N.population\"",
             "variant `intel_heavy`: regions.MEM_N.population",
-            &[
-                "cannot add elements",
-                "(did you mean `regions.MEM_S.population`?)",
-            ],
         ),
         case(
             "variant_adds_terrain.toml",
             "\"terrain.swamp.sweep\"",
             "variant `intel_heavy`: terrain.swamp.sweep",
-            &["cannot add classes"],
         ),
         case(
             "variant_scenario_weeks.toml",
             "\"scenario.weeks\"",
             "variant `intel_heavy`: scenario.weeks",
-            &["cannot change `scenario.*`"],
         ),
         case(
             "variant_fixed_role.toml",
             "\"states.MEM.role\"",
             "variant `intel_heavy`: states.MEM.role",
-            &["cannot be overridden"],
         ),
         case(
             "variant_fixed_border_end.toml",
             "\"borders.SRC_N-MEM_S.a\"",
             "variant `intel_heavy`: borders.SRC_N-MEM_S.a",
-            &["cannot be overridden"],
         ),
         case(
             "variant_fixed_region_state.toml",
             "\"regions.MEM_S.state\"",
             "variant `intel_heavy`: regions.MEM_S.state",
-            &["cannot be overridden"],
         ),
         case(
             "variant_fixed_id.toml",
             "\"states.MEM.id\"",
             "variant `intel_heavy`: states.MEM.id",
-            &["cannot be overridden"],
         ),
         case(
             "variant_value_subfield.toml",
             "\"states.MEM.allocation.border\"",
             "variant `intel_heavy`: states.MEM.allocation.border",
-            &["whole table", "(did you mean `states.MEM.allocation`?)"],
         ),
         case(
             "variant_partial_value_table.toml",
             "[variants.set.states.MEM.allocation]",
             "variant `partial`: states.MEM.allocation.intel",
-            &["missing required field `intel`"],
         ),
         case(
             "variant_invalid_value.toml",
             "\"states.MEM.allocation\" = |{",
             "variant `intel_heavy`: states.MEM.allocation",
-            &["summing to 1", "1.1"],
         ),
         case(
             "variant_out_of_range.toml",
             "\"alliance.intel_sharing\" = |1.6",
             "variant `intel_heavy`: alliance.intel_sharing",
-            &["[0, 1]"],
         ),
         case(
             "variant_invalid_unselected.toml",
             "\"states.MEM.allocation\" = |{ border = 0.5",
             "variant `broken`: states.MEM.allocation",
-            &["summing to 1"],
         ),
     ]);
     // The variant's problems are not blamed on the base scenario.
@@ -1552,36 +1160,16 @@ fn variants_are_checked_path_by_path_and_after_their_values_are_applied() {
         stderr.starts_with("error: invalid scenario (1 problem):"),
         "{stderr}"
     );
-    assert!(stderr.contains(V), "{stderr}");
+    // (the case above: its one message is the variant's)
 }
 
 #[test]
 fn toml_syntax_errors_and_empty_files_are_reported_with_positions() {
     verify_all(&[
-        case(
-            "syntax_error.toml",
-            "trials = |\n",
-            "",
-            &["TOML syntax error"],
-        ),
-        case(
-            "syntax_unclosed_table.toml",
-            "[alliance|\n",
-            "",
-            &["TOML syntax error"],
-        ),
-        case(
-            "syntax_duplicate_key.toml",
-            "seed = 8",
-            "",
-            &["TOML syntax error", "duplicate key"],
-        ),
-        case(
-            "empty.toml",
-            "",
-            "scenario",
-            &["missing required section [scenario]"],
-        ),
+        case("syntax_error.toml", "trials = |\n", ""),
+        case("syntax_unclosed_table.toml", "[alliance|\n", ""),
+        case("syntax_duplicate_key.toml", "seed = 8", ""),
+        case("empty.toml", "", "scenario"),
     ]);
 }
 
@@ -1603,9 +1191,7 @@ fn files_that_are_not_utf8_are_refused_at_the_first_bad_byte() {
         let stderr = check_fails(&file, &[]);
         let want = format!("{}:{line}:{col}: ", file.display());
         assert!(
-            stderr
-                .lines()
-                .any(|l| l.starts_with(&want) && l.contains("not valid UTF-8")),
+            stderr.lines().any(|l| l.starts_with(&want)),
             "{name}: expected a message starting with `{want}` about UTF-8:\n{stderr}"
         );
     }
@@ -1673,64 +1259,59 @@ fn a_file_with_many_problems_reports_all_of_them_at_once() {
 #[test]
 fn bad_set_arguments_are_reported_with_the_argument() {
     let example = data("two_states.toml");
-    let cases: [(&str, &str, &[&str]); 10] = [
-        ("alliance.intel_sharing", "", &["expected PATH=VALUE"]),
-        ("=0.5", "", &["expected a dotted path"]),
-        (
-            "alliance..intel_sharing=0.5",
-            "",
-            &["expected a dotted path"],
-        ),
+    // (argument, path named, snapshot of the whole message)
+    let cases: [(&str, &str, &str); 10] = [
+        ("alliance.intel_sharing", "", "no_equals_sign"),
+        ("=0.5", "", "no_path"),
+        ("alliance..intel_sharing=0.5", "", "an_empty_segment"),
         (
             "alliance.intel_sharing=abc",
             "alliance.intel_sharing",
-            &["not valid TOML"],
+            "a_bare_word",
         ),
         (
             "alliance.intel_sharing=",
             "alliance.intel_sharing",
-            &["not valid TOML"],
+            "no_value",
         ),
         (
             "alliance.intel_shareing=0.5",
             "alliance.intel_shareing",
-            &["unknown path", "(did you mean `alliance.intel_sharing`?)"],
+            "a_misspelt_field",
         ),
         (
             "states.MEMM.budget=3",
             "states.MEMM.budget",
-            &["(did you mean `states.MEM.budget`?)"],
+            "a_misspelt_id",
         ),
         (
             "alliance.intel_sharing=1.5",
             "alliance.intel_sharing",
-            &["expected a number in [0, 1]"],
+            "out_of_range",
         ),
         (
             "states.MEM.role=\"partner\"",
             "states.MEM.role",
-            &["cannot be overridden"],
+            "a_fixed_field",
         ),
         (
             "states.MEM.allocation.border=0.5",
             "states.MEM.allocation.border",
-            &["(did you mean `states.MEM.allocation`?)"],
+            "a_share_of_an_allocation",
         ),
     ];
     let mut failures = Vec::new();
-    for (arg, path, has) in cases {
+    for (arg, path, name) in cases {
         let stderr = check_fails(&example, &["--set", arg]);
         let want = if path.is_empty() {
             format!("--set {arg}: ")
         } else {
             format!("--set {arg}: {path}: ")
         };
-        match stderr.lines().find(|l| l.starts_with(&want)) {
-            Some(line) if has.iter().all(|h| line.contains(h)) => {}
-            _ => failures.push(format!(
-                "--set {arg}: expected `{want}…` with {has:?}:\n{stderr}"
-            )),
+        if !stderr.lines().any(|l| l.starts_with(&want)) {
+            failures.push(format!("--set {arg}: expected `{want}…`:\n{stderr}"));
         }
+        assert_snapshot!(format!("set_{name}"), stable(&stderr, &[]));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // `--set` may change `scenario.*`, which a variant may not.
@@ -1781,10 +1362,6 @@ fn a_new_terrain_class_close_to_a_built_in_one_suggests_it() {
         "new_terrain_typo.toml",
         "[terrain.high_mountian]",
         "terrain.high_mountian.sweep",
-        &[
-            "missing required field `sweep`",
-            "(did you mean `high_mountain`?)",
-        ],
     )]);
 }
 
@@ -1805,97 +1382,57 @@ fn sweep_and_uncertain_tables_are_checked_like_set_paths() {
             "sweep_unknown_path.toml",
             "\"states.MEM.budgte\"",
             "sweep.vary[0].path",
-            &["unknown path", "states.MEM.budget"],
         ),
         case(
             "sweep_low_not_below_high.toml",
             "low = |10.0",
             "sweep.vary[0].low",
-            &["expected low < high"],
         ),
         case(
             "sweep_high_out_of_range.toml",
             "high = |1.5",
             "sweep.vary[0].high",
-            &["alliance.intel_sharing", "[0, 1]", "1.5"],
         ),
-        case(
-            "sweep_one_step.toml",
-            "steps = |1",
-            "sweep.vary[0].steps",
-            &["from 2 to 1000"],
-        ),
-        case(
-            "sweep_unknown_key.toml",
-            "desgin",
-            "sweep.desgin",
-            &["unknown key", "design"],
-        ),
-        case(
-            "sweep_unknown_design.toml",
-            "\"latin\"",
-            "sweep.design",
-            &["grid, lhs"],
-        ),
-        case(
-            "sweep_lhs_without_samples.toml",
-            "[sweep]",
-            "sweep.samples",
-            &["missing required field `samples`"],
-        ),
+        case("sweep_one_step.toml", "steps = |1", "sweep.vary[0].steps"),
+        case("sweep_unknown_key.toml", "desgin", "sweep.desgin"),
+        case("sweep_unknown_design.toml", "\"latin\"", "sweep.design"),
+        case("sweep_lhs_without_samples.toml", "[sweep]", "sweep.samples"),
         case(
             "sweep_text_field.toml",
             "\"borders.SRC_N-MEM_S.terrain\"",
             "sweep.vary[0].path",
-            &["not a number"],
         ),
-        case(
-            "sweep_without_vary.toml",
-            "[sweep]",
-            "sweep.vary",
-            &["missing required field `vary`"],
-        ),
-        case(
-            "sweep_duplicate_path.toml",
-            "[[sweep.vary]]",
-            "sweep.vary",
-            &["listed twice"],
-        ),
+        case("sweep_without_vary.toml", "[sweep]", "sweep.vary"),
+        case("sweep_duplicate_path.toml", "[[sweep.vary]]", "sweep.vary"),
         case(
             "uncertain_unknown_path.toml",
             "\"model.detection_scal\"",
             "uncertain[0].path",
-            &["unknown path", "model.detection_scale"],
         ),
         case(
             "uncertain_missing_high.toml",
             "[[uncertain]]",
             "uncertain[0].high",
-            &["missing required field `high`"],
         ),
         case(
             "uncertain_low_out_of_range.toml",
             "low = |-1.0",
             "uncertain[0].low",
-            &["model.detection_scale", ">= 0"],
         ),
         case(
             "uncertain_scenario_path.toml",
             "\"scenario.seed\"",
             "uncertain[0].path",
-            &["cannot be varied"],
         ),
         case(
             "uncertain_log_nonpositive.toml",
             "low = |0.0",
             "uncertain[0].low",
-            &["expected low > 0 with scale = \"log\", found 0"],
         ),
         case(
             "uncertain_unknown_scale.toml",
             "\"logarithmic\"",
             "uncertain[0].scale",
-            &["expected one of: linear, log", "did you mean `log`?"],
         ),
     ]);
 }
@@ -1907,86 +1444,49 @@ fn observed_series_and_the_warm_up_are_checked() {
             "observed_unknown_metric.toml",
             "\"atacks\"",
             "observed[0].metric",
-            &[
-                "unknown metric `atacks` for a series counted alliance-wide",
-                "did you mean `attacks`?",
-            ],
         ),
         case(
             "observed_unknown_state.toml",
             "\"MEN\"",
             "observed[0].state",
-            &[
-                "unknown state `MEN`; expected one of: MEM",
-                "did you mean `MEM`?",
-            ],
         ),
         case(
             "observed_non_member_state.toml",
             "metric = \"attacks\"\nstate = |\"SRC\"",
             "observed[0].state",
-            &["`SRC` is not a member state; expected one of: MEM"],
         ),
         case(
             "observed_unknown_border.toml",
             "\"SRC_N>MEM_X\"",
             "observed[0].border",
-            &[
-                "unknown border direction `SRC_N>MEM_X`",
-                "did you mean `SRC_N>MEM_S`?",
-            ],
         ),
         case(
             "observed_state_with_border_metric.toml",
             "\"crossings\"",
             "observed[0].metric",
-            &[
-                "`crossings` is counted on border directions, not in a state: give `border = \"FROM>TO\"` instead of `state`",
-            ],
         ),
         case(
             "observed_state_and_border.toml",
             "\"SRC_N>MEM_S\"",
             "observed[0].border",
-            &["expected `state` or `border`, not both"],
         ),
         case(
             "observed_past_horizon.toml",
             "[0, 1, 2]",
             "observed[0].counts",
-            &[
-                "3 periods of 52 weeks from week 0 end at week 156, past the horizon of 104 weeks (scenario.weeks); expected at most 2 counts",
-            ],
         ),
-        case(
-            "observed_negative_count.toml",
-            "-1",
-            "observed[0].counts",
-            &["expected an integer from 0 to 4294967295, found -1"],
-        ),
+        case("observed_negative_count.toml", "-1", "observed[0].counts"),
         case(
             "observed_fractional_count.toml",
             "1.5",
             "observed[0].counts",
-            &["found a float 1.5"],
         ),
         case(
             "observed_missing_source.toml",
             "[[observed]]",
             "observed[0].source",
-            &["missing required field `source`"],
         ),
-        case(
-            "observed_empty_counts.toml",
-            "[]",
-            "observed[0].counts",
-            &["expected 1 to 10000 counts, found 0"],
-        ),
-        case(
-            "warmup_negative.toml",
-            "-4",
-            "scenario.warmup_weeks",
-            &["expected an integer from 0 to 5200, found -4"],
-        ),
+        case("observed_empty_counts.toml", "[]", "observed[0].counts"),
+        case("warmup_negative.toml", "-4", "scenario.warmup_weeks"),
     ]);
 }
