@@ -73,6 +73,15 @@ impl BaseText {
             .map_err(|d| Error::from(crate::scenario::LoadError::Invalid(d)))
     }
 
+    /// The scenario with more `--set` values after the base's own (the
+    /// text is parsed again, never re-read from disk).
+    pub fn with_sets(&self, extra: &[String]) -> Result<ScenarioSet> {
+        let mut sets = self.sets.clone();
+        sets.extend(extra.iter().cloned());
+        crate::scenario::load_str(&self.name, &self.stem, &self.text, &sets)
+            .map_err(|d| Error::from(crate::scenario::LoadError::Invalid(d)))
+    }
+
     /// The scenario at one design point.
     pub fn at(&self, params: &[ParamRange], values: &[f64]) -> Result<ScenarioSet> {
         let mut sets = self.sets.clone();
@@ -287,6 +296,34 @@ impl TrialMetric {
     }
 }
 
+/// Runs the scenarios of `theatres` (baseline first) on the same trial
+/// indices `trials`, so that every comparison between them is paired on
+/// common random numbers: the one way sweep, sensitivity and optimize run
+/// their points. Keeps `outcome` of every trial when asked: one list per
+/// scenario, in trial order.
+pub fn run_on_common_trials(
+    theatres: &[Theatre<'_>],
+    trials: std::ops::Range<u64>,
+    threads: usize,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(u64) + Sync),
+    outcome: Option<TrialMetric>,
+) -> Result<(RunStats, Vec<Vec<Option<f64>>>)> {
+    let mut kept: Vec<Vec<Option<f64>>> = vec![Vec::new(); theatres.len()];
+    let sink = |rows: &[crate::engine::TrialRow]| {
+        if let Some(o) = outcome {
+            for row in rows {
+                for (list, totals) in kept.iter_mut().zip(&row.totals) {
+                    list.push(o.of(totals));
+                }
+            }
+        }
+        Ok(())
+    };
+    let stats = run_trials(theatres, trials, threads, cancel, progress, sink)?;
+    Ok((stats, kept))
+}
+
 /// Runs `trials` trials (indices 0..trials) of every variant of `set`.
 pub fn run_point(
     set: &ScenarioSet,
@@ -311,18 +348,8 @@ pub fn run_point_with(
     let mut scenarios = vec![(BASELINE.to_string(), &set.base)];
     scenarios.extend(set.variants.iter().map(|v| (v.name.clone(), &v.scenario)));
     let theatres: Vec<Theatre<'_>> = scenarios.iter().map(|(_, s)| Theatre::new(s)).collect();
-    let mut kept: Vec<Vec<Option<f64>>> = vec![Vec::new(); theatres.len()];
-    let sink = |rows: &[crate::engine::TrialRow]| {
-        if let Some(o) = outcome {
-            for row in rows {
-                for (list, totals) in kept.iter_mut().zip(&row.totals) {
-                    list.push(o.of(totals));
-                }
-            }
-        }
-        Ok(())
-    };
-    let stats = run_trials(&theatres, 0..trials, threads, cancel, progress, sink)?;
+    let (stats, kept) =
+        run_on_common_trials(&theatres, 0..trials, threads, cancel, progress, outcome)?;
     let base = &set.base;
     let inward: Vec<usize> = (0..2 * base.borders.len())
         .filter(|&d| {

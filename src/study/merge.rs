@@ -15,7 +15,8 @@ use anyhow::Context;
 use crate::engine::shard::{STATE_FILE, ShardState};
 use crate::error::{Error, Result};
 use crate::results::Manifest;
-use crate::study::run::{finish, stage};
+use crate::study::run::finish;
+use crate::study::stage;
 
 /// A shard folder, read.
 struct Part {

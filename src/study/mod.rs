@@ -1,7 +1,17 @@
 //! Studies: what a command computes, from a scenario to a result folder.
-//! Each study loads its scenario, runs trials through [`crate::engine`],
-//! turns them into tables ([`crate::stats`]), commits the folder
-//! ([`crate::results`]) and then draws its charts ([`crate::chart`]).
+//!
+//! Every study follows one skeleton: load and validate the scenario (and
+//! refuse bad input before anything is written), stage the folder
+//! ([`stage`]), run trials through [`crate::engine`], write the tables
+//! ([`crate::stats`] rows into [`crate::results`] files) and the manifest,
+//! then [`commit_then_draw`]: the results move into place first and the
+//! charts ([`crate::chart`]) are drawn into the committed folder, so a
+//! drawing failure never loses results.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::results::Staging;
 
 pub mod calibrate;
 pub mod compare;
@@ -11,3 +21,35 @@ pub mod run;
 pub mod sensitivity;
 pub mod sweep;
 pub mod trace;
+
+/// A staging folder for `target`, with a refusal (an existing folder
+/// without `--force`) as invalid input.
+pub fn stage(target: &Path, force: bool) -> Result<Staging> {
+    Staging::new(target, force).map_err(refused)
+}
+
+/// A refused output folder is invalid input; anything else is a failure.
+pub(crate) fn refused(e: anyhow::Error) -> Error {
+    match e.downcast::<crate::results::folder::Refused>() {
+        Ok(r) => Error::Invalid(r.0),
+        Err(e) => Error::Other(e),
+    }
+}
+
+/// Moves the finished results of `staging` into place, then draws their
+/// charts into the committed folder with `draw`. The results are kept
+/// whatever happens to the charts: a drawing failure comes back as an
+/// error that names the folder the results are in.
+pub fn commit_then_draw<T>(
+    staging: Staging,
+    draw: impl FnOnce(&Path) -> Result<T>,
+) -> Result<(PathBuf, T)> {
+    let out = staging.commit()?;
+    match draw(&out) {
+        Ok(drawn) => Ok((out, drawn)),
+        Err(e) => Err(Error::Other(anyhow::anyhow!(
+            "results are in {}, but their charts could not be drawn: {e}",
+            out.display()
+        ))),
+    }
+}

@@ -28,7 +28,7 @@ use rand_distr::{Distribution, StandardNormal};
 use serde::Serialize;
 
 use crate::chart::search::{Point, SearchChart};
-use crate::engine::run_trials;
+use crate::engine::points::{BaseText, run_on_common_trials};
 use crate::error::{Error, Result};
 use crate::model::Theatre;
 use crate::model::streams::StreamRng;
@@ -39,7 +39,7 @@ use crate::scenario::{Posture, Role, Scenario};
 use crate::stats::RunStats;
 use crate::stats::aggregate::TOTALS;
 use crate::stats::tables::{Layout, comparison_rows, describe, format_number, summary_rows};
-use crate::study::run::{load_source, stage};
+use crate::study::stage;
 
 /// Everything `cordon optimize` needs, resolved from flags.
 #[derive(Debug, Clone)]
@@ -282,8 +282,10 @@ pub fn optimize(
     if let Some(s) = opts.seed {
         sets.push(format!("scenario.seed={s}"));
     }
-    let (set, _) = load_source(&opts.scenario, &sets)?;
-    let base = set.base;
+    // The scenario's text is read once; every candidate is built from it
+    // in memory.
+    let source = BaseText::read(&opts.scenario, &sets)?;
+    let base = source.with_sets(&[])?.base;
     let searched = resolve_states(&base, &opts.states)?;
     let ids: Vec<String> = searched
         .iter()
@@ -304,11 +306,12 @@ pub fn optimize(
     let staging = stage(&target, opts.force)?;
     on_start(&target);
     let scenario_of = |shares: &[Shares]| -> Result<Scenario> {
-        let mut s = sets.clone();
-        for (id, sh) in ids.iter().zip(shares) {
-            s.push(format!("states.{id}.allocation={}", sh.toml()));
-        }
-        Ok(load_source(&opts.scenario, &s)?.0.base)
+        let s: Vec<String> = ids
+            .iter()
+            .zip(shares)
+            .map(|(id, sh)| format!("states.{id}.allocation={}", sh.toml()))
+            .collect();
+        Ok(source.with_sets(&s)?.base)
     };
     let baseline: Vec<Shares> = searched.iter().map(|(_, s)| *s).collect();
     let mut sampler = Sampler {
@@ -380,7 +383,9 @@ pub fn optimize(
         seed: base.seed,
     };
     write(&staging, &outcome, &stats, opts)?;
-    staging.commit()?;
+    super::commit_then_draw(staging, |out| {
+        crate::chart::search::draw(out, &chart(&outcome, opts))
+    })?;
     Ok(outcome)
 }
 
@@ -393,14 +398,8 @@ fn evaluate(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<RunStats> {
     let theatres: Vec<Theatre<'_>> = scenarios.iter().map(Theatre::new).collect();
-    Ok(run_trials(
-        &theatres,
-        trials,
-        opts.threads,
-        cancel,
-        progress,
-        |_| Ok(()),
-    )?)
+    run_on_common_trials(&theatres, trials, opts.threads, cancel, progress, None)
+        .map(|(stats, _)| stats)
 }
 
 fn candidate(
@@ -509,8 +508,6 @@ fn write(
     write_json(&dir.join("optimize.json"), &record)?;
     std::fs::write(dir.join("best.toml"), best_toml(o))
         .map_err(|e| Error::Other(anyhow::anyhow!("cannot write best.toml: {e}")))?;
-    crate::chart::search::draw(dir, &chart(o, opts))
-        .map_err(|e| Error::Other(anyhow::anyhow!("cannot draw the search chart: {e}")))?;
     Ok(())
 }
 

@@ -374,18 +374,7 @@ fn refuse_if_too_big(
         .map_err(Error::Invalid)
 }
 
-/// A staging folder for `target`, with a refusal as invalid input.
-pub fn stage(target: &Path, force: bool) -> Result<Staging> {
-    Staging::new(target, force).map_err(refused)
-}
-
-/// A refused output folder is invalid input; anything else is a failure.
-pub(crate) fn refused(e: anyhow::Error) -> Error {
-    match e.downcast::<crate::results::folder::Refused>() {
-        Ok(r) => Error::Invalid(r.0),
-        Err(e) => Error::Other(e),
-    }
-}
+use super::{refused, stage};
 
 /// Writes the tables, the manifest and the charts of complete statistics
 /// (`trials.csv` is already in `staging`), and moves the folder into place.
@@ -397,16 +386,9 @@ pub fn finish(
 ) -> Result<PathBuf> {
     write_tables(staging.path(), stats, layout)?;
     crate::results::manifest::write(staging.path(), manifest)?;
-    // Charts are drawn from the files just written, as `cordon plot` would;
-    // if drawing fails, the results are still kept.
-    let charts = crate::chart::draw_all(staging.path(), &[]);
-    let out = staging.commit()?;
-    charts.map_err(|e| {
-        Error::Other(anyhow::anyhow!(
-            "results are in {}, but their charts could not be drawn: {e}",
-            out.display()
-        ))
-    })?;
+    // Charts are drawn from the files just committed, as `cordon plot`
+    // would.
+    let (out, _) = super::commit_then_draw(staging, |out| crate::chart::draw_all(out, &[]))?;
     Ok(out)
 }
 

@@ -22,7 +22,7 @@ use crate::scenario::ScenarioSet;
 use crate::scenario::builtin::ScenarioSource;
 use crate::scenario::ranges::{DesignKind, SweepSpec};
 use crate::stats::tables::{format_number, summary_rows};
-use crate::study::run::stage;
+use crate::study::stage;
 
 /// Everything `cordon sweep` needs to know, already resolved from flags.
 #[derive(Debug, Clone)]
@@ -210,20 +210,15 @@ pub fn sweep(
         plan.base.base.weeks,
         plan.base.base.seed
     );
-    let charts = crate::chart::sweep::draw_all(
-        &table,
-        &opts.metrics,
-        &title,
-        &caption,
-        &staging.path().join(crate::chart::CHARTS),
-    );
-    let out = staging.commit()?;
     let mut notes = fixed_by_variants(&plan);
-    let drawn = charts.map_err(|e| {
-        Error::Other(anyhow::anyhow!(
-            "results are in {}, but their charts could not be drawn: {e}",
-            out.display()
-        ))
+    let (out, drawn) = super::commit_then_draw(staging, |out| {
+        crate::chart::sweep::draw_all(
+            &table,
+            &opts.metrics,
+            &title,
+            &caption,
+            &out.join(crate::chart::CHARTS),
+        )
     })?;
     notes.extend(drawn);
     Ok(SweepReport { out, table, notes })

@@ -38,7 +38,8 @@ use crate::scenario::builtin::ScenarioSource;
 use crate::scenario::observed::Observation;
 use crate::scenario::ranges::ParamRange;
 use crate::scenario::{BaseTemplate, Scenario, ScenarioSet, load_base_point};
-use crate::study::run::{load_source, refused};
+use crate::study::refused;
+use crate::study::run::load_source;
 
 pub use crate::results::Posterior;
 pub use smc::{Generation, Settings};
@@ -428,7 +429,11 @@ pub fn calibrate(opts: &CalibrateOptions, hooks: &Hooks<'_>) -> Result<Calibrati
     };
     crate::results::manifest::write(dir, &manifest)?;
     let _ = std::fs::remove_file(dir.join(CHECKPOINT));
-    let out = staging.commit()?;
+    // The charts are drawn into the committed folder; a drawing failure is
+    // a note here, as the sampler's work is done.
+    let (out, charts) = crate::study::commit_then_draw(staging, |out| {
+        Ok(crate::chart::calibration::draw_all(out))
+    })?;
     let mut notes = Vec::new();
     if !converged {
         notes.push(format!(
@@ -436,7 +441,6 @@ pub fn calibrate(opts: &CalibrateOptions, hooks: &Hooks<'_>) -> Result<Calibrati
             settings.generations, state.temperature
         ));
     }
-    let charts = crate::chart::calibration::draw_all(&out);
     if let Err(e) = charts {
         notes.push(format!("the charts could not be drawn: {e}"));
     }

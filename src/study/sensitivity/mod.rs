@@ -23,7 +23,7 @@ use crate::scenario::ScenarioSet;
 use crate::scenario::builtin::ScenarioSource;
 use crate::scenario::ranges::ParamRange;
 use crate::stats::interval::{mean_ci95, wilson95};
-use crate::study::run::stage;
+use crate::study::stage;
 use sobol::{Saltelli, SobolIndex, jansen};
 
 /// Everything `cordon sensitivity` needs, resolved from flags.
@@ -242,19 +242,14 @@ pub fn sensitivity(
         plan.saltelli.n(),
         opts.bootstrap
     );
-    let charts = crate::chart::sensitivity::draw_all(
-        &rows,
-        &plan.base.base.name,
-        metric,
-        &caption,
-        &staging.path().join(crate::chart::CHARTS),
-    );
-    let out = staging.commit()?;
-    charts.map_err(|e| {
-        Error::Other(anyhow::anyhow!(
-            "results are in {}, but their charts could not be drawn: {e}",
-            out.display()
-        ))
+    let (out, _) = super::commit_then_draw(staging, |out| {
+        crate::chart::sensitivity::draw_all(
+            &rows,
+            &plan.base.base.name,
+            metric,
+            &caption,
+            &out.join(crate::chart::CHARTS),
+        )
     })?;
     Ok(SensitivityReport { out, rows, notes })
 }

@@ -91,11 +91,13 @@ pub fn trace(opts: &TraceOptions, cancel: &AtomicBool) -> Result<TraceReport> {
             chrono::Utc::now(),
         ),
     };
-    let staging = crate::study::run::stage(&target, opts.force)?;
+    let staging = crate::study::stage(&target, opts.force)?;
     let trace = trace_trial(&chosen, trial);
     let summary = summarise(opts, &set.base, &trace, why);
     write(staging.path(), &trace, &set.base, &summary)?;
-    let out = staging.commit()?;
+    let (out, ()) = crate::study::commit_then_draw(staging, |out| {
+        crate::chart::trace::draw(out, &trace, &set.base)
+    })?;
     Ok(TraceReport { out, summary })
 }
 
@@ -212,7 +214,6 @@ fn write(dir: &Path, trace: &Trace, base: &Scenario, summary: &TraceSummary) -> 
         &dir.join("trace.html"),
         crate::report::trace_page::render(trace, base, summary).as_bytes(),
     )?;
-    crate::chart::trace::draw(dir, trace, base).map_err(|e| Error::Other(e.into()))?;
     Ok(())
 }
 
