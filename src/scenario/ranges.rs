@@ -470,24 +470,24 @@ fn check_range(
         return None;
     }
     let share = allocation_share(&path);
-    if let ["states", _, "allocation", other] = path.split('.').collect::<Vec<_>>().as_slice() {
-        if share.is_none() {
-            diags.push(
-                Diagnostic::new(
-                    Some(path_loc),
-                    at("path"),
-                    format!(
-                        "unknown share `{other}` of an allocation; expected one of: {}",
-                        ALLOCATION_KEYS.join(", ")
-                    ),
-                )
-                .suggest(
-                    super::diagnostic::closest(other, ALLOCATION_KEYS.iter().copied())
-                        .map(|c| format!("{}.{c}", target_prefix(&path))),
+    if let ["states", _, "allocation", other] = path.split('.').collect::<Vec<_>>().as_slice()
+        && share.is_none()
+    {
+        diags.push(
+            Diagnostic::new(
+                Some(path_loc),
+                at("path"),
+                format!(
+                    "unknown share `{other}` of an allocation; expected one of: {}",
+                    ALLOCATION_KEYS.join(", ")
                 ),
-            );
-            return None;
-        }
+            )
+            .suggest(
+                super::diagnostic::closest(other, ALLOCATION_KEYS.iter().copied())
+                    .map(|c| format!("{}.{c}", target_prefix(&path))),
+            ),
+        );
+        return None;
     }
     if NON_NUMERIC_FIELDS.contains(&field) && share.is_none() {
         diags.push(Diagnostic::new(

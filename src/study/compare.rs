@@ -444,7 +444,7 @@ impl<'p> TrialStream<'p> {
                 return Ok(None);
             }
             self.line = self.record.position().map_or(self.line + 1, |p| p.line());
-            if self.line % PROGRESS_ROWS == 0 {
+            if self.line.is_multiple_of(PROGRESS_ROWS) {
                 (self.progress)(PROGRESS_ROWS);
             }
             if self.record.get(self.variant_col) != Some(self.variant.as_str()) {
