@@ -1517,9 +1517,9 @@ fn variants_are_checked_path_by_path_and_after_their_values_are_applied() {
         ),
         case(
             "variant_value_subfield.toml",
-            "\"states.MEM.allocation.border\"",
-            "variant `intel_heavy`: states.MEM.allocation.border",
-            &["whole table", "(did you mean `states.MEM.allocation`?)"],
+            "\"states.SRC.capability.border\"",
+            "variant `intel_heavy`: states.SRC.capability.border",
+            &["whole table", "(did you mean `states.SRC.capability`?)"],
         ),
         case(
             "variant_partial_value_table.toml",
@@ -1712,9 +1712,9 @@ fn bad_set_arguments_are_reported_with_the_argument() {
             &["cannot be overridden"],
         ),
         (
-            "states.MEM.allocation.border=0.5",
-            "states.MEM.allocation.border",
-            &["(did you mean `states.MEM.allocation`?)"],
+            "states.SRC.capability.border=25",
+            "states.SRC.capability.border",
+            &["(did you mean `states.SRC.capability`?)"],
         ),
     ];
     let mut failures = Vec::new();
