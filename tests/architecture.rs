@@ -331,13 +331,13 @@ fn breaches(files: &[(String, String)]) -> Vec<String> {
         }
     }
     for ((a, b), imp) in &edges {
-        if a < b {
-            if let Some(back) = edges.get(&(b.clone(), a.clone())) {
-                problems.push(format!(
+        if a < b
+            && let Some(back) = edges.get(&(b.clone(), a.clone()))
+        {
+            problems.push(format!(
                     "folders `{a}` and `{b}` import each other: src/{}:{} imports `{}`, and src/{}:{} imports `{}`",
                     imp.file, imp.line, imp.text, back.file, back.line, back.text
                 ));
-            }
         }
     }
     problems.sort();

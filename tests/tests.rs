@@ -8,6 +8,7 @@ mod util;
 mod fuzz_common;
 
 mod architecture;
+mod behaviour;
 mod builtin;
 mod calibrate;
 mod calibration_charts;

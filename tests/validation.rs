@@ -1130,8 +1130,8 @@ fn variants_are_checked_path_by_path_and_after_their_values_are_applied() {
         ),
         case(
             "variant_value_subfield.toml",
-            "\"states.MEM.allocation.border\"",
-            "variant `intel_heavy`: states.MEM.allocation.border",
+            "\"states.SRC.capability.border\"",
+            "variant `intel_heavy`: states.SRC.capability.border",
         ),
         case(
             "variant_partial_value_table.toml",
@@ -1295,9 +1295,9 @@ fn bad_set_arguments_are_reported_with_the_argument() {
             "a_fixed_field",
         ),
         (
-            "states.MEM.allocation.border=0.5",
-            "states.MEM.allocation.border",
-            "a_share_of_an_allocation",
+            "states.SRC.capability.border=25",
+            "states.SRC.capability.border",
+            "a_subfield_of_a_whole_table",
         ),
     ];
     let mut failures = Vec::new();
@@ -1489,4 +1489,36 @@ fn observed_series_and_the_warm_up_are_checked() {
         case("observed_empty_counts.toml", "[]", "observed[0].counts"),
         case("warmup_negative.toml", "-4", "scenario.warmup_weeks"),
     ]);
+}
+
+#[test]
+fn a_variant_that_sets_one_path_twice_names_both_positions() {
+    // The same path as a quoted dotted key and as nested tables; a share
+    // and its whole allocation table.
+    let file = invalid("variant_duplicate_path.toml");
+    let f = file.display();
+    let stderr = check_fails(&file, &[]);
+    assert_eq!(
+        stderr,
+        format!(
+            "error: invalid scenario (2 problems):\n\
+             {f}:56:54: variant `twice`: alliance.intel_sharing: set twice in this variant's `set` (first at {f}:56:9); give each path once\n\
+             {f}:60:47: variant `share_and_table`: states.MEM.allocation: sets the same allocation as `states.MEM.allocation.border` (at {f}:60:9); set one share (the others take up the rest) or the whole table, once\n"
+        )
+    );
+    let text = read(&file);
+    assert_eq!(position(&text, "\"alliance.intel_sharing\" = 0.5"), (56, 9));
+    assert_eq!(position(&text, "intel_sharing = 0.6"), (56, 54));
+    assert_eq!(position(&text, "\"states.MEM.allocation.border\""), (60, 9));
+    assert_eq!(position(&text, "\"states.MEM.allocation\" ="), (60, 47));
+    // Two shares of one allocation reach one field too.
+    let two = format!(
+        "{}\n[[variants]]\nname = \"shares\"\nset = {{ \"states.MEM.allocation.border\" = 0.2, \"states.MEM.allocation.intel\" = 0.2 }}\n",
+        read(&data("two_states.toml"))
+    );
+    let err = load_str("t.toml", "t", &two, &[]).expect_err("refused");
+    assert_eq!(
+        err.to_string(),
+        "t.toml:60:47: variant `shares`: states.MEM.allocation.intel: sets the same allocation as `states.MEM.allocation.border` (at t.toml:60:9); set one share (the others take up the rest) or the whole table, once"
+    );
 }

@@ -423,7 +423,7 @@ impl PatrolDir {
         else {
             return None;
         };
-        let forward = dir % 2 == 0;
+        let forward = dir.is_multiple_of(2);
         let (from, to) = if forward { (b.a, b.b) } else { (b.b, b.a) };
         let (share_from, share_to) = if forward {
             shares[dir / 2]
@@ -493,7 +493,7 @@ fn patrol_exponent(
     else {
         return None;
     };
-    let forward = dir % 2 == 0;
+    let forward = dir.is_multiple_of(2);
     let (from, to) = if forward { (b.a, b.b) } else { (b.b, b.a) };
     let (share_from, share_to) = if forward {
         shares[dir / 2]

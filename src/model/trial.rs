@@ -397,10 +397,10 @@ fn cell_week<R: Recorder>(
             return Fate::Removed;
         }
     }
-    if th.member_region[cell.region as usize] {
-        if let Fate::Removed = inside_territory(th, cell, t, &words, rec, recorder) {
-            return Fate::Removed;
-        }
+    if th.member_region[cell.region as usize]
+        && let Fate::Removed = inside_territory(th, cell, t, &words, rec, recorder)
+    {
+        return Fate::Removed;
     }
     let state = th.region_state[cell.region as usize] as usize;
     cell.signature = 1.0 - (1.0 - cell.signature) * th.defences.exposure(t.run, state);

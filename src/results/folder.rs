@@ -7,6 +7,14 @@
 //!
 //! A resumable run (`--resume`) writes into `.NAME.partial` instead, a fixed
 //! name that survives an interruption so that the run can continue there.
+//!
+//! While a folder is staged, `.NAME.lock` beside it holds an advisory lock
+//! of the operating system, so that a second cordon process writing the same
+//! folder is refused at once instead of racing the first one to the rename.
+//! The system releases the lock when its process ends, however it ends: a
+//! lock file left by a killed process blocks nothing and is locked again by
+//! the next run. A staging that ends normally (committed or dropped) removes
+//! the file.
 
 use std::path::{Path, PathBuf};
 
@@ -14,10 +22,13 @@ use anyhow::{Context, Result, bail};
 
 /// A folder being written. Dropped without [`Staging::commit`], a
 /// temporary folder is removed with everything in it; a resumable one stays.
+/// Either way the folder's lock is released last.
 #[derive(Debug)]
 pub struct Staging {
     folder: Folder,
     target: PathBuf,
+    /// Declared last, so that it is released after the folder is gone.
+    lock: Lock,
 }
 
 #[derive(Debug)]
@@ -35,6 +46,7 @@ impl Staging {
     /// Prepares to write `target`; refuses a non-empty existing folder
     /// unless `force`.
     pub fn new(target: &Path, force: bool) -> Result<Staging> {
+        let lock = Lock::acquire(target)?;
         let parent = check_target(target, force)?;
         let name = name_of(target);
         let temp = tempfile::Builder::new()
@@ -44,12 +56,14 @@ impl Staging {
         Ok(Staging {
             folder: Folder::Temporary(temp),
             target: target.to_path_buf(),
+            lock,
         })
     }
 
     /// Prepares to write `target` through `.NAME.partial`, which is kept if
     /// the run stops early; returns whether it already existed.
     pub fn resumable(target: &Path, force: bool) -> Result<(Staging, bool)> {
+        let lock = Lock::acquire(target)?;
         let parent = check_target(target, force)?;
         let partial = parent.join(format!(".{}.partial", name_of(target)));
         let existed = partial.is_dir();
@@ -58,6 +72,7 @@ impl Staging {
         let staging = Staging {
             folder: Folder::Resumable(partial),
             target: target.to_path_buf(),
+            lock,
         };
         Ok((staging, existed))
     }
@@ -76,37 +91,143 @@ impl Staging {
     }
 
     /// Moves the finished folder into place (replacing an old one).
+    /// The lock is held until the folder is in place (or the commit failed).
     pub fn commit(self) -> Result<PathBuf> {
-        let parent = parent_of(&self.target);
-        let old = if self.target.exists() {
-            let old = tempfile::Builder::new()
-                .prefix(&format!(".{}.old-", name_of(&self.target)))
-                .tempdir_in(&parent)
-                .with_context(|| {
-                    format!("cannot create a temporary folder in {}", parent.display())
-                })?;
-            let old_path = old.path().join("previous");
-            std::fs::rename(&self.target, &old_path).with_context(|| {
-                format!("cannot move old results {} aside", self.target.display())
-            })?;
-            Some(old)
-        } else {
-            None
-        };
-        let temp = match self.folder {
-            Folder::Temporary(t) => t.keep(),
-            Folder::Resumable(p) => p,
-        };
-        if let Err(e) = std::fs::rename(&temp, &self.target) {
-            if let Some(old) = &old {
-                let _ = std::fs::rename(old.path().join("previous"), &self.target);
-            }
-            let _ = std::fs::remove_dir_all(&temp);
-            bail!("cannot move results into {}: {e}", self.target.display());
-        }
-        drop(old); // removes the previous results
-        Ok(self.target)
+        let Staging {
+            folder,
+            target,
+            lock,
+        } = self;
+        let moved = move_into_place(folder, &target);
+        drop(lock);
+        moved.map(|()| target)
     }
+}
+
+/// Moves a finished folder to `target`, replacing an old one.
+fn move_into_place(folder: Folder, target: &Path) -> Result<()> {
+    let parent = parent_of(target);
+    let old = if target.exists() {
+        let old = tempfile::Builder::new()
+            .prefix(&format!(".{}.old-", name_of(target)))
+            .tempdir_in(&parent)
+            .with_context(|| format!("cannot create a temporary folder in {}", parent.display()))?;
+        let old_path = old.path().join("previous");
+        std::fs::rename(target, &old_path)
+            .with_context(|| format!("cannot move old results {} aside", target.display()))?;
+        Some(old)
+    } else {
+        None
+    };
+    let temp = match folder {
+        Folder::Temporary(t) => t.keep(),
+        Folder::Resumable(p) => p,
+    };
+    if let Err(e) = std::fs::rename(&temp, target) {
+        if let Some(old) = &old {
+            let _ = std::fs::rename(old.path().join("previous"), target);
+        }
+        let _ = std::fs::remove_dir_all(&temp);
+        bail!("cannot move results into {}: {e}", target.display());
+    }
+    drop(old); // removes the previous results
+    Ok(())
+}
+
+/// The advisory lock on `.NAME.lock` beside a target folder, held while the
+/// folder is staged and committed. Dropped, it removes its file and then
+/// releases the lock (closing the file).
+#[derive(Debug)]
+struct Lock {
+    /// `None` where the file system cannot lock files: the folder is then
+    /// written unguarded, as before locks existed.
+    file: Option<std::fs::File>,
+    path: PathBuf,
+}
+
+impl Lock {
+    /// Locks `.NAME.lock` beside `target` (creating its parent folder), or
+    /// refuses at once when another process holds it.
+    fn acquire(target: &Path) -> Result<Lock> {
+        let parent = parent_of(target);
+        std::fs::create_dir_all(&parent)
+            .with_context(|| format!("cannot create folder {}", parent.display()))?;
+        let name = format!(".{}.lock", name_of(target));
+        let path = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.join(name),
+            _ => PathBuf::from(name),
+        };
+        let held = || -> anyhow::Error {
+            Refused(format!(
+                "another cordon process is writing {} (it holds {}); wait for it to finish, or choose another --out",
+                target.display(),
+                path.display()
+            ))
+            .into()
+        };
+        // A few tries: each lost race means another process took the lock.
+        for _ in 0..8 {
+            let file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .with_context(|| format!("cannot create lock file {}", path.display()))?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => return Err(held()),
+                Err(std::fs::TryLockError::Error(e))
+                    if e.kind() == std::io::ErrorKind::Unsupported =>
+                {
+                    return Ok(Lock { file: None, path });
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(
+                        anyhow::Error::new(e).context(format!("cannot lock {}", path.display()))
+                    );
+                }
+            }
+            // The holder before us removes the file before it unlocks it:
+            // if it did so after we opened it, we hold a lock on a file that
+            // is no longer there, and must lock the one now at the path.
+            if same_file(&file, &path) {
+                return Ok(Lock {
+                    file: Some(file),
+                    path,
+                });
+            }
+        }
+        Err(held())
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        if let Some(file) = self.file.take() {
+            // Removed while still locked, so that no one can lock this file
+            // after us and believe it holds the lock (see `acquire`).
+            let _ = std::fs::remove_file(&self.path);
+            drop(file);
+        }
+    }
+}
+
+/// Whether `path` still names the open `file`.
+#[cfg(unix)]
+fn same_file(file: &std::fs::File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+/// Whether `path` still names the open `file`; elsewhere than on unix the
+/// race this guards against is not checked.
+#[cfg(not(unix))]
+fn same_file(_file: &std::fs::File, path: &Path) -> bool {
+    path.exists()
 }
 
 /// The file name of a target folder.

@@ -38,11 +38,11 @@ impl Posterior {
         } else {
             path.to_path_buf()
         };
-        if !file.exists() {
-            if let Some(text) = crate::scenario::builtin::posterior(&path.to_string_lossy()) {
-                let name = format!("builtin:{}", path.display());
-                return Posterior::parse(text.as_bytes(), PathBuf::from(name));
-            }
+        if !file.exists()
+            && let Some(text) = crate::scenario::builtin::posterior(&path.to_string_lossy())
+        {
+            let name = format!("builtin:{}", path.display());
+            return Posterior::parse(text.as_bytes(), PathBuf::from(name));
         }
         let bytes = std::fs::read(&file).map_err(|e| {
             Error::Invalid(format!(

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use super::diagnostic::{Diagnostic, Diagnostics};
 use super::doc::{Loc, Sources, Table, parse_document, parse_value};
-use super::paths::{Editor, Override, apply, flatten_set};
+use super::paths::{Editor, Override, allocation_share, apply, flatten_set};
 use super::read::{builtin_terrains, read};
 use super::types::{ScenarioSet, Variant};
 use super::validate::validate;
@@ -185,7 +185,14 @@ fn load_inner(
         let mut vdoc: Table = doc.clone();
         let mut vdiags = Vec::new();
         let overrides = flatten_set(set);
-        for ov in &overrides {
+        for (i, ov) in overrides.iter().enumerate() {
+            if let Some(first) = overrides[..i]
+                .iter()
+                .find(|o| field(&o.path) == field(&ov.path))
+            {
+                vdiags.push(set_twice(first, ov, &sources));
+                continue;
+            }
             if let Err(d) = apply(&mut vdoc, ov, Editor::Variant, &builtins) {
                 vdiags.push(d);
             }
@@ -222,6 +229,27 @@ fn load_inner(
         }),
         _ => Err(finish(diags, sources)),
     }
+}
+
+/// The field a path sets: one share of an allocation sets the whole table.
+fn field(path: &str) -> String {
+    allocation_share(path).map_or_else(|| path.to_string(), |(table, _)| table)
+}
+
+/// A variant's `set` that reaches one field twice (the same path spelt as a
+/// dotted key and as nested tables, a share and its whole allocation, or two
+/// shares of one allocation): which value was meant cannot be known.
+fn set_twice(first: &Override, second: &Override, sources: &Sources) -> Diagnostic {
+    let at = sources.describe(first.loc);
+    let message = if first.path == second.path {
+        format!("set twice in this variant's `set` (first at {at}); give each path once")
+    } else {
+        format!(
+            "sets the same allocation as `{}` (at {at}); set one share (the others take up the rest) or the whole table, once",
+            first.path
+        )
+    };
+    Diagnostic::new(Some(second.loc), &second.path, message)
 }
 
 /// Parses `PATH=VALUE` (VALUE in TOML syntax).

@@ -7,7 +7,7 @@
 use super::diagnostic::{Diagnostic, closest};
 use super::doc::{Key, Loc, Node, Table, Value};
 use super::read::default_border_id;
-use super::schema::{SECTIONS, Section, Shape, section};
+use super::schema::{ALLOCATION_KEYS, SECTIONS, Section, Shape, section};
 
 /// One value to put at one path.
 #[derive(Debug, Clone)]
@@ -180,7 +180,26 @@ pub fn apply(
             hint,
         );
     }
-    if segs.len() > field_at + 1 {
+    // One share of a member's allocation: the other two take up the rest.
+    let share = match segs.as_slice() {
+        ["states", _, "allocation", name] => match ALLOCATION_KEYS.iter().position(|k| k == name) {
+            Some(i) => Some(i),
+            None => {
+                let hint = closest(name, ALLOCATION_KEYS.iter().copied())
+                    .map(|c| replace_seg(&segs, 3, &c));
+                return err(
+                    format!(
+                        "unknown share `{name}` of an allocation; expected one of: {} (or set `{}` = {{ ... }} whole)",
+                        ALLOCATION_KEYS.join(", "),
+                        segs[..3].join(".")
+                    ),
+                    hint,
+                );
+            }
+        },
+        _ => None,
+    };
+    if segs.len() > field_at + 1 && share.is_none() {
         let msg = if sec.value_tables.contains(&field) {
             format!(
                 "`{field}` is replaced as a whole table: set `{}` = {{ ... }}",
@@ -267,10 +286,113 @@ pub fn apply(
                     hint,
                 );
             };
-            t.set(key, ov.value.clone());
+            let value = match share {
+                Some(which) => share_set(t, which, &ov.value),
+                None => ov.value.clone(),
+            };
+            t.set(key, value);
         }
     }
     Ok(())
+}
+
+/// Where a share path points: `states.ID.allocation.SHARE` gives
+/// (`states.ID.allocation`, index of SHARE).
+pub fn allocation_share(path: &str) -> Option<(String, usize)> {
+    let segs: Vec<&str> = path.split('.').collect();
+    match segs.as_slice() {
+        ["states", id, "allocation", share] => ALLOCATION_KEYS
+            .iter()
+            .position(|k| k == share)
+            .map(|i| (format!("states.{id}.allocation"), i)),
+        _ => None,
+    }
+}
+
+/// The allocation with share `which` at `x` and the other two rescaled to
+/// take up `1 - x` in the proportion they have in `base` (equally when both
+/// are 0). `--set`, a variant's `set` and `--vary` all use it for a path
+/// `states.ID.allocation.SHARE`.
+pub fn allocation_at(base: [f64; 3], which: usize, x: f64) -> [f64; 3] {
+    let others: Vec<usize> = (0..3).filter(|&i| i != which).collect();
+    let rest: f64 = others.iter().map(|&i| base[i]).sum();
+    let mut out = [0.0; 3];
+    out[which] = x;
+    for &i in &others {
+        out[i] = if rest > 0.0 {
+            (1.0 - x) * base[i] / rest
+        } else {
+            (1.0 - x) / 2.0
+        };
+    }
+    out
+}
+
+/// The shares of an allocation as written in a state's table (missing or
+/// non-numeric shares: 0).
+pub fn written_shares(state: &Table) -> [f64; 3] {
+    let mut out = [0.0; 3];
+    if let Some(Value::Table(a)) = state.get("allocation").map(|n| &n.value) {
+        for (i, k) in ALLOCATION_KEYS.iter().enumerate() {
+            out[i] = match a.get(k).map(|n| &n.value) {
+                Some(Value::Float(x)) => *x,
+                Some(Value::Int(x)) => *x as f64,
+                _ => 0.0,
+            };
+        }
+    }
+    out
+}
+
+/// An `allocation` value table with the given shares, all at `loc`.
+pub fn allocation_table(shares: [f64; 3], loc: Loc) -> Value {
+    let mut t = Table::default();
+    for (k, x) in ALLOCATION_KEYS.iter().zip(shares) {
+        t.set(
+            Key {
+                name: k.to_string(),
+                loc,
+            },
+            Node {
+                value: Value::Float(x),
+                loc,
+            },
+        );
+    }
+    Value::Table(t)
+}
+
+/// The allocation a state gets from setting share `which` to `value`: the
+/// rule of [`allocation_at`] for a number from 0 to 1. Any other value goes
+/// in as written beside the other shares as they are, so that validation
+/// reports it, and only it, as it would in the file.
+fn share_set(state: &Table, which: usize, value: &Node) -> Node {
+    let x = match value.value {
+        Value::Float(x) => Some(x),
+        Value::Int(x) => Some(x as f64),
+        _ => None,
+    };
+    let table = match x.filter(|x| (0.0..=1.0).contains(x)) {
+        Some(x) => allocation_table(allocation_at(written_shares(state), which, x), value.loc),
+        None => {
+            let mut t = match state.get("allocation").map(|n| &n.value) {
+                Some(Value::Table(t)) => t.clone(),
+                _ => Table::default(),
+            };
+            t.set(
+                Key {
+                    name: ALLOCATION_KEYS[which].to_string(),
+                    loc: value.loc,
+                },
+                value.clone(),
+            );
+            Value::Table(t)
+        }
+    };
+    Node {
+        value: table,
+        loc: value.loc,
+    }
 }
 
 fn section_table<'a>(

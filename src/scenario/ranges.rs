@@ -10,10 +10,9 @@
 //! are invalid together.
 
 use super::diagnostic::Diagnostic;
-use super::doc::Key;
 use super::doc::{Loc, Node, Sources, Table, Value, parse_value};
 use super::fields::{Bound, Fields, join};
-use super::paths::{Editor, Override, apply};
+use super::paths::{Editor, Override, allocation_table, apply, written_shares};
 use super::read::read;
 use super::schema::{
     ALLOCATION_KEYS, INTEGER_FIELDS, NON_NUMERIC_FIELDS, SWEEP_KEYS, UNCERTAIN_KEYS, VARY_KEYS,
@@ -99,58 +98,21 @@ impl ParamRange {
     }
 }
 
-/// Where a share path points: `states.ID.allocation.SHARE` gives
-/// (`states.ID.allocation`, index of SHARE).
-pub fn allocation_share(path: &str) -> Option<(String, usize)> {
-    let segs: Vec<&str> = path.split('.').collect();
-    match segs.as_slice() {
-        ["states", id, "allocation", share] => ALLOCATION_KEYS
-            .iter()
-            .position(|k| k == share)
-            .map(|i| (format!("states.{id}.allocation"), i)),
-        _ => None,
-    }
-}
-
-/// The allocation with share `which` at `x` and the other two rescaled to
-/// take up `1 - x` in the proportion they have in `base`.
-pub fn allocation_at(base: [f64; 3], which: usize, x: f64) -> [f64; 3] {
-    let others: Vec<usize> = (0..3).filter(|&i| i != which).collect();
-    let rest: f64 = others.iter().map(|&i| base[i]).sum();
-    let mut out = [0.0; 3];
-    out[which] = x;
-    for &i in &others {
-        out[i] = if rest > 0.0 {
-            (1.0 - x) * base[i] / rest
-        } else {
-            (1.0 - x) / 2.0
-        };
-    }
-    out
-}
+pub use super::paths::{allocation_at, allocation_share};
 
 /// The allocation of state `id` as written in `doc` (missing shares: 0).
 fn written_allocation(doc: &Table, id: &str) -> [f64; 3] {
-    let mut out = [0.0; 3];
     let Some(Value::Array(states)) = doc.get("states").map(|n| &n.value) else {
-        return out;
+        return [0.0; 3];
     };
-    for st in states {
-        let Value::Table(t) = &st.value else { continue };
-        if !matches!(t.get("id").map(|n| &n.value), Some(Value::Str(s)) if s == id) {
-            continue;
-        }
-        if let Some(Value::Table(a)) = t.get("allocation").map(|n| &n.value) {
-            for (i, k) in ALLOCATION_KEYS.iter().enumerate() {
-                out[i] = match a.get(k).map(|n| &n.value) {
-                    Some(Value::Float(x)) => *x,
-                    Some(Value::Int(x)) => *x as f64,
-                    _ => 0.0,
-                };
-            }
-        }
-    }
-    out
+    states
+        .iter()
+        .filter_map(|st| match &st.value {
+            Value::Table(t) => Some(t),
+            _ => None,
+        })
+        .rfind(|t| matches!(t.get("id").map(|n| &n.value), Some(Value::Str(s)) if s == id))
+        .map_or([0.0; 3], written_shares)
 }
 
 /// A parameter sweep as the scenario file (or the command line) asks for it.
@@ -470,24 +432,24 @@ fn check_range(
         return None;
     }
     let share = allocation_share(&path);
-    if let ["states", _, "allocation", other] = path.split('.').collect::<Vec<_>>().as_slice() {
-        if share.is_none() {
-            diags.push(
-                Diagnostic::new(
-                    Some(path_loc),
-                    at("path"),
-                    format!(
-                        "unknown share `{other}` of an allocation; expected one of: {}",
-                        ALLOCATION_KEYS.join(", ")
-                    ),
-                )
-                .suggest(
-                    super::diagnostic::closest(other, ALLOCATION_KEYS.iter().copied())
-                        .map(|c| format!("{}.{c}", target_prefix(&path))),
+    if let ["states", _, "allocation", other] = path.split('.').collect::<Vec<_>>().as_slice()
+        && share.is_none()
+    {
+        diags.push(
+            Diagnostic::new(
+                Some(path_loc),
+                at("path"),
+                format!(
+                    "unknown share `{other}` of an allocation; expected one of: {}",
+                    ALLOCATION_KEYS.join(", ")
                 ),
-            );
-            return None;
-        }
+            )
+            .suggest(
+                super::diagnostic::closest(other, ALLOCATION_KEYS.iter().copied())
+                    .map(|c| format!("{}.{c}", target_prefix(&path))),
+            ),
+        );
+        return None;
     }
     if NON_NUMERIC_FIELDS.contains(&field) && share.is_none() {
         diags.push(Diagnostic::new(
@@ -555,24 +517,6 @@ fn check_range(
         );
     }
     (diags.len() == before).then_some(range)
-}
-
-/// An `allocation` value table with the given shares, all at `loc`.
-fn allocation_table(shares: [f64; 3], loc: Loc) -> Value {
-    let mut t = Table::default();
-    for (k, x) in ALLOCATION_KEYS.iter().zip(shares) {
-        t.set(
-            Key {
-                name: k.to_string(),
-                loc,
-            },
-            Node {
-                value: Value::Float(x),
-                loc,
-            },
-        );
-    }
-    Value::Table(t)
 }
 
 /// `path` without its last segment.

@@ -331,7 +331,7 @@ impl Exercise {
         if self.every == 0 {
             t == self.first_week
         } else {
-            (t - self.first_week) % self.every == 0
+            (t - self.first_week).is_multiple_of(self.every)
         }
     }
 }
@@ -504,7 +504,11 @@ impl Scenario {
     /// The direction label `A>B` of direction index `d`.
     pub fn direction_label(&self, d: usize) -> String {
         let b = &self.borders[d / 2];
-        let (from, to) = if d % 2 == 0 { (b.a, b.b) } else { (b.b, b.a) };
+        let (from, to) = if d.is_multiple_of(2) {
+            (b.a, b.b)
+        } else {
+            (b.b, b.a)
+        };
         format!("{}>{}", self.regions[from].id, self.regions[to].id)
     }
 

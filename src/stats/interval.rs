@@ -32,10 +32,10 @@ pub fn t_quantile_975(df: u64) -> f64 {
     thread_local! {
         static LAST: Cell<Option<(u64, f64)>> = const { Cell::new(None) };
     }
-    if let Some((last, t)) = LAST.get() {
-        if last == df {
-            return t;
-        }
+    if let Some((last, t)) = LAST.get()
+        && last == df
+    {
+        return t;
     }
     let t = if df > 100_000 {
         z_975()

@@ -410,7 +410,7 @@ impl<'p> TrialStream<'p> {
             let Some(row) = self.csv.next_row()? else {
                 return Ok(None);
             };
-            if (row.number() as u64 + 1) % PROGRESS_ROWS == 0 {
+            if (row.number() as u64 + 1).is_multiple_of(PROGRESS_ROWS) {
                 (self.progress)(PROGRESS_ROWS);
             }
             if row.text(self.variant_col) != self.variant.as_str() {
