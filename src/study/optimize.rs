@@ -32,7 +32,6 @@ use crate::engine::run_trials;
 use crate::error::{Error, Result};
 use crate::model::Theatre;
 use crate::model::streams::StreamRng;
-use crate::scenario::builtin::ScenarioSource;
 use crate::scenario::diagnostic::closest;
 use crate::scenario::{Posture, Role, Scenario};
 use crate::stats::RunStats;
@@ -43,9 +42,8 @@ use crate::study::run::{load_source, stage, write_json};
 /// Everything `cordon optimize` needs, resolved from flags.
 #[derive(Debug, Clone)]
 pub struct OptimizeOptions {
-    pub scenario: ScenarioSource,
-    /// `--set` values applied to the base scenario first.
-    pub sets: Vec<String>,
+    /// The scenario, seed, threads and result folder.
+    pub common: crate::study::Common,
     /// The member states whose allocations are searched.
     pub states: Vec<String>,
     /// The metric to minimise (or maximise, where higher is better).
@@ -58,13 +56,6 @@ pub struct OptimizeOptions {
     /// Trials of the confirmation of the best against the baseline, on
     /// indices after the search's.
     pub confirm_trials: u64,
-    /// Seed (default: the scenario's).
-    pub seed: Option<u64>,
-    pub threads: usize,
-    /// Result folder (default: a new folder under `output_root`).
-    pub out: Option<PathBuf>,
-    pub output_root: PathBuf,
-    pub force: bool,
 }
 
 /// The shares of one state.
@@ -277,11 +268,11 @@ pub fn optimize(
     on_start: impl FnOnce(&std::path::Path),
 ) -> Result<SearchResult> {
     let (metric, lower) = resolve_metric(&opts.metric)?;
-    let mut sets = opts.sets.clone();
-    if let Some(s) = opts.seed {
+    let mut sets = opts.common.sets.clone();
+    if let Some(s) = opts.common.seed {
         sets.push(format!("scenario.seed={s}"));
     }
-    let (set, _) = load_source(&opts.scenario, &sets)?;
+    let (set, _) = load_source(&opts.common.scenario, &sets)?;
     let base = set.base;
     let searched = resolve_states(&base, &opts.states)?;
     let ids: Vec<String> = searched
@@ -293,21 +284,21 @@ pub fn optimize(
             "--candidates: at least 4, so that the elite (a quarter) has one member or more".into(),
         ));
     }
-    let target = opts.out.clone().unwrap_or_else(|| {
+    let target = opts.common.out.clone().unwrap_or_else(|| {
         crate::results::default_out(
-            &opts.output_root,
-            &format!("{}-optimize", opts.scenario.stem()),
+            &opts.common.output_root,
+            &format!("{}-optimize", opts.common.scenario.stem()),
             chrono::Utc::now(),
         )
     });
-    let staging = stage(&target, opts.force)?;
+    let staging = stage(&target, opts.common.force)?;
     on_start(&target);
     let scenario_of = |shares: &[Shares]| -> Result<Scenario> {
         let mut s = sets.clone();
         for (id, sh) in ids.iter().zip(shares) {
             s.push(format!("states.{id}.allocation={}", sh.toml()));
         }
-        Ok(load_source(&opts.scenario, &s)?.0.base)
+        Ok(load_source(&opts.common.scenario, &s)?.0.base)
     };
     let baseline: Vec<Shares> = searched.iter().map(|(_, s)| *s).collect();
     let mut sampler = Sampler {
@@ -395,7 +386,7 @@ fn evaluate(
     Ok(run_trials(
         &theatres,
         trials,
-        opts.threads,
+        opts.common.threads,
         cancel,
         progress,
         |_| Ok(()),
@@ -489,10 +480,10 @@ fn write(
     )?;
     let record = Record {
         cordon_version: env!("CARGO_PKG_VERSION"),
-        scenario: opts.scenario.display(),
+        scenario: opts.common.scenario.display(),
         scenario_name: &o.scenario_name,
         seed: o.seed,
-        base_overrides: &opts.sets,
+        base_overrides: &opts.common.sets,
         states: &o.states,
         metric: o.metric,
         lower_is_better: o.lower_is_better,
