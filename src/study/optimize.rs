@@ -454,6 +454,8 @@ struct Record<'a> {
     best: &'a [Shares],
     best_search_mean: Option<f64>,
     confirmation: &'a Confirmation,
+    /// The command line, as in every manifest.
+    command_line: &'a str,
 }
 
 fn write(
@@ -495,6 +497,7 @@ fn write(
         best: &o.best.shares,
         best_search_mean: o.best.mean,
         confirmation: &o.confirmation,
+        command_line: &opts.common.command_line,
     };
     write_json(&dir.join("optimize.json"), &record)?;
     std::fs::write(dir.join("best.toml"), best_toml(o))
