@@ -544,6 +544,23 @@ pub struct ScenarioSet {
 /// The name under which the base scenario runs.
 pub const BASELINE: &str = "baseline";
 
+/// `spend` of §5: Σ_t Σ_members B_s + Σ_events cost × participants.
+pub fn total_spend(s: &Scenario) -> f64 {
+    let budgets: f64 = s.states.iter().map(|st| st.budget()).sum::<f64>() * f64::from(s.weeks);
+    let exercises: f64 = (0..s.weeks)
+        .map(|t| {
+            s.exercises
+                .iter()
+                .filter(|e| e.held_in(t))
+                .map(|e| e.cost * e.participants.len() as f64)
+                .sum::<f64>()
+        })
+        .sum();
+    // Rounded to a millionth of a spend unit, so that sums of decimal budgets
+    // print as written (10376.5, not 10376.500000000002).
+    ((budgets + exercises) * 1e6).round() / 1e6
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -629,21 +646,4 @@ mod tests {
         e.every = 0;
         assert!(e.held_in(10) && !e.held_in(62));
     }
-}
-
-/// `spend` of §5: Σ_t Σ_members B_s + Σ_events cost × participants.
-pub fn total_spend(s: &Scenario) -> f64 {
-    let budgets: f64 = s.states.iter().map(|st| st.budget()).sum::<f64>() * f64::from(s.weeks);
-    let exercises: f64 = (0..s.weeks)
-        .map(|t| {
-            s.exercises
-                .iter()
-                .filter(|e| e.held_in(t))
-                .map(|e| e.cost * e.participants.len() as f64)
-                .sum::<f64>()
-        })
-        .sum();
-    // Rounded to a millionth of a spend unit, so that sums of decimal budgets
-    // print as written (10376.5, not 10376.500000000002).
-    ((budgets + exercises) * 1e6).round() / 1e6
 }
