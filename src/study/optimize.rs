@@ -36,6 +36,7 @@ use crate::scenario::diagnostic::closest;
 use crate::scenario::{Posture, Role, Scenario};
 use crate::stats::RunStats;
 use crate::stats::aggregate::TOTALS;
+use crate::stats::metric::TrialMetric;
 use crate::stats::tables::{Layout, comparison_rows, describe, format_number, summary_rows};
 use crate::study::run::{load_source, stage, write_json};
 
@@ -156,10 +157,7 @@ pub fn total_trials(o: &OptimizeOptions) -> u64 {
 /// The metric to optimise and whether lower is better; invalid input for
 /// an unknown name or a metric with no better direction.
 pub fn resolve_metric(name: &str) -> Result<(usize, bool)> {
-    let i = crate::study::compare::resolve_metrics(&[name.to_string()])?
-        .first()
-        .copied()
-        .ok_or_else(|| Error::Invalid(format!("--metric {name}: unknown metric")))?;
+    let i = TrialMetric::total(name)?;
     match TOTALS[i].lower_is_better {
         Some(lower) => Ok((i, lower)),
         None => Err(Error::Invalid(format!(

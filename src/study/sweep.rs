@@ -247,16 +247,9 @@ pub fn fixed_by_variants(plan: &SweepPlan) -> Vec<String> {
 
 /// Refuses a chart metric that `sweep.csv` does not have.
 pub fn check_metrics(metrics: &[String]) -> Result<()> {
-    let known = metric_names();
+    let known: Vec<(&'static str, ())> = metric_names().into_iter().map(|m| (m, ())).collect();
     for m in metrics {
-        if !known.contains(&m.as_str()) {
-            let hint = crate::scenario::diagnostic::closest(m, known.iter().copied())
-                .map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
-            return Err(Error::Invalid(format!(
-                "unknown metric `{m}`{hint}; expected one of: {}",
-                known.join(", ")
-            )));
-        }
+        crate::scenario::metric::resolve(m, &known)?;
     }
     Ok(())
 }

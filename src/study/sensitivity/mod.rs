@@ -15,13 +15,14 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use crate::engine::points::{BaseText, TrialMetric, overrides, run_point_with};
+use crate::engine::points::{BaseText, overrides, run_point_with};
 use crate::error::{Error, Result};
 use crate::results::default_out;
 pub use crate::results::sensitivity::{Entry, Row, read_rows};
 use crate::scenario::ScenarioSet;
 use crate::scenario::ranges::ParamRange;
 use crate::stats::interval::{mean_ci95, wilson95};
+use crate::stats::metric::TrialMetric;
 use crate::study::run::{stage, write_json};
 use sobol::{Saltelli, SobolIndex, jansen};
 
