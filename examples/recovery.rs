@@ -32,6 +32,7 @@ use cordon::model::{Theatre, TrialRecord, Workspace, run_trial};
 use cordon::scenario::builtin::ScenarioSource;
 use cordon::scenario::load_str;
 use cordon::scenario::observed::Observation;
+use cordon::study::Common;
 use cordon::study::calibrate::{CalibrateOptions, Hooks, calibrate};
 
 /// The world, with `{weeks}` for the horizon.
@@ -157,19 +158,21 @@ fn run() -> anyhow::Result<()> {
         let file = scratch.path().join(format!("recovery-{years}.toml"));
         std::fs::write(&file, text(years, &series, &counts))?;
         let opts = CalibrateOptions {
-            scenario: ScenarioSource::File(file),
-            sets: vec![],
+            common: Common {
+                scenario: ScenarioSource::File(file),
+                sets: vec![],
+                seed: Some(2024),
+                threads,
+                out: Some(scratch.path().join(format!("out-{years}"))),
+                output_root: scratch.path().to_path_buf(),
+                force: true,
+                command_line: "examples/recovery".into(),
+            },
             particles,
             generations: 40,
             trials_per_particle: trials,
             max_moves: 8,
-            seed: Some(2024),
-            threads,
-            out: Some(scratch.path().join(format!("out-{years}"))),
-            output_root: scratch.path().to_path_buf(),
-            force: true,
             resume: false,
-            command_line: "examples/recovery".into(),
         };
         let cancel = AtomicBool::new(false);
         let hooks = Hooks {

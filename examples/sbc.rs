@@ -56,6 +56,7 @@ use cordon::model::{Theatre, TrialRecord, Workspace, run_trial};
 use cordon::scenario::builtin::ScenarioSource;
 use cordon::scenario::load_str;
 use cordon::scenario::observed::Observation;
+use cordon::study::Common;
 use cordon::study::calibrate::{CalibrateOptions, Hooks, calibrate};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -237,19 +238,21 @@ fn replicate(case: &Case, i: u64, s: &Settings, dir: &Path) -> anyhow::Result<Re
     std::fs::write(&file, scenario_text(case, &counts))?;
     let out = dir.join(format!("{}-{i}", case.name));
     let opts = CalibrateOptions {
-        scenario: ScenarioSource::File(file),
-        sets: vec![],
+        common: Common {
+            scenario: ScenarioSource::File(file),
+            sets: vec![],
+            seed: Some(1_000 + i),
+            threads: s.threads,
+            out: Some(out.clone()),
+            output_root: dir.to_path_buf(),
+            force: true,
+            command_line: "examples/sbc".into(),
+        },
         particles: s.particles,
         generations: 30,
         trials_per_particle: s.trials,
         max_moves: 8,
-        seed: Some(1_000 + i),
-        threads: s.threads,
-        out: Some(out.clone()),
-        output_root: dir.to_path_buf(),
-        force: true,
         resume: false,
-        command_line: "examples/sbc".into(),
     };
     let cancel = AtomicBool::new(false);
     let hooks = Hooks {

@@ -378,6 +378,13 @@ fn optimize_finds_the_known_answer_and_confirms_it_on_fresh_trials() {
     ] {
         assert!(out.join(f).is_file(), "{f}");
     }
+    // optimize.json records the command line, as every manifest does.
+    let json: serde_json::Value = serde_json::from_str(&read(&out.join("optimize.json"))).unwrap();
+    let line = json["command_line"].as_str().unwrap_or_default();
+    assert!(
+        line.contains("optimize") && line.contains("--budget-of"),
+        "{json}"
+    );
 }
 
 /// On the plain example the search is reproducible, and the best it

@@ -12,6 +12,9 @@ use crate::study::calibrate::{CalibrateOptions, CalibrationReport, Hooks, calibr
 
 /// Flags of `cordon calibrate`.
 #[derive(Debug, Args)]
+#[command(mut_arg("seed", |a| a.help("Random seed of the sampler and the simulations [default: the scenario's]")))]
+#[command(mut_arg("out", |a| a.help("Result folder [default: output/SCENARIO/calibrate-UTC-DATE-TIME/]")))]
+#[command(mut_arg("quiet", |a| a.help("No progress and no summary table")))]
 pub struct CalibrateArgs {
     /// Scenario file (TOML) with `[[uncertain]]` priors and `[[observed]]`
     /// series, or a built-in name [default: the built-in
@@ -33,29 +36,16 @@ pub struct CalibrateArgs {
     /// proposals are often accepted).
     #[arg(long, value_name = "M", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=255))]
     pub max_moves: u32,
-    /// Random seed of the sampler and the simulations [default: the
-    /// scenario's].
-    #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
-    /// Override one value of the base scenario first. Repeatable.
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    pub sets: Vec<String>,
-    /// Worker threads [default: all cores]. Results do not depend on it.
-    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..))]
-    pub threads: Option<u16>,
-    /// Result folder [default: output/SCENARIO/calibrate-UTC-DATE-TIME/].
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Replace an existing, non-empty --out folder.
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub scenario_flags: super::common::ScenarioFlags,
+    #[command(flatten)]
+    pub output: super::common::OutputFlags,
     /// Checkpoint after every generation into .DIR.partial beside --out,
     /// and continue from there if it exists (needs --out).
     #[arg(long)]
     pub resume: bool,
-    /// No progress and no summary table.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub quiet: super::common::QuietFlag,
 }
 
 const BAR: &str =
@@ -63,25 +53,20 @@ const BAR: &str =
 
 /// Runs the calibration as the flags say.
 pub fn calibrate(args: CalibrateArgs) -> Result<()> {
+    let quiet = args.quiet.quiet;
     let opts = CalibrateOptions {
-        scenario: crate::scenario::builtin::resolve(args.scenario.as_deref())?,
-        sets: args.sets,
+        common: args
+            .scenario_flags
+            .common(args.scenario.as_deref(), args.output)?,
         particles: args.particles as usize,
         generations: args.generations,
         trials_per_particle: args.trials_per_particle,
         max_moves: args.max_moves,
-        seed: args.seed,
-        threads: super::terminal::threads(args.threads),
-        out: args.out,
-        output_root: PathBuf::from("output"),
-        force: args.force,
         resume: args.resume,
-        command_line: super::command_line(),
     };
     let cancel = interrupt_flag();
-    let bar = progress_bar(args.quiet, BAR);
+    let bar = progress_bar(quiet, BAR);
     let clock = Instant::now();
-    let quiet = args.quiet;
     let say = |line: String| {
         if !quiet {
             bar.suspend(|| eprintln!("{line}"));

@@ -3,6 +3,7 @@
 
 mod calibrate;
 mod check;
+mod common;
 mod compare;
 mod manual;
 mod optimize;
@@ -20,9 +21,6 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::error::Result;
-
-/// Largest `--trials`: the engine limit of scenario files.
-const MAX_TRIALS: u64 = crate::scenario::read::limits::MAX_TRIALS as u64;
 
 /// Monte Carlo scenario simulation of cross-border threats: which policy mix
 /// leaves an alliance safest for the money, with honest uncertainty.
@@ -141,34 +139,23 @@ pub struct CompletionsArgs {
 
 /// Flags of `cordon run`.
 #[derive(Debug, Args)]
+#[command(mut_arg("sets", |a| a.help("Override one value of the base scenario; VALUE is TOML (e.g. --set alliance.intel_sharing=0.6). Repeatable")))]
+#[command(mut_arg("out", |a| a.help("Result folder [default: output/SCENARIO/UTC-DATE-TIME/]")))]
+#[command(mut_arg("force", |a| a.help("Replace an existing, non-empty --out folder (the old results stay until the new run is complete)")))]
 pub struct RunArgs {
     /// Scenario file (TOML), or the name of a built-in scenario
     /// [default: the built-in csto-southern-frontier].
     pub scenario: Option<PathBuf>,
-    /// Trials per variant [default: the scenario's `trials`].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
-    pub trials: Option<u64>,
-    /// Random seed [default: the scenario's `seed`].
-    #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
-    /// Worker threads [default: all cores]. Results do not depend on it.
-    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..))]
-    pub threads: Option<u16>,
-    /// Result folder [default: output/SCENARIO/UTC-DATE-TIME/].
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Override one value of the base scenario; VALUE is TOML
-    /// (e.g. --set alliance.intel_sharing=0.6). Repeatable.
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    pub sets: Vec<String>,
+    #[command(flatten)]
+    pub trials: common::TrialsFlag,
+    #[command(flatten)]
+    pub scenario_flags: common::ScenarioFlags,
+    #[command(flatten)]
+    pub output: common::OutputFlags,
     /// Run only this variant (besides the baseline, which always runs).
     /// Repeatable [default: all variants].
     #[arg(long = "variant", value_name = "NAME")]
     pub variants: Vec<String>,
-    /// Replace an existing, non-empty --out folder (the old results stay
-    /// until the new run is complete).
-    #[arg(long)]
-    pub force: bool,
     /// Run only shard K of N (contiguous blocks of trials), for
     /// `cordon merge`; K from 0, e.g. --shard $SLURM_ARRAY_TASK_ID/8.
     #[arg(long, value_name = "K/N")]
@@ -189,9 +176,8 @@ pub struct RunArgs {
     /// decision-makers (as `cordon report` does).
     #[arg(long, conflicts_with = "shard")]
     pub report: bool,
-    /// No progress bar and no summary table.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub quiet: common::QuietFlag,
 }
 
 /// Flags of `cordon merge`.
@@ -210,6 +196,9 @@ pub struct MergeArgs {
 
 /// Flags of `cordon sweep`.
 #[derive(Debug, Args)]
+#[command(mut_arg("trials", |a| a.help("Trials per point and variant [default: `[sweep]` trials, else the scenario's `trials`]")))]
+#[command(mut_arg("seed", |a| a.help("Random seed, shared by every point [default: the scenario's]")))]
+#[command(mut_arg("out", |a| a.help("Result folder [default: output/SCENARIO/sweep-UTC-DATE-TIME/]")))]
 pub struct SweepArgs {
     /// Scenario file (TOML), or the name of a built-in scenario
     /// [default: the built-in csto-southern-frontier].
@@ -227,37 +216,26 @@ pub struct SweepArgs {
     /// Points of a Latin hypercube.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=100_000))]
     pub samples: Option<u32>,
-    /// Trials per point and variant [default: `[sweep]` trials, else the
-    /// scenario's `trials`].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
-    pub trials: Option<u64>,
-    /// Random seed, shared by every point [default: the scenario's].
-    #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
-    /// Override one value of the base scenario first. Repeatable.
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    pub sets: Vec<String>,
+    #[command(flatten)]
+    pub trials: common::TrialsFlag,
+    #[command(flatten)]
+    pub scenario_flags: common::ScenarioFlags,
     /// A metric to chart against the parameters (any column stem of
     /// sweep.csv, e.g. entries, severity, patrol_detection_in). Repeatable
     /// [default: attacks, entries, p_any_attack].
     #[arg(long = "metric", value_name = "M")]
     pub metrics: Vec<String>,
-    /// Worker threads [default: all cores]. Results do not depend on it.
-    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..))]
-    pub threads: Option<u16>,
-    /// Result folder [default: output/SCENARIO/sweep-UTC-DATE-TIME/].
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Replace an existing, non-empty --out folder.
-    #[arg(long)]
-    pub force: bool,
-    /// No progress bar and no summary table.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub output: common::OutputFlags,
+    #[command(flatten)]
+    pub quiet: common::QuietFlag,
 }
 
 /// Flags of `cordon sensitivity`.
 #[derive(Debug, Args)]
+#[command(mut_arg("trials", |a| a.help("Trials per design point and variant").default_value(sensitivity::TRIALS)))]
+#[command(mut_arg("seed", |a| a.help("Random seed, shared by every point [default: the scenario's]")))]
+#[command(mut_arg("out", |a| a.help("Result folder [default: output/SCENARIO/sensitivity-UTC-DATE-TIME/]")))]
 pub struct SensitivityArgs {
     /// Scenario file (TOML) with `[[uncertain]]` tables, or a built-in name.
     pub scenario: PathBuf,
@@ -265,33 +243,20 @@ pub struct SensitivityArgs {
     /// entries, severity, ...) or p_any_attack.
     #[arg(long, value_name = "M")]
     pub metric: String,
-    /// Trials per design point and variant.
-    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u64).range(2..=MAX_TRIALS))]
-    pub trials: u64,
+    #[command(flatten)]
+    pub trials: common::TrialsFlag,
     /// Base samples N of the Sobol design (N (k + 2) points).
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(4..=100_000))]
     pub samples: u32,
     /// Bootstrap resamples for the intervals of the Sobol indices.
     #[arg(long, value_name = "B", default_value_t = 500, value_parser = clap::value_parser!(u32).range(10..=100_000))]
     pub bootstrap: u32,
-    /// Random seed, shared by every point [default: the scenario's].
-    #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
-    /// Override one value of the base scenario first. Repeatable.
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    pub sets: Vec<String>,
-    /// Worker threads [default: all cores]. Results do not depend on it.
-    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..))]
-    pub threads: Option<u16>,
-    /// Result folder [default: output/SCENARIO/sensitivity-UTC-DATE-TIME/].
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Replace an existing, non-empty --out folder.
-    #[arg(long)]
-    pub force: bool,
-    /// No progress bar and no summary table.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub scenario_flags: common::ScenarioFlags,
+    #[command(flatten)]
+    pub output: common::OutputFlags,
+    #[command(flatten)]
+    pub quiet: common::QuietFlag,
 }
 
 /// Flags of `cordon check`.

@@ -9,11 +9,18 @@ use super::terminal::{interrupt_flag, progress_bar};
 use crate::error::Result;
 use crate::study::optimize::{OptimizeOptions, SearchResult, optimize as search, total_trials};
 
+/// `--trials` of `cordon optimize` unless given.
+const TRIALS: &str = "500";
+
 /// Flags of `cordon optimize`.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  cordon optimize --budget-of TJK --metric attacks\n  cordon optimize my-region.toml --budget-of MEM --metric entries --trials 300 --iterations 6\n  cordon optimize --budget-of TJK --budget-of KGZ --metric severity --out tjk-kgz\n\nThe search is the cross-entropy method over each named state's allocation shares\n(border, intel, readiness; the budget stays fixed): every iteration evaluates\n--candidates allocations, the current best guess among them, on the same trial indices\n0..--trials (common random numbers), keeps the best quarter and samples around it. The\nbest candidate of the search is then run against the baseline, paired, on fresh trial\nindices the search never saw (--confirm-trials of them), because the winner of a search\nlooks better on its own trials than it is. Results in OUT: optimize.csv (every candidate),\nsummary.csv and comparison.csv (the confirmation), best.toml (a [[variants]] entry to paste\ninto the scenario), optimize.json and search.png/.svg (a chart of the search). The same\nscenario and seed give the same search.\n\nMetrics: attacks, severity, entries, indirect_entries, newly_established, new_cells,\nalive_end, cells_in_alliance_end, established_end (lower is better), readiness_mean,\nintel_effect_mean (higher is better)."
 )]
+#[command(mut_arg("trials", |a| a.help("Trials per candidate during the search").default_value(TRIALS)))]
+#[command(mut_arg("sets", |a| a.help("Override one value of the base scenario first, as in `cordon run`. Repeatable")))]
+#[command(mut_arg("out", |a| a.help("Result folder [default: output/SCENARIO-optimize/UTC-DATE-TIME/]")))]
+#[command(mut_arg("quiet", |a| a.help("No progress bar and no table")))]
 pub struct OptimizeArgs {
     /// Scenario file (TOML), or the name of a built-in scenario
     /// [default: the built-in csto-southern-frontier].
@@ -25,9 +32,8 @@ pub struct OptimizeArgs {
     /// The metric to optimise (a column of trials.csv).
     #[arg(long, value_name = "M", default_value = "attacks")]
     pub metric: String,
-    /// Trials per candidate during the search.
-    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u64).range(2..=10_000_000))]
-    pub trials: u64,
+    #[command(flatten)]
+    pub trials: super::common::TrialsFlag,
     /// Iterations of the search.
     #[arg(long, value_name = "K", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub iterations: u32,
@@ -38,51 +44,34 @@ pub struct OptimizeArgs {
     /// on fresh trial indices.
     #[arg(long, value_name = "N", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(2..=10_000_000))]
     pub confirm_trials: u64,
-    /// Random seed [default: the scenario's `seed`].
-    #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
-    /// Override one value of the base scenario first, as in `cordon run`. Repeatable.
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    pub sets: Vec<String>,
-    /// Worker threads [default: all cores]. Results do not depend on it.
-    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..))]
-    pub threads: Option<u16>,
-    /// Result folder [default: output/SCENARIO-optimize/UTC-DATE-TIME/].
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Replace an existing, non-empty --out folder.
-    #[arg(long)]
-    pub force: bool,
-    /// No progress bar and no table.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub scenario_flags: super::common::ScenarioFlags,
+    #[command(flatten)]
+    pub output: super::common::OutputFlags,
+    #[command(flatten)]
+    pub quiet: super::common::QuietFlag,
 }
 
 /// Runs `cordon optimize`.
 pub fn optimize(args: OptimizeArgs) -> Result<()> {
-    let threads = super::terminal::threads(args.threads);
+    let quiet = args.quiet.quiet;
     let opts = OptimizeOptions {
-        scenario: crate::scenario::builtin::resolve(args.scenario.as_deref())?,
-        sets: args.sets,
+        common: args
+            .scenario_flags
+            .common(args.scenario.as_deref(), args.output)?,
         states: args.states,
         metric: args.metric,
-        trials: args.trials,
+        trials: args.trials.trials.expect("clap gives --trials a default"),
         iterations: args.iterations,
         candidates: args.candidates,
         confirm_trials: args.confirm_trials,
-        seed: args.seed,
-        threads,
-        out: args.out,
-        output_root: PathBuf::from("output"),
-        force: args.force,
     };
     let cancel = interrupt_flag();
     let bar = progress_bar(
-        args.quiet,
+        quiet,
         "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} trials of all candidates ({per_sec}, ETA {eta})",
     );
     bar.set_length(total_trials(&opts));
-    let quiet = args.quiet;
     let outcome = search(&opts, &|n| bar.inc(n), &cancel, |target| {
         if !quiet {
             eprintln!(

@@ -1,7 +1,5 @@
 //! `cordon run`: progress on stderr, a short table on stdout.
 
-use std::path::PathBuf;
-
 use super::RunArgs;
 use super::terminal::{interrupt_flag, progress_bar};
 use crate::error::Result;
@@ -11,36 +9,31 @@ use crate::study::run::{RunOptions, RunReport, run as run_scenario};
 
 /// Runs the scenario as the flags say.
 pub fn run(args: RunArgs) -> Result<()> {
-    let threads = super::terminal::threads(args.threads);
-    if args.scenario.is_none() && !args.quiet {
+    let quiet = args.quiet.quiet;
+    if args.scenario.is_none() && !quiet {
         eprintln!(
             "no scenario given: running the built-in `{}` (list others with `cordon scenarios`)",
             crate::scenario::builtin::DEFAULT
         );
     }
     let opts = RunOptions {
-        scenario: crate::scenario::builtin::resolve(args.scenario.as_deref())?,
-        sets: args.sets,
-        trials: args.trials,
-        seed: args.seed,
-        threads,
-        out: args.out,
-        output_root: PathBuf::from("output"),
+        common: args
+            .scenario_flags
+            .common(args.scenario.as_deref(), args.output)?,
+        trials: args.trials.trials,
         variants: args.variants,
-        force: args.force,
-        command_line: super::command_line(),
         shard: args.shard,
         resume: args.resume,
         posterior: args.posterior,
     };
     let cancel = interrupt_flag();
     let bar = progress_bar(
-        args.quiet,
+        quiet,
         "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} trials ({per_sec}, ETA {eta})",
     );
     let report = run_scenario(&opts, &|n| bar.inc(n), &cancel, |start| {
         bar.set_length(start.runs);
-        if !args.quiet {
+        if !quiet {
             match start.resumed_at {
                 Some(t) => eprintln!(
                     "resuming at trial {t}: {} trials to run into {}",
@@ -59,11 +52,11 @@ pub fn run(args: RunArgs) -> Result<()> {
     let report = report?;
     if args.report {
         let page = super::report::after_run(&report.out)?;
-        if !args.quiet {
+        if !quiet {
             eprintln!("report: {}", page.display());
         }
     }
-    if args.quiet {
+    if quiet {
         return Ok(());
     }
     match &report.manifest.shard {

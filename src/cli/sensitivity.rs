@@ -1,33 +1,29 @@
 //! `cordon sensitivity`: progress over design points on stderr, the
 //! swings, indices and ranking on stdout.
 
-use std::path::PathBuf;
-
 use super::SensitivityArgs;
 use super::sweep::BAR;
 use super::terminal::{interrupt_flag, progress_bar};
 use crate::error::Result;
 use crate::study::sensitivity::{SensitivityOptions, SensitivityReport, sensitivity as analyse};
 
+/// `--trials` of `cordon sensitivity` unless given.
+pub(crate) const TRIALS: &str = "200";
+
 /// Runs the analysis as the flags say.
 pub fn sensitivity(args: SensitivityArgs) -> Result<()> {
-    let threads = super::terminal::threads(args.threads);
+    let quiet = args.quiet.quiet;
     let opts = SensitivityOptions {
-        scenario: crate::scenario::builtin::resolve(Some(&args.scenario))?,
-        sets: args.sets,
+        common: args
+            .scenario_flags
+            .common(Some(&args.scenario), args.output)?,
         metric: args.metric,
-        trials: args.trials,
+        trials: args.trials.trials.expect("clap gives --trials a default"),
         samples: args.samples as usize,
         bootstrap: args.bootstrap as usize,
-        seed: args.seed,
-        threads,
-        out: args.out,
-        output_root: PathBuf::from("output"),
-        force: args.force,
-        command_line: super::command_line(),
     };
     let cancel = interrupt_flag();
-    let bar = progress_bar(args.quiet, BAR);
+    let bar = progress_bar(quiet, BAR);
     let report = analyse(
         &opts,
         &|n| bar.inc(n),
@@ -35,7 +31,7 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<()> {
         &cancel,
         |plan, target| {
             bar.set_length(plan.points() as u64 * opts.trials);
-            if !args.quiet {
+            if !quiet {
                 eprintln!(
                     "analysing {} over {} parameters: {} points × {} trials into {}",
                     plan.outcome.name(),
@@ -49,7 +45,7 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<()> {
     );
     bar.finish_and_clear();
     let report = report?;
-    if args.quiet {
+    if quiet {
         return Ok(());
     }
     super::emit(summary(&report).as_bytes())

@@ -1,8 +1,6 @@
 //! `cordon sweep`: progress over design points on stderr, a short table on
 //! stdout.
 
-use std::path::PathBuf;
-
 use super::SweepArgs;
 use super::terminal::{interrupt_flag, progress_bar};
 use crate::error::Result;
@@ -10,27 +8,22 @@ use crate::study::sweep::{SweepOptions, SweepReport, sweep as run_sweep};
 
 /// Runs the sweep as the flags say.
 pub fn sweep(args: SweepArgs) -> Result<()> {
-    let threads = super::terminal::threads(args.threads);
+    let quiet = args.quiet.quiet;
     let opts = SweepOptions {
-        scenario: crate::scenario::builtin::resolve(args.scenario.as_deref())?,
-        sets: args.sets,
+        common: args
+            .scenario_flags
+            .common(args.scenario.as_deref(), args.output)?,
         varies: args.vary,
         design: args.design.map(|d| match d {
             DesignFlag::Grid => crate::scenario::ranges::DesignKind::Grid,
             DesignFlag::Lhs => crate::scenario::ranges::DesignKind::Lhs,
         }),
         samples: args.samples,
-        trials: args.trials,
-        seed: args.seed,
-        threads,
-        out: args.out,
-        output_root: PathBuf::from("output"),
-        force: args.force,
+        trials: args.trials.trials,
         metrics: args.metrics,
-        command_line: super::command_line(),
     };
     let cancel = interrupt_flag();
-    let bar = progress_bar(args.quiet, BAR);
+    let bar = progress_bar(quiet, BAR);
     let report = run_sweep(
         &opts,
         &|n| bar.inc(n),
@@ -38,7 +31,7 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
         &cancel,
         |plan, target| {
             bar.set_length(plan.design.points.len() as u64 * plan.trials);
-            if !args.quiet {
+            if !quiet {
                 eprintln!(
                     "sweeping {} points × {} trials ({} variants each) into {}",
                     plan.design.points.len(),
@@ -51,7 +44,7 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
     );
     bar.finish_and_clear();
     let report = report?;
-    if args.quiet {
+    if quiet {
         return Ok(());
     }
     super::emit(summary(&report).as_bytes())

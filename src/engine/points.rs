@@ -23,7 +23,7 @@ use crate::scenario::ranges::{
 };
 use crate::scenario::{BASELINE, ScenarioSet, load_point, load_with_vary};
 use crate::stats::RunStats;
-use crate::stats::aggregate::{FIRST_ATTACK, N_TOTALS, TOTALS};
+use crate::stats::metric::TrialMetric;
 
 /// The scenario text a design is built on.
 #[derive(Debug, Clone)]
@@ -232,68 +232,6 @@ pub struct PointResult {
     /// Per variant: mean weekly patrol detection on the directions into
     /// member territory (from a non-member region), `None` without any.
     pub patrol_in: Vec<Option<f64>>,
-}
-
-/// A quantity measured in every trial, kept trial by trial for paired
-/// comparisons between points.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TrialMetric {
-    /// A per-trial total (index into [`TOTALS`]).
-    Total(usize),
-    /// Whether the trial had at least one attack (its mean is
-    /// `p_any_attack`).
-    AnyAttack,
-}
-
-impl TrialMetric {
-    /// The outcome called `name` (a per-trial total, or `p_any_attack`).
-    pub fn parse(name: &str) -> Result<TrialMetric> {
-        if name == "p_any_attack" {
-            return Ok(TrialMetric::AnyAttack);
-        }
-        if let Some(i) = TOTALS
-            .iter()
-            .position(|t| t.name == name && name != "first_attack_week")
-        {
-            return Ok(TrialMetric::Total(i));
-        }
-        let mut known: Vec<&str> = TOTALS
-            .iter()
-            .map(|t| t.name)
-            .filter(|n| *n != "first_attack_week")
-            .collect();
-        known.push("p_any_attack");
-        let hint = crate::scenario::diagnostic::closest(name, known.iter().copied())
-            .map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
-        Err(Error::Invalid(format!(
-            "unknown metric `{name}`{hint}; expected one of: {} (first_attack_week is conditional on an attack and cannot be compared across points; use p_any_attack)",
-            known.join(", ")
-        )))
-    }
-
-    /// Its name, as in `summary.csv`.
-    pub fn name(self) -> &'static str {
-        match self {
-            TrialMetric::Total(i) => TOTALS[i].name,
-            TrialMetric::AnyAttack => "p_any_attack",
-        }
-    }
-
-    /// Whether lower is better for the alliance (`None`: neither).
-    pub fn lower_is_better(self) -> Option<bool> {
-        match self {
-            TrialMetric::Total(i) => TOTALS[i].lower_is_better,
-            TrialMetric::AnyAttack => Some(true),
-        }
-    }
-
-    /// Its value in one trial's totals.
-    pub fn of(self, totals: &[Option<f64>; N_TOTALS]) -> Option<f64> {
-        match self {
-            TrialMetric::Total(i) => totals[i],
-            TrialMetric::AnyAttack => Some(f64::from(u8::from(totals[FIRST_ATTACK].is_some()))),
-        }
-    }
 }
 
 /// Runs the scenarios of `theatres` (baseline first) on the same trial

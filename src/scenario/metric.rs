@@ -21,6 +21,11 @@ pub enum Counter {
 }
 
 impl Counter {
+    /// The counter called `name` (see [`find`]).
+    pub fn parse(name: &str) -> Option<Counter> {
+        find(name, Self::ALL.iter().map(|&m| (m.name(), m)))
+    }
+
     pub const ALL: [Counter; 12] = [
         Counter::NewCells,
         Counter::Attempts,
@@ -87,6 +92,11 @@ pub enum StateMetric {
 }
 
 impl StateMetric {
+    /// The state metric called `name` (see [`find`]).
+    pub fn parse(name: &str) -> Option<StateMetric> {
+        find(name, Self::ALL.iter().map(|&m| (m.name(), m)))
+    }
+
     pub const ALL: [StateMetric; 5] = [
         StateMetric::Attacks,
         StateMetric::Severity,
@@ -117,6 +127,11 @@ pub enum DirectionMetric {
 }
 
 impl DirectionMetric {
+    /// The direction metric called `name` (see [`find`]).
+    pub fn parse(name: &str) -> Option<DirectionMetric> {
+        find(name, Self::ALL.iter().map(|&m| (m.name(), m)))
+    }
+
     pub const ALL: [DirectionMetric; 4] = [
         DirectionMetric::Attempts,
         DirectionMetric::Detections,
@@ -145,4 +160,27 @@ pub const N_DIRECTION_METRICS: usize = DirectionMetric::ALL.len();
 pub struct Detail {
     pub states: bool,
     pub directions: bool,
+}
+
+/// The meaning of the metric called `name` among `known` (name, meaning)
+/// pairs: the one place a metric name becomes what it measures, for
+/// scenario files and `--metric` flags alike.
+pub fn find<T>(name: &str, known: impl IntoIterator<Item = (&'static str, T)>) -> Option<T> {
+    known.into_iter().find(|(n, _)| *n == name).map(|(_, m)| m)
+}
+
+/// The one message for a metric name that is not among `valid`:
+/// "unknown metric `X`; did you mean `Y`? valid: ...".
+pub fn unknown(name: &str, valid: &[&str]) -> String {
+    let hint = super::diagnostic::closest(name, valid.iter().copied())
+        .map_or(String::new(), |c| format!(" did you mean `{c}`?"));
+    format!("unknown metric `{name}`;{hint} valid: {}", valid.join(", "))
+}
+
+/// [`find`], or invalid input with the [`unknown`] message.
+pub fn resolve<T: Copy>(name: &str, known: &[(&'static str, T)]) -> crate::error::Result<T> {
+    find(name, known.iter().copied()).ok_or_else(|| {
+        let valid: Vec<&str> = known.iter().map(|(n, _)| *n).collect();
+        crate::error::Error::Invalid(unknown(name, &valid))
+    })
 }

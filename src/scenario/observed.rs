@@ -105,9 +105,9 @@ fn read_one(f: &Fields<'_>, s: &Scenario, diags: &mut Vec<Diagnostic>) -> Option
     let (metric, metric_loc) = metric?;
     let what = match (state, border) {
         (Some((id, loc)), _) => {
-            let m = by_name(&StateMetric::ALL, metric, StateMetric::name);
+            let m = StateMetric::parse(metric);
             let Some(m) = m else {
-                if by_name(&DirectionMetric::ALL, metric, DirectionMetric::name).is_some() {
+                if DirectionMetric::parse(metric).is_some() {
                     diags.push(Diagnostic::new(
                         Some(metric_loc),
                         f.path_of("metric"),
@@ -144,7 +144,7 @@ fn read_one(f: &Fields<'_>, s: &Scenario, diags: &mut Vec<Diagnostic>) -> Option
             }
         }
         (_, Some((label, loc))) => {
-            let m = by_name(&DirectionMetric::ALL, metric, DirectionMetric::name);
+            let m = DirectionMetric::parse(metric);
             let Some(m) = m else {
                 return wrong_metric(
                     f,
@@ -176,7 +176,7 @@ fn read_one(f: &Fields<'_>, s: &Scenario, diags: &mut Vec<Diagnostic>) -> Option
                 }
             }
         }
-        (None, None) => match by_name(&Counter::ALL, metric, Counter::name) {
+        (None, None) => match Counter::parse(metric) {
             Some(c) => Observed::Alliance(c),
             None => {
                 let names: Vec<&str> = Counter::ALL.iter().map(|c| c.name()).collect();
@@ -268,10 +268,6 @@ fn read_counts(f: &Fields<'_>, diags: &mut Vec<Diagnostic>) -> Option<Vec<u64>> 
             None
         }
     }
-}
-
-fn by_name<T: Copy>(all: &[T], name: &str, f: impl Fn(T) -> &'static str) -> Option<T> {
-    all.iter().copied().find(|&m| f(m) == name)
 }
 
 fn state_names() -> Vec<&'static str> {

@@ -3,6 +3,7 @@
 
 pub mod aggregate;
 pub mod interval;
+pub mod metric;
 pub mod moments;
 pub mod sketch;
 pub mod tables;

@@ -19,25 +19,14 @@ use crate::error::{Error, Result};
 use crate::results::Manifest;
 use crate::results::csv::CsvStream;
 use crate::scenario::diagnostic::closest;
-use crate::stats::aggregate::{FIRST_ATTACK, TOTALS};
+use crate::stats::aggregate::TOTALS;
 use crate::stats::interval::t_quantile_975;
+use crate::stats::metric::TrialMetric;
 use crate::stats::moments::Moments;
 use crate::stats::tables::{describe, num};
 
 /// Metrics compared when none is named.
 pub const DEFAULT_METRICS: [&str; 4] = ["attacks", "severity", "entries", "spend"];
-
-/// The metrics `--metric` accepts: the columns of `trials.csv` but
-/// `first_attack_week`, which is empty in trials without an attack (a mean
-/// of it is conditional; `attacks` or `p_any_attack` in summary.csv say
-/// more).
-pub fn metric_names() -> impl Iterator<Item = &'static str> {
-    TOTALS
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != FIRST_ATTACK)
-        .map(|(_, t)| t.name)
-}
 
 /// What to compare, resolved from the command line.
 #[derive(Debug, Clone)]
@@ -224,22 +213,7 @@ pub fn resolve_metrics(names: &[String]) -> Result<Vec<usize>> {
     };
     let mut out: Vec<usize> = Vec::new();
     for name in names {
-        if name == "first_attack_week" {
-            return Err(Error::Invalid(
-                "--metric first_attack_week: not comparable as a mean, since trials without an attack have none; compare `attacks` instead (P(any attack) is in summary.csv)".into(),
-            ));
-        }
-        let Some(i) = metric_names()
-            .position(|m| m == name)
-            .and_then(|_| TOTALS.iter().position(|t| t.name == name))
-        else {
-            let hint = closest(name, metric_names())
-                .map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
-            return Err(Error::Invalid(format!(
-                "--metric {name}: unknown metric{hint}; the metrics are the columns of trials.csv: {}",
-                metric_names().collect::<Vec<_>>().join(", ")
-            )));
-        };
+        let i = TrialMetric::total(name)?;
         if !out.contains(&i) {
             out.push(i);
         }

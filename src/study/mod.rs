@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::results::Staging;
+use crate::scenario::builtin::ScenarioSource;
 
 pub mod calibrate;
 pub mod compare;
@@ -52,4 +53,27 @@ pub fn commit_then_draw<T>(
             out.display()
         ))),
     }
+}
+
+/// What every study that runs a scenario into a result folder is told,
+/// already resolved from flags: which scenario, exactly, and where its
+/// folder goes. Each study's options embed it as `common`.
+#[derive(Debug, Clone)]
+pub struct Common {
+    /// The scenario: a file or a built-in.
+    pub scenario: ScenarioSource,
+    /// `--set PATH=VALUE` overrides of the base scenario.
+    pub sets: Vec<String>,
+    /// Seed (default: the scenario's).
+    pub seed: Option<u64>,
+    /// Worker threads (at least 1). Results do not depend on it.
+    pub threads: usize,
+    /// The result folder (default: a new folder under `output_root`).
+    pub out: Option<PathBuf>,
+    /// Where default result folders go.
+    pub output_root: PathBuf,
+    /// Replace an existing result folder.
+    pub force: bool,
+    /// The command line, for the manifest.
+    pub command_line: String,
 }

@@ -33,20 +33,19 @@ use crate::error::{Error, Result};
 use crate::model::Theatre;
 use crate::model::streams::StreamRng;
 use crate::results::manifest::write_json;
-use crate::scenario::builtin::ScenarioSource;
 use crate::scenario::diagnostic::closest;
 use crate::scenario::{Posture, Role, Scenario};
 use crate::stats::RunStats;
 use crate::stats::aggregate::TOTALS;
+use crate::stats::metric::TrialMetric;
 use crate::stats::tables::{Layout, comparison_rows, describe, format_number, summary_rows};
 use crate::study::stage;
 
 /// Everything `cordon optimize` needs, resolved from flags.
 #[derive(Debug, Clone)]
 pub struct OptimizeOptions {
-    pub scenario: ScenarioSource,
-    /// `--set` values applied to the base scenario first.
-    pub sets: Vec<String>,
+    /// The scenario, seed, threads and result folder.
+    pub common: crate::study::Common,
     /// The member states whose allocations are searched.
     pub states: Vec<String>,
     /// The metric to minimise (or maximise, where higher is better).
@@ -59,13 +58,6 @@ pub struct OptimizeOptions {
     /// Trials of the confirmation of the best against the baseline, on
     /// indices after the search's.
     pub confirm_trials: u64,
-    /// Seed (default: the scenario's).
-    pub seed: Option<u64>,
-    pub threads: usize,
-    /// Result folder (default: a new folder under `output_root`).
-    pub out: Option<PathBuf>,
-    pub output_root: PathBuf,
-    pub force: bool,
 }
 
 /// The shares of one state.
@@ -166,10 +158,7 @@ pub fn total_trials(o: &OptimizeOptions) -> u64 {
 /// The metric to optimise and whether lower is better; invalid input for
 /// an unknown name or a metric with no better direction.
 pub fn resolve_metric(name: &str) -> Result<(usize, bool)> {
-    let i = crate::study::compare::resolve_metrics(&[name.to_string()])?
-        .first()
-        .copied()
-        .ok_or_else(|| Error::Invalid(format!("--metric {name}: unknown metric")))?;
+    let i = TrialMetric::total(name)?;
     match TOTALS[i].lower_is_better {
         Some(lower) => Ok((i, lower)),
         None => Err(Error::Invalid(format!(
@@ -278,13 +267,13 @@ pub fn optimize(
     on_start: impl FnOnce(&std::path::Path),
 ) -> Result<SearchResult> {
     let (metric, lower) = resolve_metric(&opts.metric)?;
-    let mut sets = opts.sets.clone();
-    if let Some(s) = opts.seed {
+    let mut sets = opts.common.sets.clone();
+    if let Some(s) = opts.common.seed {
         sets.push(format!("scenario.seed={s}"));
     }
     // The scenario's text is read once; every candidate is built from it
     // in memory.
-    let source = BaseText::read(&opts.scenario, &sets)?;
+    let source = BaseText::read(&opts.common.scenario, &sets)?;
     let base = source.with_sets(&[])?.base;
     let searched = resolve_states(&base, &opts.states)?;
     let ids: Vec<String> = searched
@@ -296,14 +285,14 @@ pub fn optimize(
             "--candidates: at least 4, so that the elite (a quarter) has one member or more".into(),
         ));
     }
-    let target = opts.out.clone().unwrap_or_else(|| {
+    let target = opts.common.out.clone().unwrap_or_else(|| {
         crate::results::default_out(
-            &opts.output_root,
-            &format!("{}-optimize", opts.scenario.stem()),
+            &opts.common.output_root,
+            &format!("{}-optimize", opts.common.scenario.stem()),
             chrono::Utc::now(),
         )
     });
-    let staging = stage(&target, opts.force)?;
+    let staging = stage(&target, opts.common.force)?;
     on_start(&target);
     let scenario_of = |shares: &[Shares]| -> Result<Scenario> {
         let s: Vec<String> = ids
@@ -398,8 +387,15 @@ fn evaluate(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<RunStats> {
     let theatres: Vec<Theatre<'_>> = scenarios.iter().map(Theatre::new).collect();
-    run_on_common_trials(&theatres, trials, opts.threads, cancel, progress, None)
-        .map(|(stats, _)| stats)
+    run_on_common_trials(
+        &theatres,
+        trials,
+        opts.common.threads,
+        cancel,
+        progress,
+        None,
+    )
+    .map(|(stats, _)| stats)
 }
 
 fn candidate(
@@ -463,6 +459,8 @@ struct Record<'a> {
     best: &'a [Shares],
     best_search_mean: Option<f64>,
     confirmation: &'a Confirmation,
+    /// The command line, as in every manifest.
+    command_line: &'a str,
 }
 
 fn write(
@@ -489,10 +487,10 @@ fn write(
     )?;
     let record = Record {
         cordon_version: env!("CARGO_PKG_VERSION"),
-        scenario: opts.scenario.display(),
+        scenario: opts.common.scenario.display(),
         scenario_name: &o.scenario_name,
         seed: o.seed,
-        base_overrides: &opts.sets,
+        base_overrides: &opts.common.sets,
         states: &o.states,
         metric: o.metric,
         lower_is_better: o.lower_is_better,
@@ -504,6 +502,7 @@ fn write(
         best: &o.best.shares,
         best_search_mean: o.best.mean,
         confirmation: &o.confirmation,
+        command_line: &opts.common.command_line,
     };
     write_json(&dir.join("optimize.json"), &record)?;
     std::fs::write(dir.join("best.toml"), best_toml(o))

@@ -31,26 +31,12 @@ use crate::stats::tables::Layout;
 /// Everything `cordon run` needs to know, already resolved from flags.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
-    /// The scenario: a file or a built-in.
-    pub scenario: ScenarioSource,
-    /// `--set PATH=VALUE` overrides of the base scenario.
-    pub sets: Vec<String>,
+    /// The scenario, seed, threads and result folder.
+    pub common: crate::study::Common,
     /// Trials per variant (default: the scenario's).
     pub trials: Option<u64>,
-    /// Seed (default: the scenario's).
-    pub seed: Option<u64>,
-    /// Worker threads (at least 1).
-    pub threads: usize,
-    /// The result folder (default: a new folder under `output_root`).
-    pub out: Option<PathBuf>,
-    /// Where default result folders go.
-    pub output_root: PathBuf,
     /// Variants to run besides the baseline (empty: all).
     pub variants: Vec<String>,
-    /// Replace an existing result folder.
-    pub force: bool,
-    /// The command line, for the manifest.
-    pub command_line: String,
     /// Run only this shard's trials, for `cordon merge` (`--shard K/N`).
     pub shard: Option<Shard>,
     /// Keep a checkpoint and continue an interrupted run into `out`.
@@ -82,14 +68,14 @@ pub struct RunReport {
 /// Loads the scenario with `--set`, `--trials` and `--seed` applied, and
 /// returns it with the text it was read from.
 pub fn load(opts: &RunOptions) -> Result<(ScenarioSet, Vec<u8>)> {
-    let mut sets = opts.sets.clone();
+    let mut sets = opts.common.sets.clone();
     if let Some(t) = opts.trials {
         sets.push(format!("scenario.trials={t}"));
     }
-    if let Some(s) = opts.seed {
+    if let Some(s) = opts.common.seed {
         sets.push(format!("scenario.seed={s}"));
     }
-    load_source(&opts.scenario, &sets)
+    load_source(&opts.common.scenario, &sets)
 }
 
 /// Loads a scenario from a file or a built-in, with `--set` values.
@@ -166,24 +152,33 @@ pub fn run(
         )));
     }
     let range = opts.shard.map_or(0..trials, |s| s.trials(trials));
-    let target = match (&opts.out, opts.shard) {
+    let target = match (&opts.common.out, opts.shard) {
         (Some(out), _) => out.clone(),
-        (None, None) => default_out(&opts.output_root, &opts.scenario.stem(), started),
+        (None, None) => default_out(
+            &opts.common.output_root,
+            &opts.common.scenario.stem(),
+            started,
+        ),
         (None, Some(s)) => {
-            let stem = format!("{}-shard-{}-of-{}", opts.scenario.stem(), s.index, s.count);
-            default_out(&opts.output_root, &stem, started)
+            let stem = format!(
+                "{}-shard-{}-of-{}",
+                opts.common.scenario.stem(),
+                s.index,
+                s.count
+            );
+            default_out(&opts.common.output_root, &stem, started)
         }
     };
-    if opts.resume && opts.out.is_none() {
+    if opts.resume && opts.common.out.is_none() {
         return Err(Error::Invalid(
             "--resume needs --out DIR: the folder to continue (an interrupted run keeps .DIR.partial beside it)".into(),
         ));
     }
     refuse_if_too_big(opts, &set.base, &names, range.clone(), &target)?;
     let (staging, existed) = if opts.resume {
-        Staging::resumable(&target, opts.force).map_err(refused)?
+        Staging::resumable(&target, opts.common.force).map_err(refused)?
     } else {
-        (stage(&target, opts.force)?, false)
+        (stage(&target, opts.common.force)?, false)
     };
     let mut layout = layout(&set.base, &names, &theatres);
     if let Some(p) = &over {
@@ -253,7 +248,7 @@ pub fn run(
                     &point_scenarios,
                     &pick,
                     first..range.end,
-                    opts.threads,
+                    opts.common.threads,
                     cancel,
                     progress,
                     base,
@@ -263,7 +258,7 @@ pub fn run(
                 run_trials_from(
                     &theatres,
                     first..range.end,
-                    opts.threads,
+                    opts.common.threads,
                     cancel,
                     progress,
                     base,
@@ -305,7 +300,7 @@ pub fn run(
         scenario: ScenarioEntry {
             name: set.base.name.clone(),
             description: set.base.description.clone(),
-            path: opts.scenario.display(),
+            path: opts.common.scenario.display(),
             sha256: hex(&Sha256::digest(&text)),
         },
         seed: set.base.seed,
@@ -324,8 +319,8 @@ pub fn run(
             end_trial: range.end,
         }),
         posterior: over.as_ref().map(|p| p.entry()),
-        threads: opts.threads,
-        command_line: opts.command_line.clone(),
+        threads: opts.common.threads,
+        command_line: opts.common.command_line.clone(),
         started_utc: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         wall_seconds: clock.elapsed().as_secs_f64(),
     };
@@ -365,7 +360,7 @@ fn refuse_if_too_big(
         variants: names,
         trials: range.end - range.start,
         end_trial: range.end,
-        threads: opts.threads,
+        threads: opts.common.threads,
         resume: opts.resume,
     };
     let needs = resources::estimate(&shape);
@@ -456,7 +451,10 @@ impl PosteriorRun {
     fn prepare(path: &Path, opts: &RunOptions, set: &ScenarioSet, text: &[u8]) -> Result<Self> {
         let posterior = Posterior::read(path)?;
         let text = std::str::from_utf8(text).map_err(|_| {
-            Error::Invalid(format!("{} is not UTF-8 text", opts.scenario.display()))
+            Error::Invalid(format!(
+                "{} is not UTF-8 text",
+                opts.common.scenario.display()
+            ))
         })?;
         let ranges = posterior.ranges(&set.uncertain);
         let mut distinct: Vec<(Vec<f64>, f64)> = Vec::new();
@@ -472,19 +470,19 @@ impl PosteriorRun {
             }
         }
         let mut sets = Vec::with_capacity(distinct.len());
-        let mut base_sets = opts.sets.clone();
+        let mut base_sets = opts.common.sets.clone();
         if let Some(t) = opts.trials {
             base_sets.push(format!("scenario.trials={t}"));
         }
-        if let Some(s) = opts.seed {
+        if let Some(s) = opts.common.seed {
             base_sets.push(format!("scenario.seed={s}"));
         }
         for (values, _) in &distinct {
             let mut sets_here = base_sets.clone();
             sets_here.extend(crate::engine::points::overrides(&ranges, values));
             let point = crate::scenario::load_point(
-                &opts.scenario.display(),
-                &opts.scenario.stem(),
+                &opts.common.scenario.display(),
+                &opts.common.scenario.stem(),
                 text,
                 &sets_here,
             )

@@ -19,7 +19,6 @@ use crate::error::{Error, Result};
 use crate::results::default_out;
 pub use crate::results::sweep::{PATROL_IN, SweepManifest, SweepRow, SweepTable};
 use crate::scenario::ScenarioSet;
-use crate::scenario::builtin::ScenarioSource;
 use crate::scenario::ranges::{DesignKind, SweepSpec};
 use crate::stats::tables::{format_number, summary_rows};
 use crate::study::stage;
@@ -27,9 +26,8 @@ use crate::study::stage;
 /// Everything `cordon sweep` needs to know, already resolved from flags.
 #[derive(Debug, Clone)]
 pub struct SweepOptions {
-    pub scenario: ScenarioSource,
-    /// `--set PATH=VALUE` overrides of the base scenario.
-    pub sets: Vec<String>,
+    /// The scenario, seed, threads and result folder.
+    pub common: crate::study::Common,
     /// `--vary PATH=LOW:HIGH[:STEPS]` (replace the file's `[sweep]` list).
     pub varies: Vec<String>,
     /// `--design` (default: the file's, else grid).
@@ -38,14 +36,8 @@ pub struct SweepOptions {
     pub samples: Option<u32>,
     /// Trials per point (default: `[sweep] trials`, else the scenario's).
     pub trials: Option<u64>,
-    pub seed: Option<u64>,
-    pub threads: usize,
-    pub out: Option<PathBuf>,
-    pub output_root: PathBuf,
-    pub force: bool,
     /// Metrics drawn against the parameters (all are in `sweep.csv`).
     pub metrics: Vec<String>,
-    pub command_line: String,
 }
 
 /// A sweep ready to run: the base scenario and the design, every point of
@@ -72,11 +64,11 @@ impl SweepPlan {
 
 /// Loads the scenario, expands its design and validates every point.
 pub fn plan(opts: &SweepOptions) -> Result<SweepPlan> {
-    let mut sets = opts.sets.clone();
-    if let Some(s) = opts.seed {
+    let mut sets = opts.common.sets.clone();
+    if let Some(s) = opts.common.seed {
         sets.push(format!("scenario.seed={s}"));
     }
-    let source = BaseText::read(&opts.scenario, &sets)?;
+    let source = BaseText::read(&opts.common.scenario, &sets)?;
     let base = source.load(&opts.varies)?;
     let mut spec = base.sweep.clone().unwrap_or(SweepSpec {
         design: DesignKind::Grid,
@@ -154,12 +146,16 @@ pub fn sweep(
     let clock = Instant::now();
     let plan = plan(opts)?;
     check_metrics(&opts.metrics)?;
-    let target = opts.out.clone().unwrap_or_else(|| {
+    let target = opts.common.out.clone().unwrap_or_else(|| {
         let stamp = started.format("sweep-%Y-%m-%dT%H-%M-%SZ").to_string();
-        let dir = default_out(&opts.output_root, &opts.scenario.stem(), started);
+        let dir = default_out(
+            &opts.common.output_root,
+            &opts.common.scenario.stem(),
+            started,
+        );
         dir.with_file_name(stamp)
     });
-    let staging = stage(&target, opts.force)?;
+    let staging = stage(&target, opts.common.force)?;
     on_start(&plan, &target);
     let mut results = Vec::with_capacity(plan.design.points.len());
     for (i, values) in plan.design.points.iter().enumerate() {
@@ -168,7 +164,7 @@ pub fn sweep(
         results.push(run_point(
             &point,
             plan.trials,
-            opts.threads,
+            opts.common.threads,
             cancel,
             progress,
         )?);
@@ -182,7 +178,7 @@ pub fn sweep(
         scenario: crate::results::ScenarioEntry {
             name: plan.base.base.name.clone(),
             description: plan.base.base.description.clone(),
-            path: opts.scenario.display(),
+            path: opts.common.scenario.display(),
             sha256: Sha256::digest(plan.source.text.as_bytes())
                 .iter()
                 .map(|b| format!("{b:02x}"))
@@ -196,8 +192,8 @@ pub fn sweep(
         parameters: plan.design.params.clone(),
         points: plan.design.points.len(),
         variants: table.variants.clone(),
-        threads: opts.threads,
-        command_line: opts.command_line.clone(),
+        threads: opts.common.threads,
+        command_line: opts.common.command_line.clone(),
         started_utc: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         wall_seconds: clock.elapsed().as_secs_f64(),
     };
@@ -246,16 +242,9 @@ pub fn fixed_by_variants(plan: &SweepPlan) -> Vec<String> {
 
 /// Refuses a chart metric that `sweep.csv` does not have.
 pub fn check_metrics(metrics: &[String]) -> Result<()> {
-    let known = metric_names();
+    let known: Vec<(&'static str, ())> = metric_names().into_iter().map(|m| (m, ())).collect();
     for m in metrics {
-        if !known.contains(&m.as_str()) {
-            let hint = crate::scenario::diagnostic::closest(m, known.iter().copied())
-                .map_or(String::new(), |c| format!(" (did you mean `{c}`?)"));
-            return Err(Error::Invalid(format!(
-                "unknown metric `{m}`{hint}; expected one of: {}",
-                known.join(", ")
-            )));
-        }
+        crate::scenario::metric::resolve(m, &known)?;
     }
     Ok(())
 }

@@ -34,7 +34,6 @@ use crate::model::{Theatre, TrialRecord};
 use crate::results::default_out;
 use crate::results::folder::Staging;
 use crate::results::manifest::write_json;
-use crate::scenario::builtin::ScenarioSource;
 use crate::scenario::observed::Observation;
 use crate::scenario::ranges::ParamRange;
 use crate::scenario::{BaseTemplate, Scenario, ScenarioSet, load_base_point};
@@ -47,19 +46,13 @@ pub use smc::{Generation, Settings};
 /// What `cordon calibrate` was asked to do.
 #[derive(Debug, Clone)]
 pub struct CalibrateOptions {
-    pub scenario: ScenarioSource,
-    pub sets: Vec<String>,
+    /// The scenario, seed, threads and result folder.
+    pub common: crate::study::Common,
     pub particles: usize,
     pub generations: u32,
     pub trials_per_particle: u64,
     pub max_moves: u32,
-    pub seed: Option<u64>,
-    pub threads: usize,
-    pub out: Option<PathBuf>,
-    pub output_root: PathBuf,
-    pub force: bool,
     pub resume: bool,
-    pub command_line: String,
 }
 
 /// Most trials per particle (the key of a simulation keeps 16 bits).
@@ -301,16 +294,20 @@ pub struct CalibrationPlan {
 pub fn calibrate(opts: &CalibrateOptions, hooks: &Hooks<'_>) -> Result<CalibrationReport> {
     let started = chrono::Utc::now();
     let clock = Instant::now();
-    let (set, text) = load_source(&opts.scenario, &opts.sets)?;
+    let (set, text) = load_source(&opts.common.scenario, &opts.common.sets)?;
     check_inputs(&set, opts)?;
-    let text = String::from_utf8(text)
-        .map_err(|_| Error::Invalid(format!("{} is not UTF-8 text", opts.scenario.display())))?;
-    let seed = opts.seed.unwrap_or(set.base.seed);
+    let text = String::from_utf8(text).map_err(|_| {
+        Error::Invalid(format!(
+            "{} is not UTF-8 text",
+            opts.common.scenario.display()
+        ))
+    })?;
+    let seed = opts.common.seed.unwrap_or(set.base.seed);
     let model = Model {
-        name: opts.scenario.display(),
-        stem: opts.scenario.stem(),
+        name: opts.common.scenario.display(),
+        stem: opts.common.scenario.stem(),
         text,
-        sets: opts.sets.clone(),
+        sets: opts.common.sets.clone(),
         params: set.uncertain.clone(),
         observed: &set.observed,
         seed,
@@ -327,9 +324,14 @@ pub fn calibrate(opts: &CalibrateOptions, hooks: &Hooks<'_>) -> Result<Calibrati
         max_moves: opts.max_moves,
         seed,
     };
-    let target = opts.out.clone().unwrap_or_else(|| {
+    let target = opts.common.out.clone().unwrap_or_else(|| {
         let stamp = started.format("calibrate-%Y-%m-%dT%H-%M-%SZ").to_string();
-        default_out(&opts.output_root, &opts.scenario.stem(), started).with_file_name(stamp)
+        default_out(
+            &opts.common.output_root,
+            &opts.common.scenario.stem(),
+            started,
+        )
+        .with_file_name(stamp)
     });
     let identity = identity(&model, &settings, opts.trials_per_particle);
     let (staging, state) = stage(&target, opts, &identity)?;
@@ -346,7 +348,7 @@ pub fn calibrate(opts: &CalibrateOptions, hooks: &Hooks<'_>) -> Result<Calibrati
     let mut generation = state.as_ref().map_or(0, |s| s.generation() + 1);
     let batch_trials = opts.particles as u64 * trials;
     (hooks.on_generation_start)(generation, batch_trials);
-    let result = with_pool(opts.threads, || {
+    let result = with_pool(opts.common.threads, || {
         smc::run(
             &prior,
             &settings,
@@ -387,7 +389,7 @@ pub fn calibrate(opts: &CalibrateOptions, hooks: &Hooks<'_>) -> Result<Calibrati
     let converged = state.done();
     // The predictive check: fresh trials at every final particle.
     (hooks.on_generation_start)(state.generation() + 1, batch_trials);
-    let predictive = with_pool(opts.threads, || {
+    let predictive = with_pool(opts.common.threads, || {
         predictive(&model, &prior, &state, trials, hooks)
     })
     .map_err(|e| Error::Other(e.into()))??;
@@ -404,13 +406,13 @@ pub fn calibrate(opts: &CalibrateOptions, hooks: &Hooks<'_>) -> Result<Calibrati
         scenario: crate::results::ScenarioEntry {
             name: set.base.name.clone(),
             description: set.base.description.clone(),
-            path: opts.scenario.display(),
+            path: opts.common.scenario.display(),
             sha256: Sha256::digest(model.text.as_bytes())
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect(),
         },
-        sets: opts.sets.clone(),
+        sets: opts.common.sets.clone(),
         seed,
         weeks: set.base.weeks,
         warmup_weeks: set.base.warmup_weeks,
@@ -422,8 +424,8 @@ pub fn calibrate(opts: &CalibrateOptions, hooks: &Hooks<'_>) -> Result<Calibrati
         final_temperature: state.temperature,
         converged,
         simulations,
-        threads: opts.threads,
-        command_line: opts.command_line.clone(),
+        threads: opts.common.threads,
+        command_line: opts.common.command_line.clone(),
         started_utc: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         wall_seconds: clock.elapsed().as_secs_f64(),
     };
@@ -463,16 +465,16 @@ fn check_inputs(set: &ScenarioSet, opts: &CalibrateOptions) -> Result<()> {
     if set.uncertain.is_empty() {
         return Err(Error::Invalid(format!(
             "{} has no [[uncertain]] tables: list the parameters to fit and their prior ranges, e.g.\n\n[[uncertain]]\npath = \"regions.AFG_NE.new_cells\"\nlow = 0.01\nhigh = 1.0\nscale = \"log\"",
-            opts.scenario.display()
+            opts.common.scenario.display()
         )));
     }
     if set.observed.is_empty() {
         return Err(Error::Invalid(format!(
             "{} has no [[observed]] series: list what was seen, e.g.\n\n[[observed]]\nmetric = \"attacks\"\nstate = \"TJK\"\ncounts = [0, 1, 0, 0, 2]\nsource = \"where the numbers come from\"",
-            opts.scenario.display()
+            opts.common.scenario.display()
         )));
     }
-    if opts.resume && opts.out.is_none() {
+    if opts.resume && opts.common.out.is_none() {
         return Err(Error::Invalid(
             "--resume needs --out DIR: the folder to continue (an interrupted calibration keeps .DIR.partial beside it)".into(),
         ));
@@ -517,9 +519,12 @@ fn stage(
     identity: &str,
 ) -> Result<(Staging, Option<smc::State>)> {
     if !opts.resume {
-        return Ok((Staging::new(target, opts.force).map_err(refused)?, None));
+        return Ok((
+            Staging::new(target, opts.common.force).map_err(refused)?,
+            None,
+        ));
     }
-    let (staging, existed) = Staging::resumable(target, opts.force).map_err(refused)?;
+    let (staging, existed) = Staging::resumable(target, opts.common.force).map_err(refused)?;
     let path = staging.path().join(CHECKPOINT);
     if !existed || !path.exists() {
         return Ok((staging, None));
@@ -710,19 +715,21 @@ mod tests {
     fn options(dir: &Path, particles: usize, trials: u64, threads: usize) -> CalibrateOptions {
         std::fs::write(dir.join("ka.toml"), KNOWN_ANSWER).expect("write");
         CalibrateOptions {
-            scenario: ScenarioSource::File(dir.join("ka.toml")),
-            sets: vec![],
+            common: crate::study::Common {
+                scenario: crate::scenario::builtin::ScenarioSource::File(dir.join("ka.toml")),
+                sets: vec![],
+                seed: None,
+                threads,
+                out: Some(dir.join(format!("out-{threads}"))),
+                output_root: dir.to_path_buf(),
+                force: false,
+                command_line: "test".into(),
+            },
             particles,
             generations: 30,
             trials_per_particle: trials,
             max_moves: 6,
-            seed: None,
-            threads,
-            out: Some(dir.join(format!("out-{threads}"))),
-            output_root: dir.to_path_buf(),
-            force: false,
             resume: false,
-            command_line: "test".into(),
         }
     }
 

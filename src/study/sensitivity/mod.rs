@@ -15,22 +15,22 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use crate::engine::points::{BaseText, TrialMetric, overrides, run_point_with};
+use crate::engine::points::{BaseText, overrides, run_point_with};
 use crate::error::{Error, Result};
 use crate::results::default_out;
 pub use crate::results::sensitivity::{Entry, Row, read_rows};
 use crate::scenario::ScenarioSet;
-use crate::scenario::builtin::ScenarioSource;
 use crate::scenario::ranges::ParamRange;
 use crate::stats::interval::{mean_ci95, wilson95};
+use crate::stats::metric::TrialMetric;
 use crate::study::stage;
 use sobol::{Saltelli, SobolIndex, jansen};
 
 /// Everything `cordon sensitivity` needs, resolved from flags.
 #[derive(Debug, Clone)]
 pub struct SensitivityOptions {
-    pub scenario: ScenarioSource,
-    pub sets: Vec<String>,
+    /// The scenario, seed, threads and result folder.
+    pub common: crate::study::Common,
     /// The outcome analysed (a per-trial total or `p_any_attack`).
     pub metric: String,
     /// Trials per design point.
@@ -39,12 +39,6 @@ pub struct SensitivityOptions {
     pub samples: usize,
     /// Bootstrap resamples for the Sobol intervals.
     pub bootstrap: usize,
-    pub seed: Option<u64>,
-    pub threads: usize,
-    pub out: Option<PathBuf>,
-    pub output_root: PathBuf,
-    pub force: bool,
-    pub command_line: String,
 }
 
 /// The analysis ready to run.
@@ -67,12 +61,12 @@ impl SensitivityPlan {
 
 /// Loads the scenario and checks that there is something to analyse.
 pub fn plan(opts: &SensitivityOptions) -> Result<SensitivityPlan> {
-    let mut sets = opts.sets.clone();
-    if let Some(s) = opts.seed {
+    let mut sets = opts.common.sets.clone();
+    if let Some(s) = opts.common.seed {
         sets.push(format!("scenario.seed={s}"));
     }
     let outcome = TrialMetric::parse(&opts.metric)?;
-    let source = BaseText::read(&opts.scenario, &sets)?;
+    let source = BaseText::read(&opts.common.scenario, &sets)?;
     let base = source.load(&[])?;
     if base.uncertain.is_empty() {
         return Err(Error::Invalid(format!(
@@ -111,9 +105,14 @@ pub fn sensitivity(
     let started = chrono::Utc::now();
     let clock = Instant::now();
     let plan = plan(opts)?;
-    let target = opts.out.clone().unwrap_or_else(|| {
+    let target = opts.common.out.clone().unwrap_or_else(|| {
         let stamp = started.format("sensitivity-%Y-%m-%dT%H-%M-%SZ").to_string();
-        default_out(&opts.output_root, &opts.scenario.stem(), started).with_file_name(stamp)
+        default_out(
+            &opts.common.output_root,
+            &opts.common.scenario.stem(),
+            started,
+        )
+        .with_file_name(stamp)
     });
     // Every point is built (and so validated) before any trial runs, and
     // dropped: it is built again when its turn comes.
@@ -150,7 +149,7 @@ pub fn sensitivity(
     for values in &points[1..] {
         point(&plan, values)?;
     }
-    let staging = stage(&target, opts.force)?;
+    let staging = stage(&target, opts.common.force)?;
     on_start(&plan, &target);
     // Per-trial outcomes for the one-at-a-time points (paired swings);
     // only each variant's mean and squared standard error for the Sobol
@@ -168,7 +167,7 @@ pub fn sensitivity(
         let (r, kept) = run_point_with(
             &set,
             opts.trials,
-            opts.threads,
+            opts.common.threads,
             cancel,
             progress,
             Some(plan.outcome),
@@ -217,7 +216,7 @@ pub fn sensitivity(
     let manifest = Manifest {
         cordon_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario: plan.base.base.name.clone(),
-        scenario_path: opts.scenario.display(),
+        scenario_path: opts.common.scenario.display(),
         metric,
         seed: plan.base.base.seed,
         trials_per_point: opts.trials,
@@ -227,8 +226,8 @@ pub fn sensitivity(
         points: points.len(),
         variants: variants.clone(),
         sets: plan.source.sets.clone(),
-        threads: opts.threads,
-        command_line: opts.command_line.clone(),
+        threads: opts.common.threads,
+        command_line: opts.common.command_line.clone(),
         started_utc: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         wall_seconds: clock.elapsed().as_secs_f64(),
         notes: notes.clone(),

@@ -21,7 +21,6 @@ pub use crate::results::trace::{
     TRACE_DIR, TRACE_JSON, Trace, TraceSummary, VariantSummary, trace_trial,
 };
 use crate::results::{TrialsWriter, default_out, write_csv};
-use crate::scenario::builtin::ScenarioSource;
 use crate::scenario::{BASELINE, Scenario};
 use crate::stats::aggregate::TOTALS;
 pub use pick::Pick;
@@ -38,24 +37,13 @@ pub enum Choice {
 /// Everything `cordon trace` needs to know, resolved from flags.
 #[derive(Debug, Clone)]
 pub struct TraceOptions {
-    pub scenario: ScenarioSource,
-    /// `--set PATH=VALUE` overrides of the base scenario.
-    pub sets: Vec<String>,
-    /// Seed (default: the scenario's).
-    pub seed: Option<u64>,
+    /// The scenario, seed, threads and result folder.
+    pub common: crate::study::Common,
     /// Trials of the run the trace belongs to (default: the scenario's).
     pub trials: Option<u64>,
     pub choice: Choice,
     /// Variants traced besides the baseline (empty: the baseline alone).
     pub variants: Vec<String>,
-    /// The folder (default: `FROM/trace` with `--from`, else a new folder
-    /// under `output_root`).
-    pub out: Option<PathBuf>,
-    pub output_root: PathBuf,
-    pub force: bool,
-    /// Threads of a quick run for `--pick`.
-    pub threads: usize,
-    pub command_line: String,
 }
 
 /// What `cordon trace` wrote.
@@ -67,17 +55,17 @@ pub struct TraceReport {
 
 /// Traces the trial the options choose and writes its folder.
 pub fn trace(opts: &TraceOptions, cancel: &AtomicBool) -> Result<TraceReport> {
-    let mut sets = opts.sets.clone();
-    sets.extend(opts.seed.map(|s| format!("scenario.seed={s}")));
+    let mut sets = opts.common.sets.clone();
+    sets.extend(opts.common.seed.map(|s| format!("scenario.seed={s}")));
     sets.extend(opts.trials.map(|t| format!("scenario.trials={t}")));
-    let (set, _) = crate::study::run::load_source(&opts.scenario, &sets)?;
+    let (set, _) = crate::study::run::load_source(&opts.common.scenario, &sets)?;
     let chosen = if opts.variants.is_empty() {
         vec![(BASELINE.to_string(), &set.base)]
     } else {
         crate::study::run::select(&set, &opts.variants)?
     };
     let (trial, why) = choose_trial(opts, &chosen, cancel)?;
-    let target = match (&opts.out, &opts.choice) {
+    let target = match (&opts.common.out, &opts.choice) {
         (Some(out), _) => out.clone(),
         (
             None,
@@ -86,12 +74,12 @@ pub fn trace(opts: &TraceOptions, cancel: &AtomicBool) -> Result<TraceReport> {
             },
         ) => dir.join(TRACE_DIR),
         (None, _) => default_out(
-            &opts.output_root.join(opts.scenario.stem()),
+            &opts.common.output_root.join(opts.common.scenario.stem()),
             &format!("trace-{trial}"),
             chrono::Utc::now(),
         ),
     };
-    let staging = crate::study::stage(&target, opts.force)?;
+    let staging = crate::study::stage(&target, opts.common.force)?;
     let trace = trace_trial(&chosen, trial);
     let summary = summarise(opts, &set.base, &trace, why);
     write(staging.path(), &trace, &set.base, &summary)?;
@@ -131,7 +119,7 @@ fn choose_trial(
             check_run(dir, base)?;
             pick::read_run(dir, variant.map(|(n, _)| n.as_str()))?
         }
-        None => pick::quick_run(base, variant.map(|(_, s)| *s), opts.threads, cancel)?,
+        None => pick::quick_run(base, variant.map(|(_, s)| *s), opts.common.threads, cancel)?,
     };
     pick::choose(pick, &rows)
         .ok_or_else(|| Error::Invalid(format!("--pick {}: no trials to choose from", pick.name())))
@@ -188,7 +176,7 @@ fn summarise(opts: &TraceOptions, base: &Scenario, trace: &Trace, chosen: String
         .collect();
     TraceSummary {
         cordon_version: crate::results::manifest::VERSION.to_string(),
-        command_line: opts.command_line.clone(),
+        command_line: opts.common.command_line.clone(),
         scenario: base.name.clone(),
         seed: base.seed,
         trial: trace.trial,
