@@ -20,6 +20,11 @@
 //! → files → charts and pages. The model's rules are written up in
 //! `docs/model.md`.
 
+#![warn(unreachable_pub)]
+// Internal docs link to internal items; `cargo doc --document-private-items`
+// renders them for the developers who read them.
+#![allow(rustdoc::private_intra_doc_links)]
+
 pub mod chart;
 pub mod cli;
 pub mod engine;

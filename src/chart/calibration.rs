@@ -1,7 +1,7 @@
 //! Charts of a calibration folder (`cordon calibrate`): prior against
 //! posterior per parameter, pairwise posterior scatter, observed counts
 //! against the posterior predictive bands, and the tempering schedule.
-//! Read from the folder's CSV files and manifest only ([`data`]), so that
+//! Read from the folder's CSV files and manifest only ([`crate::results::calibration`]), so that
 //! `cordon plot` can redraw them; each chart kind is one file, listed by
 //! the private `Chart` enum.
 
@@ -21,7 +21,7 @@ use super::style::{self, INK, MUTED};
 use super::{CHARTS, Figure, write_png_and_svg};
 use crate::results::calibration::Calibration;
 
-pub use crate::results::calibration::is_calibration;
+pub(crate) use crate::results::calibration::is_calibration;
 
 /// Posterior colour (Okabe–Ito blue).
 const POSTERIOR: RGBColor = RGBColor(0, 114, 178);
@@ -33,7 +33,7 @@ const ALERT: RGBColor = RGBColor(213, 94, 0);
 /// Draws every calibration chart of `dir` into `dir/charts/` as PNG and
 /// SVG and returns the paths written. With one parameter there is no
 /// pairs chart.
-pub fn draw_all(dir: &Path) -> Result<Vec<PathBuf>, crate::Error> {
+pub(crate) fn draw_all(dir: &Path) -> Result<Vec<PathBuf>, crate::Error> {
     style::register_fonts()?;
     let cal = Calibration::read(dir)?;
     let out = dir.join(CHARTS);
@@ -51,7 +51,7 @@ pub fn draw_all(dir: &Path) -> Result<Vec<PathBuf>, crate::Error> {
 
 /// One calibration chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Chart {
+pub(crate) enum Chart {
     /// Prior and posterior of each parameter.
     Marginals,
     /// Pairwise posterior scatter (two or more parameters).
@@ -64,7 +64,7 @@ pub enum Chart {
 
 impl Chart {
     /// The file name, without extension.
-    pub fn stem(self) -> &'static str {
+    pub(crate) fn stem(self) -> &'static str {
         match self {
             Chart::Marginals => "calibration_marginals",
             Chart::Pairs => "calibration_pairs",
@@ -89,7 +89,7 @@ impl Chart {
 
 /// The charts a calibration gets: the pairs chart only with two or more
 /// parameters, the predictive chart only with predictive rows.
-pub fn charts(cal: &Calibration) -> Vec<Chart> {
+pub(crate) fn charts(cal: &Calibration) -> Vec<Chart> {
     let mut list = vec![Chart::Marginals];
     if cal.parameters.len() > 1 {
         list.push(Chart::Pairs);

@@ -15,7 +15,7 @@ use crate::results::read::{RunData, Spread, TrialTotals};
 
 /// A per-trial total drawn as a distribution.
 #[derive(Debug, PartialEq)]
-pub struct DrawnTotal {
+pub(super) struct DrawnTotal {
     /// Its column in `trials.csv` (and the file name).
     pub key: &'static str,
     /// What the title calls it.
@@ -27,7 +27,7 @@ pub struct DrawnTotal {
 }
 
 /// The distributions every run gets.
-pub static OUTCOMES: [DrawnTotal; 2] = [
+pub(super) static OUTCOMES: [DrawnTotal; 2] = [
     DrawnTotal {
         key: "attacks",
         title: "attacks per trial, distribution over trials",
@@ -45,7 +45,7 @@ pub static OUTCOMES: [DrawnTotal; 2] = [
 const Y_AXIS: &str = "trials with at most x (share)";
 
 /// Draws the distribution of `outcome`.
-pub fn draw<DB: DrawingBackend>(
+pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     run: &RunData,
     outcome: &DrawnTotal,
@@ -94,7 +94,7 @@ fn values<'a>(totals: Option<&'a TrialTotals>, outcome: &DrawnTotal) -> Option<&
 
 /// The ECDF of `values + shift` as the corners of a step line, from 0 at
 /// the smallest value to 1 at the largest.
-pub fn ecdf(values: Option<&Spread>, shift: f64) -> Vec<(f64, f64)> {
+pub(super) fn ecdf(values: Option<&Spread>, shift: f64) -> Vec<(f64, f64)> {
     let Some(spread) = values else {
         return Vec::new();
     };

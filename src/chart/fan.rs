@@ -13,7 +13,7 @@ use crate::results::read::{RunData, Variant};
 
 /// A weekly metric drawn as a fan chart.
 #[derive(Debug, PartialEq)]
-pub struct FanMetric {
+pub(super) struct FanMetric {
     /// Its name in `weekly.csv` (and in the file name).
     pub key: &'static str,
     /// What the title calls it.
@@ -23,7 +23,7 @@ pub struct FanMetric {
 }
 
 /// The fan charts every run gets.
-pub static METRICS: [FanMetric; 3] = [
+pub(super) static METRICS: [FanMetric; 3] = [
     FanMetric {
         key: "cells_in_alliance",
         title: "militant cells inside the alliance by week",
@@ -45,7 +45,7 @@ pub static METRICS: [FanMetric; 3] = [
 const KEY_HEIGHT: u32 = 34;
 
 /// Draws the fan chart of `metric`.
-pub fn draw<DB: DrawingBackend>(
+pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     run: &RunData,
     metric: &FanMetric,

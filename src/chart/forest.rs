@@ -45,7 +45,7 @@ const CAP: i32 = 9;
 const NAMES_WIDTH: u32 = 210;
 
 /// Draws the forest plot.
-pub fn draw<DB: DrawingBackend>(
+pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     run: &RunData,
 ) -> Result<(), crate::Error> {

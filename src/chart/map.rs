@@ -287,7 +287,7 @@ mod labels {
 
     /// A box in pixels, corners inclusive.
     #[derive(Debug, Clone, Copy, PartialEq)]
-    pub struct Rect {
+    pub(super) struct Rect {
         pub x0: i32,
         pub y0: i32,
         pub x1: i32,
@@ -296,7 +296,7 @@ mod labels {
 
     impl Rect {
         /// The square of half-side `r` around `c`.
-        pub fn around(c: (i32, i32), r: i32) -> Rect {
+        pub(super) fn around(c: (i32, i32), r: i32) -> Rect {
             Rect {
                 x0: c.0 - r,
                 y0: c.1 - r,
@@ -323,14 +323,14 @@ mod labels {
         }
 
         /// The point of this box nearest to `p` (for leader lines).
-        pub fn nearest(&self, p: (i32, i32)) -> (i32, i32) {
+        pub(super) fn nearest(&self, p: (i32, i32)) -> (i32, i32) {
             (p.0.clamp(self.x0, self.x1), p.1.clamp(self.y0, self.y1))
         }
     }
 
     /// Where a label goes, and whether it needs a line back to its point.
     #[derive(Debug, Clone, Copy, PartialEq)]
-    pub struct Spot {
+    pub(super) struct Spot {
         pub rect: Rect,
         pub leader: bool,
     }
@@ -338,7 +338,7 @@ mod labels {
     /// The first place around `at`, nearest first, where a label of `size`
     /// (plus padding) overlaps nothing in `taken` and stays on the map;
     /// failing that, the place with the least overlap.
-    pub fn best(at: (i32, i32), size: (i32, i32), taken: &[Rect]) -> Spot {
+    pub(super) fn best(at: (i32, i32), size: (i32, i32), taken: &[Rect]) -> Spot {
         let (w, h) = (size.0 + 4, size.1 + 2);
         let mut fallback: Option<(i64, Spot)> = None;
         for (ring, gap) in [12, 26, 44, 64].into_iter().enumerate() {

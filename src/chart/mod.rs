@@ -6,18 +6,18 @@
 //! the private `Chart` enum lists them, so adding one is a new file and a
 //! `match` arm.
 
-pub mod calibration;
+pub(crate) mod calibration;
 mod distributions;
 mod fan;
 mod forest;
 pub mod map;
 mod p_attack;
-pub mod search;
-pub mod sensitivity;
+pub(crate) mod search;
+pub(crate) mod sensitivity;
 mod states;
 pub mod style;
-pub mod sweep;
-pub mod trace;
+pub(crate) mod sweep;
+pub(crate) mod trace;
 
 use std::path::{Path, PathBuf};
 

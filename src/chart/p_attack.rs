@@ -12,7 +12,7 @@ use crate::results::read::RunData;
 const METRIC: &str = "p_any_attack";
 
 /// Draws the chart.
-pub fn draw<DB: DrawingBackend>(
+pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     run: &RunData,
 ) -> Result<(), crate::Error> {

@@ -12,7 +12,7 @@ use super::style;
 
 /// One evaluated candidate.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Point {
+pub(crate) struct Point {
     pub iteration: u32,
     /// Its place among the iteration's candidates.
     pub index: u32,
@@ -22,7 +22,7 @@ pub struct Point {
 
 /// What the chart shows.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SearchChart {
+pub(crate) struct SearchChart {
     /// "scenario: what was searched".
     pub title: String,
     /// The metric's axis label.
@@ -37,7 +37,7 @@ pub struct SearchChart {
 }
 
 /// Draws `chart` into `dir/search.png` and `dir/search.svg`.
-pub fn draw(dir: &Path, chart: &SearchChart) -> Result<Vec<PathBuf>, crate::Error> {
+pub(crate) fn draw(dir: &Path, chart: &SearchChart) -> Result<Vec<PathBuf>, crate::Error> {
     style::register_fonts()?;
     let png = dir.join("search.png");
     let svg = dir.join("search.svg");

@@ -21,7 +21,7 @@ const LOW: RGBColor = RGBColor(0, 114, 178);
 const HIGH: RGBColor = RGBColor(213, 94, 0);
 
 /// Draws `tornado_METRIC` and `sobol_METRIC` (PNG and SVG) into `out`.
-pub fn draw_all(
+pub(crate) fn draw_all(
     rows: &[Row],
     scenario: &str,
     metric: &str,

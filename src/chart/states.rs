@@ -11,7 +11,7 @@ use crate::results::read::{RunData, Variant};
 
 /// A metric of `states.csv` drawn as bars.
 #[derive(Debug, PartialEq)]
-pub struct StateMetric {
+pub(super) struct StateMetric {
     /// Its name in `states.csv` (and the file name).
     pub key: &'static str,
     /// What the title calls it.
@@ -21,7 +21,7 @@ pub struct StateMetric {
 }
 
 /// The per-state charts every run with member states gets.
-pub static METRICS: [StateMetric; 2] = [
+pub(super) static METRICS: [StateMetric; 2] = [
     StateMetric {
         key: "attacks",
         title: "attacks by member state",
@@ -40,7 +40,7 @@ const GROUP_WIDTH: f64 = 0.8;
 type Bars<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// Draws the bars of `metric`.
-pub fn draw<DB: DrawingBackend>(
+pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     run: &RunData,
     metric: &StateMetric,

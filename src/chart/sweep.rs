@@ -17,7 +17,7 @@ use crate::results::sweep::{SweepRow, SweepTable};
 use crate::scenario::ranges::DesignKind;
 
 /// Metrics drawn when none are asked for.
-pub const DEFAULT_METRICS: [&str; 3] = ["attacks", "entries", "p_any_attack"];
+pub(crate) const DEFAULT_METRICS: [&str; 3] = ["attacks", "entries", "p_any_attack"];
 
 /// The frame of a sweep chart: title, caption and the area left.
 fn frame<DB: DrawingBackend>(
@@ -41,7 +41,7 @@ fn frame<DB: DrawingBackend>(
 
 /// Draws the sweep's charts into `out` (PNG and SVG); returns notes on
 /// charts that were not drawn.
-pub fn draw_all(
+pub(crate) fn draw_all(
     table: &SweepTable,
     metrics: &[String],
     scenario: &str,

@@ -27,7 +27,7 @@ const ESTABLISHED: RGBColor = RGBColor(178, 24, 43);
 const DIVERGED: RGBColor = RGBColor(204, 0, 204);
 
 /// Draws the strip into `dir/trace.png` and `dir/trace.svg`.
-pub fn draw(dir: &Path, trace: &Trace, s: &Scenario) -> Result<(), crate::Error> {
+pub(crate) fn draw(dir: &Path, trace: &Trace, s: &Scenario) -> Result<(), crate::Error> {
     style::register_fonts()?;
     let size = (WIDTH, 70 + ROW * trace.variants.len() as u32 + 40);
     let png = dir.join("trace.png");
@@ -42,7 +42,7 @@ pub fn draw(dir: &Path, trace: &Trace, s: &Scenario) -> Result<(), crate::Error>
 
 /// The recorded weeks shown: a quarter, a half, three quarters and the
 /// end of the horizon.
-pub fn weeks(trace: &Trace) -> [u32; PANELS] {
+pub(crate) fn weeks(trace: &Trace) -> [u32; PANELS] {
     let w = trace.weeks;
     [w / 4, w / 2, 3 * w / 4, w].map(|x| x.saturating_sub(1))
 }
@@ -188,7 +188,7 @@ fn map<DB: DrawingBackend>(
 
 /// Size of each map of the trace page (`trace.html`), in SVG units; the
 /// still's panels are drawn in the same frame.
-pub const MAP: Frame = Frame {
+pub(crate) const MAP: Frame = Frame {
     left: 20,
     top: 20,
     width: 760,
@@ -197,7 +197,7 @@ pub const MAP: Frame = Frame {
 
 /// Where each region goes on the map: at its coordinates when every
 /// region has them, else evenly round a circle in file order.
-pub fn layout(regions: &[crate::results::manifest::RegionEntry]) -> Vec<(i32, i32)> {
+pub(crate) fn layout(regions: &[crate::results::manifest::RegionEntry]) -> Vec<(i32, i32)> {
     match Bounds::of(regions).filter(|_| regions.iter().all(|r| position(r).is_some())) {
         Some(b) => regions
             .iter()

@@ -52,7 +52,7 @@ const BAR: &str =
     "  {spinner} generation {msg} [{bar:30}] {human_pos}/{human_len} trials  {elapsed_precise}";
 
 /// Runs the calibration as the flags say.
-pub fn calibrate(args: CalibrateArgs) -> Result<()> {
+pub(super) fn calibrate(args: CalibrateArgs) -> Result<()> {
     let quiet = args.quiet.quiet;
     let opts = CalibrateOptions {
         common: args
@@ -119,7 +119,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<()> {
 }
 
 /// The posterior table and the predictive check, for the terminal.
-pub fn summary(r: &CalibrationReport) -> String {
+pub(super) fn summary(r: &CalibrationReport) -> String {
     let mut o = String::from("\nposterior (weighted particles)\n");
     o.push_str(&format!(
         "{:<36} {:>12} {:>12} {:>12} {:>12} {:>9}\n",

@@ -10,7 +10,7 @@ use crate::scenario::{LinkKind, Role, Scenario, ScenarioSet};
 use crate::study::run::load_source;
 
 /// Validates the scenario and prints its outline.
-pub fn check(args: CheckArgs) -> Result<()> {
+pub(super) fn check(args: CheckArgs) -> Result<()> {
     let src = resolve(Some(&args.scenario))?;
     let (set, _) = load_source(&src, &args.sets)?;
     let mut text = outline(&set, &src.display());
@@ -44,7 +44,7 @@ pub fn check(args: CheckArgs) -> Result<()> {
 }
 
 /// What `cordon check` prints for a valid scenario.
-pub fn outline(set: &ScenarioSet, path: &str) -> String {
+pub(super) fn outline(set: &ScenarioSet, path: &str) -> String {
     let s = &set.base;
     let mut o = String::new();
     let _ = writeln!(o, "{path}: valid");

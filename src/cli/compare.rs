@@ -37,7 +37,7 @@ pub struct CompareArgs {
 }
 
 /// Runs `cordon compare`.
-pub fn compare(args: CompareArgs) -> Result<()> {
+pub(super) fn compare(args: CompareArgs) -> Result<()> {
     let (variant_a, variant_b) = variants(&args.variants)?;
     let opts = CompareOptions {
         a: args.a,
@@ -119,7 +119,7 @@ fn estimate(m: Option<f64>, lo: Option<f64>, hi: Option<f64>, signed: bool) -> S
 }
 
 /// The comparison as a table for a terminal.
-pub fn table(c: &Comparison) -> String {
+pub(super) fn table(c: &Comparison) -> String {
     let side = |label: &str, s: &crate::study::compare::Side| {
         format!(
             "{label}: {} — {}, variant `{}`, {} trials, seed {}\n",

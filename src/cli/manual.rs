@@ -7,14 +7,14 @@ use super::{Cli, CompletionsArgs};
 use crate::error::{Error, Result};
 
 /// `cordon completions SHELL`.
-pub fn completions(args: CompletionsArgs) -> Result<()> {
+pub(super) fn completions(args: CompletionsArgs) -> Result<()> {
     let mut buf = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "cordon", &mut buf);
     super::emit(&buf)
 }
 
 /// `cordon man`.
-pub fn man() -> Result<()> {
+pub(super) fn man() -> Result<()> {
     let mut buf = Vec::new();
     clap_mangen::Man::new(Cli::command())
         .render(&mut buf)

@@ -53,7 +53,7 @@ pub struct OptimizeArgs {
 }
 
 /// Runs `cordon optimize`.
-pub fn optimize(args: OptimizeArgs) -> Result<()> {
+pub(super) fn optimize(args: OptimizeArgs) -> Result<()> {
     let quiet = args.quiet.quiet;
     let opts = OptimizeOptions {
         common: args
@@ -108,7 +108,7 @@ fn interval(m: Option<f64>, ci: Option<(f64, f64)>, signed: bool) -> String {
 }
 
 /// What the search found, for a terminal.
-pub fn table(o: &SearchResult) -> String {
+pub(super) fn table(o: &SearchResult) -> String {
     let c = &o.confirmation;
     let mut s = format!(
         "\n{} — {} per trial, {} is better; seed {}\n\n{:<12} {:>26} {:>26}\n",

@@ -28,7 +28,7 @@ pub struct PlotArgs {
 }
 
 /// Draws the charts as the flags say and lists the files written.
-pub fn plot(args: PlotArgs) -> Result<()> {
+pub(super) fn plot(args: PlotArgs) -> Result<()> {
     let written = if calibration::is_calibration(&args.run_dir) {
         if let Some(v) = args.variants.first() {
             return Err(Error::Invalid(format!(

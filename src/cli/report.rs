@@ -22,7 +22,7 @@ pub struct ReportArgs {
 }
 
 /// Writes the report, prints its path and opens it if asked.
-pub fn report(args: ReportArgs) -> Result<()> {
+pub(super) fn report(args: ReportArgs) -> Result<()> {
     let path = write(&args.run_dir)?;
     super::emit(format!("{}\n", path.display()).as_bytes())?;
     if args.open {
@@ -33,13 +33,13 @@ pub fn report(args: ReportArgs) -> Result<()> {
 
 /// Writes `run_dir/report.html`; invalid input is exit code 2, the file
 /// system and drawing 1.
-pub fn write(run_dir: &Path) -> Result<PathBuf> {
+pub(super) fn write(run_dir: &Path) -> Result<PathBuf> {
     write_report(run_dir)
 }
 
 /// Writes the report of a run that just finished (`cordon run --report`);
 /// its results are kept whatever happens here.
-pub fn after_run(out: &Path) -> Result<PathBuf> {
+pub(super) fn after_run(out: &Path) -> Result<PathBuf> {
     write_report(out).map_err(|e| {
         Error::Other(anyhow::anyhow!(
             "results are in {}, but their report could not be written: {e}",

@@ -8,7 +8,7 @@ use crate::stats::tables::{ComparisonRow, comparison_rows, describe, p_any_attac
 use crate::study::run::{RunOptions, RunReport, run as run_scenario};
 
 /// Runs the scenario as the flags say.
-pub fn run(args: RunArgs) -> Result<()> {
+pub(super) fn run(args: RunArgs) -> Result<()> {
     let quiet = args.quiet.quiet;
     if args.scenario.is_none() && !quiet {
         eprintln!(
@@ -76,7 +76,7 @@ pub fn run(args: RunArgs) -> Result<()> {
 }
 
 /// The table printed at the end of a run.
-pub fn summary_table(r: &RunReport) -> String {
+pub(super) fn summary_table(r: &RunReport) -> String {
     let idx = |name: &str| TOTALS.iter().position(|t| t.name == name).unwrap_or(0);
     let (attacks, severity, entries) = (idx("attacks"), idx("severity"), idx("entries"));
     let mut o = format!(
@@ -135,7 +135,7 @@ pub fn summary_table(r: &RunReport) -> String {
 }
 
 /// How sure a paired difference is: where its 95% interval lies.
-pub fn verdict(lo: Option<f64>, hi: Option<f64>) -> &'static str {
+pub(super) fn verdict(lo: Option<f64>, hi: Option<f64>) -> &'static str {
     match (lo, hi) {
         (Some(_), Some(hi)) if hi < 0.0 => "clearly fewer attacks (interval below 0)",
         (Some(lo), Some(_)) if lo > 0.0 => "clearly more attacks (interval above 0)",
@@ -147,7 +147,7 @@ pub fn verdict(lo: Option<f64>, hi: Option<f64>) -> &'static str {
 /// The variants against the baseline, paired on the same trials, ranked
 /// by the mean difference in attacks (fewest first); empty when only the
 /// baseline ran. The same numbers as `comparison.csv`.
-pub fn ranked_comparison(r: &RunReport) -> String {
+pub(super) fn ranked_comparison(r: &RunReport) -> String {
     let mut rows: Vec<ComparisonRow<'_>> = comparison_rows(&r.stats, &r.layout)
         .into_iter()
         .filter(|c| c.metric == "attacks")

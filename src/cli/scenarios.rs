@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::scenario::builtin::{self, ScenarioSource};
 
 /// `cordon scenarios [show NAME]`.
-pub fn scenarios(args: ScenariosArgs) -> Result<()> {
+pub(super) fn scenarios(args: ScenariosArgs) -> Result<()> {
     match args.action {
         None => {
             let width = builtin::all().map(|b| b.name.len()).max().unwrap_or(0);
@@ -34,7 +34,7 @@ pub fn scenarios(args: ScenariosArgs) -> Result<()> {
 }
 
 /// `cordon new FILE [--from NAME]`.
-pub fn new(args: NewArgs) -> Result<()> {
+pub(super) fn new(args: NewArgs) -> Result<()> {
     let b = named(&args.from)?;
     // create_new: never overwrite, even if the file appears meanwhile.
     let mut file = match std::fs::OpenOptions::new()

@@ -11,7 +11,7 @@ use crate::study::sensitivity::{SensitivityOptions, SensitivityReport, sensitivi
 pub(crate) const TRIALS: &str = "200";
 
 /// Runs the analysis as the flags say.
-pub fn sensitivity(args: SensitivityArgs) -> Result<()> {
+pub(super) fn sensitivity(args: SensitivityArgs) -> Result<()> {
     let quiet = args.quiet.quiet;
     let opts = SensitivityOptions {
         common: args

@@ -7,7 +7,7 @@ use crate::error::Result;
 use crate::study::sweep::{SweepOptions, SweepReport, sweep as run_sweep};
 
 /// Runs the sweep as the flags say.
-pub fn sweep(args: SweepArgs) -> Result<()> {
+pub(super) fn sweep(args: SweepArgs) -> Result<()> {
     let quiet = args.quiet.quiet;
     let opts = SweepOptions {
         common: args

@@ -48,7 +48,7 @@ pub struct TraceArgs {
 }
 
 /// Traces the trial and prints where it went.
-pub fn trace(args: TraceArgs) -> Result<()> {
+pub(super) fn trace(args: TraceArgs) -> Result<()> {
     let choice = match (args.trial, args.pick) {
         (Some(n), _) => Choice::Trial(n),
         (None, Some(pick)) => Choice::Pick {

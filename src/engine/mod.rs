@@ -9,9 +9,9 @@
 //! workers' results gives the same bytes at any thread count.
 
 pub mod points;
-pub mod resources;
-pub mod resume;
-pub mod shard;
+pub(crate) mod resources;
+pub(crate) mod resume;
+pub(crate) mod shard;
 
 use std::ops::Range;
 use std::sync::Mutex;

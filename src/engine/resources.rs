@@ -19,7 +19,7 @@ use crate::stats::aggregate::{Distribution, N_TOTALS, N_WEEKLY};
 /// takes about 80 (95 with name and index); a row of zeros still takes 40.
 /// Charts (about 1 MB) are left out: the estimate is what the run needs at
 /// least.
-pub const ROW_BYTES: u64 = 50;
+pub(crate) const ROW_BYTES: u64 = 50;
 /// Bytes of one `weekly.csv` row besides the variant name.
 const WEEKLY_ROW_BYTES: u64 = 90;
 /// Heap of a typical quantile sketch: a few dozen exact counts and
@@ -28,7 +28,7 @@ const SKETCH_BYTES: u64 = 512;
 
 /// What a run needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Needs {
+pub(crate) struct Needs {
     /// Bytes of the result folder (`trials.csv` dominates).
     pub disk: u64,
     /// Bytes of memory for statistics and per-thread work.
@@ -41,7 +41,7 @@ pub struct Needs {
 
 /// The shape of a run, as far as its size is concerned.
 #[derive(Debug, Clone, Copy)]
-pub struct Shape<'a> {
+pub(crate) struct Shape<'a> {
     pub scenario: &'a Scenario,
     /// Names of the variants that run, baseline first.
     pub variants: &'a [String],
@@ -55,7 +55,7 @@ pub struct Shape<'a> {
 }
 
 /// Estimates what a run of `shape` needs. Saturates instead of overflowing.
-pub fn estimate(shape: &Shape<'_>) -> Needs {
+pub(crate) fn estimate(shape: &Shape<'_>) -> Needs {
     let s = shape.scenario;
     let weeks = u64::from(s.weeks);
     let digits = shape.end_trial.max(1).ilog10() as u64 + 1;
@@ -109,7 +109,7 @@ fn states_and_borders(s: &Scenario) -> u64 {
 /// Refuses a run that needs more than `available` disk or memory, with the
 /// numbers and what to change. `None` for a measure means it is unknown
 /// and not checked.
-pub fn check(
+pub(crate) fn check(
     shape: &Shape<'_>,
     needs: &Needs,
     folder: &Path,
@@ -141,7 +141,7 @@ pub fn check(
 }
 
 /// A byte count for people: `812.4 GB`.
-pub fn bytes(n: u64) -> String {
+pub(crate) fn bytes(n: u64) -> String {
     const UNITS: [&str; 6] = ["bytes", "kB", "MB", "GB", "TB", "PB"];
     let mut x = n as f64;
     let mut unit = 0;
@@ -158,7 +158,7 @@ pub fn bytes(n: u64) -> String {
 
 /// Free bytes on the file system that holds `path` (or its nearest existing
 /// ancestor), for an unprivileged user; `None` where it cannot be told.
-pub fn free_disk(path: &Path) -> Option<u64> {
+pub(crate) fn free_disk(path: &Path) -> Option<u64> {
     let mut at = path;
     while !at.exists() {
         at = at.parent()?;
@@ -192,7 +192,7 @@ fn statvfs_free(_: &Path) -> Option<u64> {
 /// Memory available to this process: the kernel's `MemAvailable`, lowered
 /// to what a cgroup (container) limit leaves; `None` where neither can be
 /// read.
-pub fn free_memory() -> Option<u64> {
+pub(crate) fn free_memory() -> Option<u64> {
     let meminfo = std::fs::read_to_string("/proc/meminfo").ok();
     let available = meminfo.as_deref().and_then(mem_available);
     let cgroup = cgroup_room();

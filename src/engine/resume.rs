@@ -16,11 +16,11 @@ use crate::engine::shard::ShardState;
 use crate::error::{Error, Result};
 
 /// The checkpoint's file name inside the partial folder.
-pub const FILE: &str = "checkpoint.json";
+pub(crate) const FILE: &str = "checkpoint.json";
 
 /// What makes two runs the same run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunIdentity {
+pub(crate) struct RunIdentity {
     pub scenario_sha256: String,
     /// `--set` values (including `--trials` and `--seed`), as `PATH=VALUE`.
     pub sets: Vec<String>,
@@ -37,7 +37,7 @@ pub struct RunIdentity {
 
 impl RunIdentity {
     /// What differs between `self` (the checkpoint's) and `now`, if anything.
-    pub fn difference(&self, now: &RunIdentity) -> Option<String> {
+    pub(crate) fn difference(&self, now: &RunIdentity) -> Option<String> {
         let pairs = [
             (
                 "the scenario text (SHA-256)",
@@ -72,7 +72,7 @@ impl RunIdentity {
 
 /// How far a run got.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Checkpoint {
+pub(crate) struct Checkpoint {
     pub identity: RunIdentity,
     /// The first trial not yet run.
     pub next_trial: u64,
@@ -82,7 +82,7 @@ pub struct Checkpoint {
 }
 
 /// Writes `cp` into `dir` atomically (a crash leaves the previous one).
-pub fn save(dir: &Path, cp: &Checkpoint) -> Result<()> {
+pub(crate) fn save(dir: &Path, cp: &Checkpoint) -> Result<()> {
     let tmp = dir.join(format!("{FILE}.tmp"));
     let json = serde_json::to_vec(cp).context("cannot encode checkpoint")?;
     std::fs::write(&tmp, json).with_context(|| format!("cannot write {}", tmp.display()))?;
@@ -92,7 +92,7 @@ pub fn save(dir: &Path, cp: &Checkpoint) -> Result<()> {
 }
 
 /// The checkpoint in `dir`, if there is one.
-pub fn load(dir: &Path) -> Result<Option<Checkpoint>> {
+pub(crate) fn load(dir: &Path) -> Result<Option<Checkpoint>> {
     let path = dir.join(FILE);
     if !path.exists() {
         return Ok(None);
@@ -108,7 +108,7 @@ pub fn load(dir: &Path) -> Result<Option<Checkpoint>> {
 }
 
 /// Removes the checkpoint once the run is complete.
-pub fn clear(dir: &Path) -> Result<()> {
+pub(crate) fn clear(dir: &Path) -> Result<()> {
     let path = dir.join(FILE);
     if path.exists() {
         std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;

@@ -57,13 +57,13 @@ impl fmt::Display for Shard {
 /// What a shard folder carries besides its `trials.csv` and manifest:
 /// everything needed to write the tables once the shards are merged.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ShardState {
+pub(crate) struct ShardState {
     pub layout: Layout,
     pub stats: RunStats,
 }
 
 /// The file name of a shard's [`ShardState`].
-pub const STATE_FILE: &str = "shard-state.json";
+pub(crate) const STATE_FILE: &str = "shard-state.json";
 
 #[cfg(test)]
 mod tests {

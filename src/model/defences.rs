@@ -298,12 +298,8 @@ impl Exp {
     }
 }
 
-/// §3.2: each state's intelligence effect e = 1 - exp(-α Î).
-pub fn intel_effects(s: &Scenario, stocks: &[Stocks]) -> Vec<f64> {
-    intel_effects_with(s, stocks, &mut Exp::default())
-}
-
-/// [`intel_effects`], with its `exp`s remembered week to week.
+/// The intelligence effect of every member state, with its `exp`s
+/// remembered week to week.
 fn intel_effects_with(s: &Scenario, stocks: &[Stocks], exp: &mut Exp) -> Vec<f64> {
     let own: Vec<f64> = s
         .states
@@ -345,7 +341,7 @@ fn intel_effects_with(s: &Scenario, stocks: &[Stocks], exp: &mut Exp) -> Vec<f64
 
 /// Share of each end's state's border stock that goes to each border
 /// (0 for internal links): `shares[b] = (share of a's state, share of b's)`.
-pub fn effort_shares(s: &Scenario) -> Vec<(f64, f64)> {
+pub(crate) fn effort_shares(s: &Scenario) -> Vec<(f64, f64)> {
     let weight = |b: &crate::scenario::Border| match &b.kind {
         LinkKind::Segment {
             length_km,
@@ -382,7 +378,7 @@ pub fn effort_shares(s: &Scenario) -> Vec<(f64, f64)> {
 /// What patrol detection on one direction needs that does not change from
 /// week to week: worked out once per scenario, so the weekly tables cost a
 /// few multiplications per direction (it was the bulk of preparing a
-/// scenario). The arithmetic is that of [`patrol_exponent`], in the same
+/// scenario). The arithmetic is that of `patrol_exponent` (the reference implementation the tests compare with), in the same
 /// order, so the numbers are the same to the bit.
 #[derive(Debug, Clone, Copy)]
 struct PatrolDir {

@@ -1,7 +1,7 @@
 //! What one trial records (docs/model.md §5): weekly counters and levels, the
 //! first attack, and totals by member state and by border direction.
 
-pub use crate::scenario::metric::{
+pub(crate) use crate::scenario::metric::{
     Counter, Detail, DirectionMetric, Level, N_COUNTERS, N_DIRECTION_METRICS, N_LEVELS,
     N_STATE_METRICS, StateMetric,
 };

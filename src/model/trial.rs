@@ -105,7 +105,7 @@ impl<'a> Theatre<'a> {
 /// A small militant cell. `T` is what a [`Recorder`] tags it with: `()`
 /// in ordinary runs, so the cell is no larger than the model needs.
 #[derive(Debug, Clone)]
-pub struct Cell<T = ()> {
+pub(crate) struct Cell<T = ()> {
     tag: T,
     rng: StreamRng,
     /// σ_c.
@@ -124,13 +124,13 @@ pub struct Cell<T = ()> {
 impl<T> Cell<T> {
     /// The region the cell is in.
     #[inline(always)]
-    pub fn region(&self) -> u32 {
+    pub(crate) fn region(&self) -> u32 {
         self.region
     }
 
     /// Its size n.
     #[inline(always)]
-    pub fn size(&self) -> u64 {
+    pub(crate) fn size(&self) -> u64 {
         self.size
     }
 }
@@ -624,7 +624,7 @@ fn happens(u: f64, h: f64) -> bool {
 
 /// n <- n + Binomial(n, g (1 - L_r)) - Binomial(n, d), both on the old n
 /// (§3.6), one word for each draw.
-pub fn grow(
+pub(crate) fn grow(
     n: u64,
     births: &Binomial,
     deaths: &Binomial,
@@ -637,7 +637,7 @@ pub fn grow(
 }
 
 /// a = a0 · n^β · (1 + k)^γ (§3.6).
-pub fn attack_hazard(m: &ModelParams, size: u64, experience: u32) -> f64 {
+pub(crate) fn attack_hazard(m: &ModelParams, size: u64, experience: u32) -> f64 {
     m.attack_hazard * size_power(m, size) * experience_power(m, experience)
 }
 

@@ -20,7 +20,7 @@ const ASSUMPTIONS: [&str; 7] = [
 ];
 
 /// The section's body.
-pub fn body(m: &Manifest, values: &ScenarioValues) -> String {
+pub(super) fn body(m: &Manifest, values: &ScenarioValues) -> String {
     let mut o =
         String::from("<h3>How the model works, in brief</h3>\n<ul class=\"assumptions\">\n");
     for a in ASSUMPTIONS {

@@ -19,7 +19,7 @@ use crate::results::calibration::Calibration;
 
 /// Reads the calibration folder `dir` (drawing its charts if some are
 /// missing) and returns the page.
-pub fn page(dir: &Path) -> Result<String, crate::Error> {
+pub(super) fn page(dir: &Path) -> Result<String, crate::Error> {
     let cal = Calibration::read(dir)?;
     let stems: Vec<String> = chart_list(&cal)
         .into_iter()

@@ -23,13 +23,13 @@ const ELEMENTS: [&str; 13] = [
 const SVG_NAMESPACE: &str = "http://www.w3.org/2000/svg";
 
 /// Charts by file stem, ready to inline.
-pub type Charts = HashMap<String, String>;
+pub(super) type Charts = HashMap<String, String>;
 
 /// The stems of the charts the report shows for `run`: the fan chart of
 /// cells inside the alliance, P(any attack) by week, the forest plot (when
 /// variants ran), the frontier map under the baseline and under `best`
 /// (when regions have coordinates), and attacks by member state.
-pub fn wanted(run: &RunData, best: Option<&str>) -> Vec<String> {
+pub(super) fn wanted(run: &RunData, best: Option<&str>) -> Vec<String> {
     let mut stems = vec!["fan_cells_in_alliance".to_string(), "p_attack".to_string()];
     if run.variants.len() > 1 {
         stems.push("forest".into());
@@ -50,14 +50,14 @@ pub fn wanted(run: &RunData, best: Option<&str>) -> Vec<String> {
 
 /// Reads the charts `stems` from `run_dir/charts/`, drawing every chart
 /// first if any is missing.
-pub fn read(run_dir: &Path, stems: &[String]) -> Result<Charts, crate::Error> {
+pub(super) fn read(run_dir: &Path, stems: &[String]) -> Result<Charts, crate::Error> {
     read_drawn(run_dir, stems, |dir| draw_all(dir, &[]).map(drop))
 }
 
 /// Reads the charts `stems` from `run_dir/charts/`, calling `draw` on
 /// `run_dir` first if any is missing (a calibration folder has charts of
 /// its own).
-pub fn read_drawn(
+pub(super) fn read_drawn(
     run_dir: &Path,
     stems: &[String],
     draw: impl Fn(&Path) -> Result<(), crate::Error>,
@@ -95,7 +95,7 @@ pub fn read_drawn(
 
 /// The SVG document `text` as an element to inline: checked, with its
 /// fixed size replaced by its view box so that it scales to the column.
-pub fn inline(text: &str) -> Result<String, String> {
+pub(super) fn inline(text: &str) -> Result<String, String> {
     let body = strip_prolog(text.trim_start());
     let tags = tags(body)?;
     let Some(root) = tags.first().filter(|t| t.name == "svg" && t.start == 0) else {

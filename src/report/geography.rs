@@ -79,7 +79,7 @@ impl<'a> Places<'a> {
 }
 
 /// The per-state section's body.
-pub fn states_body(run: &RunData, charts: &Charts) -> String {
+pub(super) fn states_body(run: &RunData, charts: &Charts) -> String {
     let members: Vec<(&str, &str)> = run
         .manifest
         .states
@@ -170,7 +170,7 @@ fn baseline_states(run: &RunData, members: &[(&str, &str)]) -> Table {
 }
 
 /// The per-border section's body.
-pub fn borders_body(run: &RunData, details: &Details) -> String {
+pub(super) fn borders_body(run: &RunData, details: &Details) -> String {
     let places = Places::of(&run.manifest);
     let stat = |v: &str, d: &str, m: &str| {
         details

@@ -9,7 +9,7 @@ use crate::results::read::Estimate;
 
 /// `s` with `&`, `<`, `>`, `"` and `'` replaced by entities, safe in text
 /// and in quoted attribute values.
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -27,7 +27,7 @@ pub fn escape(s: &str) -> String {
 /// An identifier (a variant name, a path) escaped, with a line-break
 /// opportunity after each `_`, `.` and `>` so that long ones wrap in
 /// narrow columns.
-pub fn ident(s: &str) -> String {
+pub(super) fn ident(s: &str) -> String {
     escape(s)
         .replace('_', "_<wbr>")
         .replace('.', ".<wbr>")
@@ -36,7 +36,7 @@ pub fn ident(s: &str) -> String {
 
 /// How an estimate reads against "no change".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tone {
+pub(super) enum Tone {
     /// Its 95% interval lies entirely on the good side.
     Better,
     /// Its 95% interval lies entirely on the bad side.
@@ -47,7 +47,7 @@ pub enum Tone {
 
 impl Tone {
     /// The tone of a difference where lower is better.
-    pub fn of_difference(e: &Estimate) -> Tone {
+    pub(super) fn of_difference(e: &Estimate) -> Tone {
         match (e.ci95_lo, e.ci95_hi) {
             (_, Some(hi)) if hi < 0.0 => Tone::Better,
             (Some(lo), _) if lo > 0.0 => Tone::Worse,
@@ -66,7 +66,7 @@ impl Tone {
 
 /// One table cell.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Cell {
+pub(super) struct Cell {
     html: String,
     /// The value the sort script compares (the full number, not the
     /// rounded text); `None`: the cell's text.
@@ -79,12 +79,12 @@ pub struct Cell {
 
 impl Cell {
     /// Text from the data, escaped.
-    pub fn text(s: &str) -> Cell {
+    pub(super) fn text(s: &str) -> Cell {
         Cell::markup(escape(s))
     }
 
     /// Markup built by this module's callers from escaped parts.
-    pub fn markup(html: String) -> Cell {
+    pub(super) fn markup(html: String) -> Cell {
         Cell {
             html,
             sort: None,
@@ -96,7 +96,7 @@ impl Cell {
 
     /// A number rounded for reading, `fmt` choosing the form; empty when
     /// missing (sorted last).
-    pub fn number_with(x: Option<f64>, fmt: fn(f64) -> String) -> Cell {
+    pub(super) fn number_with(x: Option<f64>, fmt: fn(f64) -> String) -> Cell {
         match x {
             Some(x) => Cell {
                 sort: Some(full(x)),
@@ -113,12 +113,12 @@ impl Cell {
     }
 
     /// A number with three significant digits.
-    pub fn number(x: Option<f64>) -> Cell {
+    pub(super) fn number(x: Option<f64>) -> Cell {
         Cell::number_with(x, number)
     }
 
     /// A whole number (a rank, a count of things), as written.
-    pub fn integer(n: u64) -> Cell {
+    pub(super) fn integer(n: u64) -> Cell {
         Cell {
             sort: Some(n.to_string()),
             class: "num".into(),
@@ -127,13 +127,13 @@ impl Cell {
     }
 
     /// A share as a percentage.
-    pub fn percent(p: Option<f64>) -> Cell {
+    pub(super) fn percent(p: Option<f64>) -> Cell {
         Cell::number_with(p, percent)
     }
 
     /// A mean over its 95% interval, `fmt` choosing the form of both,
     /// coloured by `tone`.
-    pub fn estimate(e: &Estimate, fmt: fn(f64) -> String, tone: Tone) -> Cell {
+    pub(super) fn estimate(e: &Estimate, fmt: fn(f64) -> String, tone: Tone) -> Cell {
         let Some(mean) = e.mean else {
             return Cell::number(None);
         };
@@ -156,19 +156,19 @@ impl Cell {
     }
 
     /// Marks the cell as the header of its row.
-    pub fn row_header(mut self) -> Cell {
+    pub(super) fn row_header(mut self) -> Cell {
         self.row_header = true;
         self
     }
 
     /// Appends markup after the cell's content.
-    pub fn append(mut self, html: &str) -> Cell {
+    pub(super) fn append(mut self, html: &str) -> Cell {
         self.html.push_str(html);
         self
     }
 
     /// Sorts the cell by `key` instead of its text.
-    pub fn sort_by(mut self, key: String) -> Cell {
+    pub(super) fn sort_by(mut self, key: String) -> Cell {
         self.sort = Some(key);
         self
     }
@@ -195,14 +195,14 @@ impl Cell {
 /// A column of a [`Table`]: its header (markup) and whether it holds
 /// numbers (right-aligned).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Column {
+pub(super) struct Column {
     pub label: String,
     pub numeric: bool,
 }
 
 impl Column {
     /// A text column.
-    pub fn text(label: &str) -> Column {
+    pub(super) fn text(label: &str) -> Column {
         Column {
             label: label.into(),
             numeric: false,
@@ -210,7 +210,7 @@ impl Column {
     }
 
     /// A number column.
-    pub fn number(label: &str) -> Column {
+    pub(super) fn number(label: &str) -> Column {
         Column {
             label: label.into(),
             numeric: true,
@@ -221,7 +221,7 @@ impl Column {
 /// A table whose columns sort on click (with JavaScript; without it the
 /// table reads as written).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Table {
+pub(super) struct Table {
     caption: String,
     columns: Vec<Column>,
     rows: Vec<Vec<Cell>>,
@@ -230,7 +230,7 @@ pub struct Table {
 
 impl Table {
     /// An empty table with a caption (markup) and columns.
-    pub fn new(caption: String, columns: Vec<Column>) -> Table {
+    pub(super) fn new(caption: String, columns: Vec<Column>) -> Table {
         Table {
             caption,
             columns,
@@ -240,24 +240,24 @@ impl Table {
     }
 
     /// A compact table (smaller type, for many columns).
-    pub fn compact(mut self) -> Table {
+    pub(super) fn compact(mut self) -> Table {
         self.class = " compact";
         self
     }
 
     /// A table as wide as its content, not the page (for few columns).
-    pub fn narrow(mut self) -> Table {
+    pub(super) fn narrow(mut self) -> Table {
         self.class = " narrow";
         self
     }
 
     /// Appends a row; it should have one cell per column.
-    pub fn push(&mut self, row: Vec<Cell>) {
+    pub(super) fn push(&mut self, row: Vec<Cell>) {
         self.rows.push(row);
     }
 
     /// The table as HTML, in a scrolling wrapper for narrow screens.
-    pub fn render(&self) -> String {
+    pub(super) fn render(&self) -> String {
         let mut o = format!(
             "<div class=\"table-wrap\"><table class=\"sortable{}\">\n<caption>{}</caption>\n<thead><tr>",
             self.class, self.caption
@@ -280,7 +280,7 @@ impl Table {
 }
 
 /// A major section of the report: it starts a new page when printed.
-pub fn section(id: &str, title: &str, body: &str) -> String {
+pub(super) fn section(id: &str, title: &str, body: &str) -> String {
     format!(
         "<section id=\"{id}\" class=\"major\">\n<h2>{}</h2>\n{body}</section>\n",
         escape(title)
@@ -288,12 +288,12 @@ pub fn section(id: &str, title: &str, body: &str) -> String {
 }
 
 /// A paragraph of markup.
-pub fn para(html: &str) -> String {
+pub(super) fn para(html: &str) -> String {
     format!("<p>{html}</p>\n")
 }
 
 /// A note in small type under a table or chart.
-pub fn note(html: &str) -> String {
+pub(super) fn note(html: &str) -> String {
     format!("<p class=\"note\">{html}</p>\n")
 }
 

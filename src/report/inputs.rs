@@ -16,11 +16,11 @@ use crate::scenario::{Governance, ModelParams, Scenario, load_str};
 
 /// The file a future sensitivity analysis writes into a run folder; shown
 /// as it is when present.
-pub const SENSITIVITY: &str = "sensitivity.csv";
+pub(super) const SENSITIVITY: &str = "sensitivity.csv";
 
 /// The report's input.
 #[derive(Debug)]
-pub struct Inputs {
+pub(super) struct Inputs {
     pub run: RunData,
     pub details: Details,
     pub charts: Charts,
@@ -32,7 +32,7 @@ pub struct Inputs {
 
 /// A value of the base scenario that differs from the model's default.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Difference {
+pub(super) struct Difference {
     /// As a `--set` path (`model.detection_scale`).
     pub path: String,
     pub default: String,
@@ -41,7 +41,7 @@ pub struct Difference {
 
 /// What is known of the base scenario's values.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ScenarioValues {
+pub(super) enum ScenarioValues {
     /// The scenario was read again, unchanged since the run.
     Read {
         /// Values that differ from the defaults of docs/model.md §6.
@@ -56,7 +56,7 @@ pub enum ScenarioValues {
 
 impl Inputs {
     /// Reads the run folder `dir`, drawing its charts if some are missing.
-    pub fn read(dir: &Path) -> Result<Inputs, crate::Error> {
+    pub(super) fn read(dir: &Path) -> Result<Inputs, crate::Error> {
         let run = RunData::read(dir, &[])?;
         let details = run.read_details()?;
         check_comparisons(&run, &details)?;
@@ -104,7 +104,7 @@ fn check_comparisons(run: &RunData, details: &Details) -> Result<(), crate::Erro
 /// Reads the manifest's scenario again (a built-in, or the file if it is
 /// still there and unchanged) with the run's `--set` values, and lists
 /// what differs from the defaults.
-pub fn scenario_values(m: &Manifest) -> ScenarioValues {
+pub(super) fn scenario_values(m: &Manifest) -> ScenarioValues {
     let path = &m.scenario.path;
     let (text, stem) = match path.strip_prefix("builtin:") {
         Some(name) => match crate::scenario::builtin::find(name) {
@@ -160,7 +160,7 @@ const PARTNER_COOPERATION: f64 = 0.0;
 
 /// Values of `s` that differ from the defaults: `[model]`, then
 /// `[source]` and `[alliance]`.
-pub fn differences(s: &Scenario) -> Vec<Difference> {
+pub(super) fn differences(s: &Scenario) -> Vec<Difference> {
     let diff = |path: String, default: String, value: String| {
         (default != value).then_some(Difference {
             path,

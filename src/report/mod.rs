@@ -23,7 +23,7 @@ mod one_trial;
 mod provenance;
 mod ranking;
 mod sensitivity;
-pub mod trace_page;
+pub(crate) mod trace_page;
 
 pub(crate) use html::escape;
 

@@ -6,7 +6,7 @@ use crate::results::read::Estimate;
 
 /// `x` with three significant digits, or as an integer when it has more
 /// integer digits than that (`10376.5` → `10,377`); zero is `0`.
-pub fn number(x: f64) -> String {
+pub(super) fn number(x: f64) -> String {
     if !x.is_finite() {
         return "–".into();
     }
@@ -24,7 +24,7 @@ pub fn number(x: f64) -> String {
 
 /// `x` as a whole number when it is one (a quantile of counts: `16`, not
 /// `16.0`), else as [`number`].
-pub fn whole_or_number(x: f64) -> String {
+pub(super) fn whole_or_number(x: f64) -> String {
     if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e15 {
         let text = count(x.abs() as u64);
         if x < 0.0 {
@@ -38,13 +38,13 @@ pub fn whole_or_number(x: f64) -> String {
 }
 
 /// A whole number with thousands separators (`10000` → `10,000`).
-pub fn count(n: u64) -> String {
+pub(super) fn count(n: u64) -> String {
     group_thousands(&n.to_string())
 }
 
 /// `x` as [`number`] with an explicit `+` for positive values, for
 /// differences.
-pub fn signed(x: f64) -> String {
+pub(super) fn signed(x: f64) -> String {
     let text = number(x);
     if x > 0.0 && text != "0" {
         format!("+{text}")
@@ -54,7 +54,7 @@ pub fn signed(x: f64) -> String {
 }
 
 /// A share in [0, 1] as a percentage with one decimal (`0.9967` → `99.7%`).
-pub fn percent(p: f64) -> String {
+pub(super) fn percent(p: f64) -> String {
     if !p.is_finite() {
         return "–".into();
     }
@@ -63,7 +63,7 @@ pub fn percent(p: f64) -> String {
 
 /// `[lo, hi]` of an estimate, through `fmt` (empty when either end is
 /// missing).
-pub fn interval(e: &Estimate, fmt: fn(f64) -> String) -> String {
+pub(super) fn interval(e: &Estimate, fmt: fn(f64) -> String) -> String {
     match (e.ci95_lo, e.ci95_hi) {
         (Some(lo), Some(hi)) => format!("[{}, {}]", fmt(lo), fmt(hi)),
         _ => String::new(),
@@ -71,7 +71,7 @@ pub fn interval(e: &Estimate, fmt: fn(f64) -> String) -> String {
 }
 
 /// A number written in full, for sorting and tooltips.
-pub fn full(x: f64) -> String {
+pub(super) fn full(x: f64) -> String {
     crate::stats::tables::format_number(Some(x))
 }
 

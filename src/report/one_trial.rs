@@ -10,14 +10,14 @@ use crate::results::trace::{TRACE_DIR, TRACE_JSON, TraceSummary};
 
 /// A trace found in the run folder.
 #[derive(Debug)]
-pub struct OneTrial {
+pub(super) struct OneTrial {
     pub summary: TraceSummary,
     /// `trace.svg`, checked and ready to inline.
     pub svg: String,
 }
 
 /// The trace in `run_dir/trace/`, if there is one.
-pub fn read(run_dir: &Path) -> Result<Option<OneTrial>, crate::Error> {
+pub(super) fn read(run_dir: &Path) -> Result<Option<OneTrial>, crate::Error> {
     let dir = run_dir.join(TRACE_DIR);
     let (json, svg) = (dir.join(TRACE_JSON), dir.join("trace.svg"));
     if !json.is_file() || !svg.is_file() {
@@ -48,7 +48,7 @@ pub fn read(run_dir: &Path) -> Result<Option<OneTrial>, crate::Error> {
 }
 
 /// The section's markup.
-pub fn body(t: &OneTrial) -> String {
+pub(super) fn body(t: &OneTrial) -> String {
     let s = &t.summary;
     let mut o = para(&format!(
         "Averages hide what a single trial looks like. This is trial {}: {}. Each dot is a militant cell; the same cell (the same random numbers) appears in every policy until its path parts from the baseline's.",

@@ -8,7 +8,7 @@ use crate::results::Manifest;
 /// The section's body. `all_variants` says whether the run had every
 /// variant of its scenario (`None`: unknown), which decides whether the
 /// command must name them.
-pub fn body(m: &Manifest, all_variants: Option<bool>) -> String {
+pub(super) fn body(m: &Manifest, all_variants: Option<bool>) -> String {
     let overrides: Vec<String> = m
         .base_overrides
         .iter()
@@ -81,7 +81,7 @@ pub fn body(m: &Manifest, all_variants: Option<bool>) -> String {
 
 /// `cordon run` with the scenario, the `--set` values and, unless every
 /// variant ran, the variants.
-pub fn command(m: &Manifest, all_variants: Option<bool>) -> String {
+pub(super) fn command(m: &Manifest, all_variants: Option<bool>) -> String {
     let scenario = m
         .scenario
         .path

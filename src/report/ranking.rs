@@ -8,7 +8,7 @@ use crate::results::read::{Details, Estimate, Paired, RunData};
 
 /// One variant against the baseline.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Ranked {
+pub(super) struct Ranked {
     pub name: String,
     pub description: String,
     pub attacks: Paired,
@@ -18,12 +18,12 @@ pub struct Ranked {
 
 impl Ranked {
     /// Whether the 95% interval of the difference in attacks lies below 0.
-    pub fn clearly_fewer_attacks(&self) -> bool {
+    pub(super) fn clearly_fewer_attacks(&self) -> bool {
         Tone::of_difference(&self.attacks.diff) == Tone::Better
     }
 
     /// Whether it lies above 0.
-    pub fn clearly_more_attacks(&self) -> bool {
+    pub(super) fn clearly_more_attacks(&self) -> bool {
         Tone::of_difference(&self.attacks.diff) == Tone::Worse
     }
 
@@ -35,7 +35,7 @@ impl Ranked {
 
 /// Every variant but the baseline that has a paired difference in attacks,
 /// fewest attacks first (manifest order among equals).
-pub fn rank(run: &RunData, details: &Details) -> Vec<Ranked> {
+pub(super) fn rank(run: &RunData, details: &Details) -> Vec<Ranked> {
     let paired = |v: &str, m: &str| details.paired.get(&(v.to_string(), m.to_string())).copied();
     let mut ranked: Vec<Ranked> = run
         .manifest
@@ -58,7 +58,7 @@ pub fn rank(run: &RunData, details: &Details) -> Vec<Ranked> {
 }
 
 /// The question the run answers, and its size, in two sentences (markup).
-pub fn question(run: &RunData) -> String {
+pub(super) fn question(run: &RunData) -> String {
     let m = &run.manifest;
     let name = format!("<strong>{}</strong>", escape(&m.scenario.name));
     let first = match m.variants.len().saturating_sub(1) {
@@ -84,7 +84,7 @@ pub fn question(run: &RunData) -> String {
 /// The headline: the largest clear reduction in attacks, then the
 /// variants with clearly fewer, clearly more and no clearly different
 /// attacks (markup: a paragraph and a list).
-pub fn headline(run: &RunData, details: &Details, ranked: &[Ranked]) -> String {
+pub(super) fn headline(run: &RunData, details: &Details, ranked: &[Ranked]) -> String {
     if ranked.is_empty() {
         let base = details
             .summary
@@ -177,7 +177,7 @@ fn list(items: &[&Ranked]) -> String {
 
 /// The ranking section's body: how to read it, the ranking, and the
 /// outcomes of every variant.
-pub fn body(run: &RunData, details: &Details, ranked: &[Ranked]) -> String {
+pub(super) fn body(run: &RunData, details: &Details, ranked: &[Ranked]) -> String {
     let mut o = String::new();
     if !ranked.is_empty() {
         o.push_str(&ranking_table(ranked).render());
@@ -235,7 +235,7 @@ fn ranking_table(ranked: &[Ranked]) -> Table {
 }
 
 /// A variant's name over its description, as a row header.
-pub fn variant_cell(name: &str, description: &str) -> Cell {
+pub(super) fn variant_cell(name: &str, description: &str) -> Cell {
     let desc = if description.is_empty() {
         String::new()
     } else {

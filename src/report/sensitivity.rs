@@ -5,7 +5,7 @@ use super::html::{Cell, Column, Table, escape, note};
 use crate::results::read::RawTable;
 
 /// The section's body.
-pub fn body(table: &RawTable) -> String {
+pub(super) fn body(table: &RawTable) -> String {
     let numeric: Vec<bool> = (0..table.headers.len())
         .map(|c| {
             let mut cells = table

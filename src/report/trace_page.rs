@@ -76,7 +76,7 @@ struct CellJson {
 }
 
 /// The page.
-pub fn render(trace: &Trace, s: &Scenario, summary: &TraceSummary) -> String {
+pub(crate) fn render(trace: &Trace, s: &Scenario, summary: &TraceSummary) -> String {
     let data = data(trace, s, summary);
     // `<\/` keeps a `</script>` inside a name from ending the block.
     let json = serde_json::to_string(&data)

@@ -8,7 +8,7 @@
 //! (through the one CSV reader, [`super::csv`], and the one manifest
 //! reader, [`super::manifest::read`]).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 
@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 /// What the manifest of a calibration says, as far as charts and the
 /// report need it.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Manifest {
+pub(crate) struct Manifest {
     #[serde(default)]
     pub cordon_version: String,
     pub kind: String,
@@ -26,8 +26,6 @@ pub struct Manifest {
     #[serde(default)]
     pub sets: Vec<String>,
     pub seed: u64,
-    #[serde(default)]
-    pub weeks: u32,
     #[serde(default)]
     pub warmup_weeks: u32,
     pub settings: Settings,
@@ -53,7 +51,7 @@ pub struct Manifest {
 
 /// The scenario a calibration fitted.
 #[derive(Debug, Clone, Deserialize)]
-pub struct ScenarioEntry {
+pub(crate) struct ScenarioEntry {
     pub name: String,
     #[serde(default)]
     pub description: String,
@@ -65,7 +63,7 @@ pub struct ScenarioEntry {
 
 /// The sampler's settings.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Settings {
+pub(crate) struct Settings {
     pub particles: usize,
     /// Cap on generations after the first draw from the prior.
     pub generations: u32,
@@ -78,7 +76,7 @@ pub struct Settings {
 
 /// One observed series, as the scenario gave it.
 #[derive(Debug, Clone, Deserialize)]
-pub struct ObservedSeries {
+pub(crate) struct ObservedSeries {
     /// `attacks`, `attacks in TJK`, ...
     pub series: String,
     pub period_weeks: u32,
@@ -90,7 +88,7 @@ pub struct ObservedSeries {
 
 /// One row of `calibration.csv`: a parameter's prior and posterior.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
-pub struct Parameter {
+pub(crate) struct Parameter {
     /// Its dotted path, as for `--set`.
     pub parameter: String,
     pub prior_low: f64,
@@ -109,13 +107,13 @@ pub struct Parameter {
 
 impl Parameter {
     /// Whether the prior is log-uniform.
-    pub fn log(&self) -> bool {
+    pub(crate) fn log(&self) -> bool {
         self.scale == "log"
     }
 
     /// `value` in the prior's coordinates: ln(value) for a log-uniform
     /// prior (with a positive lower bound), else the value.
-    pub fn coordinate(&self, value: f64) -> f64 {
+    pub(crate) fn coordinate(&self, value: f64) -> f64 {
         if self.log() && self.prior_low > 0.0 {
             value.ln()
         } else {
@@ -125,7 +123,7 @@ impl Parameter {
 
     /// Where `value` lies in the prior's range, in its coordinates: 0 at
     /// the low bound, 1 at the high one (`None` for an empty range).
-    pub fn position(&self, value: f64) -> Option<f64> {
+    pub(crate) fn position(&self, value: f64) -> Option<f64> {
         let (a, b) = (
             self.coordinate(self.prior_low),
             self.coordinate(self.prior_high),
@@ -137,7 +135,7 @@ impl Parameter {
 /// One row of `predictive.csv`: an observed count against the posterior
 /// predictive draws of its period.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
-pub struct Predictive {
+pub(crate) struct Predictive {
     pub series: String,
     pub period: usize,
     pub from_week: u32,
@@ -155,7 +153,7 @@ pub struct Predictive {
 
 impl Predictive {
     /// Whether the observed count lies inside the 90% predictive band.
-    pub fn inside(&self) -> bool {
+    pub(crate) fn inside(&self) -> bool {
         let y = self.observed as f64;
         !(y < self.q05 || y > self.q95)
     }
@@ -163,7 +161,7 @@ impl Predictive {
 
 /// One row of `generations.csv`.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
-pub struct Generation {
+pub(crate) struct Generation {
     pub generation: u32,
     /// The power of the likelihood in this generation's target (1 is the
     /// posterior).
@@ -180,15 +178,14 @@ pub struct Generation {
 /// One particle of `posterior.csv`: its values, in the order of
 /// [`Calibration::parameters`], and its weight.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Particle {
+pub(crate) struct Particle {
     pub values: Vec<f64>,
     pub weight: f64,
 }
 
 /// Everything in a calibration folder.
 #[derive(Debug, Clone)]
-pub struct Calibration {
-    pub dir: PathBuf,
+pub(crate) struct Calibration {
     pub manifest: Manifest,
     /// At least one, in the order of `calibration.csv`.
     pub parameters: Vec<Parameter>,
@@ -199,11 +196,11 @@ pub struct Calibration {
 }
 
 /// The manifest kind `cordon calibrate` writes.
-pub const KIND: &str = "calibration";
+pub(crate) const KIND: &str = "calibration";
 
 /// Whether `dir` holds a calibration: its manifest says so, or (for a
 /// folder without a readable manifest) it has a `posterior.csv`.
-pub fn is_calibration(dir: &Path) -> bool {
+pub(crate) fn is_calibration(dir: &Path) -> bool {
     #[derive(Deserialize)]
     struct Kind {
         kind: Option<String>,
@@ -216,7 +213,7 @@ pub fn is_calibration(dir: &Path) -> bool {
 
 impl Calibration {
     /// Reads the calibration folder `dir`.
-    pub fn read(dir: &Path) -> Result<Calibration, crate::Error> {
+    pub(crate) fn read(dir: &Path) -> Result<Calibration, crate::Error> {
         if !dir.is_dir() {
             return Err(crate::Error::Invalid(format!(
                 "{}: no such folder; give a result folder written by `cordon calibrate`",
@@ -233,7 +230,6 @@ impl Calibration {
         }
         let posterior = read_posterior(&dir.join("posterior.csv"), &parameters)?;
         Ok(Calibration {
-            dir: dir.to_path_buf(),
             manifest,
             parameters,
             posterior,
@@ -243,7 +239,7 @@ impl Calibration {
     }
 
     /// The (value, weight) pairs of parameter `k`.
-    pub fn weighted(&self, k: usize) -> Vec<(f64, f64)> {
+    pub(crate) fn weighted(&self, k: usize) -> Vec<(f64, f64)> {
         self.posterior
             .iter()
             .map(|p| (p.values[k], p.weight))
@@ -252,7 +248,7 @@ impl Calibration {
 
     /// The weighted correlation of parameters `i` and `j`, each in its
     /// prior's coordinates.
-    pub fn correlation(&self, i: usize, j: usize) -> Option<f64> {
+    pub(crate) fn correlation(&self, i: usize, j: usize) -> Option<f64> {
         let (pi, pj) = (&self.parameters[i], &self.parameters[j]);
         let points: Vec<(f64, f64, f64)> = self
             .posterior
@@ -272,7 +268,7 @@ impl Calibration {
     /// series is a run of rows with one name and rising periods: two
     /// `[[observed]]` tables may share a name (alliance-wide attacks by
     /// year and by quarter), so the name alone does not tell them apart.
-    pub fn series(&self) -> Vec<Vec<&Predictive>> {
+    pub(crate) fn series(&self) -> Vec<Vec<&Predictive>> {
         let mut out: Vec<Vec<&Predictive>> = Vec::new();
         for r in &self.predictive {
             match out.last_mut() {
@@ -340,7 +336,7 @@ fn read_posterior(path: &Path, parameters: &[Parameter]) -> Result<Vec<Particle>
 /// Shares of the total weight of `values` (value, weight) in `bins` equal
 /// bins over `lo..hi`; values outside the range count in the end bins.
 /// The shares sum to 1 (all 0 when there is no weight).
-pub fn histogram(values: &[(f64, f64)], (lo, hi): (f64, f64), bins: usize) -> Vec<f64> {
+pub(crate) fn histogram(values: &[(f64, f64)], (lo, hi): (f64, f64), bins: usize) -> Vec<f64> {
     let bins = bins.max(1);
     let mut shares = vec![0.0; bins];
     let width = hi - lo;
@@ -368,7 +364,7 @@ pub fn histogram(values: &[(f64, f64)], (lo, hi): (f64, f64), bins: usize) -> Ve
 
 /// The weighted correlation of the pairs `(x, y)` with weights `w`
 /// (`None` when either varies not at all).
-pub fn correlation(points: &[(f64, f64, f64)]) -> Option<f64> {
+pub(crate) fn correlation(points: &[(f64, f64, f64)]) -> Option<f64> {
     let total: f64 = points.iter().map(|p| p.2).sum();
     if total <= 0.0 {
         return None;

@@ -17,7 +17,7 @@ use crate::error::Error;
 
 /// A missing file is invalid input, with `hint` saying what was expected;
 /// any other failure to open it is an I/O error.
-pub fn open_error(path: &Path, e: std::io::Error, hint: &str) -> Error {
+pub(crate) fn open_error(path: &Path, e: std::io::Error, hint: &str) -> Error {
     match e.kind() {
         std::io::ErrorKind::NotFound => {
             Error::Invalid(format!("{}: missing; {hint}", path.display()))
@@ -31,7 +31,7 @@ pub fn open_error(path: &Path, e: std::io::Error, hint: &str) -> Error {
 }
 
 /// The whole text of a file of a result folder.
-pub fn read_text(path: &Path, hint: &str) -> Result<String, Error> {
+pub(crate) fn read_text(path: &Path, hint: &str) -> Result<String, Error> {
     std::fs::read_to_string(path).map_err(|e| open_error(path, e, hint))
 }
 
@@ -41,24 +41,24 @@ fn malformed(path: &Path, e: &csv::Error) -> Error {
 
 /// The header of a file and where it lives, for naming columns and cells.
 #[derive(Debug, Clone)]
-pub struct Header {
+pub(crate) struct Header {
     path: PathBuf,
     names: csv::StringRecord,
 }
 
 impl Header {
     /// The file's path, as messages show it.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// The column names.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
         self.names.iter()
     }
 
     /// The position of column `name`.
-    pub fn column(&self, name: &str) -> Result<usize, Error> {
+    pub(crate) fn column(&self, name: &str) -> Result<usize, Error> {
         self.names.iter().position(|h| h == name).ok_or_else(|| {
             let have: Vec<&str> = self.names.iter().collect();
             self.invalid(&format!(
@@ -69,7 +69,7 @@ impl Header {
     }
 
     /// The positions of the named columns.
-    pub fn columns<const N: usize>(&self, names: [&str; N]) -> Result<[usize; N], Error> {
+    pub(crate) fn columns<const N: usize>(&self, names: [&str; N]) -> Result<[usize; N], Error> {
         let mut found = [0; N];
         for (slot, name) in found.iter_mut().zip(names) {
             *slot = self.column(name)?;
@@ -78,14 +78,14 @@ impl Header {
     }
 
     /// A problem of the file as a whole.
-    pub fn invalid(&self, what: &str) -> Error {
+    pub(crate) fn invalid(&self, what: &str) -> Error {
         Error::Invalid(format!("{}: {what}", self.path.display()))
     }
 }
 
 /// One data row, with what is needed to name a bad cell.
 #[derive(Debug, Clone, Copy)]
-pub struct Row<'a> {
+pub(crate) struct Row<'a> {
     header: &'a Header,
     /// 1 for the first row after the header.
     number: usize,
@@ -94,17 +94,17 @@ pub struct Row<'a> {
 
 impl<'a> Row<'a> {
     /// The row's number (1 for the first after the header).
-    pub fn number(&self) -> usize {
+    pub(crate) fn number(&self) -> usize {
         self.number
     }
 
     /// The text of `column` ("" past the end of a short row).
-    pub fn text(&self, column: usize) -> &'a str {
+    pub(crate) fn text(&self, column: usize) -> &'a str {
         self.record.get(column).unwrap_or("")
     }
 
     /// The number in `column`, `None` for an empty cell.
-    pub fn number_at(&self, column: usize) -> Result<Option<f64>, Error> {
+    pub(crate) fn number_at(&self, column: usize) -> Result<Option<f64>, Error> {
         let cell = self.text(column).trim();
         if cell.is_empty() {
             return Ok(None);
@@ -116,20 +116,20 @@ impl<'a> Row<'a> {
     }
 
     /// The number in `column`, which must not be empty.
-    pub fn required(&self, column: usize) -> Result<f64, Error> {
+    pub(crate) fn required(&self, column: usize) -> Result<f64, Error> {
         self.number_at(column)?
             .ok_or_else(|| self.bad(column, "empty, but a number is required"))
     }
 
     /// The whole number (≥ 0) in `column`.
-    pub fn index(&self, column: usize) -> Result<u64, Error> {
+    pub(crate) fn index(&self, column: usize) -> Result<u64, Error> {
         let cell = self.text(column).trim();
         cell.parse::<u64>()
             .map_err(|_| self.bad(column, &format!("`{cell}` is not a whole number")))
     }
 
     /// A problem with the cell in `column`.
-    pub fn bad(&self, column: usize, what: &str) -> Error {
+    pub(crate) fn bad(&self, column: usize, what: &str) -> Error {
         let name = self.header.names.get(column).unwrap_or("?");
         self.header.invalid(&format!(
             "row {} (line {}), column `{name}`: {what}",
@@ -139,7 +139,7 @@ impl<'a> Row<'a> {
     }
 
     /// A problem with the row as a whole.
-    pub fn invalid(&self, what: &str) -> Error {
+    pub(crate) fn invalid(&self, what: &str) -> Error {
         self.header.invalid(&format!(
             "row {} (line {}): {what}",
             self.number,
@@ -150,20 +150,20 @@ impl<'a> Row<'a> {
 
 /// A CSV file held in memory.
 #[derive(Debug, Clone)]
-pub struct CsvTable {
+pub(crate) struct CsvTable {
     header: Header,
     records: Vec<csv::StringRecord>,
 }
 
 impl CsvTable {
     /// Reads `path`; `hint` says what was expected if it is missing.
-    pub fn read(path: &Path, hint: &str) -> Result<CsvTable, Error> {
+    pub(crate) fn read(path: &Path, hint: &str) -> Result<CsvTable, Error> {
         let text = read_text(path, hint)?;
         CsvTable::parse(path, text.as_bytes())
     }
 
     /// Parses `bytes`; `path` names the file in messages.
-    pub fn parse(path: &Path, bytes: &[u8]) -> Result<CsvTable, Error> {
+    pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<CsvTable, Error> {
         let mut reader = csv::Reader::from_reader(bytes);
         let names = reader.headers().map_err(|e| malformed(path, &e))?.clone();
         let records = reader
@@ -179,20 +179,16 @@ impl CsvTable {
         })
     }
 
-    pub fn header(&self) -> &Header {
+    pub(crate) fn header(&self) -> &Header {
         &self.header
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.records.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
-    }
-
     /// The data rows, in file order.
-    pub fn rows(&self) -> impl Iterator<Item = Row<'_>> {
+    pub(crate) fn rows(&self) -> impl Iterator<Item = Row<'_>> {
         self.records.iter().enumerate().map(|(i, record)| Row {
             header: &self.header,
             number: i + 1,
@@ -201,7 +197,7 @@ impl CsvTable {
     }
 
     /// The rows as text, header first (a table shown as it is).
-    pub fn into_text(self) -> (Vec<String>, Vec<Vec<String>>) {
+    pub(crate) fn into_text(self) -> (Vec<String>, Vec<Vec<String>>) {
         (
             self.header.names.iter().map(str::to_string).collect(),
             self.records
@@ -212,7 +208,7 @@ impl CsvTable {
     }
 
     /// Every row as a `T` whose fields the header names.
-    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<Vec<T>, Error> {
+    pub(crate) fn deserialize<T: DeserializeOwned>(&self) -> Result<Vec<T>, Error> {
         let names = Some(&self.header.names);
         self.rows()
             .map(|row| {
@@ -225,7 +221,7 @@ impl CsvTable {
 }
 
 /// A CSV file read one row at a time.
-pub struct CsvStream {
+pub(crate) struct CsvStream {
     header: Header,
     reader: csv::Reader<Box<dyn Read>>,
     record: csv::StringRecord,
@@ -234,7 +230,7 @@ pub struct CsvStream {
 
 impl CsvStream {
     /// Opens `path` (buffered); `hint` says what was expected if missing.
-    pub fn open(path: &Path, hint: &str) -> Result<CsvStream, Error> {
+    pub(crate) fn open(path: &Path, hint: &str) -> Result<CsvStream, Error> {
         let file = std::fs::File::open(path).map_err(|e| open_error(path, e, hint))?;
         let input = std::io::BufReader::with_capacity(1 << 16, file);
         let mut reader = csv::Reader::from_reader(Box::new(input) as Box<dyn Read>);
@@ -250,12 +246,12 @@ impl CsvStream {
         })
     }
 
-    pub fn header(&self) -> &Header {
+    pub(crate) fn header(&self) -> &Header {
         &self.header
     }
 
     /// The next row, or `None` at the end of the file.
-    pub fn next_row(&mut self) -> Result<Option<Row<'_>>, Error> {
+    pub(crate) fn next_row(&mut self) -> Result<Option<Row<'_>>, Error> {
         let more = self
             .reader
             .read_record(&mut self.record)
@@ -272,7 +268,7 @@ impl CsvStream {
     }
 
     /// Rows read so far.
-    pub fn rows_read(&self) -> usize {
+    pub(crate) fn rows_read(&self) -> usize {
         self.number
     }
 }

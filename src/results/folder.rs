@@ -40,7 +40,7 @@ enum Folder {
 /// Why a folder cannot be used.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct Refused(pub String);
+pub(crate) struct Refused(pub String);
 
 impl Staging {
     /// Prepares to write `target`; refuses a non-empty existing folder

@@ -137,7 +137,7 @@ fn overrides(list: &[(String, String)]) -> Vec<OverrideEntry> {
 }
 
 /// The file every result folder describes itself in.
-pub const MANIFEST: &str = "manifest.json";
+pub(crate) const MANIFEST: &str = "manifest.json";
 
 /// Writes `value` as pretty JSON (with a final newline) to `path`: every
 /// manifest, checkpoint and search record goes through here.
@@ -150,14 +150,14 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> crate::Result<()> {
 }
 
 /// Writes the manifest of the folder `dir`.
-pub fn write<T: Serialize>(dir: &Path, manifest: &T) -> crate::Result<()> {
+pub(crate) fn write<T: Serialize>(dir: &Path, manifest: &T) -> crate::Result<()> {
     write_json(&dir.join(MANIFEST), manifest)
 }
 
 /// Reads the manifest of the folder `dir` as a `T`: every manifest is read
 /// here. A missing file is invalid input, with `hint` saying what folder
 /// was expected; so is one that is not JSON of the expected shape.
-pub fn read<T: DeserializeOwned>(dir: &Path, hint: &str) -> crate::Result<T> {
+pub(crate) fn read<T: DeserializeOwned>(dir: &Path, hint: &str) -> crate::Result<T> {
     let path = dir.join(MANIFEST);
     let text = super::csv::read_text(&path, hint)?;
     serde_json::from_str(&text).map_err(|e| {
@@ -174,10 +174,10 @@ impl Manifest {
 }
 
 /// What a run folder holds, for the message about a missing file.
-pub const RUN_FOLDER: &str = "a result folder written by `cordon run` holds manifest.json, trials.csv, weekly.csv, states.csv, borders.csv (and comparison.csv when variants ran)";
+pub(crate) const RUN_FOLDER: &str = "a result folder written by `cordon run` holds manifest.json, trials.csv, weekly.csv, states.csv, borders.csv (and comparison.csv when variants ran)";
 
 /// The geography part of a manifest, from the base scenario.
-pub fn geography(s: &Scenario) -> (Vec<StateEntry>, Vec<RegionEntry>, Vec<BorderEntry>) {
+pub(crate) fn geography(s: &Scenario) -> (Vec<StateEntry>, Vec<RegionEntry>, Vec<BorderEntry>) {
     let states = s
         .states
         .iter()
@@ -223,7 +223,11 @@ pub fn geography(s: &Scenario) -> (Vec<StateEntry>, Vec<RegionEntry>, Vec<Border
 }
 
 /// The variant entries for the variants that ran (`names`, baseline first).
-pub fn variant_entries(set: &ScenarioSet, names: &[String], spends: &[f64]) -> Vec<VariantEntry> {
+pub(crate) fn variant_entries(
+    set: &ScenarioSet,
+    names: &[String],
+    spends: &[f64],
+) -> Vec<VariantEntry> {
     names
         .iter()
         .zip(spends)
@@ -247,6 +251,6 @@ pub fn variant_entries(set: &ScenarioSet, names: &[String], spends: &[f64]) -> V
 }
 
 /// `--set` overrides as manifest entries.
-pub fn base_overrides(set: &ScenarioSet) -> Vec<OverrideEntry> {
+pub(crate) fn base_overrides(set: &ScenarioSet) -> Vec<OverrideEntry> {
     overrides(&set.base_overrides)
 }

@@ -1,15 +1,15 @@
 //! Output: results into files, and nothing else.
 
-pub mod calibration;
-pub mod csv;
-pub mod folder;
-pub mod manifest;
-pub mod posterior;
-pub mod read;
-pub mod sensitivity;
-pub mod sweep;
-pub mod tables;
-pub mod trace;
+pub(crate) mod calibration;
+pub(crate) mod csv;
+pub(crate) mod folder;
+pub(crate) mod manifest;
+pub(crate) mod posterior;
+pub(crate) mod read;
+pub(crate) mod sensitivity;
+pub(crate) mod sweep;
+pub(crate) mod tables;
+pub(crate) mod trace;
 
 pub use folder::{Staging, default_out};
 pub use manifest::{Manifest, ScenarioEntry};

@@ -27,7 +27,7 @@ pub struct Posterior {
 }
 
 /// Most points a posterior file may hold.
-pub const MAX_POINTS: usize = 1_000_000;
+pub(crate) const MAX_POINTS: usize = 1_000_000;
 
 impl Posterior {
     /// Reads `posterior.csv`, the one inside a calibrate folder, or the

@@ -35,7 +35,7 @@ pub struct WeeklyStat {
     pub p95: Option<f64>,
 }
 
-pub use crate::stats::interval::Estimate;
+pub(crate) use crate::stats::interval::Estimate;
 
 /// How one per-trial total spreads over trials, in memory that does not
 /// grow with the number of trials: counts in narrow logarithmic bins of
@@ -119,7 +119,7 @@ pub struct Details {
 
 /// A CSV file as text: its header and rows, for tables shown as they are.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RawTable {
+pub(crate) struct RawTable {
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
 }
@@ -148,7 +148,7 @@ pub struct RunData {
 }
 
 /// Weekly metrics the charts draw; each variant must have them.
-pub const WEEKLY_METRICS: [&str; 4] = [
+pub(crate) const WEEKLY_METRICS: [&str; 4] = [
     "cells_in_alliance",
     "cumulative_attacks",
     "cumulative_entries",
@@ -479,7 +479,7 @@ impl RunData {
 
 /// Reads `file` of the run folder `dir` as text, for a table shown as it
 /// is (a missing file or a malformed row is invalid input).
-pub fn read_raw(dir: &Path, file: &str) -> Result<RawTable, crate::Error> {
+pub(crate) fn read_raw(dir: &Path, file: &str) -> Result<RawTable, crate::Error> {
     let (headers, rows) = CsvTable::read(&dir.join(file), MISSING)?.into_text();
     Ok(RawTable { headers, rows })
 }

@@ -13,7 +13,7 @@ use crate::stats::tables::{Layout, format_number, summary_rows};
 /// The column of mean weekly patrol detection into member territory.
 pub const PATROL_IN: &str = "patrol_detection_in";
 
-pub fn layout(variants: &[String]) -> Layout {
+pub(crate) fn layout(variants: &[String]) -> Layout {
     Layout {
         variants: variants.to_vec(),
         members: vec![],

@@ -97,7 +97,7 @@ impl Trace {
 
 /// What became of a cell by the end of the trial.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CellStory {
+pub(crate) struct CellStory {
     pub key: CellKey,
     /// Its events, in order.
     pub events: Vec<Event>,
@@ -114,13 +114,13 @@ pub struct CellStory {
 
 impl CellStory {
     /// How the cell ended: its removing event, else `alive`.
-    pub fn fate(&self) -> &'static str {
+    pub(crate) fn fate(&self) -> &'static str {
         self.end.map_or("alive", |e| e.kind.name())
     }
 }
 
 /// The variant's cells in order of spawn, each with its story.
-pub fn stories(v: &VariantTrace) -> Vec<CellStory> {
+pub(crate) fn stories(v: &VariantTrace) -> Vec<CellStory> {
     let mut order: Vec<CellKey> = Vec::new();
     let mut by_key: HashMap<CellKey, CellStory> = HashMap::new();
     for (key, e) in &v.events {
@@ -159,7 +159,7 @@ pub fn stories(v: &VariantTrace) -> Vec<CellStory> {
 /// The run week from which `a`'s events differ from `b`'s (`None`: the
 /// same throughout): the week of the first event where they part, or
 /// where one story goes on and the other has ended.
-pub fn divergence(a: &[Event], b: &[Event]) -> Option<u32> {
+pub(crate) fn divergence(a: &[Event], b: &[Event]) -> Option<u32> {
     let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     match (a.get(same), b.get(same)) {
         (None, None) => None,
@@ -170,7 +170,7 @@ pub fn divergence(a: &[Event], b: &[Event]) -> Option<u32> {
 
 /// For every cell of `variant`, the run week its story leaves the
 /// baseline's (a cell the baseline lacks parts at its spawn).
-pub fn divergences(baseline: &[CellStory], variant: &[CellStory]) -> HashMap<CellKey, u32> {
+pub(crate) fn divergences(baseline: &[CellStory], variant: &[CellStory]) -> HashMap<CellKey, u32> {
     let base: HashMap<CellKey, &CellStory> = baseline.iter().map(|s| (s.key, s)).collect();
     variant
         .iter()
@@ -185,7 +185,7 @@ impl CellStory {
     /// Where the cell stands at the end of the `run_week`-th week, and
     /// whether it is established then; `None` before its spawn and from
     /// the week of its removal.
-    pub fn at(&self, run_week: u32) -> Option<(u32, bool)> {
+    pub(crate) fn at(&self, run_week: u32) -> Option<(u32, bool)> {
         if run_week < self.key.week || self.end.is_some_and(|e| e.run_week <= run_week) {
             return None;
         }

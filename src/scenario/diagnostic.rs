@@ -96,7 +96,10 @@ impl std::error::Error for Diagnostics {}
 
 /// The valid name closest to `name`, when it is close enough to be a
 /// plausible typo (Jaro-Winkler similarity, the measure `cargo` uses).
-pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
         let score = strsim::jaro_winkler(&name.to_lowercase(), &c.to_lowercase());

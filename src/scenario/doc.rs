@@ -63,7 +63,7 @@ impl Sources {
 }
 
 /// 1-based line and column (in characters) of byte `offset` in `text`.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let mut start = offset;
     while !text.is_char_boundary(start) {
@@ -204,14 +204,14 @@ impl Table {
 
 /// A TOML syntax error with its position.
 #[derive(Debug, Clone)]
-pub struct SyntaxError {
+pub(crate) struct SyntaxError {
     pub loc: Loc,
     pub message: String,
 }
 
 /// Parses a whole TOML document into a [`Table`]. All syntax errors the
 /// parser can recover from are returned together.
-pub fn parse_document(text: &str, source: u16) -> Result<Table, Vec<SyntaxError>> {
+pub(crate) fn parse_document(text: &str, source: u16) -> Result<Table, Vec<SyntaxError>> {
     let (doc, errors) = toml::de::DeTable::parse_recoverable(text);
     if !errors.is_empty() {
         return Err(errors.iter().map(|e| syntax_error(e, source)).collect());
@@ -227,7 +227,7 @@ pub fn parse_document(text: &str, source: u16) -> Result<Table, Vec<SyntaxError>
 }
 
 /// Parses one TOML value (the `VALUE` of `--set PATH=VALUE`).
-pub fn parse_value(text: &str, source: u16) -> Result<Node, Vec<SyntaxError>> {
+pub(crate) fn parse_value(text: &str, source: u16) -> Result<Node, Vec<SyntaxError>> {
     let (value, errors) = toml::de::DeValue::parse_recoverable(text);
     if !errors.is_empty() {
         return Err(errors.iter().map(|e| syntax_error(e, source)).collect());

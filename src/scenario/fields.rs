@@ -10,7 +10,7 @@ use super::doc::{Loc, Node, Table, Value};
 
 /// The ranges of docs/model.md §4, and a few more for coordinates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Bound {
+pub(crate) enum Bound {
     /// [0, 1]
     Unit,
     /// (0, 1]
@@ -27,10 +27,6 @@ pub enum Bound {
     NonNeg,
     /// any finite number
     Finite,
-    /// 1..=52
-    WeekOfYear,
-    /// 1..=52 or 0 (closures: 0 means "never")
-    WeekOfYearOrZero,
     /// [-180, 180]
     Longitude,
     /// [-90, 90]
@@ -39,7 +35,7 @@ pub enum Bound {
 
 impl Bound {
     /// What a valid value looks like, for messages.
-    pub fn expected(self) -> &'static str {
+    pub(crate) fn expected(self) -> &'static str {
         match self {
             Bound::Unit => "a number in [0, 1]",
             Bound::UnitOpenLow => "a number in (0, 1]",
@@ -49,15 +45,13 @@ impl Bound {
             Bound::AtLeastOne => "a number >= 1",
             Bound::NonNeg => "a number >= 0",
             Bound::Finite => "a finite number",
-            Bound::WeekOfYear => "a week of year from 1 to 52",
-            Bound::WeekOfYearOrZero => "a week of year from 1 to 52 (or 0 for never)",
             Bound::Longitude => "a longitude in [-180, 180]",
             Bound::Latitude => "a latitude in [-90, 90]",
         }
     }
 
     /// Whether `x` lies in the range.
-    pub fn admits(self, x: f64) -> bool {
+    pub(crate) fn admits(self, x: f64) -> bool {
         if x.is_nan() {
             return false;
         }
@@ -72,8 +66,6 @@ impl Bound {
             Bound::AtLeastOne => x >= 1.0,
             Bound::NonNeg => x >= 0.0,
             Bound::Finite => true,
-            Bound::WeekOfYear => (1.0..=52.0).contains(&x),
-            Bound::WeekOfYearOrZero => (0.0..=52.0).contains(&x),
             Bound::Longitude => (-180.0..=180.0).contains(&x),
             Bound::Latitude => (-90.0..=90.0).contains(&x),
         }
@@ -81,12 +73,12 @@ impl Bound {
 }
 
 /// Whether `s` is a valid id: letters, digits and `_`, not empty.
-pub fn is_id(s: &str) -> bool {
+pub(crate) fn is_id(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
 /// One table being read.
-pub struct Fields<'a> {
+pub(crate) struct Fields<'a> {
     pub table: &'a Table,
     /// Dotted path of the table, e.g. `states.TJK`.
     pub path: String,
@@ -97,7 +89,7 @@ pub struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// Wraps `node` as a table whose keys must be among `allowed`; records
     /// unknown keys (with the closest allowed one) and a wrong type.
-    pub fn open(
+    pub(crate) fn open(
         node: &'a Node,
         path: impl Into<String>,
         allowed: &[&str],
@@ -136,22 +128,22 @@ impl<'a> Fields<'a> {
     }
 
     /// The path of `key` in this table.
-    pub fn path_of(&self, key: &str) -> String {
+    pub(crate) fn path_of(&self, key: &str) -> String {
         join(&self.path, key)
     }
 
     /// The raw node under `key`.
-    pub fn node(&self, key: &str) -> Option<&'a Node> {
+    pub(crate) fn node(&self, key: &str) -> Option<&'a Node> {
         self.table.get(key)
     }
 
     /// Whether `key` is present.
-    pub fn has(&self, key: &str) -> bool {
+    pub(crate) fn has(&self, key: &str) -> bool {
         self.table.get(key).is_some()
     }
 
     /// Records that a required `key` is missing.
-    pub fn missing(&self, key: &str, what: &str, diags: &mut Vec<Diagnostic>) {
+    pub(crate) fn missing(&self, key: &str, what: &str, diags: &mut Vec<Diagnostic>) {
         diags.push(Diagnostic::new(
             Some(self.loc),
             self.path_of(key),
@@ -160,7 +152,7 @@ impl<'a> Fields<'a> {
     }
 
     /// An optional number in `bound`; integers are accepted.
-    pub fn num(&self, key: &str, bound: Bound, diags: &mut Vec<Diagnostic>) -> Option<f64> {
+    pub(crate) fn num(&self, key: &str, bound: Bound, diags: &mut Vec<Diagnostic>) -> Option<f64> {
         let node = self.node(key)?;
         let x = match node.value {
             Value::Float(x) => x,
@@ -182,7 +174,12 @@ impl<'a> Fields<'a> {
     }
 
     /// A required number in `bound`.
-    pub fn req_num(&self, key: &str, bound: Bound, diags: &mut Vec<Diagnostic>) -> Option<f64> {
+    pub(crate) fn req_num(
+        &self,
+        key: &str,
+        bound: Bound,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<f64> {
         if !self.has(key) {
             self.missing(key, bound.expected(), diags);
             return None;
@@ -191,13 +188,19 @@ impl<'a> Fields<'a> {
     }
 
     /// An optional integer in `lo..=hi`; floats are refused.
-    pub fn int(&self, key: &str, lo: i128, hi: i128, diags: &mut Vec<Diagnostic>) -> Option<i128> {
+    pub(crate) fn int(
+        &self,
+        key: &str,
+        lo: i128,
+        hi: i128,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<i128> {
         let node = self.node(key)?;
         int_value(node, &self.path_of(key), lo, hi, diags)
     }
 
     /// A required integer in `lo..=hi`.
-    pub fn req_int(
+    pub(crate) fn req_int(
         &self,
         key: &str,
         lo: i128,
@@ -212,7 +215,7 @@ impl<'a> Fields<'a> {
     }
 
     /// An optional string.
-    pub fn str(&self, key: &str, diags: &mut Vec<Diagnostic>) -> Option<(&'a str, Loc)> {
+    pub(crate) fn str(&self, key: &str, diags: &mut Vec<Diagnostic>) -> Option<(&'a str, Loc)> {
         let node = self.node(key)?;
         match &node.value {
             Value::Str(s) => Some((s.as_str(), node.loc)),
@@ -224,7 +227,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A required string.
-    pub fn req_str(&self, key: &str, diags: &mut Vec<Diagnostic>) -> Option<(&'a str, Loc)> {
+    pub(crate) fn req_str(&self, key: &str, diags: &mut Vec<Diagnostic>) -> Option<(&'a str, Loc)> {
         if !self.has(key) {
             self.missing(key, "a string", diags);
             return None;
@@ -233,7 +236,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A required id (letters, digits and `_`).
-    pub fn req_id(&self, key: &str, diags: &mut Vec<Diagnostic>) -> Option<(&'a str, Loc)> {
+    pub(crate) fn req_id(&self, key: &str, diags: &mut Vec<Diagnostic>) -> Option<(&'a str, Loc)> {
         let (s, loc) = self.req_str(key, diags)?;
         if !is_id(s) {
             diags.push(Diagnostic::new(
@@ -247,7 +250,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A nested table under `key`, if present.
-    pub fn table(
+    pub(crate) fn table(
         &self,
         key: &str,
         allowed: &[&str],
@@ -271,7 +274,7 @@ impl<'a> Fields<'a> {
 }
 
 /// Checks that `node` is an integer in `lo..=hi`.
-pub fn int_value(
+pub(crate) fn int_value(
     node: &Node,
     path: &str,
     lo: i128,
@@ -313,7 +316,7 @@ fn int_expected(lo: i128, hi: i128) -> String {
 }
 
 /// `a.b`, or `b` when `a` is empty.
-pub fn join(a: &str, b: &str) -> String {
+pub(crate) fn join(a: &str, b: &str) -> String {
     if a.is_empty() {
         b.to_string()
     } else {

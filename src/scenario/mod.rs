@@ -5,18 +5,18 @@
 //! invalid value cannot reach the model.
 
 pub mod builtin;
-pub mod diagnostic;
-pub mod doc;
-pub mod fields;
-pub mod load;
+pub(crate) mod diagnostic;
+pub(crate) mod doc;
+pub(crate) mod fields;
+pub(crate) mod load;
 pub mod metric;
 pub mod observed;
-pub mod paths;
+pub(crate) mod paths;
 pub mod ranges;
-pub mod read;
-pub mod schema;
-pub mod types;
-pub mod validate;
+pub(crate) mod read;
+pub(crate) mod schema;
+pub(crate) mod types;
+pub(crate) mod validate;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use load::{

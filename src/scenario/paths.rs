@@ -11,7 +11,7 @@ use super::schema::{ALLOCATION_KEYS, SECTIONS, Section, Shape, section};
 
 /// One value to put at one path.
 #[derive(Debug, Clone)]
-pub struct Override {
+pub(crate) struct Override {
     pub path: String,
     pub value: Node,
     /// Where the path was written (the key in `set`, or the `--set` argument).
@@ -20,7 +20,7 @@ pub struct Override {
 
 /// Who is asking: `--set` may change `scenario.*`, a variant may not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Editor {
+pub(crate) enum Editor {
     CommandLine,
     Variant,
 }
@@ -52,7 +52,7 @@ fn classify(segs: &[&str]) -> Shape2 {
 
 /// Flattens a variant's `set` table: keys may be quoted dotted paths or
 /// nested tables, down to a plain value or a value table.
-pub fn flatten_set(set: &Table) -> Vec<Override> {
+pub(crate) fn flatten_set(set: &Table) -> Vec<Override> {
     let mut out = Vec::new();
     for (key, node) in &set.entries {
         flatten_into(&key.name, key.loc, node, &mut out);
@@ -117,7 +117,7 @@ fn element_names(doc: &Table, sec: &Section, builtin_terrains: &[String]) -> Vec
 }
 
 /// Puts `ov.value` at `ov.path` in `doc`, or explains why it cannot.
-pub fn apply(
+pub(crate) fn apply(
     doc: &mut Table,
     ov: &Override,
     editor: Editor,
@@ -330,7 +330,7 @@ pub fn allocation_at(base: [f64; 3], which: usize, x: f64) -> [f64; 3] {
 
 /// The shares of an allocation as written in a state's table (missing or
 /// non-numeric shares: 0).
-pub fn written_shares(state: &Table) -> [f64; 3] {
+pub(crate) fn written_shares(state: &Table) -> [f64; 3] {
     let mut out = [0.0; 3];
     if let Some(Value::Table(a)) = state.get("allocation").map(|n| &n.value) {
         for (i, k) in ALLOCATION_KEYS.iter().enumerate() {
@@ -345,7 +345,7 @@ pub fn written_shares(state: &Table) -> [f64; 3] {
 }
 
 /// An `allocation` value table with the given shares, all at `loc`.
-pub fn allocation_table(shares: [f64; 3], loc: Loc) -> Value {
+pub(crate) fn allocation_table(shares: [f64; 3], loc: Loc) -> Value {
     let mut t = Table::default();
     for (k, x) in ALLOCATION_KEYS.iter().zip(shares) {
         t.set(
@@ -426,21 +426,4 @@ fn replace_seg(segs: &[&str], i: usize, with: &str) -> String {
     let mut v: Vec<&str> = segs.to_vec();
     v[i] = with;
     v.join(".")
-}
-
-/// Every path that names a field of this document: for listings and tests.
-pub fn valid_paths(doc: &Table, builtin_terrains: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
-    for sec in SECTIONS.iter().filter(|s| s.overridable) {
-        let fields = sec.keys.iter().filter(|k| !sec.fixed.contains(k));
-        match sec.shape {
-            Shape::Table => out.extend(fields.map(|k| format!("{}.{k}", sec.name))),
-            _ => {
-                for id in element_names(doc, sec, builtin_terrains) {
-                    out.extend(fields.clone().map(|k| format!("{}.{id}.{k}", sec.name)));
-                }
-            }
-        }
-    }
-    out
 }

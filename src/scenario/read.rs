@@ -13,25 +13,25 @@ use super::types::{Allocation, Governance, GovernanceNoise, ModelParams, Role};
 
 /// Engine limits beyond docs/model.md's ranges, so that no input can exhaust
 /// memory or overflow a counter (see docs/model.md, "Engine limits").
-pub mod limits {
+pub(crate) mod limits {
     /// Longest horizon, in weeks (100 years).
-    pub const MAX_WEEKS: i128 = 5_200;
+    pub(crate) const MAX_WEEKS: i128 = 5_200;
     /// Most trials in one run.
-    pub const MAX_TRIALS: i128 = 1_000_000_000;
+    pub(crate) const MAX_TRIALS: i128 = 1_000_000_000;
     /// Largest mean number of new cells per source region and week.
-    pub const MAX_NEW_CELLS: f64 = 1_000.0;
+    pub(crate) const MAX_NEW_CELLS: f64 = 1_000.0;
     /// Largest mean cell size.
-    pub const MAX_CELL_SIZE_MEAN: f64 = 1_000.0;
+    pub(crate) const MAX_CELL_SIZE_MEAN: f64 = 1_000.0;
     /// Largest total spend of one trial (budgets and exercise costs): keeps
     /// the fixed-point statistics of `spend` exact.
-    pub const MAX_SPEND: f64 = 1e9;
+    pub(crate) const MAX_SPEND: f64 = 1e9;
     /// Largest severity of one attack.
-    pub const MAX_SEVERITY_CAP: i128 = 1_000_000_000;
+    pub(crate) const MAX_SEVERITY_CAP: i128 = 1_000_000_000;
 }
 
 /// A value with the position it was read from.
 #[derive(Debug, Clone)]
-pub struct At<T> {
+pub(crate) struct At<T> {
     pub v: T,
     pub loc: Loc,
 }
@@ -41,7 +41,7 @@ fn at<T>(v: T, loc: Loc) -> At<T> {
 }
 
 #[derive(Debug, Default)]
-pub struct RawMeta {
+pub(crate) struct RawMeta {
     pub name: Option<String>,
     pub description: String,
     pub weeks: Option<u32>,
@@ -52,7 +52,7 @@ pub struct RawMeta {
 }
 
 #[derive(Debug, Clone)]
-pub struct RawTerrain {
+pub(crate) struct RawTerrain {
     pub name: String,
     pub loc: Option<Loc>,
     pub sweep: Option<f64>,
@@ -61,7 +61,7 @@ pub struct RawTerrain {
 }
 
 #[derive(Debug)]
-pub struct RawSource {
+pub(crate) struct RawSource {
     pub hardship: f64,
     pub recruitment_exponent: f64,
     pub governance: Option<Governance>,
@@ -69,7 +69,7 @@ pub struct RawSource {
 }
 
 #[derive(Debug)]
-pub struct RawAlliance {
+pub(crate) struct RawAlliance {
     pub intel_sharing: f64,
     pub partner_cooperation: f64,
     pub pool_share: At<f64>,
@@ -77,13 +77,13 @@ pub struct RawAlliance {
 }
 
 #[derive(Debug)]
-pub enum RawParticipants {
+pub(crate) enum RawParticipants {
     Group(At<String>),
     List(Vec<At<String>>),
 }
 
 #[derive(Debug)]
-pub struct RawExercise {
+pub(crate) struct RawExercise {
     pub name: At<String>,
     pub path: String,
     pub first_week: Option<u32>,
@@ -95,14 +95,14 @@ pub struct RawExercise {
 
 /// Any subset of border, intel and readiness stocks.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct RawStocks {
+pub(crate) struct RawStocks {
     pub border: Option<f64>,
     pub intel: Option<f64>,
     pub readiness: Option<f64>,
 }
 
 #[derive(Debug)]
-pub struct RawState {
+pub(crate) struct RawState {
     pub id: At<String>,
     pub path: String,
     pub name: Option<String>,
@@ -119,7 +119,7 @@ pub struct RawState {
 }
 
 #[derive(Debug)]
-pub struct RawRegion {
+pub(crate) struct RawRegion {
     pub id: At<String>,
     pub path: String,
     pub name: Option<String>,
@@ -133,7 +133,7 @@ pub struct RawRegion {
 }
 
 #[derive(Debug)]
-pub struct RawBorder {
+pub(crate) struct RawBorder {
     pub id: At<String>,
     pub path: String,
     pub a: Option<At<String>>,
@@ -147,7 +147,7 @@ pub struct RawBorder {
 }
 
 #[derive(Debug)]
-pub struct RawVariant<'a> {
+pub(crate) struct RawVariant<'a> {
     pub name: At<String>,
     pub description: String,
     pub set: Option<&'a Node>,
@@ -155,7 +155,7 @@ pub struct RawVariant<'a> {
 
 /// Everything a scenario file holds, read but not yet cross-checked.
 #[derive(Debug)]
-pub struct RawScenario<'a> {
+pub(crate) struct RawScenario<'a> {
     pub meta: RawMeta,
     pub model: ModelParams,
     pub terrains: Vec<RawTerrain>,
@@ -171,7 +171,7 @@ pub struct RawScenario<'a> {
 }
 
 /// Names of the built-in terrain classes.
-pub const BUILTIN_TERRAINS: [&str; 8] = [
+pub(crate) const BUILTIN_TERRAINS: [&str; 8] = [
     "river",
     "river_mountain",
     "high_mountain",
@@ -183,7 +183,7 @@ pub const BUILTIN_TERRAINS: [&str; 8] = [
 ];
 
 /// The built-in terrain classes of docs/model.md §6.
-pub fn builtin_terrains() -> Vec<RawTerrain> {
+pub(crate) fn builtin_terrains() -> Vec<RawTerrain> {
     let t = |name: &str, sweep, passable, closed| RawTerrain {
         name: name.to_string(),
         loc: None,
@@ -205,7 +205,11 @@ pub fn builtin_terrains() -> Vec<RawTerrain> {
 
 /// Reads a whole document. Problems go to `diags`; the result holds what
 /// could be read.
-pub fn read<'a>(doc: &'a Table, origin: Loc, diags: &mut Vec<Diagnostic>) -> RawScenario<'a> {
+pub(crate) fn read<'a>(
+    doc: &'a Table,
+    origin: Loc,
+    diags: &mut Vec<Diagnostic>,
+) -> RawScenario<'a> {
     let root = Node {
         value: Value::Table(doc.clone()),
         loc: origin,
@@ -292,7 +296,7 @@ fn array<'a>(node: Option<&'a Node>, path: &str, diags: &mut Vec<Diagnostic>) ->
 }
 
 /// The path of an array element: `section.ID` when it has a readable id.
-pub fn element_path(section: &str, node: &Node, key: &str, index: usize) -> String {
+pub(crate) fn element_path(section: &str, node: &Node, key: &str, index: usize) -> String {
     let id = match &node.value {
         Value::Table(t) => match t.get(key).map(|n| &n.value) {
             Some(Value::Str(s)) if is_id(s) => Some(s.clone()),
@@ -562,7 +566,11 @@ fn read_source(node: &Node, diags: &mut Vec<Diagnostic>) -> RawSource {
 }
 
 /// Reads a governance table; `None` (with problems recorded) if invalid.
-pub fn read_governance(node: &Node, path: &str, diags: &mut Vec<Diagnostic>) -> Option<Governance> {
+pub(crate) fn read_governance(
+    node: &Node,
+    path: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Governance> {
     let f = Fields::open(node, path, GOVERNANCE_KEYS, diags)?;
     let (kind, kind_loc) = f.req_str("kind", diags)?;
     let kinds = ["constant", "linear", "steps"];
@@ -926,7 +934,7 @@ fn read_region(node: &Node, i: usize, diags: &mut Vec<Diagnostic>) -> Option<Raw
 }
 
 /// The id a border has when none is written: `A-B`.
-pub fn default_border_id(a: &str, b: &str) -> String {
+pub(crate) fn default_border_id(a: &str, b: &str) -> String {
     format!("{a}-{b}")
 }
 

@@ -6,7 +6,7 @@
 
 /// How a top-level section holds its tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
+pub(crate) enum Shape {
     /// `[model]`: one table.
     Table,
     /// `[terrain.NAME]`: a table of named tables.
@@ -17,7 +17,7 @@ pub enum Shape {
 
 /// One top-level section of a scenario file.
 #[derive(Debug, Clone, Copy)]
-pub struct Section {
+pub(crate) struct Section {
     pub name: &'static str,
     pub shape: Shape,
     /// Keys of the section's table (or of each element).
@@ -30,7 +30,7 @@ pub struct Section {
     pub overridable: bool,
 }
 
-pub const SCENARIO_KEYS: &[&str] = &[
+pub(crate) const SCENARIO_KEYS: &[&str] = &[
     "name",
     "description",
     "weeks",
@@ -40,7 +40,7 @@ pub const SCENARIO_KEYS: &[&str] = &[
     "warmup_weeks",
 ];
 
-pub const MODEL_KEYS: &[&str] = &[
+pub(crate) const MODEL_KEYS: &[&str] = &[
     "detection_scale",
     "interdict_min",
     "interdict_max",
@@ -71,20 +71,20 @@ pub const MODEL_KEYS: &[&str] = &[
     "budget_to_readiness",
 ];
 
-pub const TERRAIN_KEYS: &[&str] = &["sweep", "passable", "closed_from", "closed_to"];
-pub const SOURCE_KEYS: &[&str] = &[
+pub(crate) const TERRAIN_KEYS: &[&str] = &["sweep", "passable", "closed_from", "closed_to"];
+pub(crate) const SOURCE_KEYS: &[&str] = &[
     "hardship",
     "recruitment_exponent",
     "governance",
     "governance_noise",
 ];
-pub const ALLIANCE_KEYS: &[&str] = &[
+pub(crate) const ALLIANCE_KEYS: &[&str] = &[
     "intel_sharing",
     "partner_cooperation",
     "pool_share",
     "pool_recipient",
 ];
-pub const EXERCISE_KEYS: &[&str] = &[
+pub(crate) const EXERCISE_KEYS: &[&str] = &[
     "name",
     "first_week",
     "every",
@@ -92,7 +92,7 @@ pub const EXERCISE_KEYS: &[&str] = &[
     "boost",
     "cost",
 ];
-pub const STATE_KEYS: &[&str] = &[
+pub(crate) const STATE_KEYS: &[&str] = &[
     "id",
     "name",
     "role",
@@ -102,7 +102,7 @@ pub const STATE_KEYS: &[&str] = &[
     "initial",
     "capability",
 ];
-pub const REGION_KEYS: &[&str] = &[
+pub(crate) const REGION_KEYS: &[&str] = &[
     "id",
     "name",
     "state",
@@ -113,15 +113,15 @@ pub const REGION_KEYS: &[&str] = &[
     "lat",
     "new_cells",
 ];
-pub const BORDER_KEYS: &[&str] = &["id", "a", "b", "length_km", "terrain", "priority"];
-pub const VARIANT_KEYS: &[&str] = &["name", "description", "set"];
+pub(crate) const BORDER_KEYS: &[&str] = &["id", "a", "b", "length_km", "terrain", "priority"];
+pub(crate) const VARIANT_KEYS: &[&str] = &["name", "description", "set"];
 
 /// Keys of `allocation`.
-pub const ALLOCATION_KEYS: &[&str] = &["border", "intel", "readiness"];
+pub(crate) const ALLOCATION_KEYS: &[&str] = &["border", "intel", "readiness"];
 /// Keys of `initial` and `capability`.
-pub const STOCK_KEYS: &[&str] = &["border", "intel", "readiness"];
+pub(crate) const STOCK_KEYS: &[&str] = &["border", "intel", "readiness"];
 /// Keys of `governance` (which are required depends on `kind`).
-pub const GOVERNANCE_KEYS: &[&str] = &[
+pub(crate) const GOVERNANCE_KEYS: &[&str] = &[
     "kind",
     "value",
     "from",
@@ -132,17 +132,17 @@ pub const GOVERNANCE_KEYS: &[&str] = &[
     "values",
 ];
 /// Keys of `governance_noise`.
-pub const NOISE_KEYS: &[&str] = &["sd", "reversion"];
+pub(crate) const NOISE_KEYS: &[&str] = &["sd", "reversion"];
 
 /// Keys of `[sweep]`: a parameter sweep (see `cordon sweep`).
-pub const SWEEP_KEYS: &[&str] = &["design", "samples", "trials", "vary"];
+pub(crate) const SWEEP_KEYS: &[&str] = &["design", "samples", "trials", "vary"];
 /// Keys of each `[[sweep.vary]]` table.
-pub const VARY_KEYS: &[&str] = &["path", "low", "high", "steps", "scale"];
+pub(crate) const VARY_KEYS: &[&str] = &["path", "low", "high", "steps", "scale"];
 /// Keys of each `[[uncertain]]` table (see `cordon sensitivity`).
-pub const UNCERTAIN_KEYS: &[&str] = &["path", "low", "high", "scale"];
+pub(crate) const UNCERTAIN_KEYS: &[&str] = &["path", "low", "high", "scale"];
 
 /// Keys of each `[[observed]]` table (docs/model.md §4a).
-pub const OBSERVED_KEYS: &[&str] = &[
+pub(crate) const OBSERVED_KEYS: &[&str] = &[
     "metric",
     "state",
     "border",
@@ -153,7 +153,7 @@ pub const OBSERVED_KEYS: &[&str] = &[
 ];
 
 /// Fields that hold integers: a sweep rounds their values.
-pub const INTEGER_FIELDS: &[&str] = &[
+pub(crate) const INTEGER_FIELDS: &[&str] = &[
     "weeks",
     "trials",
     "seed",
@@ -167,7 +167,7 @@ pub const INTEGER_FIELDS: &[&str] = &[
     "closed_to",
 ];
 /// Fields that hold text or a value table: a sweep cannot vary them.
-pub const NON_NUMERIC_FIELDS: &[&str] = &[
+pub(crate) const NON_NUMERIC_FIELDS: &[&str] = &[
     "name",
     "description",
     "id",
@@ -186,7 +186,7 @@ pub const NON_NUMERIC_FIELDS: &[&str] = &[
 ];
 
 /// Every section, in the order they are documented.
-pub const SECTIONS: &[Section] = &[
+pub(crate) const SECTIONS: &[Section] = &[
     Section {
         name: "scenario",
         shape: Shape::Table,
@@ -294,11 +294,11 @@ pub const SECTIONS: &[Section] = &[
 ];
 
 /// The section called `name`.
-pub fn section(name: &str) -> Option<&'static Section> {
+pub(crate) fn section(name: &str) -> Option<&'static Section> {
     SECTIONS.iter().find(|s| s.name == name)
 }
 
 /// Names of all top-level sections.
-pub fn section_names() -> impl Iterator<Item = &'static str> {
+pub(crate) fn section_names() -> impl Iterator<Item = &'static str> {
     SECTIONS.iter().map(|s| s.name)
 }

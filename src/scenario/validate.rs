@@ -10,7 +10,7 @@ use super::read::{At, RawParticipants, RawScenario, RawState, RawStocks, limits}
 use super::types::*;
 
 /// Turns raw sections into a scenario, or records why it cannot.
-pub fn validate(
+pub(crate) fn validate(
     raw: &RawScenario<'_>,
     default_name: &str,
     diags: &mut Vec<Diagnostic>,
@@ -349,7 +349,7 @@ fn resolve_state(
 }
 
 /// 2^(-1/h): the share of readiness kept each week (1 when h is infinite).
-pub fn readiness_retention(half_life: f64) -> f64 {
+pub(crate) fn readiness_retention(half_life: f64) -> f64 {
     (-1.0 / half_life).exp2()
 }
 

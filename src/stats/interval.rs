@@ -14,7 +14,7 @@ pub struct Estimate {
 
 /// Two-sided 95% interval for a mean from its estimate, standard error and
 /// sample size, with Student's t quantile (n - 1 degrees of freedom).
-pub fn mean_ci95(mean: f64, se: f64, n: u64) -> Option<(f64, f64)> {
+pub(crate) fn mean_ci95(mean: f64, se: f64, n: u64) -> Option<(f64, f64)> {
     if n < 2 || !se.is_finite() {
         return None;
     }
@@ -28,7 +28,7 @@ pub fn mean_ci95(mean: f64, se: f64, n: u64) -> Option<(f64, f64)> {
 /// the same df, trials - 1, for nearly every row, and each inversion of the
 /// incomplete beta function costs tens of thousands of instructions (44% of
 /// the cost of writing the default scenario's tables went there).
-pub fn t_quantile_975(df: u64) -> f64 {
+pub(crate) fn t_quantile_975(df: u64) -> f64 {
     thread_local! {
         static LAST: Cell<Option<(u64, f64)>> = const { Cell::new(None) };
     }
@@ -47,12 +47,12 @@ pub fn t_quantile_975(df: u64) -> f64 {
 }
 
 /// The 0.975 quantile of the standard normal.
-pub fn z_975() -> f64 {
+pub(crate) fn z_975() -> f64 {
     Normal::standard().inverse_cdf(0.975)
 }
 
 /// Wilson score 95% interval for a proportion of `k` successes in `n`.
-pub fn wilson95(k: u64, n: u64) -> Option<(f64, f64)> {
+pub(crate) fn wilson95(k: u64, n: u64) -> Option<(f64, f64)> {
     if n == 0 {
         return None;
     }

@@ -2,10 +2,10 @@
 //! the output tables with their uncertainty.
 
 pub mod aggregate;
-pub mod interval;
-pub mod metric;
-pub mod moments;
-pub mod sketch;
+pub(crate) mod interval;
+pub(crate) mod metric;
+pub(crate) mod moments;
+pub(crate) mod sketch;
 pub mod tables;
 
 pub use aggregate::{RunStats, VariantStats};

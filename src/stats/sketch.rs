@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 /// Integers below this are counted exactly.
-pub const EXACT_BELOW: usize = 1024;
+pub(crate) const EXACT_BELOW: usize = 1024;
 /// Logarithmic buckets per octave.
 const PER_OCTAVE: f64 = 32.0;
 

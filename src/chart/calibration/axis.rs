@@ -15,7 +15,7 @@ use crate::results::calibration::Parameter;
 
 /// The axis of one parameter.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Axis {
+pub(super) struct Axis {
     /// The prior's bounds, in the parameter's units (`low < high`).
     low: f64,
     high: f64,
@@ -25,7 +25,7 @@ pub struct Axis {
 
 impl Axis {
     /// The axis of `p`'s prior range (a unit range around a degenerate one).
-    pub fn of(p: &Parameter) -> Axis {
+    pub(super) fn of(p: &Parameter) -> Axis {
         let (low, high) = if p.prior_high > p.prior_low {
             (p.prior_low, p.prior_high)
         } else {
@@ -39,28 +39,28 @@ impl Axis {
     }
 
     /// Whether the axis is logarithmic.
-    pub fn is_log(&self) -> bool {
+    pub(super) fn is_log(&self) -> bool {
         self.log
     }
 
     /// The coordinate of `value`.
-    pub fn at(&self, value: f64) -> f64 {
+    pub(super) fn at(&self, value: f64) -> f64 {
         if self.log { value.ln() } else { value }
     }
 
     /// The value at coordinate `t`.
-    pub fn value(&self, t: f64) -> f64 {
+    pub(super) fn value(&self, t: f64) -> f64 {
         if self.log { t.exp() } else { t }
     }
 
     /// The coordinates of the prior's bounds.
-    pub fn range(&self) -> (f64, f64) {
+    pub(super) fn range(&self) -> (f64, f64) {
         (self.at(self.low), self.at(self.high))
     }
 
     /// The plotters coordinate of the axis, with at most about `max`
     /// ticks at round values.
-    pub fn coord(&self, max: usize) -> Ticked {
+    pub(super) fn coord(&self, max: usize) -> Ticked {
         let (a, b) = self.range();
         let ticks = self.ticks(max).into_iter().map(|x| self.at(x)).collect();
         Ticked::new(a..b, ticks)
@@ -68,7 +68,7 @@ impl Axis {
 
     /// [`Axis::coord`] without ticks near the ends, for panels side by side
     /// whose end labels would run into each other.
-    pub fn coord_inside(&self, max: usize) -> Ticked {
+    pub(super) fn coord_inside(&self, max: usize) -> Ticked {
         let (a, b) = self.range();
         let room = (b - a) * 0.04;
         let ticks = self
@@ -82,7 +82,7 @@ impl Axis {
 
     /// The tick label at coordinate `t`: the value, to three significant
     /// digits.
-    pub fn label(&self, t: f64) -> String {
+    pub(super) fn label(&self, t: f64) -> String {
         value_label(self.value(t))
     }
 
@@ -90,7 +90,7 @@ impl Axis {
     /// of 1, 2 or 5 × 10^k, or on a log axis 1, 2 and 5 × 10^k (then 1 and
     /// 3, then 1 alone, when the range spans many decades; a linear choice
     /// when it spans less than one).
-    pub fn ticks(&self, max: usize) -> Vec<f64> {
+    pub(super) fn ticks(&self, max: usize) -> Vec<f64> {
         let max = max.max(2);
         if !self.log {
             return linear_ticks(self.low, self.high, max);
@@ -113,14 +113,14 @@ impl Axis {
 /// A linear f64 coordinate whose ticks are given. Unlike plotters'
 /// `WithKeyPoints` over an f64 range, it can take a label formatter (its
 /// labels are always set by the chart).
-pub struct Ticked {
+pub(super) struct Ticked {
     inner: RangedCoordf64,
     ticks: Vec<f64>,
 }
 
 impl Ticked {
     /// `range` with ticks at `ticks`.
-    pub fn new(range: Range<f64>, ticks: Vec<f64>) -> Ticked {
+    pub(super) fn new(range: Range<f64>, ticks: Vec<f64>) -> Ticked {
         Ticked {
             inner: range.into(),
             ticks,
@@ -190,7 +190,7 @@ fn decade_ticks(lo: f64, hi: f64, mantissas: &[f64]) -> Vec<f64> {
 
 /// `x` to three significant digits, without trailing zeros, with a true
 /// minus: 0.002, 0.0375, 12.5, 150, 12000.
-pub fn value_label(x: f64) -> String {
+pub(super) fn value_label(x: f64) -> String {
     if x == 0.0 || !x.is_finite() {
         return if x.is_nan() { "–".into() } else { "0".into() };
     }

@@ -15,12 +15,12 @@ use crate::chart::style::{self, INK, Swatch};
 use crate::results::calibration::{Calibration, Parameter, histogram};
 
 /// Bins of a histogram, equal in the prior's measure.
-pub const BINS: usize = 40;
+pub(super) const BINS: usize = 40;
 
 /// A chart whose x axis is a parameter's.
-pub type ParamChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<Ticked, RangedCoordf64>>;
+pub(super) type ParamChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<Ticked, RangedCoordf64>>;
 
-pub fn draw<DB: DrawingBackend>(
+pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     cal: &Calibration,
 ) -> Result<(), crate::Error> {
@@ -38,7 +38,7 @@ pub fn draw<DB: DrawingBackend>(
 }
 
 /// The key shared by the marginals and the diagonal of the pairs chart.
-pub fn legend() -> [(Swatch, &'static str); 4] {
+pub(super) fn legend() -> [(Swatch, &'static str); 4] {
     [
         (
             Swatch::Band(POSTERIOR.mix(0.6)),
@@ -85,7 +85,7 @@ fn panel<DB: DrawingBackend>(
 }
 
 /// The posterior shares of parameter `k` in [`BINS`] bins of its axis.
-pub fn shares(cal: &Calibration, k: usize, axis: &Axis) -> Vec<f64> {
+pub(super) fn shares(cal: &Calibration, k: usize, axis: &Axis) -> Vec<f64> {
     let values: Vec<(f64, f64)> = cal
         .weighted(k)
         .into_iter()
@@ -96,14 +96,14 @@ pub fn shares(cal: &Calibration, k: usize, axis: &Axis) -> Vec<f64> {
 
 /// The top of a histogram's y axis: `room` times the highest bar (or the
 /// prior), leaving space above the bars for words.
-pub fn top(shares: &[f64], room: f64) -> f64 {
+pub(super) fn top(shares: &[f64], room: f64) -> f64 {
     let prior = 1.0 / shares.len().max(1) as f64;
     shares.iter().copied().fold(prior, f64::max) * room
 }
 
 /// The 90% interval, the bars, the prior and the median, in that order
 /// (later ones on top).
-pub fn draw_histogram<DB: DrawingBackend>(
+pub(super) fn draw_histogram<DB: DrawingBackend>(
     chart: &mut ParamChart<'_, DB>,
     axis: &Axis,
     p: &Parameter,
@@ -188,6 +188,6 @@ fn summary<DB: DrawingBackend>(
 }
 
 /// A share as a percentage tick label: 0.025 is "2.5%".
-pub fn percent(x: &f64) -> String {
+pub(super) fn percent(x: &f64) -> String {
     format!("{}%", value_label(x * 100.0))
 }

@@ -22,7 +22,7 @@ const BOTTOM: u32 = 58;
 /// Most particles drawn in one scatter (every k-th beyond that).
 const MOST_POINTS: usize = 2000;
 
-pub fn draw<DB: DrawingBackend>(
+pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     cal: &Calibration,
 ) -> Result<(), crate::Error> {

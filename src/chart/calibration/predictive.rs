@@ -13,7 +13,7 @@ use super::{ALERT, POSTERIOR, fit, frame, particles_note};
 use crate::chart::style::{self, INK, MUTED, Swatch};
 use crate::results::calibration::{Calibration, Predictive};
 
-pub fn draw<DB: DrawingBackend>(
+pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     cal: &Calibration,
 ) -> Result<(), crate::Error> {

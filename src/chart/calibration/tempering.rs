@@ -19,7 +19,7 @@ use crate::results::calibration::{Calibration, Generation};
 const ESS: RGBColor = RGBColor(0, 158, 115);
 const ACCEPTANCE: RGBColor = RGBColor(230, 159, 0);
 
-pub fn draw<DB: DrawingBackend>(
+pub(super) fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     cal: &Calibration,
 ) -> Result<(), crate::Error> {

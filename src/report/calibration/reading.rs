@@ -20,7 +20,7 @@ const EDGE: f64 = 0.05;
 const TIED: f64 = 0.7;
 
 /// The sentences, most important first.
-pub fn sentences(cal: &Calibration) -> Vec<String> {
+pub(super) fn sentences(cal: &Calibration) -> Vec<String> {
     let mut out = Vec::new();
     if !cal.manifest.converged {
         out.push(format!(
@@ -35,7 +35,7 @@ pub fn sentences(cal: &Calibration) -> Vec<String> {
 }
 
 /// What the data say about one parameter.
-pub fn parameter(p: &Parameter) -> String {
+pub(super) fn parameter(p: &Parameter) -> String {
     let name = format!("<strong>{}</strong>", escape(&p.parameter));
     let interval = format!("{} to {}", number(p.q05), number(p.q95));
     let s = format!("{:.0}%", p.shrinkage * 100.0);
@@ -99,7 +99,7 @@ fn trade_offs(cal: &Calibration) -> Vec<String> {
 
 /// How many observed counts fall outside their 90% predictive band, and
 /// which.
-pub fn fit(cal: &Calibration) -> String {
+pub(super) fn fit(cal: &Calibration) -> String {
     let total = cal.predictive.len();
     let outside: Vec<&Predictive> = cal.predictive.iter().filter(|r| !r.inside()).collect();
     if total == 0 {

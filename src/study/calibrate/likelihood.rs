@@ -19,7 +19,7 @@ use statrs::function::gamma::ln_gamma;
 /// (0.5 / R), so that a count never seen in R trials is unlikely but not
 /// impossible. When the sample variance exceeds that mean, the law is the
 /// negative binomial of that mean and variance; otherwise a Poisson.
-pub fn log_likelihood(observed: u64, simulated: &[u64]) -> f64 {
+pub(crate) fn log_likelihood(observed: u64, simulated: &[u64]) -> f64 {
     let n = simulated.len().max(1) as f64;
     let mean = simulated.iter().map(|&x| x as f64).sum::<f64>() / n;
     let var = if simulated.len() > 1 {
@@ -40,7 +40,7 @@ pub fn log_likelihood(observed: u64, simulated: &[u64]) -> f64 {
 }
 
 /// log P(Y = y) for Y ~ Poisson(m), m > 0.
-pub fn poisson(y: u64, m: f64) -> f64 {
+pub(crate) fn poisson(y: u64, m: f64) -> f64 {
     let y = y as f64;
     y * m.ln() - m - ln_gamma(y + 1.0)
 }
@@ -53,7 +53,7 @@ pub fn poisson(y: u64, m: f64) -> f64 {
 /// Σ_{k<y} ln(1 + (k − m)/(r + m)), and r ln(r/(r + m)) as −r ln(1 + m/r).
 /// The textbook form loses every digit when r is near 10^15 and can then
 /// return a large positive log-probability.
-pub fn negative_binomial(y: u64, r: f64, m: f64) -> f64 {
+pub(crate) fn negative_binomial(y: u64, r: f64, m: f64) -> f64 {
     let rm = r + m;
     let ratio: f64 = if y <= 100_000 {
         (0..y).map(|k| ((k as f64 - m) / rm).ln_1p()).sum()

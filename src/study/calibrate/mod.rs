@@ -16,7 +16,7 @@
 //! whole; with `--resume` a checkpoint after every generation lets an
 //! interrupted calibration continue.
 
-pub mod likelihood;
+pub(crate) mod likelihood;
 pub mod smc;
 
 use std::path::{Path, PathBuf};

@@ -9,7 +9,7 @@
 //! intervals; see [`sobol`]), and, over the Sobol base samples, how often
 //! each variant is the best.
 
-pub mod sobol;
+pub(crate) mod sobol;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;

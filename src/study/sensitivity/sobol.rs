@@ -66,7 +66,7 @@ impl Saltelli {
 
 /// One parameter's indices with their 95% bootstrap intervals.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SobolIndex {
+pub(crate) struct SobolIndex {
     pub first: f64,
     pub first_ci: (f64, f64),
     pub total: f64,
@@ -77,7 +77,7 @@ pub struct SobolIndex {
 /// `k` parameters), with percentile intervals from `reps` bootstrap
 /// resamples of the `n` rows (seeded by `seed`). `None` when the output does
 /// not vary.
-pub fn jansen(values: &[f64], k: usize, reps: usize, seed: u64) -> Option<Vec<SobolIndex>> {
+pub(crate) fn jansen(values: &[f64], k: usize, reps: usize, seed: u64) -> Option<Vec<SobolIndex>> {
     let n = values.len() / (k + 2);
     if n < 2 || values.len() != n * (k + 2) {
         return None;
@@ -164,9 +164,10 @@ fn percentile_interval(mut draws: Vec<f64>, estimate: f64) -> (f64, f64) {
     (at(0.025), at(0.975))
 }
 
+#[cfg(test)]
 /// Sobol indices of `f` over the unit cube in `k` dimensions from `n`
 /// base samples: the same sampling and estimator as for scenarios.
-pub fn sobol(
+pub(crate) fn sobol(
     k: usize,
     n: usize,
     reps: usize,

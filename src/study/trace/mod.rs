@@ -6,12 +6,12 @@
 //! `trace.json`, `trace.html` (an animated map) and `trace.png`/`.svg`
 //! (a strip of the map at a few weeks).
 //!
-//! The model stays pure: [`record`] runs the trial and keeps the events in
+//! The model stays pure: [`crate::results::trace`] runs the trial and keeps the events in
 //! memory; the other modules turn them into bytes; only [`trace`] touches
 //! the file system.
 
-pub mod pick;
-pub mod tables;
+pub(crate) mod pick;
+pub(crate) mod tables;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;

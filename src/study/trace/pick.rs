@@ -36,7 +36,7 @@ impl Pick {
 
 /// Attacks in one trial: the baseline's, and the compared variant's.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Attacks {
+pub(crate) struct Attacks {
     pub trial: u64,
     pub baseline: f64,
     pub variant: Option<f64>,
@@ -44,7 +44,7 @@ pub struct Attacks {
 
 /// The trial `pick` chooses from `rows` (ties go to the lowest index), with
 /// a sentence saying why.
-pub fn choose(pick: Pick, rows: &[Attacks]) -> Option<(u64, String)> {
+pub(crate) fn choose(pick: Pick, rows: &[Attacks]) -> Option<(u64, String)> {
     let mut sorted = rows.to_vec();
     sorted.sort_by(|a, b| {
         a.baseline
@@ -94,7 +94,7 @@ pub fn choose(pick: Pick, rows: &[Attacks]) -> Option<(u64, String)> {
 
 /// Attacks per trial of the baseline and `variant`, from the run folder
 /// `dir` (its `trials.csv`).
-pub fn read_run(dir: &Path, variant: Option<&str>) -> Result<Vec<Attacks>> {
+pub(crate) fn read_run(dir: &Path, variant: Option<&str>) -> Result<Vec<Attacks>> {
     if !dir.is_dir() {
         return Err(Error::Invalid(format!(
             "--from {}: no such folder; give a result folder written by `cordon run`",
@@ -138,7 +138,7 @@ pub fn read_run(dir: &Path, variant: Option<&str>) -> Result<Vec<Attacks>> {
 
 /// Attacks per trial of the baseline and `variant`, from a quick run of
 /// every trial of the scenario on `threads` threads.
-pub fn quick_run(
+pub(crate) fn quick_run(
     base: &Scenario,
     variant: Option<&Scenario>,
     threads: usize,

@@ -2,13 +2,12 @@
 
 use serde::Serialize;
 
-use crate::model::Event;
 use crate::results::trace::{CellStory, Trace, divergences, stories};
 use crate::scenario::Scenario;
 
 /// One row of `events.csv`: one thing that happened to one cell.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct EventRow<'a> {
+pub(crate) struct EventRow<'a> {
     pub variant: &'a str,
     /// Recorded week; negative in the warm-up (not in `trials.csv`).
     pub week: i64,
@@ -25,7 +24,7 @@ pub struct EventRow<'a> {
 
 /// One row of `cells.csv`: one cell's life in one variant.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CellRow<'a> {
+pub(crate) struct CellRow<'a> {
     pub variant: &'a str,
     pub cell: String,
     pub spawn_week: i64,
@@ -47,7 +46,7 @@ pub struct CellRow<'a> {
 }
 
 /// Every event of every variant, variant by variant, in order.
-pub fn event_rows<'a>(trace: &'a Trace, s: &'a Scenario) -> Vec<EventRow<'a>> {
+pub(crate) fn event_rows<'a>(trace: &'a Trace, s: &'a Scenario) -> Vec<EventRow<'a>> {
     let mut rows = Vec::new();
     for v in &trace.variants {
         for (key, e) in &v.events {
@@ -68,7 +67,7 @@ pub fn event_rows<'a>(trace: &'a Trace, s: &'a Scenario) -> Vec<EventRow<'a>> {
 }
 
 /// Every cell of every variant, in order of spawn.
-pub fn cell_rows<'a>(trace: &'a Trace, s: &'a Scenario) -> Vec<CellRow<'a>> {
+pub(crate) fn cell_rows<'a>(trace: &'a Trace, s: &'a Scenario) -> Vec<CellRow<'a>> {
     let all: Vec<Vec<CellStory>> = trace.variants.iter().map(stories).collect();
     let mut rows = Vec::new();
     for (i, (v, cells)) in trace.variants.iter().zip(&all).enumerate() {
@@ -99,9 +98,4 @@ pub fn cell_rows<'a>(trace: &'a Trace, s: &'a Scenario) -> Vec<CellRow<'a>> {
 /// A region's id, or "" for none.
 fn region(s: &Scenario, r: Option<u32>) -> &str {
     r.map_or("", |r| s.regions[r as usize].id.as_str())
-}
-
-/// The week an event happened, as the record counts it.
-pub fn recorded(trace: &Trace, e: &Event) -> Option<usize> {
-    usize::try_from(trace.week(e)).ok()
 }
