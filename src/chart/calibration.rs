@@ -15,9 +15,8 @@ use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, VPos};
 
-use super::style::{self, INK, MUTED};
+use super::style::{self};
 use super::{CHARTS, Figure, write_png_and_svg};
 use crate::results::calibration::Calibration;
 
@@ -148,18 +147,8 @@ fn frame<DB: DrawingBackend>(
     title: &str,
     note: &str,
 ) -> Result<DrawingArea<DB, Shift>, crate::Error> {
-    root.fill(&WHITE)?;
-    let (width, height) = root.dim_in_pixel();
     let heading = format!("{}: {title}", cal.manifest.scenario.name);
-    root.draw_text(&heading, &style::bold(24.0, &INK), (24, 16))?;
-    let bottom = (height - style::CAPTION_HEIGHT / 2) as i32;
-    let left = style::anchored(style::text(15.0, &MUTED), HPos::Left, VPos::Center);
-    root.draw_text(&caption(cal), &left, (24, bottom))?;
-    if !note.is_empty() {
-        let right = style::anchored(style::text(15.0, &MUTED), HPos::Right, VPos::Center);
-        root.draw_text(note, &right, (width as i32 - 24, bottom))?;
-    }
-    Ok(root.margin(style::TITLE_HEIGHT, style::CAPTION_HEIGHT + 6, 0, 0))
+    style::frame_with(root, &heading, &caption(cal), note)
 }
 
 /// The note of a chart of the particles: `usual`, or a warning when the

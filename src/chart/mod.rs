@@ -128,6 +128,11 @@ pub(crate) trait Figure {
         &self,
         root: &DrawingArea<DB, Shift>,
     ) -> Result<(), crate::Error>;
+
+    /// Its size in pixels (SVG units).
+    fn size(&self) -> (u32, u32) {
+        style::SIZE
+    }
 }
 
 /// Draws `figure` twice, as `STEM.png` and `STEM.svg`, into `out`; on
@@ -141,12 +146,12 @@ pub(crate) fn write_png_and_svg(
     let svg = out.join(format!("{stem}.svg"));
     let drawn = present(
         figure,
-        BitMapBackend::new(&png, style::SIZE).into_drawing_area(),
+        BitMapBackend::new(&png, figure.size()).into_drawing_area(),
     )
     .and_then(|()| {
         present(
             figure,
-            SVGBackend::new(&svg, style::SIZE).into_drawing_area(),
+            SVGBackend::new(&svg, figure.size()).into_drawing_area(),
         )
     });
     if let Err(e) = drawn {

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, VPos};
 
 use super::style;
 
@@ -39,50 +38,24 @@ pub(crate) struct SearchChart {
 /// Draws `chart` into `dir/search.png` and `dir/search.svg`.
 pub(crate) fn draw(dir: &Path, chart: &SearchChart) -> Result<Vec<PathBuf>, crate::Error> {
     style::register_fonts()?;
-    let png = dir.join("search.png");
-    let svg = dir.join("search.svg");
-    let drawn = on(
-        BitMapBackend::new(&png, style::SIZE).into_drawing_area(),
-        chart,
-    )
-    .and_then(|()| {
-        on(
-            SVGBackend::new(&svg, style::SIZE).into_drawing_area(),
-            chart,
-        )
-    });
-    if let Err(e) = drawn {
-        for p in [&png, &svg] {
-            let _ = std::fs::remove_file(p);
-        }
-        return Err(e);
-    }
-    Ok(vec![png, svg])
+    Ok(super::write_png_and_svg(chart, dir, "search")?.to_vec())
 }
 
-fn on<DB: DrawingBackend>(
-    root: DrawingArea<DB, Shift>,
-    c: &SearchChart,
-) -> Result<(), crate::Error> {
-    body(&root, c)?;
-    root.present()?;
-    Ok(())
+impl super::Figure for SearchChart {
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), crate::Error> {
+        body(root, self)
+    }
 }
 
 fn body<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     c: &SearchChart,
 ) -> Result<(), crate::Error> {
-    root.fill(&WHITE)?;
-    let (width, height) = root.dim_in_pixel();
-    root.draw_text(&c.title, &style::bold(24.0, &style::INK), (24, 16))?;
-    let bottom = (height - style::CAPTION_HEIGHT / 2) as i32;
-    let left = style::anchored(style::text(15.0, &style::MUTED), HPos::Left, VPos::Center);
-    root.draw_text(&c.caption, &left, (24, bottom))?;
-    let right = style::anchored(style::text(15.0, &style::MUTED), HPos::Right, VPos::Center);
     let note = "every candidate on the same trials (common random numbers)";
-    root.draw_text(note, &right, (width as i32 - 24, bottom))?;
-    let area = root.margin(style::TITLE_HEIGHT, style::CAPTION_HEIGHT + 6, 0, 0);
+    let area = style::frame_with(root, &c.title, &c.caption, note)?;
     let iterations = c.points.iter().map(|p| p.iteration).max().unwrap_or(0) + 1;
     let (mut lo, mut hi) = c
         .points

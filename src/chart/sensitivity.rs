@@ -10,9 +10,8 @@ use std::path::Path;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, VPos};
 
-use super::style::{self, FAINT, INK, MUTED, Swatch};
+use super::style::{self, FAINT, INK, Swatch};
 use crate::results::sensitivity::Row;
 use crate::scenario::BASELINE;
 
@@ -45,35 +44,14 @@ pub(crate) fn draw_all(
             Kind::Tornado => format!("{scenario}: {metric}, one parameter at a time (baseline)"),
             Kind::Sobol => format!("{scenario}: Sobol indices of {metric} (baseline)"),
         };
-        let png = out.join(format!("{stem}.png"));
-        let svg = out.join(format!("{stem}.svg"));
-        let drawn = draw_one(
-            BitMapBackend::new(&png, style::SIZE).into_drawing_area(),
+        let figure = SensitivityFigure {
             kind,
-            &base,
-            &title,
+            rows: &base,
+            title: &title,
             caption,
             metric,
-        )
-        .and_then(|()| {
-            draw_one(
-                SVGBackend::new(&svg, style::SIZE).into_drawing_area(),
-                kind,
-                &base,
-                &title,
-                caption,
-                metric,
-            )
-        });
-        if let Err(e) = drawn {
-            for p in [&png, &svg] {
-                let _ = std::fs::remove_file(p);
-            }
-            return Err(match e {
-                crate::Error::Draw(m) => crate::Error::Draw(format!("{stem}: {m}")),
-                other => other,
-            });
-        }
+        };
+        super::write_png_and_svg(&figure, out, &stem)?;
     }
     Ok(())
 }
@@ -84,33 +62,30 @@ enum Kind {
     Sobol,
 }
 
-fn draw_one<DB: DrawingBackend>(
-    root: DrawingArea<DB, Shift>,
+/// A tornado or Sobol chart of the baseline.
+struct SensitivityFigure<'a> {
     kind: Kind,
-    rows: &[&Row],
-    title: &str,
-    caption: &str,
-    metric: &str,
-) -> Result<(), crate::Error> {
-    root.fill(&WHITE)?;
-    let (width, height) = root.dim_in_pixel();
-    root.draw_text(title, &style::bold(24.0, &INK), (24, 16))?;
-    let bottom = (height - style::CAPTION_HEIGHT / 2) as i32;
-    let left = style::anchored(style::text(15.0, &MUTED), HPos::Left, VPos::Center);
-    root.draw_text(caption, &left, (24, bottom))?;
-    let note = match kind {
-        Kind::Tornado => "whiskers: 95% intervals of the means",
-        Kind::Sobol => "whiskers: 95% bootstrap intervals",
-    };
-    let right = style::anchored(style::text(15.0, &MUTED), HPos::Right, VPos::Center);
-    root.draw_text(note, &right, (width as i32 - 24, bottom))?;
-    let body = root.margin(style::TITLE_HEIGHT, style::CAPTION_HEIGHT + 6, 0, 0);
-    match kind {
-        Kind::Tornado => tornado(&body, rows, metric)?,
-        Kind::Sobol => sobol(&body, rows)?,
+    rows: &'a [&'a Row],
+    title: &'a str,
+    caption: &'a str,
+    metric: &'a str,
+}
+
+impl super::Figure for SensitivityFigure<'_> {
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), crate::Error> {
+        let note = match self.kind {
+            Kind::Tornado => "whiskers: 95% intervals of the means",
+            Kind::Sobol => "whiskers: 95% bootstrap intervals",
+        };
+        let body = style::frame_with(root, self.title, self.caption, note)?;
+        match self.kind {
+            Kind::Tornado => tornado(&body, self.rows, self.metric),
+            Kind::Sobol => sobol(&body, self.rows),
+        }
     }
-    root.present()?;
-    Ok(())
 }
 
 fn find<'a>(rows: &[&'a Row], kind: &str, parameter: &str) -> Option<&'a Row> {

@@ -116,26 +116,38 @@ pub fn caption(run: &RunData) -> String {
     format!("{} trials × {} weeks · seed {}", m.trials, m.weeks, m.seed)
 }
 
-/// Paints the background, the title (naming the scenario) and the caption
-/// line, and returns the area left for the chart's body.
+/// The one chart frame: paints the background, the heading and the caption
+/// line (with a note at its right, if any), and returns the area left for
+/// the chart's body. Every chart of every command is framed here.
+pub(crate) fn frame_with<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    heading: &str,
+    caption: &str,
+    note: &str,
+) -> Result<DrawingArea<DB, Shift>, crate::Error> {
+    root.fill(&WHITE)?;
+    let (width, height) = root.dim_in_pixel();
+    root.draw_text(heading, &bold(24.0, &INK), (24, 16))?;
+    let bottom = (height - CAPTION_HEIGHT / 2) as i32;
+    let left = anchored(text(15.0, &MUTED), HPos::Left, VPos::Center);
+    root.draw_text(caption, &left, (24, bottom))?;
+    if !note.is_empty() {
+        let right = anchored(text(15.0, &MUTED), HPos::Right, VPos::Center);
+        root.draw_text(note, &right, (width as i32 - 24, bottom))?;
+    }
+    Ok(root.margin(TITLE_HEIGHT, CAPTION_HEIGHT + 6, 0, 0))
+}
+
+/// The frame of a run folder's chart: the heading names the scenario, the
+/// caption gives trials, weeks and seed.
 pub fn frame<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     run: &RunData,
     title: &str,
     note: &str,
 ) -> Result<DrawingArea<DB, Shift>, crate::Error> {
-    root.fill(&WHITE)?;
-    let (width, height) = root.dim_in_pixel();
     let heading = format!("{}: {title}", run.manifest.scenario.name);
-    root.draw_text(&heading, &bold(24.0, &INK), (24, 16))?;
-    let bottom = (height - CAPTION_HEIGHT / 2) as i32;
-    let left = anchored(text(15.0, &MUTED), HPos::Left, VPos::Center);
-    root.draw_text(&caption(run), &left, (24, bottom))?;
-    if !note.is_empty() {
-        let right = anchored(text(15.0, &MUTED), HPos::Right, VPos::Center);
-        root.draw_text(note, &right, (width as i32 - 24, bottom))?;
-    }
-    Ok(root.margin(TITLE_HEIGHT, CAPTION_HEIGHT + 6, 0, 0))
+    frame_with(root, &heading, &caption(run), note)
 }
 
 /// A builder for a one-panel chart filling `body`, with room for tick

@@ -19,26 +19,6 @@ use crate::scenario::ranges::DesignKind;
 /// Metrics drawn when none are asked for.
 pub(crate) const DEFAULT_METRICS: [&str; 3] = ["attacks", "entries", "p_any_attack"];
 
-/// The frame of a sweep chart: title, caption and the area left.
-fn frame<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    title: &str,
-    caption: &str,
-    note: &str,
-) -> Result<DrawingArea<DB, Shift>, crate::Error> {
-    root.fill(&WHITE)?;
-    let (width, height) = root.dim_in_pixel();
-    root.draw_text(title, &style::bold(24.0, &INK), (24, 16))?;
-    let bottom = (height - style::CAPTION_HEIGHT / 2) as i32;
-    let left = style::anchored(style::text(15.0, &MUTED), HPos::Left, VPos::Center);
-    root.draw_text(caption, &left, (24, bottom))?;
-    if !note.is_empty() {
-        let right = style::anchored(style::text(15.0, &MUTED), HPos::Right, VPos::Center);
-        root.draw_text(note, &right, (width as i32 - 24, bottom))?;
-    }
-    Ok(root.margin(style::TITLE_HEIGHT, style::CAPTION_HEIGHT + 6, 0, 0))
-}
-
 /// Draws the sweep's charts into `out` (PNG and SVG); returns notes on
 /// charts that were not drawn.
 pub(crate) fn draw_all(
@@ -72,52 +52,37 @@ pub(crate) fn draw_all(
             format!("heatmap_{metric}")
         };
         let title = format!("{scenario}: {metric} by {}", names(table));
-        let png = out.join(format!("{stem}.png"));
-        let svg = out.join(format!("{stem}.svg"));
-        let drawn = draw_one(
-            BitMapBackend::new(&png, style::SIZE).into_drawing_area(),
+        let figure = SweepFigure {
             table,
             metric,
-            &title,
+            title: &title,
             caption,
-        )
-        .and_then(|()| {
-            draw_one(
-                SVGBackend::new(&svg, style::SIZE).into_drawing_area(),
-                table,
-                metric,
-                &title,
-                caption,
-            )
-        });
-        if let Err(e) = drawn {
-            for p in [&png, &svg] {
-                let _ = std::fs::remove_file(p);
-            }
-            return Err(match e {
-                crate::Error::Draw(m) => crate::Error::Draw(format!("{stem}: {m}")),
-                other => other,
-            });
-        }
+        };
+        super::write_png_and_svg(&figure, out, &stem)?;
     }
     Ok(vec![])
 }
 
-/// Draws one chart on `root` and writes its file.
-fn draw_one<DB: DrawingBackend>(
-    root: DrawingArea<DB, Shift>,
-    table: &SweepTable,
-    metric: &str,
-    title: &str,
-    caption: &str,
-) -> Result<(), crate::Error> {
-    if table.params.len() == 1 {
-        line(&root, table, metric, title, caption)?;
-    } else {
-        heatmap(&root, table, metric, title, caption)?;
+/// One chart of a sweep: a line (one parameter) or a heat map (two).
+struct SweepFigure<'a> {
+    table: &'a SweepTable,
+    metric: &'a str,
+    title: &'a str,
+    caption: &'a str,
+}
+
+impl super::Figure for SweepFigure<'_> {
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), crate::Error> {
+        let (t, m) = (self.table, self.metric);
+        if t.params.len() == 1 {
+            line(root, t, m, self.title, self.caption)
+        } else {
+            heatmap(root, t, m, self.title, self.caption)
+        }
     }
-    root.present()?;
-    Ok(())
 }
 
 fn names(table: &SweepTable) -> String {
@@ -171,7 +136,7 @@ fn line<DB: DrawingBackend>(
     title: &str,
     caption: &str,
 ) -> Result<(), crate::Error> {
-    let body = frame(root, title, caption, "band: 95% interval of the mean")?;
+    let body = style::frame_with(root, title, caption, "band: 95% interval of the mean")?;
     let (key, plot) = body.split_vertically(34);
     let entries: Vec<(Swatch, &str)> = table
         .variants
@@ -236,7 +201,7 @@ fn heatmap<DB: DrawingBackend>(
         DesignKind::Grid => "cell colour: mean over trials",
         DesignKind::Lhs => "dot colour: mean over trials (Latin hypercube points)",
     };
-    let body = frame(root, title, caption, note)?;
+    let body = style::frame_with(root, title, caption, note)?;
     let (panels, scale) = body.split_horizontally(body.dim_in_pixel().0 - 190);
     let means: Vec<f64> = table
         .rows

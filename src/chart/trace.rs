@@ -29,15 +29,27 @@ const DIVERGED: RGBColor = RGBColor(204, 0, 204);
 /// Draws the strip into `dir/trace.png` and `dir/trace.svg`.
 pub(crate) fn draw(dir: &Path, trace: &Trace, s: &Scenario) -> Result<(), crate::Error> {
     style::register_fonts()?;
-    let size = (WIDTH, 70 + ROW * trace.variants.len() as u32 + 40);
-    let png = dir.join("trace.png");
-    let svg = dir.join("trace.svg");
-    strip(
-        &BitMapBackend::new(&png, size).into_drawing_area(),
-        trace,
-        s,
-    )?;
-    strip(&SVGBackend::new(&svg, size).into_drawing_area(), trace, s)
+    let strip = Strip { trace, scenario: s };
+    super::write_png_and_svg(&strip, dir, "trace").map(|_| ())
+}
+
+/// The still of a traced trial: a row of map panels per variant.
+struct Strip<'a> {
+    trace: &'a Trace,
+    scenario: &'a Scenario,
+}
+
+impl super::Figure for Strip<'_> {
+    fn size(&self) -> (u32, u32) {
+        (WIDTH, 70 + ROW * self.trace.variants.len() as u32 + 40)
+    }
+
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), crate::Error> {
+        strip(root, self.trace, self.scenario)
+    }
 }
 
 /// The recorded weeks shown: a quarter, a half, three quarters and the
@@ -99,7 +111,6 @@ fn strip<DB: DrawingBackend>(
             map(root, s, &places, &panel, &title, cells, run_week, &diverged)?;
         }
     }
-    root.present()?;
     Ok(())
 }
 
