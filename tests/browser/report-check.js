@@ -7,49 +7,21 @@
 // (playwright-core must be resolvable, e.g. through NODE_PATH).
 "use strict";
 
-const path = require("path");
-const { chromium } = require("playwright-core");
+const { checkPage, fail } = require("./page.js");
 
 const [reportPath, screenshotPath, pdfPath] = process.argv.slice(2);
 if (!reportPath || !screenshotPath) {
   console.error("usage: node report-check.js REPORT.html SCREENSHOT.png [PRINT.pdf]");
   process.exit(2);
 }
-const pageUrl = "file://" + path.resolve(reportPath);
-const failures = [];
-const fail = (what) => failures.push(what);
-
-async function main() {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-  try {
-    // A fresh context is a fresh, empty profile.
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    page.on("console", (m) => {
-      if (m.type() === "error" || m.type() === "warning") fail(`console ${m.type()}: ${m.text()}`);
-    });
-    page.on("pageerror", (e) => fail(`page error: ${e.message}`));
-    page.on("request", (r) => {
-      if (r.url() !== pageUrl) fail(`request to ${r.url()}`);
-    });
-    page.on("requestfailed", (r) => {
-      if (r.url() === pageUrl) fail(`the page itself failed to load: ${r.failure() && r.failure().errorText}`);
-    });
-    const response = await page.goto(pageUrl, { waitUntil: "load" });
-    if (!response || !response.ok()) fail(`loading ${pageUrl} failed`);
+checkPage(
+  {
+    name: "report-check",
+    file: reportPath,
+    viewport: { width: 1280, height: 800 },
+    done: `screenshot in ${screenshotPath}`,
+  },
+  async (page) => {
     await checkCharts(page);
     await checkSorting(page);
     await checkSections(page);
@@ -57,11 +29,8 @@ async function main() {
     await page.screenshot({ path: screenshotPath, fullPage: false });
     await checkPrint(page);
     if (pdfPath) await page.pdf({ path: pdfPath, format: "A4", printBackground: true });
-    await context.close();
-  } finally {
-    await browser.close();
-  }
-}
+  },
+);
 
 // Every chart is an inline <svg> with a non-zero box inside the page width.
 async function checkCharts(page) {
@@ -162,13 +131,3 @@ async function checkPrint(page) {
   console.log("report-check: print layout fits A4");
 }
 
-main()
-  .catch((e) => fail(`the browser check could not run: ${e.stack || e}`))
-  .finally(() => {
-    if (failures.length) {
-      console.error(`report-check: FAILED (${failures.length} problems)`);
-      for (const f of failures) console.error(`  - ${f}`);
-      process.exit(1);
-    }
-    console.log(`report-check: ok; screenshot in ${screenshotPath}`);
-  });

@@ -8,37 +8,21 @@
 // (playwright-core must be resolvable, e.g. through NODE_PATH).
 "use strict";
 
-const path = require("path");
-const { chromium } = require("playwright-core");
+const { checkPage, fail } = require("./page.js");
 
 const [pagePath, screenshotPath] = process.argv.slice(2);
 if (!pagePath || !screenshotPath) {
   console.error("usage: node trace-check.js TRACE.html SCREENSHOT.png");
   process.exit(2);
 }
-const pageUrl = "file://" + path.resolve(pagePath);
-const failures = [];
-const fail = (what) => failures.push(what);
-
-async function main() {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  try {
-    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
-    const page = await context.newPage();
-    page.on("console", (m) => {
-      if (m.type() === "error" || m.type() === "warning") fail(`console ${m.type()}: ${m.text()}`);
-    });
-    page.on("pageerror", (e) => fail(`page error: ${e.message}`));
-    page.on("request", (r) => {
-      if (r.url() !== pageUrl) fail(`request to ${r.url()}`);
-    });
-    const response = await page.goto(pageUrl, { waitUntil: "load" });
-    if (!response || !response.ok()) fail(`loading ${pageUrl} failed`);
+checkPage(
+  {
+    name: "trace-check",
+    file: pagePath,
+    viewport: { width: 1600, height: 1000 },
+    done: `screenshot in ${screenshotPath}`,
+  },
+  async (page) => {
     const week = async () => Number(await page.inputValue("#week"));
     const panels = await page.$$eval(".panel svg", (s) => s.length);
     if (panels !== 2) fail(`expected 2 maps (baseline and variant), found ${panels}`);
@@ -80,19 +64,6 @@ async function main() {
     if (overflow > 0) fail(`the page is ${overflow} px wider than the window`);
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: screenshotPath, fullPage: false });
-    await context.close();
-  } finally {
-    await browser.close();
-  }
-}
+  },
+);
 
-main()
-  .catch((e) => fail(`the browser check could not run: ${e.stack || e}`))
-  .finally(() => {
-    if (failures.length) {
-      console.error(`trace-check: FAILED (${failures.length} problems)`);
-      for (const f of failures) console.error(`  - ${f}`);
-      process.exit(1);
-    }
-    console.log(`trace-check: ok; screenshot in ${screenshotPath}`);
-  });

@@ -16,31 +16,8 @@ cd "$(dirname "$0")/../.."
 say() { echo "trace-check: $*"; }
 die() { echo "trace-check: FAILED: $*" >&2; exit 1; }
 
-chromium_bin=${CHROMIUM:-/usr/bin/chromium}
-if [ ! -x "$chromium_bin" ]; then
-    [ "$(id -u)" -eq 0 ] || die "$chromium_bin is missing and installing it needs root (apt-get install chromium)"
-    say "installing Debian's chromium"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null || die "apt-get update failed"
-    apt-get install -y -qq --no-install-recommends chromium >/dev/null || die "apt-get install chromium failed"
-fi
-command -v node >/dev/null || die "node is missing (Node 20 or newer is needed)"
-command -v npm >/dev/null || die "npm is missing"
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-say "installing playwright-core into $work"
-(cd "$work" && npm init -y >/dev/null && npm install --silent --no-audit --no-fund playwright-core@1 >/dev/null) \
-    || die "npm install playwright-core failed"
-
-if [ -n "${CORDON:-}" ]; then
-    cordon=$CORDON
-else
-    say "building the release binary"
-    cargo build --release --locked --quiet || die "cargo build --release failed"
-    cordon="${CARGO_TARGET_DIR:-target}/release/cordon"
-fi
+# shellcheck source=tests/browser/setup.sh
+source tests/browser/setup.sh
 
 say "tracing trial 0 of the default scenario, baseline and border_heavy"
 "$cordon" trace --quiet --trial 0 --variant border_heavy --out "$work/trace" || die "cordon trace failed"
