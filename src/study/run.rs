@@ -152,23 +152,7 @@ pub fn run(
         )));
     }
     let range = opts.shard.map_or(0..trials, |s| s.trials(trials));
-    let target = match (&opts.common.out, opts.shard) {
-        (Some(out), _) => out.clone(),
-        (None, None) => default_out(
-            &opts.common.output_root,
-            &opts.common.scenario.stem(),
-            started,
-        ),
-        (None, Some(s)) => {
-            let stem = format!(
-                "{}-shard-{}-of-{}",
-                opts.common.scenario.stem(),
-                s.index,
-                s.count
-            );
-            default_out(&opts.common.output_root, &stem, started)
-        }
-    };
+    let target = target_of(opts, started);
     if opts.resume && opts.common.out.is_none() {
         return Err(Error::Invalid(
             "--resume needs --out DIR: the folder to continue (an interrupted run keeps .DIR.partial beside it)".into(),
@@ -293,37 +277,17 @@ pub fn run(
     };
     writer.finish()?;
     resume::clear(staging.path())?;
-    let (states, regions, borders) = geography(&set.base);
-    let spends: Vec<f64> = theatres.iter().map(|t| t.defences.spend).collect();
-    let manifest = Manifest {
-        cordon_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario: ScenarioEntry {
-            name: set.base.name.clone(),
-            description: set.base.description.clone(),
-            path: opts.common.scenario.display(),
-            sha256: hex(&Sha256::digest(&text)),
-        },
-        seed: set.base.seed,
-        trials,
-        weeks: set.base.weeks,
-        start_week: set.base.start_week,
-        base_overrides: base_overrides(&set),
-        variants: variant_entries(&set, &names, &spends),
-        states,
-        regions,
-        borders,
-        shard: opts.shard.map(|s| ShardEntry {
-            index: s.index,
-            count: s.count,
-            first_trial: range.start,
-            end_trial: range.end,
-        }),
-        posterior: over.as_ref().map(|p| p.entry()),
-        threads: opts.common.threads,
-        command_line: opts.common.command_line.clone(),
-        started_utc: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        wall_seconds: clock.elapsed().as_secs_f64(),
-    };
+    let manifest = manifest_of(
+        opts,
+        &set,
+        &text,
+        &theatres,
+        &names,
+        &range,
+        over.as_ref(),
+        started,
+        clock,
+    );
     let out = if opts.shard.is_some() {
         let state = ShardState { layout, stats };
         write_json(&staging.path().join(STATE_FILE), &state)?;
@@ -344,6 +308,74 @@ pub fn run(
         stats,
         manifest,
     })
+}
+
+/// The result folder: `--out`, or a new folder under the output root
+/// named after the scenario (and the shard).
+fn target_of(opts: &RunOptions, started: chrono::DateTime<chrono::Utc>) -> PathBuf {
+    match (&opts.common.out, opts.shard) {
+        (Some(out), _) => out.clone(),
+        (None, None) => default_out(
+            &opts.common.output_root,
+            &opts.common.scenario.stem(),
+            started,
+        ),
+        (None, Some(s)) => {
+            let stem = format!(
+                "{}-shard-{}-of-{}",
+                opts.common.scenario.stem(),
+                s.index,
+                s.count
+            );
+            default_out(&opts.common.output_root, &stem, started)
+        }
+    }
+}
+
+/// The manifest of a finished run (or shard).
+#[allow(clippy::too_many_arguments)]
+fn manifest_of(
+    opts: &RunOptions,
+    set: &ScenarioSet,
+    text: &[u8],
+    theatres: &[Theatre<'_>],
+    names: &[String],
+    range: &std::ops::Range<u64>,
+    over: Option<&PosteriorRun>,
+    started: chrono::DateTime<chrono::Utc>,
+    clock: Instant,
+) -> Manifest {
+    let (states, regions, borders) = geography(&set.base);
+    let spends: Vec<f64> = theatres.iter().map(|t| t.defences.spend).collect();
+    Manifest {
+        cordon_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: ScenarioEntry {
+            name: set.base.name.clone(),
+            description: set.base.description.clone(),
+            path: opts.common.scenario.display(),
+            sha256: hex(&Sha256::digest(text)),
+        },
+        seed: set.base.seed,
+        trials: set.base.trials,
+        weeks: set.base.weeks,
+        start_week: set.base.start_week,
+        base_overrides: base_overrides(set),
+        variants: variant_entries(set, names, &spends),
+        states,
+        regions,
+        borders,
+        shard: opts.shard.map(|s| ShardEntry {
+            index: s.index,
+            count: s.count,
+            first_trial: range.start,
+            end_trial: range.end,
+        }),
+        posterior: over.as_ref().map(|p| p.entry()),
+        threads: opts.common.threads,
+        command_line: opts.common.command_line.clone(),
+        started_utc: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        wall_seconds: clock.elapsed().as_secs_f64(),
+    }
 }
 
 /// Refuses, before anything is written, a run that needs more disk or
