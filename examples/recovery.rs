@@ -24,6 +24,8 @@
 //! `attacks,border_interdictions,entries` (comma-separated alliance-wide
 //! counters), THREADS to 2.
 
+mod common;
+
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
@@ -35,40 +37,8 @@ use cordon::scenario::observed::Observation;
 use cordon::study::Common;
 use cordon::study::calibrate::{CalibrateOptions, Hooks, calibrate};
 
-/// The world, with `{weeks}` for the horizon.
-const WORLD: &str = r#"
-[scenario]
-name = "recovery"
-weeks = {weeks}
-trials = 100
-seed = 7
-[source]
-hardship = 1.0
-recruitment_exponent = 1.0
-governance = { kind = "constant", value = 0.0 }
-[[states]]
-id = "SRC"
-role = "other"
-[[states]]
-id = "MEM"
-role = "member"
-budget = 5.0
-allocation = { border = 0.5, intel = 0.3, readiness = 0.2 }
-[[regions]]
-id = "SRC_N"
-state = "SRC"
-population = 4.0
-new_cells = 0.5
-[[regions]]
-id = "MEM_S"
-state = "MEM"
-population = 3.0
-[[borders]]
-a = "SRC_N"
-b = "MEM_S"
-length_km = 500
-terrain = "river"
-[model]
+/// What the recovery world adds to the shared one (`examples/common`).
+const TAIL: &str = r#"[model]
 attack_hazard = 0.015
 detection_scale = 1.0
 [[uncertain]]
@@ -99,7 +69,7 @@ const HORIZONS: [usize; 3] = [5, 10, 20];
 
 /// The scenario text at `years` with the observed `counts` per series.
 fn text(years: usize, series: &[String], counts: &[Vec<u64>]) -> String {
-    let mut t = WORLD.replace("{weeks}", &(52 * years).to_string());
+    let mut t = common::world("recovery", 52 * years, 7) + TAIL;
     for (s, c) in series.iter().zip(counts) {
         let list: Vec<String> = c.iter().map(u64::to_string).collect();
         t.push_str(&format!(

@@ -45,6 +45,8 @@
 //! THREADS to 2. The chart goes to `docs/images/` (run from the
 //! repository root), the per-replicate rows to `target/sbc/CASE.csv`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -64,42 +66,6 @@ use plotters::style::text_anchor::{HPos, VPos};
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use statrs::distribution::{Binomial, ChiSquared, ContinuousCDF, DiscreteCDF};
-
-/// The known-answer world of `src/calibrate/mod.rs`, without its
-/// `[[uncertain]]` and `[[observed]]` tables.
-const WORLD: &str = r#"
-[scenario]
-name = "sbc"
-weeks = 260
-trials = 100
-seed = 3
-[source]
-hardship = 1.0
-recruitment_exponent = 1.0
-governance = { kind = "constant", value = 0.0 }
-[[states]]
-id = "SRC"
-role = "other"
-[[states]]
-id = "MEM"
-role = "member"
-budget = 5.0
-allocation = { border = 0.5, intel = 0.3, readiness = 0.2 }
-[[regions]]
-id = "SRC_N"
-state = "SRC"
-population = 4.0
-new_cells = 0.5
-[[regions]]
-id = "MEM_S"
-state = "MEM"
-population = 3.0
-[[borders]]
-a = "SRC_N"
-b = "MEM_S"
-length_km = 500
-terrain = "river"
-"#;
 
 /// Years observed (yearly counts).
 const YEARS: usize = 5;
@@ -166,7 +132,7 @@ fn cases() -> Vec<Case> {
 
 /// The scenario text of `case` with `counts` (one list per series).
 fn scenario_text(case: &Case, counts: &[Vec<u64>]) -> String {
-    let mut t = WORLD.to_string();
+    let mut t = common::world("sbc", 260, 3);
     for p in &case.params {
         t.push_str(&format!(
             "[[uncertain]]\npath = \"{}\"\nlow = {}\nhigh = {}\n{}",
