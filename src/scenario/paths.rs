@@ -150,77 +150,8 @@ pub(crate) fn apply(
     if editor == Editor::Variant && sec.name == "scenario" {
         return err("a variant cannot change `scenario.*` (weeks, trials, seed are shared by all variants so that they can be compared)".into(), None);
     }
-    let field_at = match sec.shape {
-        Shape::Table => 1,
-        _ => 2,
-    };
-    if segs.len() <= field_at {
-        let what = match sec.shape {
-            Shape::Table => format!("{}.FIELD", sec.name),
-            Shape::Named => "terrain.CLASS.FIELD".to_string(),
-            Shape::Array(_) => format!("{}.ID.FIELD", sec.name),
-        };
-        return err(
-            format!(
-                "incomplete path: expected `{what}`; sections and elements are never replaced whole, only their fields"
-            ),
-            None,
-        );
-    }
+    let (field_at, share) = field_of(&segs, sec, ov)?;
     let field = segs[field_at];
-    if !sec.keys.contains(&field) {
-        let hint =
-            closest(field, sec.keys.iter().copied()).map(|s| replace_seg(&segs, field_at, &s));
-        return err(
-            format!(
-                "unknown path: `{field}` is not a field of {} (expected one of: {})",
-                sec.name,
-                sec.keys.join(", ")
-            ),
-            hint,
-        );
-    }
-    // One share of a member's allocation: the other two take up the rest.
-    let share = match segs.as_slice() {
-        ["states", _, "allocation", name] => match ALLOCATION_KEYS.iter().position(|k| k == name) {
-            Some(i) => Some(i),
-            None => {
-                let hint = closest(name, ALLOCATION_KEYS.iter().copied())
-                    .map(|c| replace_seg(&segs, 3, &c));
-                return err(
-                    format!(
-                        "unknown share `{name}` of an allocation; expected one of: {} (or set `{}` = {{ ... }} whole)",
-                        ALLOCATION_KEYS.join(", "),
-                        segs[..3].join(".")
-                    ),
-                    hint,
-                );
-            }
-        },
-        _ => None,
-    };
-    if segs.len() > field_at + 1 && share.is_none() {
-        let msg = if sec.value_tables.contains(&field) {
-            format!(
-                "`{field}` is replaced as a whole table: set `{}` = {{ ... }}",
-                segs[..=field_at].join(".")
-            )
-        } else {
-            format!("`{field}` is a plain value and has no fields")
-        };
-        return err(
-            format!("unknown path: {msg}"),
-            Some(segs[..=field_at].join(".")),
-        );
-    }
-    if sec.fixed.contains(&field) {
-        return err(
-            format!(
-                "`{field}` cannot be overridden: ids, a border's ends, a region's state and a state's role are fixed"
-            ),
-            None,
-        );
-    }
     let existing = element_names(doc, sec, builtin_terrains);
     let key = Key {
         name: field.to_string(),
@@ -294,6 +225,91 @@ pub(crate) fn apply(
         }
     }
     Ok(())
+}
+
+/// Checks the part of an override's path after its section: the field
+/// exists and may be set, and a path below it is one allocation share.
+/// Returns the field's position in the path and the share's index.
+fn field_of(
+    segs: &[&str],
+    sec: &Section,
+    ov: &Override,
+) -> Result<(usize, Option<usize>), Diagnostic> {
+    let fail = |msg: String, suggestion: Option<String>| {
+        Err(Diagnostic::new(Some(ov.loc), &ov.path, msg).suggest(suggestion))
+    };
+    let field_at = match sec.shape {
+        Shape::Table => 1,
+        _ => 2,
+    };
+    if segs.len() <= field_at {
+        let what = match sec.shape {
+            Shape::Table => format!("{}.FIELD", sec.name),
+            Shape::Named => "terrain.CLASS.FIELD".to_string(),
+            Shape::Array(_) => format!("{}.ID.FIELD", sec.name),
+        };
+        return fail(
+            format!(
+                "incomplete path: expected `{what}`; sections and elements are never replaced whole, only their fields"
+            ),
+            None,
+        );
+    }
+    let field = segs[field_at];
+    if !sec.keys.contains(&field) {
+        let hint =
+            closest(field, sec.keys.iter().copied()).map(|s| replace_seg(segs, field_at, &s));
+        return fail(
+            format!(
+                "unknown path: `{field}` is not a field of {} (expected one of: {})",
+                sec.name,
+                sec.keys.join(", ")
+            ),
+            hint,
+        );
+    }
+    // One share of a member's allocation: the other two take up the rest.
+    let share = match segs {
+        ["states", _, "allocation", name] => match ALLOCATION_KEYS.iter().position(|k| k == name) {
+            Some(i) => Some(i),
+            None => {
+                let hint = closest(name, ALLOCATION_KEYS.iter().copied())
+                    .map(|c| replace_seg(segs, 3, &c));
+                return fail(
+                    format!(
+                        "unknown share `{name}` of an allocation; expected one of: {} (or set `{}` = {{ ... }} whole)",
+                        ALLOCATION_KEYS.join(", "),
+                        segs[..3].join(".")
+                    ),
+                    hint,
+                );
+            }
+        },
+        _ => None,
+    };
+    if segs.len() > field_at + 1 && share.is_none() {
+        let msg = if sec.value_tables.contains(&field) {
+            format!(
+                "`{field}` is replaced as a whole table: set `{}` = {{ ... }}",
+                segs[..=field_at].join(".")
+            )
+        } else {
+            format!("`{field}` is a plain value and has no fields")
+        };
+        return fail(
+            format!("unknown path: {msg}"),
+            Some(segs[..=field_at].join(".")),
+        );
+    }
+    if sec.fixed.contains(&field) {
+        return fail(
+            format!(
+                "`{field}` cannot be overridden: ids, a border's ends, a region's state and a state's role are fixed"
+            ),
+            None,
+        );
+    }
+    Ok((field_at, share))
 }
 
 /// Where a share path points: `states.ID.allocation.SHARE` gives
