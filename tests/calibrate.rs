@@ -69,7 +69,9 @@ fn calibrate_writes_its_folder_with_a_posterior_whose_weights_sum_to_one() {
     );
     assert_eq!(
         read(&fit.join("predictive.csv")).lines().next(),
-        Some("series,period,from_week,to_week,observed,mean,q05,q50,q95,p_at_or_above,source")
+        Some(
+            "series_id,series,period,from_week,to_week,observed,mean,q05,q50,q95,p_at_or_above,source"
+        )
     );
     // An existing folder is refused without --force.
     let known = known_answer();

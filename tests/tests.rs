@@ -15,6 +15,7 @@ mod calibration_charts;
 mod cli;
 mod compare;
 mod plot;
+mod posterior_studies;
 mod properties;
 mod report;
 mod reproducibility;

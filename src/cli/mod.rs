@@ -61,19 +61,19 @@ pub enum Command {
     /// Run the scenario at every point of a parameter design (grid or
     /// Latin hypercube) on the same trials: sweep.csv and charts.
     #[command(
-        after_help = "Examples:\n  cordon sweep my-region.toml --vary states.MEM.budget=2:12:6\n  cordon sweep my-region.toml --vary alliance.intel_sharing=0:1:5 \\\n      --vary model.detection_scale=0.5:2:4\n  cordon sweep my-region.toml --vary model.pooling=0:1 \\\n      --vary alliance.intel_sharing=0:1 --design lhs --samples 40 --trials 500\n  cordon sweep my-region.toml            (the [sweep] table of the file)\n\nEvery point is validated before any trial runs (`cordon check` prints the expanded\ndesign). Points run on the same trial indices and seed (common random numbers).\nResults go to output/SCENARIO/sweep-UTC-DATE-TIME/ unless --out is given:\nsweep.csv (one row per point and variant: parameter values, then every summary\nmetric as METRIC_mean, METRIC_ci95_lo, METRIC_ci95_hi), manifest.json and charts/.\nExit codes: 0 success, 2 invalid input, 1 other failure, 130 interrupted."
+        after_help = "Examples:\n  cordon sweep my-region.toml --vary states.MEM.budget=2:12:6\n  cordon sweep my-region.toml --vary alliance.intel_sharing=0:1:5 \\\n      --vary model.detection_scale=0.5:2:4\n  cordon sweep my-region.toml --vary model.pooling=0:1 \\\n      --vary alliance.intel_sharing=0:1 --design lhs --samples 40 --trials 500\n  cordon sweep my-region.toml            (the [sweep] table of the file)\n\nEvery point is validated before any trial runs (`cordon check` prints the expanded\ndesign). Points run on the same trial indices and seed (common random numbers).\nResults go to output/SCENARIO/sweep-UTC-DATE-TIME/ unless --out is given:\nsweep.csv (one row per point and variant: parameter values, then every summary\nmetric as METRIC_mean, METRIC_ci95_lo, METRIC_ci95_hi), manifest.json and charts/.\nWith --posterior every point integrates over a calibrated posterior: each point's\nrow is what `cordon run --posterior P --set PATH=VALUE --trials N` gives there.\nExit codes: 0 success, 2 invalid input, 1 other failure, 130 interrupted."
     )]
     Sweep(SweepArgs),
     /// Which uncertain parameters (`[[uncertain]]` tables) move an outcome,
     /// and whether the ranking of variants survives them.
     #[command(
-        after_help = "Examples:\n  cordon sensitivity my-region.toml --metric attacks\n  cordon sensitivity my-region.toml --metric p_any_attack --samples 128 --trials 400\n\nThe scenario lists its uncertain parameters:\n  [[uncertain]]\n  path = \"model.detection_scale\"\n  low = 0.5\n  high = 2.0\n\nWrites sensitivity.csv (kind = base, oat_low, oat_high, oat_swing, sobol_first,\nsobol_total, sobol_noise, ranking; one row per parameter or variant, with an\nestimate and its 95% interval), manifest.json and charts/ (tornado, Sobol bars).\nCost: (1 + 2k + N(k + 2)) points × --trials trials × variants, for k parameters\nand N = --samples.\nExit codes: 0 success, 2 invalid input, 1 other failure, 130 interrupted."
+        after_help = "Examples:\n  cordon sensitivity my-region.toml --metric attacks\n  cordon sensitivity my-region.toml --metric p_any_attack --samples 128 --trials 400\n\nThe scenario lists its uncertain parameters:\n  [[uncertain]]\n  path = \"model.detection_scale\"\n  low = 0.5\n  high = 2.0\n\nWrites sensitivity.csv (kind = base, oat_low, oat_high, oat_swing, sobol_first,\nsobol_total, sobol_noise, ranking; one row per parameter or variant, with an\nestimate and its 95% interval), manifest.json and charts/ (tornado, Sobol bars).\nCost: (1 + 2k + N(k + 2)) points × --trials trials × variants, for k parameters\nand N = --samples.\nNo --posterior: sensitivity varies the [[uncertain]] box itself (the prior), so a\nposterior would fight it; to see how a posterior moves an outcome, use `cordon run\n--posterior` or `cordon sweep --posterior`.\nExit codes: 0 success, 2 invalid input, 1 other failure, 130 interrupted."
     )]
     Sensitivity(SensitivityArgs),
     /// Fit the `[[uncertain]]` parameters to the `[[observed]]` series:
     /// the posterior, by sequential Monte Carlo on a simulated likelihood.
     #[command(
-        after_help = "Examples:\n  cordon calibrate                 (the built-in default scenario)\n  cordon calibrate my-region.toml --particles 1000 --trials-per-particle 60\n  cordon calibrate my-region.toml --out fits/a --resume   (continue after Ctrl-C)\n  cordon run my-region.toml --posterior fits/a            (every summary over the posterior)\n\nThe prior is the [[uncertain]] box (scale = \"log\": log-uniform). Each particle's\nlikelihood is simulated: --trials-per-particle trials give every observed period a\ncount law (negative binomial by moments), which scores the observed count.\nResults go to output/SCENARIO/calibrate-UTC-DATE-TIME/ unless --out is given:\nposterior.csv, calibration.csv, predictive.csv, generations.csv, manifest.json, charts/.\nCost: particles × trials per particle × (1 + moves) trials per generation.\nExit codes: 0 success, 2 invalid input, 1 other failure, 130 interrupted."
+        after_help = "Examples:\n  cordon calibrate                 (the built-in default scenario)\n  cordon calibrate my-region.toml --particles 1000 --trials-per-particle 60\n  cordon calibrate my-region.toml --out fits/a --resume   (continue after Ctrl-C)\n  cordon run my-region.toml --posterior fits/a            (every summary over the posterior)\n\nThe prior is the [[uncertain]] box (scale = \"log\": log-uniform). Each particle's\nlikelihood is simulated: --trials-per-particle trials give every observed period a\ncount law (negative binomial by moments), which scores the observed count.\nResults go to output/SCENARIO/calibrate-UTC-DATE-TIME/ unless --out is given:\nposterior.csv, calibration.csv, predictive.csv, generations.csv, manifest.json, charts/.\nCost: particles × trials per particle × (1 + moves) trials per generation.\nNo --posterior: calibrate starts from the prior ([[uncertain]]); runs, sweeps and\nsearches over its result take --posterior.\nExit codes: 0 success, 2 invalid input, 1 other failure, 130 interrupted."
     )]
     Calibrate(calibrate::CalibrateArgs),
     /// Redraw a result folder's charts from its CSV files and manifest.
@@ -225,6 +225,13 @@ pub struct SweepArgs {
     /// [default: attacks, entries, p_any_attack].
     #[arg(long = "metric", value_name = "M")]
     pub metrics: Vec<String>,
+    /// Run every point over a posterior: a `cordon calibrate` folder, its
+    /// posterior.csv, or a built-in scenario that ships one. The
+    /// posterior's paths are drawn per trial (trial i draws the same
+    /// point at every design point), the swept paths are set per point; a
+    /// path cannot be both.
+    #[arg(long, value_name = "DIR|FILE")]
+    pub posterior: Option<PathBuf>,
     #[command(flatten)]
     pub output: common::OutputFlags,
     #[command(flatten)]

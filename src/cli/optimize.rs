@@ -44,6 +44,12 @@ pub struct OptimizeArgs {
     /// on fresh trial indices.
     #[arg(long, value_name = "N", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(2..=10_000_000))]
     pub confirm_trials: u64,
+    /// Evaluate every candidate, and the confirmation, over a posterior: a
+    /// `cordon calibrate` folder, its posterior.csv, or a built-in scenario
+    /// that ships one. Trial i draws the same parameter point for every
+    /// candidate, so they stay paired.
+    #[arg(long, value_name = "DIR|FILE")]
+    pub posterior: Option<PathBuf>,
     #[command(flatten)]
     pub scenario_flags: super::common::ScenarioFlags,
     #[command(flatten)]
@@ -65,6 +71,7 @@ pub(super) fn optimize(args: OptimizeArgs) -> Result<()> {
         iterations: args.iterations,
         candidates: args.candidates,
         confirm_trials: args.confirm_trials,
+        posterior: args.posterior,
     };
     let cancel = interrupt_flag();
     let bar = progress_bar(

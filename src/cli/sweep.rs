@@ -21,6 +21,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<()> {
         samples: args.samples,
         trials: args.trials.trials,
         metrics: args.metrics,
+        posterior: args.posterior,
     };
     let cancel = interrupt_flag();
     let bar = progress_bar(quiet, BAR);

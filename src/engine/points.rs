@@ -288,7 +288,21 @@ pub fn run_point_with(
     let theatres: Vec<Theatre<'_>> = scenarios.iter().map(|(_, s)| Theatre::new(s)).collect();
     let (stats, kept) =
         run_on_common_trials(&theatres, 0..trials, threads, cancel, progress, outcome)?;
-    let base = &set.base;
+    let patrol_in = patrol_in(&set.base, &theatres);
+    Ok((
+        PointResult {
+            variants: scenarios.into_iter().map(|(n, _)| n).collect(),
+            stats,
+            patrol_in,
+        },
+        kept,
+    ))
+}
+
+/// Per scenario of `theatres` (scenarios of `base`'s geography): mean
+/// weekly patrol detection on the directions into member territory (from
+/// a non-member region), `None` without any.
+pub fn patrol_in(base: &crate::scenario::Scenario, theatres: &[Theatre<'_>]) -> Vec<Option<f64>> {
     let inward: Vec<usize> = (0..2 * base.borders.len())
         .filter(|&d| {
             let b = &base.borders[d / 2];
@@ -296,7 +310,7 @@ pub fn run_point_with(
             b.is_segment() && !base.is_member_region(from) && base.is_member_region(to)
         })
         .collect();
-    let patrol_in = theatres
+    theatres
         .iter()
         .map(|th| {
             (!inward.is_empty() && base.weeks > 0).then(|| {
@@ -311,15 +325,7 @@ pub fn run_point_with(
                 total / (inward.len() as f64 * f64::from(base.weeks))
             })
         })
-        .collect();
-    Ok((
-        PointResult {
-            variants: scenarios.into_iter().map(|(n, _)| n).collect(),
-            stats,
-            patrol_in,
-        },
-        kept,
-    ))
+        .collect()
 }
 
 #[cfg(test)]

@@ -31,6 +31,12 @@ pub struct TrialRecord {
     state_weeks: Vec<[u64; N_STATE_METRICS]>,
     /// `direction_weeks[t · directions + d][m]`, when `weekly_detail`.
     direction_weeks: Vec<[u64; N_DIRECTION_METRICS]>,
+    /// The entries of `state_weeks` and `direction_weeks` this trial made
+    /// non-zero, so that [`TrialRecord::reset`] clears those alone (a
+    /// trial touches a few hundred of the tens of thousands; clearing them
+    /// all cost about a tenth of a calibration trial).
+    state_dirty: Vec<usize>,
+    direction_dirty: Vec<usize>,
 }
 
 impl TrialRecord {
@@ -47,16 +53,17 @@ impl TrialRecord {
         self.by_direction.clear();
         self.by_direction
             .resize(directions, [0; N_DIRECTION_METRICS]);
-        self.state_weeks.clear();
-        self.direction_weeks.clear();
-        if self.weekly_detail.states {
-            self.state_weeks
-                .resize(weeks * states, [0; N_STATE_METRICS]);
-        }
-        if self.weekly_detail.directions {
-            self.direction_weeks
-                .resize(weeks * directions, [0; N_DIRECTION_METRICS]);
-        }
+        let want = |on: bool, n: usize| if on { n } else { 0 };
+        clear_weeks(
+            &mut self.state_weeks,
+            &mut self.state_dirty,
+            want(self.weekly_detail.states, weeks * states),
+        );
+        clear_weeks(
+            &mut self.direction_weeks,
+            &mut self.direction_dirty,
+            want(self.weekly_detail.directions, weeks * directions),
+        );
     }
 
     /// Adds one to metric `m` of member state `s` in week `t`.
@@ -65,9 +72,12 @@ impl TrialRecord {
         let total = &mut self.by_state[s][m as usize];
         *total = total.saturating_add(n);
         if self.weekly_detail.states {
-            let states = self.by_state.len();
-            let week = &mut self.state_weeks[t * states + s][m as usize];
-            *week = week.saturating_add(n);
+            let at = t * self.by_state.len() + s;
+            let entry = &mut self.state_weeks[at];
+            if *entry == [0; N_STATE_METRICS] {
+                self.state_dirty.push(at);
+            }
+            entry[m as usize] = entry[m as usize].saturating_add(n);
         }
     }
 
@@ -76,8 +86,12 @@ impl TrialRecord {
     pub fn add_direction(&mut self, t: usize, d: usize, m: DirectionMetric) {
         self.by_direction[d][m as usize] += 1;
         if self.weekly_detail.directions {
-            let directions = self.by_direction.len();
-            self.direction_weeks[t * directions + d][m as usize] += 1;
+            let at = t * self.by_direction.len() + d;
+            let entry = &mut self.direction_weeks[at];
+            if *entry == [0; N_DIRECTION_METRICS] {
+                self.direction_dirty.push(at);
+            }
+            entry[m as usize] += 1;
         }
     }
 
@@ -123,6 +137,21 @@ impl TrialRecord {
     }
 }
 
+/// Makes `weeks` `len` entries of zeros: when it has that length already,
+/// by zeroing only the entries listed in `dirty` (every other one is zero
+/// still), else by clearing it whole.
+fn clear_weeks<const N: usize>(weeks: &mut Vec<[u64; N]>, dirty: &mut Vec<usize>, len: usize) {
+    if weeks.len() == len {
+        for &i in dirty.iter() {
+            weeks[i] = [0; N];
+        }
+    } else {
+        weeks.clear();
+        weeks.resize(len, [0; N]);
+    }
+    dirty.clear();
+}
+
 /// What an observed series counts, read from a trial's record.
 impl Observation {
     /// The simulated counterpart of period `k` in one trial: the counter
@@ -147,5 +176,50 @@ impl Observation {
                 .iter()
                 .any(|o| matches!(o.what, Observed::Direction(..))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A record reused across trials reads like a fresh one: the entries
+    /// the last trial wrote are cleared, and a new shape clears all.
+    #[test]
+    fn a_reused_record_clears_what_the_last_trial_wrote() {
+        let detail = Detail {
+            states: true,
+            directions: true,
+        };
+        let mut rec = TrialRecord {
+            weekly_detail: detail,
+            ..TrialRecord::default()
+        };
+        rec.reset(10, 3, 4);
+        rec.add_state(2, 1, StateMetric::Attacks, 2);
+        rec.add_state(2, 1, StateMetric::Entries, 1);
+        rec.add_state(9, 2, StateMetric::Severity, 5);
+        rec.add_direction(3, 3, DirectionMetric::Crossings);
+        assert_eq!(rec.state_week(2, 1)[StateMetric::Attacks as usize], 2);
+        rec.reset(10, 3, 4);
+        let mut fresh = TrialRecord {
+            weekly_detail: detail,
+            ..TrialRecord::default()
+        };
+        fresh.reset(10, 3, 4);
+        for t in 0..10 {
+            for s in 0..3 {
+                assert_eq!(rec.state_week(t, s), [0; N_STATE_METRICS]);
+            }
+            for d in 0..4 {
+                assert_eq!(rec.direction_week(t, d), [0; N_DIRECTION_METRICS]);
+            }
+        }
+        rec.add_state(4, 0, StateMetric::Attacks, 1);
+        rec.reset(12, 3, 4);
+        assert_eq!(rec.state_weeks.len(), 36);
+        assert!(rec.state_weeks.iter().all(|w| *w == [0; N_STATE_METRICS]));
+        fresh.reset(12, 3, 4);
+        assert_eq!(rec, fresh);
     }
 }

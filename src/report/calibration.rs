@@ -121,7 +121,7 @@ fn observations(cal: &Calibration) -> String {
             Column::text("Source"),
         ],
     );
-    for o in &cal.manifest.observed {
+    for (id, o) in cal.manifest.observed.iter().enumerate() {
         let counts: Vec<String> = o.counts.iter().map(u64::to_string).collect();
         let periods = format!(
             "{} × {} weeks from week {}",
@@ -130,7 +130,7 @@ fn observations(cal: &Calibration) -> String {
             o.start_week
         );
         t.push(vec![
-            Cell::markup(ident(&o.series)).row_header(),
+            Cell::markup(ident(&cal.series_label(id, &o.series))).row_header(),
             Cell::text(&periods),
             Cell::text(&counts.join(", ")),
             Cell::text(&o.source),
@@ -176,7 +176,7 @@ fn predictive(cal: &Calibration, charts: &Charts) -> String {
             Cell::markup("<span class=\"key worse\">outside</span>".into())
         };
         t.push(vec![
-            Cell::markup(ident(&r.series)).row_header(),
+            Cell::markup(ident(&cal.series_label(r.series_id, &r.series))).row_header(),
             Cell::text(&format!("{}–{}", r.from_week, r.to_week)).sort_by(r.from_week.to_string()),
             Cell::integer(r.observed),
             Cell::number_with(Some(r.q50), whole_or_number),

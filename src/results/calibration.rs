@@ -136,6 +136,9 @@ impl Parameter {
 /// predictive draws of its period.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 pub(crate) struct Predictive {
+    /// The `[[observed]]` table of the row: its 0-based index in the
+    /// scenario file (and in the manifest's `observed` list).
+    pub series_id: usize,
     pub series: String,
     pub period: usize,
     pub from_week: u32,
@@ -264,21 +267,36 @@ impl Calibration {
         correlation(&points)
     }
 
-    /// The rows of `predictive.csv` series by series, in file order. A
-    /// series is a run of rows with one name and rising periods: two
-    /// `[[observed]]` tables may share a name (alliance-wide attacks by
-    /// year and by quarter), so the name alone does not tell them apart.
+    /// The name of series `id` as pages and charts show it: its `series`
+    /// name, with "(series ID)" after it when another series shares the
+    /// name.
+    pub(crate) fn series_label(&self, id: usize, name: &str) -> String {
+        let shared = self
+            .predictive
+            .iter()
+            .any(|r| r.series == name && r.series_id != id)
+            || self
+                .manifest
+                .observed
+                .iter()
+                .enumerate()
+                .any(|(i, o)| o.series == name && i != id);
+        if shared {
+            format!("{name} (series {id})")
+        } else {
+            name.to_string()
+        }
+    }
+
+    /// The rows of `predictive.csv` series by series, in file order: a
+    /// series is the rows of one `series_id` (two `[[observed]]` tables
+    /// may share a name, alliance-wide attacks by year and by quarter, so
+    /// the name alone does not tell them apart).
     pub(crate) fn series(&self) -> Vec<Vec<&Predictive>> {
         let mut out: Vec<Vec<&Predictive>> = Vec::new();
         for r in &self.predictive {
             match out.last_mut() {
-                Some(run)
-                    if run
-                        .last()
-                        .is_some_and(|p| p.series == r.series && p.period < r.period) =>
-                {
-                    run.push(r)
-                }
+                Some(run) if run.last().is_some_and(|p| p.series_id == r.series_id) => run.push(r),
                 _ => out.push(vec![r]),
             }
         }

@@ -163,6 +163,11 @@ pub struct SweepManifest {
     pub parameters: Vec<crate::scenario::ranges::ParamRange>,
     pub points: usize,
     pub variants: Vec<String>,
+    /// Set for a sweep over a posterior (`cordon sweep --posterior`):
+    /// every point integrates over it, trial i drawing the same
+    /// parameter point at every design point.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub posterior: Option<crate::results::manifest::PosteriorEntry>,
     pub threads: usize,
     pub command_line: String,
     pub started_utc: String,

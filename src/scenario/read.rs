@@ -210,8 +210,23 @@ pub(crate) fn read<'a>(
     origin: Loc,
     diags: &mut Vec<Diagnostic>,
 ) -> RawScenario<'a> {
+    // Only the top-level keys are checked here, so the root holds the keys
+    // alone: cloning the whole document cost as much as reading it (a
+    // calibration builds one scenario per particle).
     let root = Node {
-        value: Value::Table(doc.clone()),
+        value: Value::Table(Table {
+            entries: doc
+                .entries
+                .iter()
+                .map(|(k, n)| {
+                    let stub = Node {
+                        value: Value::Bool(false),
+                        loc: n.loc,
+                    };
+                    (k.clone(), stub)
+                })
+                .collect(),
+        }),
         loc: origin,
     };
     let names: Vec<&str> = section_names().collect();

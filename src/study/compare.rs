@@ -267,8 +267,11 @@ fn trial_range(m: &Manifest) -> std::ops::Range<u64> {
 /// streams by (source region, week of spawn, index), so the seed, the
 /// trial indices, the weeks and the geography (states and their roles,
 /// regions with their states and which are sources, borders and their
-/// ends) must agree. Parameter values — budgets, allocations, priorities,
-/// model constants — may differ: that is what a comparison is for.
+/// ends) must agree, and so must the posterior a run drew its parameter
+/// points from (the same file, by SHA-256, or none in either: trial i of
+/// a run over a posterior draws its point from (seed, i)). Parameter
+/// values — budgets, allocations, priorities, model constants — may
+/// differ: that is what a comparison is for.
 pub fn pairing(a: &Manifest, b: &Manifest) -> std::result::Result<String, String> {
     if a.seed != b.seed {
         return Err(format!(
@@ -288,6 +291,34 @@ pub fn pairing(a: &Manifest, b: &Manifest) -> std::result::Result<String, String
             ra.start, ra.end, rb.start, rb.end
         ));
     }
+    let over = match (&a.posterior, &b.posterior) {
+        (None, None) => String::new(),
+        (Some(pa), Some(pb)) if pa.sha256 == pb.sha256 => format!(
+            ", over the same posterior ({} points, sha256 {}…), so trial i drew the same parameter point in both",
+            pa.points,
+            &pa.sha256[..pa.sha256.len().min(12)]
+        ),
+        (Some(pa), Some(pb)) => {
+            return Err(format!(
+                "the runs are over different posteriors ({} with sha256 {}… in A, {} with sha256 {}… in B), so trial i drew different parameter points",
+                pa.path,
+                &pa.sha256[..pa.sha256.len().min(12)],
+                pb.path,
+                &pb.sha256[..pb.sha256.len().min(12)]
+            ));
+        }
+        (Some(p), None) | (None, Some(p)) => {
+            let (with, without) = if a.posterior.is_some() {
+                ("A", "B")
+            } else {
+                ("B", "A")
+            };
+            return Err(format!(
+                "{with} ran over the posterior {} and {without} did not, so their trials drew different parameter values",
+                p.path
+            ));
+        }
+    };
     if (a.weeks, a.start_week) != (b.weeks, b.start_week) {
         return Err(format!(
             "the horizons differ ({} weeks from week {} in A, {} weeks from week {} in B)",
@@ -322,7 +353,7 @@ pub fn pairing(a: &Manifest, b: &Manifest) -> std::result::Result<String, String
         return Err("the borders differ".into());
     }
     Ok(format!(
-        "both runs have seed {}, trials {}..{}, {} weeks and the same {}, {} and {}, so trial i drew the same random streams in A and B (common random numbers)",
+        "both runs have seed {}, trials {}..{}, {} weeks and the same {}, {} and {}, so trial i drew the same random streams in A and B (common random numbers){over}",
         a.seed,
         ra.start,
         ra.end,

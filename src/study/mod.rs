@@ -18,6 +18,7 @@ pub mod calibrate;
 pub mod compare;
 pub mod merge;
 pub mod optimize;
+pub(crate) mod posterior;
 pub mod run;
 pub mod sensitivity;
 pub mod sweep;

@@ -29,16 +29,19 @@ use serde::Serialize;
 
 use crate::chart::search::{Point, SearchChart};
 use crate::engine::points::{BaseText, run_on_common_trials};
+use crate::engine::{par_map, with_pool};
 use crate::error::{Error, Result};
 use crate::model::Theatre;
 use crate::model::streams::StreamRng;
-use crate::results::manifest::write_json;
+use crate::results::manifest::{PosteriorEntry, write_json};
+use crate::scenario::BaseTemplate;
 use crate::scenario::diagnostic::closest;
 use crate::scenario::{Posture, Role, Scenario};
 use crate::stats::RunStats;
 use crate::stats::aggregate::TOTALS;
 use crate::stats::metric::TrialMetric;
 use crate::stats::tables::{Layout, comparison_rows, describe, format_number, summary_rows};
+use crate::study::posterior::OverPosterior;
 use crate::study::stage;
 
 /// Everything `cordon optimize` needs, resolved from flags.
@@ -58,6 +61,10 @@ pub struct OptimizeOptions {
     /// Trials of the confirmation of the best against the baseline, on
     /// indices after the search's.
     pub confirm_trials: u64,
+    /// Evaluate every candidate, and the confirmation, over this posterior
+    /// (a calibrate folder, its `posterior.csv`, or a built-in scenario's
+    /// name): trial i draws the same parameter point for every candidate.
+    pub posterior: Option<PathBuf>,
 }
 
 /// The shares of one state.
@@ -148,6 +155,8 @@ pub struct SearchResult {
     pub confirmation: Confirmation,
     pub scenario_name: String,
     pub seed: u64,
+    /// The posterior the search ran over (`--posterior`).
+    pub posterior: Option<PosteriorEntry>,
 }
 
 /// Trials the whole search will run (for a progress bar).
@@ -274,12 +283,29 @@ pub fn optimize(
     // The scenario's text is read once; every candidate is built from it
     // in memory.
     let source = BaseText::read(&opts.common.scenario, &sets)?;
-    let base = source.with_sets(&[])?.base;
+    let set = source.with_sets(&[])?;
+    let base = set.base.clone();
     let searched = resolve_states(&base, &opts.states)?;
     let ids: Vec<String> = searched
         .iter()
         .map(|(i, _)| base.states[*i].id.clone())
         .collect();
+    let over = match &opts.posterior {
+        Some(path) => {
+            let over = OverPosterior::read(path, &set.uncertain)?;
+            let searched: Vec<(String, String)> = ids
+                .iter()
+                .map(|id| (id.clone(), format!("states.{id}.allocation")))
+                .collect();
+            over.refuse_overlap(&searched, "--budget-of", "searched")?;
+            let template =
+                BaseTemplate::new(&source.name, &source.stem, &source.text, &source.sets)
+                    .map_err(|d| Error::from(crate::scenario::LoadError::Invalid(d)))?;
+            over.check(|sets| template.scenario(sets), &[])?;
+            Some((over, template))
+        }
+        None => None,
+    };
     if opts.candidates < 4 {
         return Err(Error::Invalid(
             "--candidates: at least 4, so that the elite (a quarter) has one member or more".into(),
@@ -320,11 +346,29 @@ pub fn optimize(
             .iter()
             .map(|z| z.iter().map(|z| Shares::from_logits(*z)).collect())
             .collect();
-        let mut scenarios = vec![base.clone()];
-        for sh in &shares {
-            scenarios.push(scenario_of(sh)?);
-        }
-        let stats = evaluate(&scenarios, 0..opts.trials, opts, cancel, progress)?;
+        let stats = match &over {
+            None => {
+                let mut scenarios = vec![base.clone()];
+                for sh in &shares {
+                    scenarios.push(scenario_of(sh)?);
+                }
+                evaluate(&scenarios, 0..opts.trials, opts, cancel, progress)?
+            }
+            Some((o, t)) => {
+                let mut list = vec![vec![]];
+                list.extend(shares.iter().map(|sh| sets_of(&ids, sh)));
+                evaluate_over(
+                    o,
+                    t,
+                    &list,
+                    base.seed,
+                    0..opts.trials,
+                    opts,
+                    cancel,
+                    progress,
+                )?
+            }
+        };
         let mut batch: Vec<Candidate> = shares
             .into_iter()
             .enumerate()
@@ -356,8 +400,25 @@ pub fn optimize(
         .cloned()
         .ok_or_else(|| Error::Invalid("--iterations: at least 1".into()))?;
     let fresh = opts.trials..opts.trials + opts.confirm_trials;
-    let scenarios = vec![base.clone(), scenario_of(&best.shares)?];
-    let stats = evaluate(&scenarios, fresh.clone(), opts, cancel, progress)?;
+    let stats = match &over {
+        None => {
+            let scenarios = vec![base.clone(), scenario_of(&best.shares)?];
+            evaluate(&scenarios, fresh.clone(), opts, cancel, progress)?
+        }
+        Some((o, t)) => {
+            let list = vec![vec![], sets_of(&ids, &best.shares)];
+            evaluate_over(
+                o,
+                t,
+                &list,
+                base.seed,
+                fresh.clone(),
+                opts,
+                cancel,
+                progress,
+            )?
+        }
+    };
     let confirmation = confirm(&stats, metric, &fresh);
     let outcome = SearchResult {
         out: target.clone(),
@@ -370,12 +431,62 @@ pub fn optimize(
         confirmation,
         scenario_name: base.name.clone(),
         seed: base.seed,
+        posterior: over.as_ref().map(|(o, _)| o.entry(vec![])),
     };
     write(&staging, &outcome, &stats, opts)?;
     super::commit_then_draw(staging, |out| {
         crate::chart::search::draw(out, &chart(&outcome, opts))
     })?;
     Ok(outcome)
+}
+
+/// `--set` values of an allocation per searched state.
+fn sets_of(ids: &[String], shares: &[Shares]) -> Vec<String> {
+    ids.iter()
+        .zip(shares)
+        .map(|(id, sh)| format!("states.{id}.allocation={}", sh.toml()))
+        .collect()
+}
+
+/// Like [`evaluate`], over a posterior: the scenarios are `template` with
+/// each entry of `sets` (baseline first), then the values of the
+/// posterior point each trial draws. Only the points that `trials` draw
+/// are built.
+#[allow(clippy::too_many_arguments)]
+fn evaluate_over(
+    over: &OverPosterior,
+    template: &BaseTemplate,
+    sets: &[Vec<String>],
+    seed: u64,
+    trials: std::ops::Range<u64>,
+    opts: &OptimizeOptions,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<RunStats> {
+    let used = over.used(seed, trials.clone());
+    let built: Vec<Result<Vec<Scenario>>> = with_pool(opts.common.threads, || {
+        par_map(&used, |&j| {
+            let post = over.overrides(j);
+            sets.iter()
+                .map(|s| {
+                    let mut all = s.clone();
+                    all.extend(post.iter().cloned());
+                    template.scenario(&all).map_err(|d| over.misfit(j, d))
+                })
+                .collect()
+        })
+    })?;
+    let built: Vec<Vec<Scenario>> = built.into_iter().collect::<Result<_>>()?;
+    let points: Vec<Vec<&Scenario>> = built.iter().map(|l| l.iter().collect()).collect();
+    over.run_trials(
+        seed,
+        &used,
+        &points,
+        trials,
+        opts.common.threads,
+        cancel,
+        progress,
+    )
 }
 
 /// Runs `scenarios` (baseline first) on `trials`, all on the same indices.
@@ -459,6 +570,9 @@ struct Record<'a> {
     best: &'a [Shares],
     best_search_mean: Option<f64>,
     confirmation: &'a Confirmation,
+    /// The posterior every candidate ran over (`--posterior`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    posterior: Option<&'a PosteriorEntry>,
     /// The command line, as in every manifest.
     command_line: &'a str,
 }
@@ -502,6 +616,7 @@ fn write(
         best: &o.best.shares,
         best_search_mean: o.best.mean,
         confirmation: &o.confirmation,
+        posterior: o.posterior.as_ref(),
         command_line: &opts.common.command_line,
     };
     write_json(&dir.join("optimize.json"), &record)?;

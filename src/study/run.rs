@@ -27,6 +27,7 @@ use crate::scenario::diagnostic::closest;
 use crate::scenario::{BASELINE, Scenario, ScenarioSet, load_file, load_str};
 use crate::stats::RunStats;
 use crate::stats::tables::Layout;
+use crate::study::posterior::OverPosterior;
 
 /// Everything `cordon run` needs to know, already resolved from flags.
 #[derive(Debug, Clone)]
@@ -181,7 +182,7 @@ pub fn run(
         shard: opts.shard.map_or(String::new(), |s| s.to_string()),
         posterior: over
             .as_ref()
-            .map_or(String::new(), |p| p.posterior.sha256.clone()),
+            .map_or(String::new(), |p| p.over.posterior.sha256.clone()),
     };
     let trials_csv = staging.path().join("trials.csv");
     let checkpoint = if existed {
@@ -221,7 +222,7 @@ pub fn run(
             .collect::<Result<_>>()?,
         None => vec![],
     };
-    let cumulative = over.as_ref().map_or(vec![], |p| p.cumulative.clone());
+    let cumulative = over.as_ref().map_or(vec![], |p| p.over.cumulative.clone());
     let seed = set.base.seed;
     let pick = |trial: u64| Posterior::pick(&cumulative, seed, trial);
     let ran =
@@ -468,12 +469,9 @@ fn hex(bytes: &[u8]) -> String {
 /// scenario with the point's values applied like `--set` before the
 /// variants' own (docs/model.md §4a).
 struct PosteriorRun {
-    posterior: Posterior,
+    over: OverPosterior,
     /// One scenario set per distinct point.
     sets: Vec<ScenarioSet>,
-    /// Cumulative weights of the distinct points.
-    cumulative: Vec<f64>,
-    weights: Vec<f64>,
     notes: Vec<String>,
 }
 
@@ -481,27 +479,14 @@ impl PosteriorRun {
     /// Reads the posterior and builds every distinct point; refuses
     /// columns that are not paths of the scenario, with the reason.
     fn prepare(path: &Path, opts: &RunOptions, set: &ScenarioSet, text: &[u8]) -> Result<Self> {
-        let posterior = Posterior::read(path)?;
+        let over = OverPosterior::read(path, &set.uncertain)?;
         let text = std::str::from_utf8(text).map_err(|_| {
             Error::Invalid(format!(
                 "{} is not UTF-8 text",
                 opts.common.scenario.display()
             ))
         })?;
-        let ranges = posterior.ranges(&set.uncertain);
-        let mut distinct: Vec<(Vec<f64>, f64)> = Vec::new();
-        let mut index: std::collections::HashMap<Vec<u64>, usize> = Default::default();
-        for (point, &w) in posterior.points.iter().zip(&posterior.weights) {
-            let bits: Vec<u64> = point.iter().map(|x| x.to_bits()).collect();
-            match index.get(&bits) {
-                Some(&i) => distinct[i].1 += w,
-                None => {
-                    index.insert(bits, distinct.len());
-                    distinct.push((point.clone(), w));
-                }
-            }
-        }
-        let mut sets = Vec::with_capacity(distinct.len());
+        let mut sets = Vec::with_capacity(over.values.len());
         let mut base_sets = opts.common.sets.clone();
         if let Some(t) = opts.trials {
             base_sets.push(format!("scenario.trials={t}"));
@@ -509,53 +494,20 @@ impl PosteriorRun {
         if let Some(s) = opts.common.seed {
             base_sets.push(format!("scenario.seed={s}"));
         }
-        for (values, _) in &distinct {
+        for j in 0..over.values.len() {
             let mut sets_here = base_sets.clone();
-            sets_here.extend(crate::engine::points::overrides(&ranges, values));
+            sets_here.extend(over.overrides(j));
             let point = crate::scenario::load_point(
                 &opts.common.scenario.display(),
                 &opts.common.scenario.stem(),
                 text,
                 &sets_here,
             )
-            .map_err(|d| {
-                Error::Invalid(format!(
-                    "the posterior {} does not fit this scenario: its point {} is not a valid scenario:\n{d}",
-                    posterior.file.display(),
-                    crate::engine::points::overrides(&ranges, values).join(", ")
-                ))
-            })?;
+            .map_err(|d| over.misfit(j, d))?;
             sets.push(point);
         }
-        let mut notes = Vec::new();
-        for v in &set.variants {
-            for (p, _) in v
-                .overrides
-                .iter()
-                .filter(|(p, _)| posterior.paths.contains(p))
-            {
-                notes.push(format!(
-                    "variant {} sets {p} itself: its value wins over the posterior's",
-                    v.name
-                ));
-            }
-        }
-        let weights: Vec<f64> = distinct.iter().map(|(_, w)| *w).collect();
-        let mut acc = 0.0;
-        let cumulative = weights
-            .iter()
-            .map(|w| {
-                acc += w;
-                acc
-            })
-            .collect();
-        Ok(PosteriorRun {
-            posterior,
-            sets,
-            cumulative,
-            weights,
-            notes,
-        })
+        let notes = over.variant_notes(set);
+        Ok(PosteriorRun { over, sets, notes })
     }
 
     /// Mean weekly patrol detection per variant and direction, averaged
@@ -566,7 +518,7 @@ impl PosteriorRun {
             .iter()
             .map(|(_, s)| Theatre::new(s))
             .collect();
-        for (set, &w) in self.sets.iter().zip(&self.weights) {
+        for (set, &w) in self.sets.iter().zip(&self.over.weights) {
             let chosen = select(set, variants)?;
             let names: Vec<String> = chosen.iter().map(|(n, _)| n.clone()).collect();
             let theatres: Vec<Theatre<'_>> = chosen
@@ -589,13 +541,6 @@ impl PosteriorRun {
 
     /// What the manifest records of the posterior.
     fn entry(&self) -> PosteriorEntry {
-        PosteriorEntry {
-            path: self.posterior.file.display().to_string(),
-            sha256: self.posterior.sha256.clone(),
-            paths: self.posterior.paths.clone(),
-            points: self.posterior.points.len(),
-            distinct_points: self.sets.len(),
-            notes: self.notes.clone(),
-        }
+        self.over.entry(self.notes.clone())
     }
 }

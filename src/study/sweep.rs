@@ -14,13 +14,19 @@ use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 
-use crate::engine::points::{BaseText, Design, expand, run_point};
+use crate::engine::points::{
+    BaseText, Design, PointResult, expand, overrides, patrol_in as point_patrol_in, run_point,
+};
+use crate::engine::{par_map, prepared_like, with_pool};
 use crate::error::{Error, Result};
+use crate::model::Theatre;
 use crate::results::default_out;
 pub use crate::results::sweep::{PATROL_IN, SweepManifest, SweepRow, SweepTable};
 use crate::scenario::ScenarioSet;
+use crate::scenario::load_point;
 use crate::scenario::ranges::{DesignKind, SweepSpec};
 use crate::stats::tables::{format_number, summary_rows};
+use crate::study::posterior::OverPosterior;
 use crate::study::stage;
 
 /// Everything `cordon sweep` needs to know, already resolved from flags.
@@ -38,6 +44,9 @@ pub struct SweepOptions {
     pub trials: Option<u64>,
     /// Metrics drawn against the parameters (all are in `sweep.csv`).
     pub metrics: Vec<String>,
+    /// Run every point over this posterior (a calibrate folder, its
+    /// `posterior.csv`, or a built-in scenario's name).
+    pub posterior: Option<PathBuf>,
 }
 
 /// A sweep ready to run: the base scenario and the design, every point of
@@ -48,6 +57,8 @@ pub struct SweepPlan {
     pub base: ScenarioSet,
     pub design: Design,
     pub trials: u64,
+    /// The posterior every point runs over (`--posterior`).
+    pub(crate) posterior: Option<OverPosterior>,
 }
 
 impl SweepPlan {
@@ -83,7 +94,21 @@ pub fn plan(opts: &SweepOptions) -> Result<SweepPlan> {
         spec.samples = opts.samples;
     }
     let trials = opts.trials.or(spec.trials).unwrap_or(base.base.trials);
-    plan_spec(source, base, &spec, trials)
+    let mut plan = plan_spec(source, base, &spec, trials)?;
+    if let Some(path) = &opts.posterior {
+        let over = OverPosterior::read(path, &plan.base.uncertain)?;
+        let swept: Vec<(String, String)> = plan
+            .design
+            .params
+            .iter()
+            .map(|p| (p.path.clone(), p.path.clone()))
+            .collect();
+        over.refuse_overlap(&swept, "--vary", "swept")?;
+        let s = &plan.source;
+        over.check(|sets| load_point(&s.name, &s.stem, &s.text, sets), &s.sets)?;
+        plan.posterior = Some(over);
+    }
+    Ok(plan)
 }
 
 /// The plan of `spec` on `base`, every point validated.
@@ -121,6 +146,7 @@ pub fn plan_spec(
         base,
         design,
         trials,
+        posterior: None,
     })
 }
 
@@ -160,14 +186,15 @@ pub fn sweep(
     let mut results = Vec::with_capacity(plan.design.points.len());
     for (i, values) in plan.design.points.iter().enumerate() {
         on_point(i);
-        let point = plan.source.at(&plan.design.params, values)?;
-        results.push(run_point(
-            &point,
-            plan.trials,
-            opts.common.threads,
-            cancel,
-            progress,
-        )?);
+        results.push(match &plan.posterior {
+            None => {
+                let point = plan.source.at(&plan.design.params, values)?;
+                run_point(&point, plan.trials, opts.common.threads, cancel, progress)?
+            }
+            Some(over) => {
+                run_point_over(&plan, over, values, opts.common.threads, cancel, progress)?
+            }
+        });
     }
     let table = SweepTable::new(&plan.design, &results);
     table
@@ -192,6 +219,10 @@ pub fn sweep(
         parameters: plan.design.params.clone(),
         points: plan.design.points.len(),
         variants: table.variants.clone(),
+        posterior: plan
+            .posterior
+            .as_ref()
+            .map(|p| p.entry(p.variant_notes(&plan.base))),
         threads: opts.common.threads,
         command_line: opts.common.command_line.clone(),
         started_utc: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -200,11 +231,16 @@ pub fn sweep(
     crate::results::manifest::write(staging.path(), &manifest)?;
     let title = plan.base.base.name.clone();
     let caption = format!(
-        "{} points × {} trials × {} weeks · seed {} · common random numbers across points",
+        "{} points × {} trials × {} weeks · seed {} · common random numbers across points{}",
         plan.design.points.len(),
         plan.trials,
         plan.base.base.weeks,
-        plan.base.base.seed
+        plan.base.base.seed,
+        if plan.posterior.is_some() {
+            " · over a posterior"
+        } else {
+            ""
+        }
     );
     let mut notes = fixed_by_variants(&plan);
     let (out, drawn) = super::commit_then_draw(staging, |out| {
@@ -218,6 +254,85 @@ pub fn sweep(
     })?;
     notes.extend(drawn);
     Ok(SweepReport { out, table, notes })
+}
+
+/// One design point over the posterior: the scenario at every posterior
+/// point its trials draw (the point's values first, then the posterior
+/// point's, as `cordon run --posterior P --set PATH=VALUE` builds it), and
+/// trial `i` of every variant at the posterior point trial `i` draws.
+/// Patrol detection is the mean over the trials' posterior points.
+fn run_point_over(
+    plan: &SweepPlan,
+    over: &OverPosterior,
+    values: &[f64],
+    threads: usize,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<PointResult> {
+    let seed = plan.base.base.seed;
+    let used = over.used(seed, 0..plan.trials);
+    let src = &plan.source;
+    let mut sets = src.sets.clone();
+    sets.extend(overrides(&plan.design.params, values));
+    let built: Vec<Result<ScenarioSet>> = with_pool(threads, || {
+        par_map(&used, |&j| {
+            let mut here = sets.clone();
+            here.extend(over.overrides(j));
+            load_point(&src.name, &src.stem, &src.text, &here).map_err(|d| over.misfit(j, d))
+        })
+    })?;
+    let built: Vec<ScenarioSet> = built.into_iter().collect::<Result<_>>()?;
+    let scenarios: Vec<Vec<&crate::scenario::Scenario>> = built
+        .iter()
+        .map(|s| {
+            std::iter::once(&s.base)
+                .chain(s.variants.iter().map(|v| &v.scenario))
+                .collect()
+        })
+        .collect();
+    let stats = over.run_trials(
+        seed,
+        &used,
+        &scenarios,
+        0..plan.trials,
+        threads,
+        cancel,
+        progress,
+    )?;
+    // Patrol detection of each posterior point, averaged over the trials
+    // that drew it.
+    let mut counts = vec![0u64; used.len()];
+    for t in 0..plan.trials {
+        if let Ok(k) = used.binary_search(&over.pick(seed, t)) {
+            counts[k] += 1;
+        }
+    }
+    let first: Vec<Theatre<'_>> = scenarios[0].iter().map(|s| Theatre::new(s)).collect();
+    let mut patrol_in: Vec<Option<f64>> = Vec::new();
+    for ((set, list), &n) in built.iter().zip(&scenarios).zip(&counts) {
+        let theatres: Vec<Theatre<'_>> = list
+            .iter()
+            .zip(&first)
+            .map(|(s, f)| prepared_like(s, f))
+            .collect();
+        let here = point_patrol_in(&set.base, &theatres);
+        if patrol_in.is_empty() {
+            patrol_in = vec![Some(0.0); here.len()];
+        }
+        for (total, x) in patrol_in.iter_mut().zip(here) {
+            *total = match (*total, x) {
+                (Some(a), Some(b)) => Some(a + b * n as f64 / plan.trials.max(1) as f64),
+                _ => None,
+            };
+        }
+    }
+    let mut variants = vec![crate::scenario::BASELINE.to_string()];
+    variants.extend(plan.base.variants.iter().map(|v| v.name.clone()));
+    Ok(PointResult {
+        variants,
+        stats,
+        patrol_in,
+    })
 }
 
 /// Variants that set a swept path themselves: their own value wins (as it

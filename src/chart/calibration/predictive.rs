@@ -39,7 +39,10 @@ pub(super) fn draw<DB: DrawingBackend>(
     let columns = series.len().div_ceil(rows).max(1);
     let areas = plot.margin(0, 0, 8, 16).split_evenly((rows, columns));
     for (run, area) in series.iter().zip(areas.iter()) {
-        panel(area, run)?;
+        let name = run
+            .first()
+            .map_or(String::new(), |r| cal.series_label(r.series_id, &r.series));
+        panel(area, run, &name)?;
     }
     Ok(())
 }
@@ -48,9 +51,10 @@ pub(super) fn draw<DB: DrawingBackend>(
 fn panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     rows: &[&Predictive],
+    name: &str,
 ) -> Result<(), crate::Error> {
     let (head, body) = area.split_vertically(46);
-    heading(&head, rows)?;
+    heading(&head, rows, name)?;
     let periods = rows.len().max(1);
     let top = rows
         .iter()
@@ -136,11 +140,12 @@ fn draw_counts<DB: DrawingBackend>(
 fn heading<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     rows: &[&Predictive],
+    name: &str,
 ) -> Result<(), crate::Error> {
     let Some(first) = rows.first() else {
         return Ok(());
     };
-    let (name, source) = (&first.series, &first.source);
+    let source = &first.source;
     let (w, _) = area.dim_in_pixel();
     let outside = rows.iter().filter(|r| !r.inside()).count();
     let verdict = format!("{outside} of {} outside", rows.len());

@@ -115,7 +115,7 @@ pub(super) fn fit(cal: &Calibration) -> String {
         .map(|r| {
             format!(
                 "{} in weeks {}–{} (observed {}, band {} to {})",
-                escape(&r.series),
+                escape(&cal.series_label(r.series_id, &r.series)),
                 r.from_week,
                 r.to_week,
                 r.observed,

@@ -95,6 +95,11 @@ pub struct ParameterRow {
 /// One row of `predictive.csv`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PredictiveRow {
+    /// Which `[[observed]]` table the row belongs to: its 0-based index in
+    /// the scenario file, the index of its entry in the manifest's
+    /// `observed` list. Two tables may share a `series` name (one metric
+    /// by year and by quarter); their ids differ.
+    pub series_id: usize,
     pub series: String,
     pub period: usize,
     pub from_week: u32,
@@ -657,7 +662,7 @@ fn predictive(
     }
     let mut rows = Vec::new();
     let mut i = 0;
-    for o in model.observed {
+    for (series_id, o) in model.observed.iter().enumerate() {
         for (k, &y) in o.counts.iter().enumerate() {
             let mut xs = draws.get(i).cloned().unwrap_or_default();
             i += 1;
@@ -672,6 +677,7 @@ fn predictive(
             };
             let (from, to) = o.weeks(k);
             rows.push(PredictiveRow {
+                series_id,
                 series: o.label.clone(),
                 period: k,
                 from_week: from,
