@@ -137,7 +137,10 @@ impl Parameter {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 pub(crate) struct Predictive {
     /// The `[[observed]]` table of the row: its 0-based index in the
-    /// scenario file (and in the manifest's `observed` list).
+    /// scenario file (and in the manifest's `observed` list). Folders
+    /// written before the column existed get it from runs of rising periods
+    /// (see [`number_series`]).
+    #[serde(default = "unnumbered")]
     pub series_id: usize,
     pub series: String,
     pub period: usize,
@@ -236,7 +239,7 @@ impl Calibration {
             manifest,
             parameters,
             posterior,
-            predictive: read_rows(dir, "predictive.csv")?,
+            predictive: number_series(read_rows(dir, "predictive.csv")?),
             generations: read_rows(dir, "generations.csv")?,
         })
     }
@@ -314,6 +317,31 @@ fn read_manifest(dir: &Path) -> Result<Manifest, crate::Error> {
         )));
     }
     Ok(m)
+}
+
+/// The `series_id` of a row from a folder written before the column.
+fn unnumbered() -> usize {
+    usize::MAX
+}
+
+/// Gives rows without a `series_id` (folders written before the column)
+/// one from their order: a series is a run of rows of one name whose
+/// periods rise. Rows that have one keep it.
+fn number_series(mut rows: Vec<Predictive>) -> Vec<Predictive> {
+    if rows.iter().all(|r| r.series_id != usize::MAX) {
+        return rows;
+    }
+    let mut id = 0;
+    for k in 0..rows.len() {
+        if k > 0 {
+            let (prev, this) = (&rows[k - 1], &rows[k]);
+            if this.series != prev.series || this.period <= prev.period {
+                id += 1;
+            }
+        }
+        rows[k].series_id = id;
+    }
+    rows
 }
 
 /// What a calibration folder holds, for the message about a missing file.
@@ -401,6 +429,35 @@ pub(crate) fn correlation(points: &[(f64, f64, f64)]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folders_without_series_ids_get_them_from_rising_periods() {
+        let row = |series: &str, period: usize, id: usize| Predictive {
+            series_id: id,
+            series: series.into(),
+            period,
+            from_week: 0,
+            to_week: 0,
+            observed: 0,
+            mean: 0.0,
+            q05: 0.0,
+            q50: 0.0,
+            q95: 0.0,
+            p_at_or_above: 0.0,
+            source: String::new(),
+        };
+        let old = vec![
+            row("attacks", 0, usize::MAX),
+            row("attacks", 1, usize::MAX),
+            row("attacks", 0, usize::MAX),
+            row("entries", 0, usize::MAX),
+        ];
+        let ids: Vec<usize> = number_series(old).iter().map(|r| r.series_id).collect();
+        assert_eq!(ids, vec![0, 0, 1, 2]);
+        let new = vec![row("attacks", 0, 3), row("attacks", 0, 5)];
+        let ids: Vec<usize> = number_series(new).iter().map(|r| r.series_id).collect();
+        assert_eq!(ids, vec![3, 5], "ids written by cordon are kept");
+    }
 
     #[test]
     fn a_weighted_histogram_counts_weight_not_particles() {
