@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use insta::assert_snapshot;
 
-use crate::util::{data, read, refused, run_in, stable, study_in, temp};
+use crate::util::{csv_rows, data, read, refused, run_in, stable, study_in, temp};
 
 /// A posterior of the two-state fixture: three rows, two of them the same
 /// point (so duplicates add up, as in a calibrate folder).
@@ -20,27 +20,6 @@ fn posterior(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, text).expect("write");
     p
-}
-
-/// The rows of a CSV file keyed by column name.
-fn rows(path: &Path) -> Vec<HashMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).expect("a readable CSV");
-    let header: Vec<String> = r
-        .headers()
-        .expect("a header")
-        .iter()
-        .map(String::from)
-        .collect();
-    r.records()
-        .map(|rec| {
-            let rec = rec.expect("a record");
-            header
-                .iter()
-                .cloned()
-                .zip(rec.iter().map(String::from))
-                .collect()
-        })
-        .collect()
 }
 
 fn manifest(path: &Path) -> serde_json::Value {
@@ -77,7 +56,7 @@ fn a_sweep_over_a_posterior_is_a_run_over_it_at_every_point() {
         ],
     )
     .out;
-    let table = rows(&sweep.join("sweep.csv"));
+    let table = csv_rows(&sweep.join("sweep.csv"));
     assert_eq!(table.len(), 6, "three points, two variants each");
     let m = manifest(&sweep.join("manifest.json"));
     assert_eq!(m["posterior"]["points"], 3);
@@ -100,7 +79,7 @@ fn a_sweep_over_a_posterior_is_a_run_over_it_at_every_point() {
             ],
         )
         .out;
-        let summary = rows(&run.join("summary.csv"));
+        let summary = csv_rows(&run.join("summary.csv"));
         let at: Vec<&HashMap<String, String>> =
             table.iter().filter(|r| r[swept] == value).collect();
         assert_eq!(at.len(), 2, "{value}");

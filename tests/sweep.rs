@@ -4,35 +4,13 @@
 
 use std::collections::HashMap;
 use std::ffi::OsStr;
-use std::path::Path;
 
 use insta::assert_snapshot;
 
-use crate::util::{data, read, refused, root, stable, study_in, success_stdout, temp};
+use crate::util::{csv_rows, data, read, refused, root, stable, study_in, success_stdout, temp};
 
 fn one_border() -> std::path::PathBuf {
     data("one_border.toml")
-}
-
-/// `sweep.csv` as a list of rows keyed by column name.
-fn table(path: &Path) -> Vec<HashMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).expect("a readable CSV");
-    let header: Vec<String> = r
-        .headers()
-        .expect("a header")
-        .iter()
-        .map(String::from)
-        .collect();
-    r.records()
-        .map(|rec| {
-            let rec = rec.expect("a record");
-            header
-                .iter()
-                .cloned()
-                .zip(rec.iter().map(String::from))
-                .collect()
-        })
-        .collect()
 }
 
 fn number(row: &HashMap<String, String>, key: &str) -> f64 {
@@ -46,7 +24,7 @@ fn number(row: &HashMap<String, String>, key: &str) -> f64 {
 fn patrol_detection_follows_its_closed_form_across_a_budget_sweep() {
     let dir = temp();
     let out = study_in(dir.path(), "sweep", one_border(), "sweep", &["--quiet"]).out;
-    let rows = table(&out.join("sweep.csv"));
+    let rows = csv_rows(&out.join("sweep.csv"));
     let baseline: Vec<_> = rows.iter().filter(|r| r["variant"] == "baseline").collect();
     assert_eq!(baseline.len(), 5, "five budgets from the [sweep] table");
     assert_eq!(rows.len(), 10, "baseline and one variant at each point");
@@ -115,7 +93,7 @@ fn a_two_parameter_sweep_draws_heatmaps_and_is_the_same_at_any_thread_count() {
     let (a, b) = (run("1", "one"), run("2", "two"));
     let (ta, tb) = (read(&a.join("sweep.csv")), read(&b.join("sweep.csv")));
     assert_eq!(ta, tb, "sweep.csv differs between 1 and 2 threads");
-    assert_eq!(table(&a.join("sweep.csv")).len(), 12);
+    assert_eq!(csv_rows(&a.join("sweep.csv")).len(), 12);
     assert!(a.join("charts/heatmap_border_interdictions.png").exists());
     assert!(a.join("charts/heatmap_border_interdictions.svg").exists());
 }
@@ -141,7 +119,7 @@ fn a_latin_hypercube_sweep_runs_its_samples() {
         ],
     )
     .out;
-    let rows = table(&out.join("sweep.csv"));
+    let rows = csv_rows(&out.join("sweep.csv"));
     let mut budgets: Vec<f64> = rows
         .iter()
         .filter(|r| r["variant"] == "baseline")
@@ -388,7 +366,7 @@ fn one_share_of_an_allocation_can_be_swept_and_the_others_take_up_the_rest() {
         ],
     )
     .out;
-    let rows = table(&out.join("sweep.csv"));
+    let rows = csv_rows(&out.join("sweep.csv"));
     let patrol: Vec<f64> = rows
         .iter()
         .filter(|r| r["variant"] == "baseline")

@@ -269,3 +269,24 @@ pub fn stable(text: &str, temps: &[&Path]) -> String {
     text.replace(&format!("{root}/"), "")
         .replace(&root, "[ROOT]")
 }
+
+/// The rows of a CSV file, each keyed by column name.
+pub fn csv_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).expect("a readable CSV");
+    let header: Vec<String> = r
+        .headers()
+        .expect("a header")
+        .iter()
+        .map(String::from)
+        .collect();
+    r.records()
+        .map(|rec| {
+            let rec = rec.expect("a record");
+            header
+                .iter()
+                .cloned()
+                .zip(rec.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}

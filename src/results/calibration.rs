@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::csv::CsvTable;
 use serde::de::DeserializeOwned;
@@ -134,8 +134,8 @@ impl Parameter {
 
 /// One row of `predictive.csv`: an observed count against the posterior
 /// predictive draws of its period.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-pub(crate) struct Predictive {
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Predictive {
     /// The `[[observed]]` table of the row: its 0-based index in the
     /// scenario file (and in the manifest's `observed` list). Folders
     /// written before the column existed get it from runs of rising periods

@@ -92,27 +92,9 @@ pub struct ParameterRow {
     pub shrinkage: f64,
 }
 
-/// One row of `predictive.csv`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct PredictiveRow {
-    /// Which `[[observed]]` table the row belongs to: its 0-based index in
-    /// the scenario file, the index of its entry in the manifest's
-    /// `observed` list. Two tables may share a `series` name (one metric
-    /// by year and by quarter); their ids differ.
-    pub series_id: usize,
-    pub series: String,
-    pub period: usize,
-    pub from_week: u32,
-    pub to_week: u32,
-    pub observed: u64,
-    pub mean: f64,
-    pub q05: f64,
-    pub q50: f64,
-    pub q95: f64,
-    /// Share of predictive draws at or above the observed count.
-    pub p_at_or_above: f64,
-    pub source: String,
-}
+/// One row of `predictive.csv`: the type its reader reads, so the file has
+/// one definition.
+pub use crate::results::calibration::Predictive as PredictiveRow;
 
 /// What the manifest says of a calibration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
