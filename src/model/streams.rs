@@ -1,32 +1,27 @@
-//! Random streams, and draws that use a fixed number of them.
+//! Addressed random numbers, and draws that use a fixed number of words.
 //!
-//! Every stream is derived from (scenario seed, trial index, stream key), so a
-//! trial never depends on thread count, shard layout or the order in which
-//! trials finish. Variants use the same keys, which gives common random
-//! numbers: a cell sees the same draws in two variants until their paths
-//! diverge. Each draw below consumes exactly one 64-bit word, by inversion
-//! where the mean is small and, beyond that, by seeding a private generator
-//! from the word, so streams stay in step whatever the parameters.
+//! Every random number of a trial has an **address**: (scenario seed, trial
+//! index, purpose, week, and for a cell its key: source region, week of
+//! spawn, index within that week's spawn). The words at an address are the
+//! output of the counter-based generator Philox4x32-10 (Salmon et al. 2011),
+//! keyed by (seed, trial, purpose) and counting (week, cell key): a pure
+//! function, so a draw is computed only when the rules ask for it, and
+//! nothing is drawn that is not used. Variants ask for the same address
+//! when the same cell in the same week needs a number for the same purpose,
+//! which gives common random numbers; a trial never depends on thread count,
+//! shard layout or the order in which trials finish. Each draw below
+//! consumes exactly one 64-bit word, by inversion where the mean is small
+//! and, beyond that, by seeding a private generator from the word.
 
 use rand::SeedableRng;
 use rand_distr::Distribution;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-/// The generator behind every stream: small, fast, and reproducible across
-/// platforms and crate versions (unlike `rand`'s `SmallRng`).
+/// A sequential generator for what is not a trial's draw (the designs of
+/// `optimize`, the private samplers of large Poisson and binomial means):
+/// small, fast, and reproducible across platforms and crate versions
+/// (unlike `rand`'s `SmallRng`).
 pub type StreamRng = Xoshiro256PlusPlus;
-
-/// Which stream of a trial.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stream {
-    /// Poisson counts of new cells, one word per source region and week.
-    Spawn,
-    /// Governance noise, one normal per week.
-    Governance,
-    /// One cell: keyed by source region (index among sources), week of
-    /// spawn and index within that week's spawn at that region.
-    Cell { source: u32, week: u32, index: u32 },
-}
 
 /// SplitMix64's finaliser: a bijective 64-bit mixer.
 pub fn mix(mut z: u64) -> u64 {
@@ -36,29 +31,127 @@ pub fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The 64-bit key of a stream.
-pub fn stream_key(seed: u64, trial: u64, stream: Stream) -> u64 {
-    let mut h = mix(mix(seed) ^ trial);
-    match stream {
-        Stream::Spawn => h = mix(h ^ 1),
-        Stream::Governance => h = mix(h ^ 2),
-        Stream::Cell {
-            source,
-            week,
-            index,
-        } => {
-            h = mix(h ^ 3);
-            h = mix(h ^ u64::from(source));
-            h = mix(h ^ u64::from(week));
-            h = mix(h ^ u64::from(index));
+/// Philox4x32 with `rounds` rounds (Salmon, Moraes, Dror & Shaw 2011,
+/// "Parallel random numbers: as easy as 1, 2, 3"; the constants and key
+/// schedule of Random123's `philox.h`): a bijection of the 128-bit counter
+/// for each 64-bit key. Each round multiplies two lanes by fixed odd
+/// constants, swaps the halves of the products and folds in the key, which
+/// is bumped by the Weyl constants between rounds.
+#[inline(always)]
+pub fn philox4x32_rounds(rounds: u32, ctr: [u32; 4], key: [u32; 2]) -> [u32; 4] {
+    const M0: u64 = 0xD251_1F53;
+    const M1: u64 = 0xCD9E_8D57;
+    const W0: u32 = 0x9E37_79B9;
+    const W1: u32 = 0xBB67_AE85;
+    let [mut c0, mut c1, mut c2, mut c3] = ctr;
+    let [mut k0, mut k1] = key;
+    for round in 0..rounds {
+        if round > 0 {
+            k0 = k0.wrapping_add(W0);
+            k1 = k1.wrapping_add(W1);
         }
+        let p0 = M0 * u64::from(c0);
+        let p1 = M1 * u64::from(c2);
+        (c0, c1, c2, c3) = (
+            (p1 >> 32) as u32 ^ c1 ^ k0,
+            p1 as u32,
+            (p0 >> 32) as u32 ^ c3 ^ k1,
+            p0 as u32,
+        );
     }
-    h
+    [c0, c1, c2, c3]
 }
 
-/// A fresh generator for a stream.
-pub fn stream(seed: u64, trial: u64, s: Stream) -> StreamRng {
-    StreamRng::seed_from_u64(stream_key(seed, trial, s))
+/// Philox4x32-10, Random123's default and the generator of every draw.
+#[inline]
+pub fn philox4x32(ctr: [u32; 4], key: [u32; 2]) -> [u32; 4] {
+    philox4x32_rounds(10, ctr, key)
+}
+
+/// What a block of two words is for: the first part of an address. Words
+/// that are used together share a block (one Philox call).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// New cells at one source region in one week (first word).
+    Spawn = 0,
+    /// The governance noise's normal of one week (Box–Muller, both words).
+    Governance = 1,
+    /// A new cell's size and target.
+    NewCell = 2,
+    /// A transit cell's route and detection.
+    Move = 3,
+    /// Interdiction at the border, or an attack's severity.
+    Rare = 4,
+    /// An established cell's births and deaths.
+    Growth = 5,
+    /// The event inside member territory, and its kind.
+    Event = 6,
+}
+
+/// How many purposes.
+const PURPOSES: usize = 7;
+
+/// A cell's key: where and when it was spawned. Its draws are addressed by
+/// it, so a cell sees the same numbers in every variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CellId {
+    /// Index of its source region among the sources.
+    pub source: u32,
+    /// Week of spawn, counted from the first week run (warm-up included).
+    pub week: u32,
+    /// Index within that week's spawn at that source.
+    pub index: u32,
+}
+
+/// The draws of one trial: a Philox key for each purpose, derived from
+/// (seed, trial, purpose) through the SplitMix64 finaliser.
+#[derive(Debug, Clone)]
+pub struct Draws {
+    keys: [[u32; 2]; PURPOSES],
+}
+
+impl Draws {
+    /// The draws of trial `trial` of a scenario with seed `seed`.
+    pub fn new(seed: u64, trial: u64) -> Draws {
+        let base = mix(mix(seed) ^ trial);
+        let keys = std::array::from_fn(|p| {
+            let k = mix(base ^ (p as u64 + 1));
+            [k as u32, (k >> 32) as u32]
+        });
+        Draws { keys }
+    }
+
+    /// The two words at address (purpose, counter).
+    #[inline]
+    pub fn block(&self, purpose: Purpose, ctr: [u32; 4]) -> [u64; 2] {
+        let [a, b, c, d] = philox4x32(ctr, self.keys[purpose as usize]);
+        [
+            u64::from(a) | u64::from(b) << 32,
+            u64::from(c) | u64::from(d) << 32,
+        ]
+    }
+
+    /// A cell's two words for `purpose` in week `week` (counted from the
+    /// first week run).
+    #[inline]
+    pub fn cell(&self, purpose: Purpose, cell: CellId, week: u32) -> [u64; 2] {
+        self.block(purpose, [week, cell.week, cell.source, cell.index])
+    }
+
+    /// The word that draws the number of new cells at source `source` in
+    /// week `week`.
+    #[inline]
+    pub fn spawn(&self, source: u32, week: u32) -> u64 {
+        self.block(Purpose::Spawn, [week, 0, source, 0])[0]
+    }
+
+    /// The standard normal of governance noise in week `week`: Box–Muller
+    /// from the week's two words.
+    pub fn normal(&self, week: u32) -> f64 {
+        let [a, b] = self.block(Purpose::Governance, [week, 0, 0, 0]);
+        let radius = (-2.0 * (1.0 - unit(a)).ln()).sqrt();
+        radius * (std::f64::consts::TAU * unit(b)).cos()
+    }
 }
 
 /// A uniform in [0, 1) from one word (53 bits).
@@ -353,80 +446,135 @@ mod tests {
     }
 
     #[test]
-    fn streams_differ_by_key_and_repeat_for_the_same_key() {
-        let a = stream_key(
-            1,
-            2,
-            Stream::Cell {
-                source: 0,
-                week: 3,
-                index: 0,
-            },
-        );
-        let b = stream_key(
-            1,
-            2,
-            Stream::Cell {
-                source: 0,
-                week: 3,
-                index: 1,
-            },
-        );
-        let c = stream_key(
-            1,
-            3,
-            Stream::Cell {
-                source: 0,
-                week: 3,
-                index: 0,
-            },
-        );
-        assert!(a != b && a != c && b != c);
-        assert_eq!(
-            a,
-            stream_key(
-                1,
-                2,
-                Stream::Cell {
-                    source: 0,
-                    week: 3,
-                    index: 0
-                }
-            )
-        );
-        assert_ne!(
-            stream_key(1, 2, Stream::Spawn),
-            stream_key(1, 2, Stream::Governance)
-        );
+    fn philox_gives_random123s_known_answers() {
+        // Random123's `kat_vectors` (philox4x32 at 7 and 10 rounds): counter
+        // 0, all ones and the digits of pi, key 0, all ones and pi's next
+        // digits. Seven rounds check the round and the key schedule
+        // separately from the count.
+        const PI_CTR: [u32; 4] = [0x243f_6a88, 0x85a3_08d3, 0x1319_8a2e, 0x0370_7344];
+        const PI_KEY: [u32; 2] = [0xa409_3822, 0x299f_31d0];
+        let cases = [
+            (
+                10,
+                [0; 4],
+                [0; 2],
+                [0x6627_e8d5, 0xe169_c58d, 0xbc57_ac4c, 0x9b00_dbd8],
+            ),
+            (
+                10,
+                [u32::MAX; 4],
+                [u32::MAX; 2],
+                [0x408f_276d, 0x41c8_3b0e, 0xa20b_c7c6, 0x6d54_51fd],
+            ),
+            (
+                10,
+                PI_CTR,
+                PI_KEY,
+                [0xd16c_fe09, 0x94fd_cceb, 0x5001_e420, 0x2412_6ea1],
+            ),
+            (
+                7,
+                [0; 4],
+                [0; 2],
+                [0x5f6f_b709, 0x0d89_3f64, 0x4f12_1f81, 0x4f73_0a48],
+            ),
+            (
+                7,
+                [u32::MAX; 4],
+                [u32::MAX; 2],
+                [0x5207_ddc2, 0x4516_5e59, 0x4d8e_e751, 0x8c52_f662],
+            ),
+            (
+                7,
+                PI_CTR,
+                PI_KEY,
+                [0x4dfc_caba, 0x190a_87f0, 0xc473_62ba, 0xb6b5_242a],
+            ),
+        ];
+        for (rounds, ctr, key, want) in cases {
+            assert_eq!(philox4x32_rounds(rounds, ctr, key), want, "{rounds} rounds");
+        }
+        assert_eq!(philox4x32(PI_CTR, PI_KEY), cases[2].3);
     }
 
     #[test]
-    fn the_mixer_is_splitmix64_and_stream_keys_do_not_drift() {
+    fn every_part_of_an_address_changes_the_words_and_the_same_address_repeats() {
+        let cell = CellId {
+            source: 1,
+            week: 2,
+            index: 3,
+        };
+        let d = Draws::new(7, 4);
+        let at = d.cell(Purpose::Event, cell, 9);
+        assert_eq!(at, Draws::new(7, 4).cell(Purpose::Event, cell, 9));
+        let others = [
+            Draws::new(8, 4).cell(Purpose::Event, cell, 9),
+            Draws::new(7, 5).cell(Purpose::Event, cell, 9),
+            d.cell(Purpose::Growth, cell, 9),
+            d.cell(Purpose::Event, cell, 10),
+            d.cell(Purpose::Event, CellId { source: 0, ..cell }, 9),
+            d.cell(Purpose::Event, CellId { week: 3, ..cell }, 9),
+            d.cell(Purpose::Event, CellId { index: 4, ..cell }, 9),
+        ];
+        for (i, o) in others.iter().enumerate() {
+            assert!(o[0] != at[0] && o[1] != at[1], "part {i}");
+        }
+        assert_ne!(d.spawn(0, 9), d.spawn(1, 9));
+        assert_ne!(d.spawn(0, 9), d.spawn(0, 10));
+        assert_ne!(d.normal(3), d.normal(4));
+    }
+
+    #[test]
+    fn the_mixer_is_splitmix64_and_addresses_do_not_drift() {
         // SplitMix64's published first outputs from state 0: its state moves
         // by the golden gamma and each output is `mix` of the state before.
         assert_eq!(mix(0), 0xE220_A839_7B1D_CDAF);
         assert_eq!(mix(0x9E37_79B9_7F4A_7C15), 0x6E78_9E6A_A1B9_65F4);
         assert_eq!(mix(0x3C6E_F372_FE94_F82A), 0x06C4_5D18_8009_454F);
-        // Keys recorded from this version: every output byte of every run
+        // Words recorded from this version: every output byte of every run
         // depends on them, so a change here changes all results.
-        let cell = Stream::Cell {
+        let d = Draws::new(7, 2);
+        let cell = CellId {
             source: 1,
             week: 2,
             index: 3,
         };
-        let keys = [
-            stream_key(7, 0, Stream::Spawn),
-            stream_key(7, 1, Stream::Governance),
-            stream_key(7, 2, cell),
+        let words = [
+            d.spawn(0, 0),
+            d.block(Purpose::Governance, [1, 0, 0, 0])[1],
+            d.cell(Purpose::Move, cell, 5)[0],
+            d.cell(Purpose::Event, cell, 5)[1],
         ];
-        assert_eq!(keys, GOLDEN_KEYS, "{keys:#x?}");
+        assert_eq!(words, GOLDEN_WORDS, "{words:#x?}");
     }
 
-    const GOLDEN_KEYS: [u64; 3] = [
-        0xf69e_37ef_1437_06e0,
-        0x16e6_39e2_c7aa_e6e3,
-        0x24e7_1900_030b_71a9,
+    const GOLDEN_WORDS: [u64; 4] = [
+        0x1fad_e981_7ee9_3ad4,
+        0xb693_e022_0dc9_7c92,
+        0xfe6b_7057_45ee_207f,
+        0x33cd_4128_5d8d_d669,
     ];
+
+    #[test]
+    fn the_weekly_normal_is_standard_normal() {
+        // Box–Muller from one address per week: mean 0, variance 1 (excess
+        // kurtosis 0), and the tail: P(|Z| > 2) = 0.0455.
+        let (a, b) = (Draws::new(3, 1), Draws::new(3, 2));
+        let z: Vec<f64> = (0..40_000).map(|w| a.normal(w)).collect();
+        check_moments(&z, 0.0, 1.0, 0.0);
+        let p = 0.045_500_263_896_358_42;
+        let n = z.len() as f64;
+        let tail = z.iter().filter(|x| x.abs() > 2.0).count() as f64;
+        assert!(
+            (tail / n - p).abs() < 4.0 * (p * (1.0 - p) / n).sqrt(),
+            "{}",
+            tail / n
+        );
+        // Independent across trials: correlation within 4 / √n of 0.
+        let w: Vec<f64> = (0..40_000).map(|w| b.normal(w)).collect();
+        let r = z.iter().zip(&w).map(|(x, y)| x * y).sum::<f64>() / n;
+        assert!(r.abs() < 4.0 / n.sqrt(), "correlation {r}");
+    }
 
     #[test]
     fn a_uniform_takes_the_top_53_bits() {

@@ -3,23 +3,22 @@
 //!
 //! Cells never interact, so each cell goes through all of its week (move,
 //! then inside-territory events, then exposure) before the next cell; this
-//! is equivalent to running each phase over all cells. Each cell draws a
-//! fixed block of words from its own stream every week, used or not, so
-//! that two variants stay in step until the cell's paths diverge.
-
-use rand::Rng;
-use rand_distr::{Distribution, StandardNormal};
+//! is equivalent to running each phase over all cells. Every draw has an
+//! address (docs/model.md §7.1): a cell asks for the words of (its key, the
+//! week, the purpose) only when a rule needs them, so two variants see the
+//! same numbers until the cell's paths diverge and nothing unused is drawn.
 
 use super::defences::Defences;
 use super::events::{Event, EventKind, NoRecorder, Recorder};
 use super::record::{Counter, DirectionMetric, Level, N_LEVELS, StateMetric, TrialRecord};
-use super::streams::{self, Binomial, Poisson, Stream, StreamRng, unit};
+use super::streams::{self, Binomial, CellId, Draws, Poisson, Purpose, unit};
 use crate::scenario::{Link, ModelParams, Scenario};
 
-/// Words each cell draws per week (see [`Slot`]).
-const WORDS_PER_WEEK: usize = 8;
+/// How many kinds of word a cell may use in a week (see [`Slot`]).
+const SLOTS: usize = 8;
 
-/// What each of a cell's weekly words is for.
+/// What each of a cell's weekly words is for, and where it lies: a purpose
+/// (one Philox block of two words) and the word within the block.
 #[derive(Clone, Copy)]
 enum Slot {
     Route = 0,
@@ -31,6 +30,60 @@ enum Slot {
     Deaths = 5,
     EventKind = 6,
     Severity = 7,
+}
+
+impl Slot {
+    /// The block (index into [`CellWeek`]'s cache, and its purpose) and the
+    /// word within it. Words used together share a block: route and
+    /// detection; births and deaths; the event and its kind. Interdiction
+    /// at the border and severity share the block of rare draws (a cell
+    /// interdicted or repelled this week has not reached its target, so it
+    /// cannot attack in the same week; were both used they are still two
+    /// independent words).
+    #[inline(always)]
+    fn place(self) -> (usize, Purpose, usize) {
+        match self {
+            Slot::Route => (0, Purpose::Move, 0),
+            Slot::Detect => (0, Purpose::Move, 1),
+            Slot::Interdict => (1, Purpose::Rare, 0),
+            Slot::Severity => (1, Purpose::Rare, 1),
+            Slot::Births => (2, Purpose::Growth, 0),
+            Slot::Deaths => (2, Purpose::Growth, 1),
+            Slot::Event => (3, Purpose::Event, 0),
+            Slot::EventKind => (3, Purpose::Event, 1),
+        }
+    }
+}
+
+/// Where a cell's week takes its words from.
+trait Words {
+    /// The word for `slot`.
+    fn word(&mut self, slot: Slot) -> u64;
+}
+
+/// Chosen words, one per slot (the rules' tests).
+impl Words for [u64; SLOTS] {
+    fn word(&mut self, slot: Slot) -> u64 {
+        self[slot as usize]
+    }
+}
+
+/// The words of one cell in one week, each block computed the first time
+/// one of its words is asked for.
+struct CellWeek<'d> {
+    draws: &'d Draws,
+    id: CellId,
+    week: u32,
+    blocks: [Option<[u64; 2]>; 4],
+}
+
+impl Words for CellWeek<'_> {
+    #[inline]
+    fn word(&mut self, slot: Slot) -> u64 {
+        let (i, purpose, w) = slot.place();
+        let (draws, id, week) = (self.draws, self.id, self.week);
+        self.blocks[i].get_or_insert_with(|| draws.cell(purpose, id, week))[w]
+    }
 }
 
 /// A variant made ready to run: the scenario, its weekly defences and a few
@@ -107,7 +160,8 @@ impl<'a> Theatre<'a> {
 #[derive(Debug, Clone)]
 pub(crate) struct Cell<T = ()> {
     tag: T,
-    rng: StreamRng,
+    /// Its key: the address of its draws.
+    id: CellId,
     /// σ_c.
     signature: f64,
     region: u32,
@@ -200,8 +254,7 @@ pub fn run_trial_with<R: Recorder>(
     let (states, directions) = (s.states.len(), 2 * s.borders.len());
     work.cells.clear();
     let mut source = Source {
-        spawn: streams::stream(s.seed, trial, Stream::Spawn),
-        governance: streams::stream(s.seed, trial, Stream::Governance),
+        draws: Draws::new(s.seed, trial),
         noise: 0.0,
     };
     if s.warmup_weeks > 0 {
@@ -209,16 +262,8 @@ pub fn run_trial_with<R: Recorder>(
         scratch.reset(1, states, directions);
         for run in 0..s.warmup_weeks {
             let week = Week { run, rec: 0 };
-            spawn(
-                theatre,
-                trial,
-                week,
-                &mut source,
-                work,
-                &mut scratch,
-                recorder,
-            );
-            live(theatre, week, work, &mut scratch, recorder);
+            spawn(theatre, week, &mut source, work, &mut scratch, recorder);
+            live(theatre, week, &source.draws, work, &mut scratch, recorder);
         }
         work.warmup = scratch;
     }
@@ -229,8 +274,8 @@ pub fn run_trial_with<R: Recorder>(
             run: s.warmup_weeks + t,
             rec: t as usize,
         };
-        spawn(theatre, trial, week, &mut source, work, rec, recorder);
-        live(theatre, week, work, rec, recorder);
+        spawn(theatre, week, &mut source, work, rec, recorder);
+        live(theatre, week, &source.draws, work, rec, recorder);
     }
     debug_assert!(
         rec.conserves_cells(),
@@ -238,18 +283,16 @@ pub fn run_trial_with<R: Recorder>(
     );
 }
 
-/// The source's streams in one trial, and where governance noise stands.
+/// The trial's draws, and where governance noise stands.
 struct Source {
-    spawn: StreamRng,
-    governance: StreamRng,
+    draws: Draws,
     noise: f64,
 }
 
-/// §3.3–§3.4 for week `t`: new cells at every source region, one word of
-/// the spawn stream each.
+/// §3.3–§3.4 for week `t`: new cells at every source region, one word at
+/// (spawn, week, source) each.
 fn spawn<R: Recorder>(
     th: &Theatre<'_>,
-    trial: u64,
     t: Week,
     src: &mut Source,
     work: &mut Workspace<R::Tag>,
@@ -263,7 +306,7 @@ fn spawn<R: Recorder>(
         Some(fixed) => &fixed[t.run as usize * sources.len()..][..sources.len()],
         None => {
             let noise = s.source.noise.map(|n| {
-                let draw: f64 = StandardNormal.sample(&mut src.governance);
+                let draw = src.draws.normal(t.run);
                 src.noise = (1.0 - n.reversion) * src.noise + n.sd * draw;
                 src.noise
             });
@@ -273,11 +316,16 @@ fn spawn<R: Recorder>(
         }
     };
     for (k, (&r, law)) in sources.iter().zip(laws).enumerate() {
-        let n = law.draw(src.spawn.next_u64());
+        let n = law.draw(src.draws.spawn(k as u32, t.run));
         rec.counters[t.rec][Counter::NewCells as usize] += n;
         for j in 0..n {
             let tag = R::tag(k as u32, t.run, j as u32);
-            let cell = spawn_cell(th, trial, k, r, t.run, j as u32, tag);
+            let id = CellId {
+                source: k as u32,
+                week: t.run,
+                index: j as u32,
+            };
+            let cell = spawn_cell(th, &src.draws, id, r, tag);
             let target = s.network.targets[cell.target as usize] as u32;
             recorder.event(
                 tag,
@@ -311,6 +359,7 @@ fn spawn_laws(s: &Scenario, tau: u32, z: Option<f64>) -> impl Iterator<Item = Po
 fn live<R: Recorder>(
     th: &Theatre<'_>,
     t: Week,
+    draws: &Draws,
     work: &mut Workspace<R::Tag>,
     rec: &mut TrialRecord,
     recorder: &mut R,
@@ -325,7 +374,7 @@ fn live<R: Recorder>(
     // at hand.
     let mut levels = [0u64; N_LEVELS];
     cells.retain_mut(|cell| {
-        let fate = cell_week(th, cell, t, candidates, weights, rec, recorder);
+        let fate = cell_week(th, draws, cell, t, candidates, weights, rec, recorder);
         if let Fate::Alive = fate {
             levels[Level::Alive as usize] += 1;
             levels[Level::CellsInAlliance as usize] +=
@@ -337,34 +386,18 @@ fn live<R: Recorder>(
     rec.levels[t.rec] = levels;
 }
 
-/// A new cell at source region `r` (§3.4), drawing size and target from its
-/// own stream.
-fn spawn_cell<T>(
-    th: &Theatre<'_>,
-    trial: u64,
-    k: usize,
-    r: usize,
-    t: u32,
-    index: u32,
-    tag: T,
-) -> Cell<T> {
+/// A new cell `id` at source region `r` (§3.4), drawing size and target
+/// from the two words at (new cell, week of spawn, its key).
+fn spawn_cell<T>(th: &Theatre<'_>, draws: &Draws, id: CellId, r: usize, tag: T) -> Cell<T> {
     let s = th.scenario;
-    let mut rng = streams::stream(
-        s.seed,
-        trial,
-        Stream::Cell {
-            source: k as u32,
-            week: t,
-            index,
-        },
-    );
-    let size = 1 + th.cell_size.draw(rng.next_u64());
-    let u = unit(rng.next_u64());
-    let draw = &s.network.target_draw[k];
+    let [size_word, target_word] = draws.cell(Purpose::NewCell, id, id.week);
+    let size = 1 + th.cell_size.draw(size_word);
+    let u = unit(target_word);
+    let draw = &s.network.target_draw[id.source as usize];
     let pick = draw.partition_point(|&(_, c)| c <= u).min(draw.len() - 1);
     Cell {
         tag,
-        rng,
+        id,
         signature: s.model.signature_start,
         region: r as u32,
         previous: u32::MAX,
@@ -378,8 +411,10 @@ fn spawn_cell<T>(
 
 /// One week of one cell: §3.5 if in transit, §3.6 inside member territory,
 /// then §3.7.
+#[allow(clippy::too_many_arguments)] // the hot loop's state, passed apart to stay borrowable
 fn cell_week<R: Recorder>(
     th: &Theatre<'_>,
+    draws: &Draws,
     cell: &mut Cell<R::Tag>,
     t: Week,
     candidates: &mut Vec<Link>,
@@ -387,18 +422,20 @@ fn cell_week<R: Recorder>(
     rec: &mut TrialRecord,
     recorder: &mut R,
 ) -> Fate {
-    let mut words = [0u64; WORDS_PER_WEEK];
-    for w in &mut words {
-        *w = cell.rng.next_u64();
-    }
+    let mut words = CellWeek {
+        draws,
+        id: cell.id,
+        week: t.run,
+        blocks: [None; 4],
+    };
     if !cell.established {
-        let fate = transit_move(th, cell, t, &words, candidates, weights, rec, recorder);
+        let fate = transit_move(th, cell, t, &mut words, candidates, weights, rec, recorder);
         if let Fate::Removed = fate {
             return Fate::Removed;
         }
     }
     if th.member_region[cell.region as usize]
-        && let Fate::Removed = inside_territory(th, cell, t, &words, rec, recorder)
+        && let Fate::Removed = inside_territory(th, cell, t, &mut words, rec, recorder)
     {
         return Fate::Removed;
     }
@@ -413,7 +450,7 @@ fn transit_move<R: Recorder>(
     th: &Theatre<'_>,
     cell: &mut Cell<R::Tag>,
     t: Week,
-    words: &[u64; WORDS_PER_WEEK],
+    words: &mut impl Words,
     candidates: &mut Vec<Link>,
     weights: &mut Vec<f64>,
     rec: &mut TrialRecord,
@@ -468,7 +505,7 @@ fn transit_move<R: Recorder>(
         acc += (*w - best).exp();
         *w = acc;
     }
-    let Some(i) = streams::choose(unit(words[Slot::Route as usize]), weights) else {
+    let Some(i) = streams::choose(unit(words.word(Slot::Route)), weights) else {
         return Fate::Alive;
     };
     let link = candidates[i];
@@ -481,11 +518,11 @@ fn transit_move<R: Recorder>(
         rec.counters[t.rec][Counter::Attempts as usize] += 1;
         recorder.event(cell.tag, on(EventKind::Attempted));
         let p_detect = detection(th, cell.signature, t.run, &link, v_state);
-        if unit(words[Slot::Detect as usize]) < p_detect {
+        if unit(words.word(Slot::Detect)) < p_detect {
             rec.add_direction(t.rec, d, DirectionMetric::Detections);
             rec.counters[t.rec][Counter::Detections as usize] += 1;
             recorder.event(cell.tag, on(EventKind::Detected));
-            if unit(words[Slot::Interdict as usize]) < th.defences.interdict(t.run, v_state) {
+            if unit(words.word(Slot::Interdict)) < th.defences.interdict(t.run, v_state) {
                 rec.add_direction(t.rec, d, DirectionMetric::Interdictions);
                 rec.counters[t.rec][Counter::BorderInterdictions as usize] += 1;
                 if th.member_region[v] {
@@ -536,7 +573,7 @@ fn inside_territory<R: Recorder>(
     th: &Theatre<'_>,
     cell: &mut Cell<R::Tag>,
     t: Week,
-    words: &[u64; WORDS_PER_WEEK],
+    words: &mut impl Words,
     rec: &mut TrialRecord,
     recorder: &mut R,
 ) -> Fate {
@@ -545,7 +582,7 @@ fn inside_territory<R: Recorder>(
     let state = th.region_state[r] as usize;
     let mu = th.defences.interior_hazard(t.run, state) * (0.5 + 0.5 * cell.signature);
     if !cell.established {
-        if happens(unit(words[Slot::Event as usize]), mu) {
+        if happens(unit(words.word(Slot::Event)), mu) {
             rec.counters[t.rec][Counter::InteriorInterdictions as usize] += 1;
             rec.add_state(t.rec, state, StateMetric::InteriorInterdictions, 1);
             recorder.event(
@@ -560,8 +597,8 @@ fn inside_territory<R: Recorder>(
         cell.size,
         &th.births[r],
         &th.deaths,
-        words[Slot::Births as usize],
-        words[Slot::Deaths as usize],
+        words.word(Slot::Births),
+        words.word(Slot::Deaths),
     );
     if cell.size == 0 {
         rec.counters[t.rec][Counter::Dissolved as usize] += 1;
@@ -570,10 +607,10 @@ fn inside_territory<R: Recorder>(
     }
     let a = th.attack.hazard(m, cell.size, cell.experience);
     let total = a + mu;
-    if total <= 0.0 || !happens(unit(words[Slot::Event as usize]), total) {
+    if total <= 0.0 || !happens(unit(words.word(Slot::Event)), total) {
         return Fate::Alive;
     }
-    if unit(words[Slot::EventKind as usize]) < mu / total {
+    if unit(words.word(Slot::EventKind)) < mu / total {
         rec.counters[t.rec][Counter::InteriorInterdictions as usize] += 1;
         rec.add_state(t.rec, state, StateMetric::InteriorInterdictions, 1);
         recorder.event(
@@ -583,7 +620,7 @@ fn inside_territory<R: Recorder>(
         return Fate::Removed;
     }
     let severity = streams::severity(
-        words[Slot::Severity as usize],
+        words.word(Slot::Severity),
         m.severity_exponent,
         m.severity_cap,
     );
@@ -704,8 +741,9 @@ mod rules;
 mod tests {
     use super::*;
     use crate::model::TrialRecord;
+    use crate::model::streams::StreamRng;
     use crate::scenario::load_str;
-    use rand::SeedableRng;
+    use rand::{Rng, SeedableRng};
 
     pub(super) fn scenario(text: &str) -> Scenario {
         match load_str("test.toml", "test", text, &[]) {

@@ -8,7 +8,8 @@
 //! hands it chosen words and checks the result exactly.
 
 use rand::{Rng, SeedableRng};
-use rand_distr::{Distribution, StandardNormal};
+
+use crate::model::streams::StreamRng;
 
 use super::tests::{assert_binomial, one_border, records, scenario};
 use super::*;
@@ -50,28 +51,19 @@ fn assert_moments(xs: &[f64], mean: f64, var: f64, kurtosis: f64, what: &str) {
 }
 
 /// Runs §3.3–§3.4 alone for weeks `0..weeks` of trial `trial`, on the
-/// streams `run_trial` gives them, and hands `each` the week, the governance
+/// draws `run_trial` gives them, and hands `each` the week, the governance
 /// noise z after that week's update, and the cells spawned that week.
 fn spawn_weeks(th: &Theatre<'_>, trial: u64, weeks: u32, mut each: impl FnMut(u32, f64, &[Cell])) {
     let s = th.scenario;
     let mut src = Source {
-        spawn: streams::stream(s.seed, trial, Stream::Spawn),
-        governance: streams::stream(s.seed, trial, Stream::Governance),
+        draws: Draws::new(s.seed, trial),
         noise: 0.0,
     };
     let (mut work, mut rec) = (Workspace::default(), TrialRecord::default());
     rec.reset(s.weeks as usize, s.states.len(), 2 * s.borders.len());
     for t in 0..weeks {
         work.cells.clear();
-        spawn(
-            th,
-            trial,
-            week(t),
-            &mut src,
-            &mut work,
-            &mut rec,
-            &mut NoRecorder,
-        );
+        spawn(th, week(t), &mut src, &mut work, &mut rec, &mut NoRecorder);
         let counted = rec.counters[t as usize][Counter::NewCells as usize];
         assert_eq!(
             counted,
@@ -158,15 +150,16 @@ const NOISY: &str = "[source]\nhardship = 1.0\nrecruitment_exponent = 2.0\ngover
 #[test]
 fn governance_noise_is_the_ar1_sum_of_its_own_normal_draws() {
     // z starts at 0 and is updated before each week's use, so after week t
-    // z_t = Σ_{j<=t} (1 - r)^(t-j) sd ε_j, with ε_j the j-th standard normal
-    // of the trial's governance stream (summed here in closed form, not by
-    // the recursion). Kills every operator mutant of the update in `spawn`.
+    // z_t = Σ_{j<=t} (1 - r)^(t-j) sd ε_j, with ε_j the trial's standard
+    // normal at address (governance, week j) (summed here in closed form,
+    // not by the recursion). Kills every operator mutant of the update in
+    // `spawn`.
     let (sd, r) = (0.1f64, 0.5f64);
     let s = two_sources(NOISY);
     let th = Theatre::new(&s);
     for trial in 0..20 {
-        let mut g = streams::stream(s.seed, trial, Stream::Governance);
-        let eps: Vec<f64> = (0..30).map(|_| StandardNormal.sample(&mut g)).collect();
+        let draws = Draws::new(s.seed, trial);
+        let eps: Vec<f64> = (0..30).map(|j| draws.normal(j)).collect();
         spawn_weeks(&th, trial, 30, |t, z, _| {
             let want: f64 = (0..=t)
                 .map(|j| (1.0 - r).powi((t - j) as i32) * sd * eps[j as usize])
@@ -359,7 +352,7 @@ fn word(u: f64) -> u64 {
 /// first target.
 fn cell_at(th: &Theatre<'_>, region: usize, previous: u32) -> Cell {
     Cell {
-        rng: StreamRng::seed_from_u64(0),
+        id: CellId::default(),
         signature: th.scenario.model.signature_start,
         region: region as u32,
         previous,
@@ -383,7 +376,7 @@ fn record(s: &Scenario) -> TrialRecord {
 fn transit(
     th: &Theatre<'_>,
     cell: &mut Cell,
-    words: [u64; WORDS_PER_WEEK],
+    mut words: [u64; SLOTS],
     rec: &mut TrialRecord,
 ) -> bool {
     let (mut candidates, mut weights) = (Vec::new(), Vec::new());
@@ -391,7 +384,7 @@ fn transit(
         th,
         cell,
         week(0),
-        &words,
+        &mut words,
         &mut candidates,
         &mut weights,
         rec,
@@ -401,8 +394,8 @@ fn transit(
 }
 
 /// Route word `u`; no detection (nor interdiction) on any border.
-fn route(u: f64) -> [u64; WORDS_PER_WEEK] {
-    let mut w = [word(0.999_999); WORDS_PER_WEEK];
+fn route(u: f64) -> [u64; SLOTS] {
+    let mut w = [word(0.999_999); SLOTS];
     w[Slot::Route as usize] = word(u);
     w
 }
@@ -667,7 +660,7 @@ fn a_repelled_cell_stays_and_is_flagged_an_interdicted_one_is_removed() {
     );
     let th = Theatre::new(&s);
     let (src, mem) = (region(&s, "SRC_N"), region(&s, "MEM_S"));
-    let mut words = [word(0.0); WORDS_PER_WEEK];
+    let mut words = [word(0.0); SLOTS];
     words[Slot::Interdict as usize] = word(0.999_999);
     let mut rec = record(&s);
     let mut cell = cell_at(&th, src, u32::MAX);
@@ -889,10 +882,15 @@ fn a_transit_cell_in_member_territory_is_interdicted_at_rate_mu() {
     let mut removed = 0.0;
     for _ in 0..n {
         let mut cell = cell_at(&th, mem, u32::MAX);
-        let words: [u64; WORDS_PER_WEEK] = std::array::from_fn(|_| rng.next_u64());
-        if let Fate::Removed =
-            inside_territory(&th, &mut cell, week(0), &words, &mut rec, &mut NoRecorder)
-        {
+        let mut words: [u64; SLOTS] = std::array::from_fn(|_| rng.next_u64());
+        if let Fate::Removed = inside_territory(
+            &th,
+            &mut cell,
+            week(0),
+            &mut words,
+            &mut rec,
+            &mut NoRecorder,
+        ) {
             removed += 1.0;
         }
     }
@@ -932,10 +930,15 @@ fn competing_hazards_split_events_and_set_the_waiting_time() {
             // p_rem is 0.035 a week: 2,000 weeks without removal has
             // probability e^-70; a broken μ must fail, not hang.
             assert!(wait <= 2_000.0, "no removal in 2,000 weeks");
-            let words: [u64; WORDS_PER_WEEK] = std::array::from_fn(|_| rng.next_u64());
-            if let Fate::Removed =
-                inside_territory(&th, &mut cell, week(0), &words, &mut rec, &mut NoRecorder)
-            {
+            let mut words: [u64; SLOTS] = std::array::from_fn(|_| rng.next_u64());
+            if let Fate::Removed = inside_territory(
+                &th,
+                &mut cell,
+                week(0),
+                &mut words,
+                &mut rec,
+                &mut NoRecorder,
+            ) {
                 break;
             }
         }
@@ -983,14 +986,21 @@ fn an_attack_scores_its_severity_and_flags_the_cell() {
     let mut rec = record(&s);
     let mut cell = cell_at(&th, mem, u32::MAX);
     cell.established = true;
-    let mut words = [word(0.0); WORDS_PER_WEEK];
+    let mut words = [word(0.0); SLOTS];
     words[Slot::Births as usize] = word(0.5);
     words[Slot::Deaths as usize] = word(0.5);
     words[Slot::EventKind as usize] = word(0.5);
     words[Slot::Severity as usize] = word(0.99);
     // 1 - u = 0.01: X = 0.01^(-1/1.5) = 21.5..., floor 21.
     assert!(matches!(
-        inside_territory(&th, &mut cell, week(3), &words, &mut rec, &mut NoRecorder),
+        inside_territory(
+            &th,
+            &mut cell,
+            week(3),
+            &mut words,
+            &mut rec,
+            &mut NoRecorder
+        ),
         Fate::Alive
     ));
     assert_eq!(rec.counters[3][Counter::Attacks as usize], 1);
@@ -1001,7 +1011,14 @@ fn an_attack_scores_its_severity_and_flags_the_cell() {
     assert_eq!((rec.first_attack_week, cell.experience), (Some(3), 1));
     assert!((cell.signature - (1.0 - 0.8 * 0.75)).abs() < 1e-15);
     assert!(matches!(
-        inside_territory(&th, &mut cell, week(5), &words, &mut rec, &mut NoRecorder),
+        inside_territory(
+            &th,
+            &mut cell,
+            week(5),
+            &mut words,
+            &mut rec,
+            &mut NoRecorder
+        ),
         Fate::Alive
     ));
     assert_eq!((rec.first_attack_week, cell.experience), (Some(3), 2));
@@ -1053,9 +1070,16 @@ fn births_follow_growth_times_one_minus_legitimacy_and_deaths_attrition() {
     let mut cell = cell_at(&th, mem, u32::MAX);
     cell.established = true;
     cell.size = 3;
-    let words = [word(0.5); WORDS_PER_WEEK];
+    let mut words = [word(0.5); SLOTS];
     assert!(matches!(
-        inside_territory(&th, &mut cell, week(1), &words, &mut rec, &mut NoRecorder),
+        inside_territory(
+            &th,
+            &mut cell,
+            week(1),
+            &mut words,
+            &mut rec,
+            &mut NoRecorder
+        ),
         Fate::Removed
     ));
     assert_eq!(rec.counters[1][Counter::Dissolved as usize], 1);
@@ -1081,6 +1105,7 @@ fn exposure_raises_the_signature_by_the_intelligence_effect() {
     assert!(matches!(
         cell_week(
             &th,
+            &Draws::new(s.seed, 0),
             &mut cell,
             week(0),
             &mut candidates,
