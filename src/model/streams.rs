@@ -1,27 +1,54 @@
 //! Addressed random numbers, and draws that use a fixed number of words.
 //!
-//! Every random number of a trial has an **address**: (scenario seed, trial
-//! index, purpose, week, and for a cell its key: source region, week of
-//! spawn, index within that week's spawn). The words at an address are the
-//! output of the counter-based generator Philox4x32-10 (Salmon et al. 2011),
-//! keyed by (seed, trial, purpose) and counting (week, cell key): a pure
-//! function, so a draw is computed only when the rules ask for it, and
-//! nothing is drawn that is not used. Variants ask for the same address
-//! when the same cell in the same week needs a number for the same purpose,
-//! which gives common random numbers; a trial never depends on thread count,
-//! shard layout or the order in which trials finish. Each draw below
-//! consumes exactly one 64-bit word, by inversion where the mean is small
-//! and, beyond that, by seeding a private generator from the word.
+//! Every random number of a cell has an **address**: (scenario seed, trial
+//! index, purpose, week, and the cell's key: source region, week of spawn,
+//! index within that week's spawn). The words at an address are the output
+//! of the counter-based generator Philox4x32-10 (Salmon et al. 2011), keyed
+//! by (seed, trial, purpose) and counting (week, cell key): a pure function,
+//! so a draw is computed only when the rules ask for it, and nothing is
+//! drawn that is not used. Variants ask for the same address when the same
+//! cell in the same week needs a number for the same purpose, which gives
+//! common random numbers. The source's draws, which every trial makes every
+//! week in every variant (one spawn word per source region, one normal of
+//! governance noise), come from two sequential streams per trial, where a
+//! draw's place in the stream is its address. A trial never depends on
+//! thread count, shard layout or the order in which trials finish. Each
+//! draw below consumes exactly one 64-bit word, by inversion where the mean
+//! is small and, beyond that, by seeding a private generator from the word.
 
 use rand::SeedableRng;
 use rand_distr::Distribution;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-/// A sequential generator for what is not a trial's draw (the designs of
-/// `optimize`, the private samplers of large Poisson and binomial means):
-/// small, fast, and reproducible across platforms and crate versions
-/// (unlike `rand`'s `SmallRng`).
+/// The sequential generator of the source's streams (and of what is not a
+/// trial's draw: the designs of `optimize`, the private samplers of large
+/// Poisson and binomial means): small, fast, and reproducible across
+/// platforms and crate versions (unlike `rand`'s `SmallRng`).
 pub type StreamRng = Xoshiro256PlusPlus;
+
+/// A trial's sequential stream: the source's draws, made in the same order
+/// in every variant (see [`Draws`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// Poisson counts of new cells, one word per source region and week.
+    Spawn,
+    /// Governance noise, one normal per week.
+    Governance,
+}
+
+/// The 64-bit key of a stream.
+pub fn stream_key(seed: u64, trial: u64, stream: Stream) -> u64 {
+    let h = mix(mix(seed) ^ trial);
+    match stream {
+        Stream::Spawn => mix(h ^ 1),
+        Stream::Governance => mix(h ^ 2),
+    }
+}
+
+/// A fresh generator for a stream.
+pub fn stream(seed: u64, trial: u64, s: Stream) -> StreamRng {
+    StreamRng::seed_from_u64(stream_key(seed, trial, s))
+}
 
 /// SplitMix64's finaliser: a bijective 64-bit mixer.
 pub fn mix(mut z: u64) -> u64 {
@@ -68,28 +95,24 @@ pub fn philox4x32(ctr: [u32; 4], key: [u32; 2]) -> [u32; 4] {
     philox4x32_rounds(10, ctr, key)
 }
 
-/// What a block of two words is for: the first part of an address. Words
-/// that are used together share a block (one Philox call).
+/// What a block of two words of a cell is for: the first part of an
+/// address. Words that are used together share a block (one Philox call).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
-    /// New cells at one source region in one week (first word).
-    Spawn = 0,
-    /// The governance noise's normal of one week (Box–Muller, both words).
-    Governance = 1,
     /// A new cell's size and target.
-    NewCell = 2,
+    NewCell = 0,
     /// A transit cell's route and detection.
-    Move = 3,
+    Move = 1,
     /// Interdiction at the border, or an attack's severity.
-    Rare = 4,
+    Rare = 2,
     /// An established cell's births and deaths.
-    Growth = 5,
+    Growth = 3,
     /// The event inside member territory, and its kind.
-    Event = 6,
+    Event = 4,
 }
 
 /// How many purposes.
-const PURPOSES: usize = 7;
+const PURPOSES: usize = 5;
 
 /// A cell's key: where and when it was spawned. Its draws are addressed by
 /// it, so a cell sees the same numbers in every variant.
@@ -103,8 +126,9 @@ pub struct CellId {
     pub index: u32,
 }
 
-/// The draws of one trial: a Philox key for each purpose, derived from
-/// (seed, trial, purpose) through the SplitMix64 finaliser.
+/// The cells' draws of one trial: a Philox key for each purpose, derived
+/// from (seed, trial, purpose) through the SplitMix64 finaliser (in a
+/// domain apart from the source's streams' keys).
 #[derive(Debug, Clone)]
 pub struct Draws {
     keys: [[u32; 2]; PURPOSES],
@@ -115,14 +139,14 @@ impl Draws {
     pub fn new(seed: u64, trial: u64) -> Draws {
         let base = mix(mix(seed) ^ trial);
         let keys = std::array::from_fn(|p| {
-            let k = mix(base ^ (p as u64 + 1));
+            let k = mix(base ^ (0x100 + p as u64));
             [k as u32, (k >> 32) as u32]
         });
         Draws { keys }
     }
 
     /// The two words at address (purpose, counter).
-    #[inline]
+    #[inline(always)]
     pub fn block(&self, purpose: Purpose, ctr: [u32; 4]) -> [u64; 2] {
         let [a, b, c, d] = philox4x32(ctr, self.keys[purpose as usize]);
         [
@@ -136,21 +160,6 @@ impl Draws {
     #[inline]
     pub fn cell(&self, purpose: Purpose, cell: CellId, week: u32) -> [u64; 2] {
         self.block(purpose, [week, cell.week, cell.source, cell.index])
-    }
-
-    /// The word that draws the number of new cells at source `source` in
-    /// week `week`.
-    #[inline]
-    pub fn spawn(&self, source: u32, week: u32) -> u64 {
-        self.block(Purpose::Spawn, [week, 0, source, 0])[0]
-    }
-
-    /// The standard normal of governance noise in week `week`: Box–Muller
-    /// from the week's two words.
-    pub fn normal(&self, week: u32) -> f64 {
-        let [a, b] = self.block(Purpose::Governance, [week, 0, 0, 0]);
-        let radius = (-2.0 * (1.0 - unit(a)).ln()).sqrt();
-        radius * (std::f64::consts::TAU * unit(b)).cos()
     }
 }
 
@@ -519,9 +528,14 @@ mod tests {
         for (i, o) in others.iter().enumerate() {
             assert!(o[0] != at[0] && o[1] != at[1], "part {i}");
         }
-        assert_ne!(d.spawn(0, 9), d.spawn(1, 9));
-        assert_ne!(d.spawn(0, 9), d.spawn(0, 10));
-        assert_ne!(d.normal(3), d.normal(4));
+        assert_ne!(
+            stream_key(7, 4, Stream::Spawn),
+            stream_key(7, 4, Stream::Governance)
+        );
+        assert_ne!(
+            stream_key(7, 4, Stream::Spawn),
+            stream_key(7, 5, Stream::Spawn)
+        );
     }
 
     #[test]
@@ -531,8 +545,14 @@ mod tests {
         assert_eq!(mix(0), 0xE220_A839_7B1D_CDAF);
         assert_eq!(mix(0x9E37_79B9_7F4A_7C15), 0x6E78_9E6A_A1B9_65F4);
         assert_eq!(mix(0x3C6E_F372_FE94_F82A), 0x06C4_5D18_8009_454F);
-        // Words recorded from this version: every output byte of every run
-        // depends on them, so a change here changes all results.
+        // Keys and words recorded from this version: every output byte of
+        // every run depends on them, so a change here changes all results.
+        // The source's stream keys are those of the streams before issue 16.
+        let keys = [
+            stream_key(7, 0, Stream::Spawn),
+            stream_key(7, 1, Stream::Governance),
+        ];
+        assert_eq!(keys, GOLDEN_KEYS, "{keys:#x?}");
         let d = Draws::new(7, 2);
         let cell = CellId {
             source: 1,
@@ -540,41 +560,20 @@ mod tests {
             index: 3,
         };
         let words = [
-            d.spawn(0, 0),
-            d.block(Purpose::Governance, [1, 0, 0, 0])[1],
+            d.cell(Purpose::NewCell, cell, 2)[0],
             d.cell(Purpose::Move, cell, 5)[0],
             d.cell(Purpose::Event, cell, 5)[1],
         ];
         assert_eq!(words, GOLDEN_WORDS, "{words:#x?}");
     }
 
-    const GOLDEN_WORDS: [u64; 4] = [
-        0x1fad_e981_7ee9_3ad4,
-        0xb693_e022_0dc9_7c92,
-        0xfe6b_7057_45ee_207f,
-        0x33cd_4128_5d8d_d669,
-    ];
+    const GOLDEN_KEYS: [u64; 2] = [0xf69e_37ef_1437_06e0, 0x16e6_39e2_c7aa_e6e3];
 
-    #[test]
-    fn the_weekly_normal_is_standard_normal() {
-        // Box–Muller from one address per week: mean 0, variance 1 (excess
-        // kurtosis 0), and the tail: P(|Z| > 2) = 0.0455.
-        let (a, b) = (Draws::new(3, 1), Draws::new(3, 2));
-        let z: Vec<f64> = (0..40_000).map(|w| a.normal(w)).collect();
-        check_moments(&z, 0.0, 1.0, 0.0);
-        let p = 0.045_500_263_896_358_42;
-        let n = z.len() as f64;
-        let tail = z.iter().filter(|x| x.abs() > 2.0).count() as f64;
-        assert!(
-            (tail / n - p).abs() < 4.0 * (p * (1.0 - p) / n).sqrt(),
-            "{}",
-            tail / n
-        );
-        // Independent across trials: correlation within 4 / √n of 0.
-        let w: Vec<f64> = (0..40_000).map(|w| b.normal(w)).collect();
-        let r = z.iter().zip(&w).map(|(x, y)| x * y).sum::<f64>() / n;
-        assert!(r.abs() < 4.0 / n.sqrt(), "correlation {r}");
-    }
+    const GOLDEN_WORDS: [u64; 3] = [
+        0xe90d_ff24_5692_3497,
+        0xbb4b_0abd_1f81_36c1,
+        0x730d_ebe8_6200_d5d7,
+    ];
 
     #[test]
     fn a_uniform_takes_the_top_53_bits() {

@@ -11,7 +11,10 @@
 use super::defences::Defences;
 use super::events::{Event, EventKind, NoRecorder, Recorder};
 use super::record::{Counter, DirectionMetric, Level, N_LEVELS, StateMetric, TrialRecord};
-use super::streams::{self, Binomial, CellId, Draws, Poisson, Purpose, unit};
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+use super::streams::{self, Binomial, CellId, Draws, Poisson, Purpose, Stream, StreamRng, unit};
 use crate::scenario::{Link, ModelParams, Scenario};
 
 /// How many kinds of word a cell may use in a week (see [`Slot`]).
@@ -78,11 +81,24 @@ struct CellWeek<'d> {
 }
 
 impl Words for CellWeek<'_> {
-    #[inline]
+    #[inline(always)]
     fn word(&mut self, slot: Slot) -> u64 {
         let (i, purpose, w) = slot.place();
-        let (draws, id, week) = (self.draws, self.id, self.week);
-        self.blocks[i].get_or_insert_with(|| draws.cell(purpose, id, week))[w]
+        match self.blocks[i] {
+            Some(block) => block[w],
+            None => self.fill(i, purpose)[w],
+        }
+    }
+}
+
+impl CellWeek<'_> {
+    /// Computes block `i` (one Philox call), out of line so that a cached
+    /// word costs a test and a load.
+    #[inline(never)]
+    fn fill(&mut self, i: usize, purpose: Purpose) -> [u64; 2] {
+        let block = self.draws.cell(purpose, self.id, self.week);
+        self.blocks[i] = Some(block);
+        block
     }
 }
 
@@ -255,6 +271,8 @@ pub fn run_trial_with<R: Recorder>(
     work.cells.clear();
     let mut source = Source {
         draws: Draws::new(s.seed, trial),
+        spawn: streams::stream(s.seed, trial, Stream::Spawn),
+        governance: streams::stream(s.seed, trial, Stream::Governance),
         noise: 0.0,
     };
     if s.warmup_weeks > 0 {
@@ -283,14 +301,18 @@ pub fn run_trial_with<R: Recorder>(
     );
 }
 
-/// The trial's draws, and where governance noise stands.
+/// The trial's draws: the cells' addressed draws, the source's two
+/// sequential streams (every variant draws every one of their words, in
+/// the same order), and where governance noise stands.
 struct Source {
     draws: Draws,
+    spawn: StreamRng,
+    governance: StreamRng,
     noise: f64,
 }
 
-/// §3.3–§3.4 for week `t`: new cells at every source region, one word at
-/// (spawn, week, source) each.
+/// §3.3–§3.4 for week `t`: new cells at every source region, one word of
+/// the spawn stream each.
 fn spawn<R: Recorder>(
     th: &Theatre<'_>,
     t: Week,
@@ -306,7 +328,7 @@ fn spawn<R: Recorder>(
         Some(fixed) => &fixed[t.run as usize * sources.len()..][..sources.len()],
         None => {
             let noise = s.source.noise.map(|n| {
-                let draw = src.draws.normal(t.run);
+                let draw: f64 = StandardNormal.sample(&mut src.governance);
                 src.noise = (1.0 - n.reversion) * src.noise + n.sd * draw;
                 src.noise
             });
@@ -316,7 +338,7 @@ fn spawn<R: Recorder>(
         }
     };
     for (k, (&r, law)) in sources.iter().zip(laws).enumerate() {
-        let n = law.draw(src.draws.spawn(k as u32, t.run));
+        let n = law.draw(src.spawn.next_u64());
         rec.counters[t.rec][Counter::NewCells as usize] += n;
         for j in 0..n {
             let tag = R::tag(k as u32, t.run, j as u32);
@@ -741,9 +763,8 @@ mod rules;
 mod tests {
     use super::*;
     use crate::model::TrialRecord;
-    use crate::model::streams::StreamRng;
     use crate::scenario::load_str;
-    use rand::{Rng, SeedableRng};
+    use rand::SeedableRng;
 
     pub(super) fn scenario(text: &str) -> Scenario {
         match load_str("test.toml", "test", text, &[]) {

@@ -7,9 +7,8 @@
 //! with fixed seeds. Where a rule is deterministic given its words, the test
 //! hands it chosen words and checks the result exactly.
 
-use rand::{Rng, SeedableRng};
-
-use crate::model::streams::StreamRng;
+use rand::SeedableRng;
+use rand_distr::{Distribution, StandardNormal};
 
 use super::tests::{assert_binomial, one_border, records, scenario};
 use super::*;
@@ -57,6 +56,8 @@ fn spawn_weeks(th: &Theatre<'_>, trial: u64, weeks: u32, mut each: impl FnMut(u3
     let s = th.scenario;
     let mut src = Source {
         draws: Draws::new(s.seed, trial),
+        spawn: streams::stream(s.seed, trial, Stream::Spawn),
+        governance: streams::stream(s.seed, trial, Stream::Governance),
         noise: 0.0,
     };
     let (mut work, mut rec) = (Workspace::default(), TrialRecord::default());
@@ -150,16 +151,15 @@ const NOISY: &str = "[source]\nhardship = 1.0\nrecruitment_exponent = 2.0\ngover
 #[test]
 fn governance_noise_is_the_ar1_sum_of_its_own_normal_draws() {
     // z starts at 0 and is updated before each week's use, so after week t
-    // z_t = Σ_{j<=t} (1 - r)^(t-j) sd ε_j, with ε_j the trial's standard
-    // normal at address (governance, week j) (summed here in closed form,
-    // not by the recursion). Kills every operator mutant of the update in
-    // `spawn`.
+    // z_t = Σ_{j<=t} (1 - r)^(t-j) sd ε_j, with ε_j the j-th standard normal
+    // of the trial's governance stream (summed here in closed form, not by
+    // the recursion). Kills every operator mutant of the update in `spawn`.
     let (sd, r) = (0.1f64, 0.5f64);
     let s = two_sources(NOISY);
     let th = Theatre::new(&s);
     for trial in 0..20 {
-        let draws = Draws::new(s.seed, trial);
-        let eps: Vec<f64> = (0..30).map(|j| draws.normal(j)).collect();
+        let mut g = streams::stream(s.seed, trial, Stream::Governance);
+        let eps: Vec<f64> = (0..30).map(|_| StandardNormal.sample(&mut g)).collect();
         spawn_weeks(&th, trial, 30, |t, z, _| {
             let want: f64 = (0..=t)
                 .map(|j| (1.0 - r).powi((t - j) as i32) * sd * eps[j as usize])
