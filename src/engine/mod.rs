@@ -21,6 +21,7 @@ use rayon::prelude::*;
 
 use crate::model::{Theatre, TrialRecord, Workspace, run_trial};
 use crate::stats::aggregate::{N_TOTALS, WeeklyConstants, trial_totals};
+use crate::stats::fold::VariantFold;
 use crate::stats::{RunStats, VariantStats};
 
 /// Trials per window: enough work to keep every worker busy, few enough
@@ -62,7 +63,8 @@ impl From<EngineError> for crate::Error {
 
 /// What each worker keeps between trials.
 struct Worker {
-    stats: RunStats,
+    /// Its statistics, one fold per variant (settled when read).
+    folds: Vec<VariantFold>,
     work: Workspace,
     records: Vec<TrialRecord>,
 }
@@ -117,7 +119,10 @@ impl Window<'_> {
     pub fn snapshot(&self) -> RunStats {
         let mut total = self.base.clone();
         for w in self.workers {
-            total.merge(&w.lock().unwrap_or_else(|e| e.into_inner()).stats);
+            let mut w = w.lock().unwrap_or_else(|e| e.into_inner());
+            for (all, fold) in total.variants.iter_mut().zip(&mut w.folds) {
+                all.merge(fold.settled());
+            }
         }
         total
     }
@@ -174,7 +179,7 @@ pub fn run_trials_from(
         })?;
         start = end;
     }
-    Ok(merged(base, workers))
+    Ok(merged(&pool, base, workers))
 }
 
 /// One worker per thread of `pool`, each starting from `empty`
@@ -183,7 +188,7 @@ fn workers(pool: &rayon::ThreadPool, empty: &RunStats) -> Vec<Mutex<Worker>> {
     (0..pool.current_num_threads())
         .map(|_| {
             Mutex::new(Worker {
-                stats: empty.clone(),
+                folds: empty.variants.iter().cloned().map(VariantFold::new).collect(),
                 work: Workspace::default(),
                 records: vec![TrialRecord::default(); empty.variants.len()],
             })
@@ -192,11 +197,19 @@ fn workers(pool: &rayon::ThreadPool, empty: &RunStats) -> Vec<Mutex<Worker>> {
 }
 
 /// `base` with every worker's statistics added (exact, so the order does
-/// not matter).
-fn merged(mut base: RunStats, workers: Vec<Mutex<Worker>>) -> RunStats {
+/// not matter). The workers settle their folds in parallel first.
+fn merged(pool: &rayon::ThreadPool, mut base: RunStats, workers: Vec<Mutex<Worker>>) -> RunStats {
+    pool.install(|| {
+        workers.par_iter().for_each(|w| {
+            let mut w = w.lock().unwrap_or_else(|e| e.into_inner());
+            w.folds.iter_mut().for_each(VariantFold::settle);
+        })
+    });
     for w in workers {
         let w = w.into_inner().unwrap_or_else(|e| e.into_inner());
-        base.merge(&w.stats);
+        for (all, fold) in base.variants.iter_mut().zip(w.folds) {
+            all.merge(&fold.into_stats());
+        }
     }
     base
 }
@@ -209,7 +222,7 @@ fn run_one(
     w: &mut Worker,
 ) -> TrialRow {
     let Worker {
-        stats,
+        folds,
         work,
         records,
     } = w;
@@ -219,7 +232,7 @@ fn run_one(
         totals.push(trial_totals(&records[v], &th.defences));
     }
     for (v, c) in constants.iter().enumerate() {
-        stats.variants[v].add(&records[v], c, &totals[v], &totals[0]);
+        folds[v].add(&records[v], c, &totals[v], &totals[0]);
     }
     TrialRow { trial, totals }
 }
@@ -387,5 +400,5 @@ pub fn run_posterior_trials_from(
         })?;
         start = end;
     }
-    Ok(merged(base, workers))
+    Ok(merged(&pool, base, workers))
 }
