@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 
 use crate::model::{Theatre, TrialRecord, Workspace, run_trial};
-use crate::stats::aggregate::{N_TOTALS, WeeklyConstants, trial_totals};
+use crate::stats::aggregate::{N_TOTALS, WeeklyConstants};
 use crate::stats::fold::VariantFold;
 use crate::stats::{RunStats, VariantStats};
 
@@ -229,7 +229,7 @@ fn run_one(
     let mut totals = Vec::with_capacity(theatres.len());
     for (v, th) in theatres.iter().enumerate() {
         run_trial(th, trial, work, &mut records[v]);
-        totals.push(trial_totals(&records[v], &th.defences));
+        totals.push(constants[v].totals(&records[v]));
     }
     for (v, c) in constants.iter().enumerate() {
         folds[v].add(&records[v], c, &totals[v], &totals[0]);

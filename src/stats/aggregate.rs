@@ -93,12 +93,32 @@ pub const P_ANY_ATTACK: usize = N_WEEKLY - 1;
 /// The totals of one trial, `None` where a value is missing
 /// (`first_attack_week` without an attack).
 pub fn trial_totals(rec: &TrialRecord, d: &Defences) -> [Option<f64>; N_TOTALS] {
+    totals_of(rec, same_in_every_trial(d))
+}
+
+/// The totals that are the same in every trial of a variant (see
+/// [`CONSTANT_TOTALS`]).
+fn same_in_every_trial(d: &Defences) -> [f64; 3] {
+    let weeks = d.readiness_mean.len().max(1) as f64;
+    [
+        d.readiness_mean.iter().sum::<f64>() / weeks,
+        d.intel_effect_mean.iter().sum::<f64>() / weeks,
+        d.spend,
+    ]
+}
+
+/// Indices in [`TOTALS`] of the totals that are the same in every trial
+/// of a variant: readiness_mean, intel_effect_mean and spend.
+pub(super) const CONSTANT_TOTALS: [usize; 3] = [15, 16, 18];
+
+/// [`trial_totals`], with the totals of [`CONSTANT_TOTALS`] given.
+fn totals_of(rec: &TrialRecord, constant: [f64; 3]) -> [Option<f64>; N_TOTALS] {
     let mut out = [None; N_TOTALS];
     // `rec.total(c)` of every counter in one pass that skips the weeks
     // without events (most of them): the same saturating sums.
     let mut sums = [0u64; N_COUNTERS];
     for week in &rec.counters {
-        if week.iter().any(|&n| n != 0) {
+        if week.iter().fold(0, |any, &n| any | n) != 0 {
             for (sum, &n) in sums.iter_mut().zip(week) {
                 *sum = sum.saturating_add(n);
             }
@@ -111,11 +131,10 @@ pub fn trial_totals(rec: &TrialRecord, d: &Defences) -> [Option<f64>; N_TOTALS] 
     for (i, l) in Level::ALL.iter().enumerate() {
         out[nc + i] = Some(rec.end(*l) as f64);
     }
-    let weeks = d.readiness_mean.len().max(1) as f64;
-    out[15] = Some(d.readiness_mean.iter().sum::<f64>() / weeks);
-    out[16] = Some(d.intel_effect_mean.iter().sum::<f64>() / weeks);
+    for (i, x) in CONSTANT_TOTALS.into_iter().zip(constant) {
+        out[i] = Some(x);
+    }
     out[FIRST_ATTACK] = rec.first_attack_week.map(f64::from);
-    out[18] = Some(d.spend);
     out[19] = Some(rec.alive_start as f64);
     out
 }
@@ -181,7 +200,7 @@ impl Distribution {
 /// A value with its grid point and sketch slot worked out once.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Constant {
-    x: f64,
+    pub(super) x: f64,
     grid: Grid,
     point: i64,
     slot: Slot,
@@ -209,6 +228,8 @@ impl Constant {
 pub struct WeeklyConstants {
     /// (readiness_mean, intel_effect_mean) per week.
     pub(super) weeks: Arc<[[Constant; 2]]>,
+    /// The totals of [`CONSTANT_TOTALS`].
+    pub(super) totals: [Constant; 3],
 }
 
 impl WeeklyConstants {
@@ -221,7 +242,17 @@ impl WeeklyConstants {
                 .zip(&d.intel_effect_mean)
                 .map(|(&r, &e)| [Constant::new(Grid::Real, r), Constant::new(Grid::Real, e)])
                 .collect(),
+            totals: std::array::from_fn(|k| {
+                let x = same_in_every_trial(d)[k];
+                Constant::new(TOTALS[CONSTANT_TOTALS[k]].grid, x)
+            }),
         }
+    }
+
+    /// [`trial_totals`] of a trial of this variant (without summing the
+    /// weekly tables again).
+    pub fn totals(&self, rec: &TrialRecord) -> [Option<f64>; N_TOTALS] {
+        totals_of(rec, self.totals.map(|c| c.x))
     }
 }
 
@@ -319,7 +350,7 @@ impl VariantStats {
     ) {
         self.trials += 1;
         self.add_weekly(rec, constants);
-        self.add_totals(rec, totals, baseline);
+        self.add_totals(rec, totals, baseline, false);
         for (s, row) in rec.by_state.iter().enumerate() {
             for (m, v) in row.iter().enumerate() {
                 self.states[s * N_STATE_METRICS + m].add_grid(*v as i64);
@@ -335,13 +366,19 @@ impl VariantStats {
 
     /// Adds one trial's totals, its attack flag and its paired differences
     /// with the baseline.
+    /// The totals of [`CONSTANT_TOTALS`] are left out with `constants_later`
+    /// (to be added as copies).
     pub(super) fn add_totals(
         &mut self,
         rec: &TrialRecord,
         totals: &[Option<f64>; N_TOTALS],
         baseline: &[Option<f64>; N_TOTALS],
+        constants_later: bool,
     ) {
         for (i, x) in totals.iter().enumerate() {
+            if constants_later && CONSTANT_TOTALS.contains(&i) {
+                continue;
+            }
             if let Some(x) = x {
                 self.totals[i].add(*x);
             }

@@ -34,7 +34,7 @@
 //! settles when the statistics are read (a checkpoint, the end of a run),
 //! or when what it holds grows too large.
 
-use super::aggregate::{N_TOTALS, N_WEEKLY, VariantStats, WeeklyConstants};
+use super::aggregate::{CONSTANT_TOTALS, N_TOTALS, N_WEEKLY, VariantStats, WeeklyConstants};
 use crate::model::TrialRecord;
 use crate::model::record::{N_COUNTERS, N_LEVELS, N_STATE_METRICS};
 
@@ -52,8 +52,17 @@ const SHORT_RUN: usize = 4;
 /// Listed runs, constant tables and trials that make a fold settle on its
 /// own (bounding its memory and keeping the `i32` tables far from overflow).
 const MAX_LONG: usize = 1 << 16;
+/// Events noted before they are applied to the dense tables (64 KiB).
+const MAX_EVENTS: usize = 1 << 14;
 const MAX_TABLES: usize = 256;
 const MAX_UNSETTLED: u64 = 1 << 24;
+
+/// Where value `v` of slot `slot` in week `t` is noted in
+/// [`VariantFold::dense`].
+#[inline]
+const fn cell(t: usize, slot: usize, v: usize) -> usize {
+    (t * N_SLOTS + slot) * SMALL + v
+}
 
 /// Index in the weekly row of slot `slot`: counters and levels as they are,
 /// the held extras after the two constants (`WEEKLY_EXTRA`).
@@ -82,9 +91,16 @@ struct Held {
 #[derive(Debug, Clone)]
 pub struct VariantFold {
     stats: VariantStats,
-    /// `dense[(slot · SMALL + v) · (weeks + 1) + t]`: counts (counters) or
-    /// differences (held metrics) of value `v` in week `t`.
+    /// `dense[cell(t, slot, v)]`: counts (counters) or differences (held
+    /// metrics) of value `v` in week `t`, weeks `0..=weeks`. Week-major, so
+    /// that what a trial notes in one week (a counter, and the levels it
+    /// changes) lies close together: one cache line per week and metric.
     dense: Vec<i32>,
+    /// What the trials since the last [`VariantFold::apply`] noted for
+    /// `dense`: `cell << 1`, plus one for a −1. Applied in batches, many
+    /// independent updates in a tight loop, instead of one at a time
+    /// between the work of a trial, where each waited for memory.
+    events: Vec<u32>,
     /// Per slot, the values `v` whose row of `dense` may be non-zero (bit v).
     touched: [u32; N_SLOTS],
     /// Large values held longer than [`SHORT_RUN`] weeks.
@@ -99,10 +115,12 @@ impl VariantFold {
     /// A fold that adds to `stats` (settled statistics: empty ones, or any
     /// read from a fold or a file).
     pub fn new(stats: VariantStats) -> VariantFold {
-        let len = N_SLOTS * SMALL * (stats.weeks + 1);
+        let len = cell(stats.weeks + 1, 0, 0);
+        assert!(len < 1 << 31, "{} weeks are too many to fold", stats.weeks);
         VariantFold {
             stats,
             dense: vec![0; len],
+            events: Vec::with_capacity(MAX_EVENTS),
             touched: [0; N_SLOTS],
             long: Vec::new(),
             tables: Vec::new(),
@@ -117,7 +135,10 @@ impl VariantFold {
     }
 
     /// Folds in one trial: the same as [`VariantStats::add`] with the same
-    /// arguments, once settled.
+    /// arguments, once settled. `totals` are the trial's totals as
+    /// [`WeeklyConstants::totals`] (or [`super::aggregate::trial_totals`])
+    /// gives them: those that are the same in every trial of the variant
+    /// are taken from `constants`.
     pub fn add(
         &mut self,
         rec: &TrialRecord,
@@ -132,8 +153,14 @@ impl VariantFold {
             Some((c, n)) if std::sync::Arc::ptr_eq(&c.weeks, &constants.weeks) => *n += 1,
             _ => self.tables.push((constants.clone(), 1)),
         }
+        debug_assert!(
+            CONSTANT_TOTALS
+                .iter()
+                .zip(&constants.totals)
+                .all(|(&i, c)| totals[i] == Some(c.x))
+        );
         let s = &mut self.stats;
-        s.add_totals(rec, totals, baseline);
+        s.add_totals(rec, totals, baseline, true);
         // Zeros are left out here and added when settled.
         for (row, stats) in rec.by_state.iter().zip(s.states.chunks_exact_mut(N_STATE_METRICS)) {
             for (&v, m) in row.iter().zip(stats) {
@@ -143,6 +170,9 @@ impl VariantFold {
             }
         }
         for (row, ds) in rec.by_direction.iter().zip(&mut s.directions) {
+            if row.iter().fold(0, |any, &n| any | n) == 0 {
+                continue;
+            }
             if row[0] != 0 {
                 ds.attempts.add_grid(row[0] as i64);
             }
@@ -152,6 +182,9 @@ impl VariantFold {
             if (row[2], row[3]) != (0, 0) {
                 ds.outcomes.add(row[2], row[3]);
             }
+        }
+        if self.events.len() >= MAX_EVENTS {
+            self.apply();
         }
         if self.long.len() >= MAX_LONG
             || self.tables.len() >= MAX_TABLES
@@ -185,7 +218,9 @@ impl VariantFold {
             }
             let l = &rec.levels[t];
             let now = [l[0], l[1], l[2], attacks, entries, severity];
-            if now != held {
+            // Without `!=` on the arrays, which calls memcmp.
+            let changed = now.iter().zip(&held).fold(0, |any, (a, b)| any | (a ^ b));
+            if changed != 0 {
                 for k in 0..now.len() {
                     if now[k] != held[k] {
                         self.note_held(k, since[k], t, held[k]);
@@ -206,8 +241,7 @@ impl VariantFold {
     #[inline]
     fn note_count(&mut self, m: usize, t: usize, n: u64) {
         if n < SMALL as u64 {
-            let w1 = self.stats.weeks + 1;
-            self.dense[(m * SMALL + n as usize) * w1 + t] += 1;
+            self.events.push((cell(t, m, n as usize) << 1) as u32);
             self.touched[m] |= 1 << n;
         } else {
             self.stats.weekly[t * N_WEEKLY + m].add_count(n);
@@ -222,10 +256,8 @@ impl VariantFold {
         }
         let slot = N_COUNTERS + k;
         if v < SMALL as u64 {
-            let w1 = self.stats.weeks + 1;
-            let row = (slot * SMALL + v as usize) * w1;
-            self.dense[row + from] += 1;
-            self.dense[row + to] -= 1;
+            let (v, at) = (v as usize, &mut self.events);
+            at.extend([cell(from, slot, v) << 1, cell(to, slot, v) << 1 | 1].map(|e| e as u32));
             self.touched[slot] |= 1 << v;
         } else if to - from <= SHORT_RUN {
             let m = metric_of(slot);
@@ -242,6 +274,14 @@ impl VariantFold {
         }
     }
 
+    /// Adds the noted events to the dense tables.
+    fn apply(&mut self) {
+        for &e in &self.events {
+            self.dense[(e >> 1) as usize] += 1 - 2 * (e & 1) as i32;
+        }
+        self.events.clear();
+    }
+
     /// Whether nothing is waiting to be added to the statistics.
     pub fn is_settled(&self) -> bool {
         self.unsettled == 0
@@ -253,6 +293,7 @@ impl VariantFold {
         if self.is_settled() {
             return;
         }
+        self.apply();
         let weeks = self.stats.weeks;
         let w1 = weeks + 1;
         let weekly = &mut self.stats.weekly;
@@ -262,10 +303,9 @@ impl VariantFold {
             while mask != 0 {
                 let v = mask.trailing_zeros() as usize;
                 mask &= mask - 1;
-                let row = &mut self.dense[(slot * SMALL + v) * w1..][..w1];
                 let mut level = 0i64;
-                for (t, d) in row[..weeks].iter_mut().enumerate() {
-                    let d = i64::from(std::mem::take(d));
+                for t in 0..weeks {
+                    let d = i64::from(std::mem::take(&mut self.dense[cell(t, slot, v)]));
                     let copies = if held {
                         level += d;
                         level
@@ -276,7 +316,7 @@ impl VariantFold {
                         weekly[t * N_WEEKLY + m].add_count_copies(v as u64, copies as u64);
                     }
                 }
-                row[weeks] = 0;
+                self.dense[cell(weeks, slot, v)] = 0;
             }
         }
         // Large values held long, grouped by metric and value: a difference
@@ -309,6 +349,9 @@ impl VariantFold {
                 for (m, c) in CONSTANT_METRICS.iter().zip(&table.weeks[t]) {
                     weekly[t * N_WEEKLY + m].add_constant_copies(c, copies);
                 }
+            }
+            for (&i, c) in CONSTANT_TOTALS.iter().zip(&table.totals) {
+                self.stats.totals[i].add_constant_copies(c, copies);
             }
         }
         // Every trial gave one value to each weekly distribution and each
@@ -385,6 +428,7 @@ mod tests {
             for (v, th) in theatres.iter().enumerate() {
                 run_trial(th, trial, &mut work, &mut recs[v]);
                 totals.push(trial_totals(&recs[v], &th.defences));
+                assert_eq!(totals[v], constants[v].totals(&recs[v]));
             }
             for v in 0..theatres.len() {
                 plain[v].add(&recs[v], &constants[v], &totals[v], &totals[0]);
