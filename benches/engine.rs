@@ -2,7 +2,8 @@
 //!
 //! `cargo bench --bench engine` measures, on the default scenario, one trial
 //! (all variants and the baseline alone), 1,000 trials of the baseline on one
-//! and two threads, and the statistics step on its own; and, on
+//! and two threads, and the statistics step on its own (the engine's fold,
+//! the plain one-value-at-a-time fold it replaced, and settling); and, on
 //! `scenarios/stress.toml`, agent-weeks per second at the scenario's load and
 //! with twice and four times as many new cells (time per agent-week should
 //! stay flat: cost linear in the number of cells). Figures are in
@@ -12,12 +13,15 @@ use std::hint::black_box;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BatchSize, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 
 use cordon::engine::{empty_stats, run_trials};
 use cordon::model::{Level, Theatre, TrialRecord, Workspace, run_trial};
 use cordon::scenario::{ScenarioSet, load_file};
 use cordon::stats::aggregate::{WeeklyConstants, trial_totals};
+use cordon::stats::fold::VariantFold;
 
 /// A scenario under `scenarios/`, with `--set` overrides.
 fn shipped(file: &str, sets: &[String]) -> ScenarioSet {
@@ -94,16 +98,46 @@ fn aggregation(c: &mut Criterion) {
         })
         .collect();
     let constants = WeeklyConstants::new(&th.defences);
-    let mut stats = empty_stats(std::slice::from_ref(&th));
+    let empty = empty_stats(std::slice::from_ref(&th)).variants.remove(0);
     let mut g = c.benchmark_group("aggregation");
     g.throughput(Throughput::Elements(64));
+    // What the engine does per trial: totals, then the fold (which settles
+    // on its own now and then; settling at the end is measured below).
+    let mut fold = VariantFold::new(empty.clone());
     g.bench_function("fold_64_trials", |b| {
         b.iter(|| {
             for rec in &recs {
-                let totals = trial_totals(rec, &th.defences);
-                stats.variants[0].add(rec, &constants, &totals, &totals);
+                let totals = constants.totals(rec);
+                fold.add(rec, &constants, &totals, &totals);
             }
         })
+    });
+    // The same statistics one value at a time (the engine's way before
+    // the fold): the definition the fold is tested against.
+    let mut plain = empty.clone();
+    g.bench_function("plain_add_64_trials", |b| {
+        b.iter(|| {
+            for rec in &recs {
+                let totals = trial_totals(rec, &th.defences);
+                plain.add(rec, &constants, &totals, &totals);
+            }
+        })
+    });
+    // Settling a fold that has taken 64 trials (once per worker and run).
+    let mut full = VariantFold::new(empty);
+    for rec in &recs {
+        let totals = constants.totals(rec);
+        full.add(rec, &constants, &totals, &totals);
+    }
+    g.bench_function("settle_after_64_trials", |b| {
+        b.iter_batched(
+            || full.clone(),
+            |mut f| {
+                f.settle();
+                f
+            },
+            BatchSize::LargeInput,
+        )
     });
     g.finish();
 }

@@ -13,6 +13,7 @@ use std::path::Path;
 
 use crate::scenario::Scenario;
 use crate::stats::aggregate::{Distribution, N_TOTALS, N_WEEKLY};
+use crate::stats::fold::VariantFold;
 
 /// Bytes of one `trials.csv` row besides the variant name and the trial
 /// index: 19 numbers and their commas. A row of `tests/data/two_states.toml`
@@ -84,7 +85,15 @@ pub(crate) fn estimate(shape: &Shape<'_>) -> Needs {
         .saturating_mul(8 * 24)
         .saturating_mul(n_variants)
         .saturating_mul(shape.threads as u64);
-    let memory = stats.saturating_mul(copies).saturating_add(records);
+    // What each worker's folds note before they settle (see
+    // `stats::fold`): dense tables by week, one per variant.
+    let folds = VariantFold::pending_bytes(weeks)
+        .saturating_mul(n_variants)
+        .saturating_mul(shape.threads as u64);
+    let memory = stats
+        .saturating_mul(copies)
+        .saturating_add(records)
+        .saturating_add(folds);
     let checkpoint = if shape.resume {
         stats.saturating_mul(3)
     } else {

@@ -129,9 +129,11 @@ impl VariantFold {
     }
 
     /// Bytes a fold holds beyond its statistics, for `weeks` weeks (for the
-    /// resource estimate).
+    /// resource estimate): the dense tables and the batch of events.
     pub fn pending_bytes(weeks: u64) -> u64 {
-        (N_SLOTS * SMALL * 4) as u64 * weeks.saturating_add(1)
+        ((N_SLOTS * SMALL * 4) as u64)
+            .saturating_mul(weeks.saturating_add(1))
+            .saturating_add((MAX_EVENTS * 4) as u64)
     }
 
     /// Folds in one trial: the same as [`VariantStats::add`] with the same

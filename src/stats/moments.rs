@@ -110,7 +110,12 @@ impl Moments {
         self.n += copies;
         self.sum += i128::from(q) * i128::from(copies);
         let sq = i128::from(q).unsigned_abs().pow(2);
-        self.sum_sq += U256::from(sq) * U256::from(copies);
+        // In 128 bits where the product fits (a 256-bit multiplication
+        // costs about a hundred instructions).
+        self.sum_sq += match sq.checked_mul(u128::from(copies)) {
+            Some(p) => U256::from(p),
+            None => U256::from(sq) * U256::from(copies),
+        };
     }
 
     /// Adds `copies` counts `n`: the same as `copies` calls of
