@@ -66,7 +66,9 @@ struct Worker {
     /// Its statistics, one fold per variant (settled when read).
     folds: Vec<VariantFold>,
     work: Workspace,
-    records: Vec<TrialRecord>,
+    /// The record of the trial being run (each variant's is folded in as
+    /// soon as it is run, while it is still in cache).
+    record: TrialRecord,
 }
 
 /// Empty statistics for the variants in `theatres` (baseline first).
@@ -190,7 +192,7 @@ fn workers(pool: &rayon::ThreadPool, empty: &RunStats) -> Vec<Mutex<Worker>> {
             Mutex::new(Worker {
                 folds: empty.variants.iter().cloned().map(VariantFold::new).collect(),
                 work: Workspace::default(),
-                records: vec![TrialRecord::default(); empty.variants.len()],
+                record: TrialRecord::default(),
             })
         })
         .collect()
@@ -214,7 +216,8 @@ fn merged(pool: &rayon::ThreadPool, mut base: RunStats, workers: Vec<Mutex<Worke
     base
 }
 
-/// Every variant of one trial, folded into the worker's statistics.
+/// Every variant of one trial, folded into the worker's statistics (the
+/// baseline first, whose totals the variants' paired differences need).
 fn run_one(
     theatres: &[Theatre<'_>],
     constants: &[WeeklyConstants],
@@ -224,15 +227,13 @@ fn run_one(
     let Worker {
         folds,
         work,
-        records,
+        record,
     } = w;
-    let mut totals = Vec::with_capacity(theatres.len());
+    let mut totals: Vec<[Option<f64>; N_TOTALS]> = Vec::with_capacity(theatres.len());
     for (v, th) in theatres.iter().enumerate() {
-        run_trial(th, trial, work, &mut records[v]);
-        totals.push(constants[v].totals(&records[v]));
-    }
-    for (v, c) in constants.iter().enumerate() {
-        folds[v].add(&records[v], c, &totals[v], &totals[0]);
+        run_trial(th, trial, work, record);
+        let mine = folds[v].add(record, &constants[v], totals.first());
+        totals.push(mine);
     }
     TrialRow { trial, totals }
 }

@@ -113,17 +113,38 @@ pub(super) const CONSTANT_TOTALS: [usize; 3] = [15, 16, 18];
 
 /// [`trial_totals`], with the totals of [`CONSTANT_TOTALS`] given.
 fn totals_of(rec: &TrialRecord, constant: [f64; 3]) -> [Option<f64>; N_TOTALS] {
-    let mut out = [None; N_TOTALS];
-    // `rec.total(c)` of every counter in one pass that skips the weeks
-    // without events (most of them): the same saturating sums.
     let mut sums = [0u64; N_COUNTERS];
-    for week in &rec.counters {
+    add_counter_sums(&mut sums, &rec.counters);
+    totals_from(rec, &sums, constant)
+}
+
+/// Adds the counters of `weeks` to `sums`: `rec.total(c)` of every counter
+/// in one pass that skips the weeks without events (most of them), the
+/// same saturating sums.
+pub(super) fn add_counter_sums(sums: &mut [u64; N_COUNTERS], weeks: &[[u64; N_COUNTERS]]) {
+    for week in weeks {
         if week.iter().fold(0, |any, &n| any | n) != 0 {
-            for (sum, &n) in sums.iter_mut().zip(week) {
-                *sum = sum.saturating_add(n);
-            }
+            add_week(sums, week);
         }
     }
+}
+
+/// Adds one week's counters to `sums` (saturating).
+#[inline]
+pub(super) fn add_week(sums: &mut [u64; N_COUNTERS], week: &[u64; N_COUNTERS]) {
+    for (sum, &n) in sums.iter_mut().zip(week) {
+        *sum = sum.saturating_add(n);
+    }
+}
+
+/// The totals of a trial whose counters sum to `sums`, with the totals of
+/// [`CONSTANT_TOTALS`] given.
+pub(super) fn totals_from(
+    rec: &TrialRecord,
+    sums: &[u64; N_COUNTERS],
+    constant: [f64; 3],
+) -> [Option<f64>; N_TOTALS] {
+    let mut out = [None; N_TOTALS];
     for (i, c) in Counter::ALL.iter().enumerate() {
         out[i] = Some(sums[*c as usize] as f64);
     }

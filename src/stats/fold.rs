@@ -34,7 +34,10 @@
 //! settles when the statistics are read (a checkpoint, the end of a run),
 //! or when what it holds grows too large.
 
-use super::aggregate::{CONSTANT_TOTALS, N_TOTALS, N_WEEKLY, VariantStats, WeeklyConstants};
+use super::aggregate::{
+    CONSTANT_TOTALS, N_TOTALS, N_WEEKLY, VariantStats, WeeklyConstants, add_counter_sums,
+    add_week, totals_from,
+};
 use crate::model::TrialRecord;
 use crate::model::record::{N_COUNTERS, N_LEVELS, N_STATE_METRICS};
 
@@ -136,33 +139,29 @@ impl VariantFold {
             .saturating_add((MAX_EVENTS * 4) as u64)
     }
 
-    /// Folds in one trial: the same as [`VariantStats::add`] with the same
-    /// arguments, once settled. `totals` are the trial's totals as
-    /// [`WeeklyConstants::totals`] (or [`super::aggregate::trial_totals`])
-    /// gives them: those that are the same in every trial of the variant
-    /// are taken from `constants`.
+    /// Folds in one trial of the variant whose weekly constants are
+    /// `constants`, and returns its totals (those of
+    /// [`super::aggregate::trial_totals`]). `baseline` holds the baseline's
+    /// totals of the same trial, `None` for the baseline itself. Once
+    /// settled, the same as [`VariantStats::add`] with these totals.
     pub fn add(
         &mut self,
         rec: &TrialRecord,
         constants: &WeeklyConstants,
-        totals: &[Option<f64>; N_TOTALS],
-        baseline: &[Option<f64>; N_TOTALS],
-    ) {
+        baseline: Option<&[Option<f64>; N_TOTALS]>,
+    ) -> [Option<f64>; N_TOTALS] {
+        debug_assert!(baseline.is_some() || self.stats.paired.is_empty());
         self.stats.trials += 1;
         self.unsettled += 1;
-        self.note_weeks(rec);
+        let mut sums = self.note_weeks(rec);
+        add_counter_sums(&mut sums, rec.counters.get(self.stats.weeks..).unwrap_or(&[]));
+        let totals = totals_from(rec, &sums, constants.totals.map(|c| c.x));
         match self.tables.last_mut() {
             Some((c, n)) if std::sync::Arc::ptr_eq(&c.weeks, &constants.weeks) => *n += 1,
             _ => self.tables.push((constants.clone(), 1)),
         }
-        debug_assert!(
-            CONSTANT_TOTALS
-                .iter()
-                .zip(&constants.totals)
-                .all(|(&i, c)| totals[i] == Some(c.x))
-        );
         let s = &mut self.stats;
-        s.add_totals(rec, totals, baseline, true);
+        s.add_totals(rec, &totals, baseline.unwrap_or(&totals), true);
         // Zeros are left out here and added when settled.
         for (row, stats) in rec.by_state.iter().zip(s.states.chunks_exact_mut(N_STATE_METRICS)) {
             for (&v, m) in row.iter().zip(stats) {
@@ -194,11 +193,14 @@ impl VariantFold {
         {
             self.settle();
         }
+        totals
     }
 
     /// Notes the trial's weekly values: non-zero counters, and the runs of
-    /// weeks over which each held metric keeps a non-zero value.
-    fn note_weeks(&mut self, rec: &TrialRecord) {
+    /// weeks over which each held metric keeps a non-zero value. Returns
+    /// the sums of the counters over these weeks (as `add_counter_sums`).
+    fn note_weeks(&mut self, rec: &TrialRecord) -> [u64; N_COUNTERS] {
+        let mut sums = [0u64; N_COUNTERS];
         let weeks = self.stats.weeks;
         use crate::model::Counter;
         // Held values: the levels, then cumulative attacks, entries and
@@ -214,6 +216,7 @@ impl VariantFold {
                         self.note_count(m, t, n);
                     }
                 }
+                add_week(&mut sums, c);
                 attacks += c[Counter::Attacks as usize];
                 entries += c[Counter::Entries as usize];
                 severity = severity.saturating_add(c[Counter::Severity as usize]);
@@ -237,6 +240,7 @@ impl VariantFold {
         if let Some(first) = rec.first_attack_week {
             self.note_held(N_HELD - 1, (first as usize).min(weeks), weeks, 1);
         }
+        sums
     }
 
     /// Counter `m` was `n ≠ 0` in week `t`.
@@ -434,7 +438,9 @@ mod tests {
             }
             for v in 0..theatres.len() {
                 plain[v].add(&recs[v], &constants[v], &totals[v], &totals[0]);
-                folds[v].add(&recs[v], &constants[v], &totals[v], &totals[0]);
+                let baseline = (v > 0).then_some(&totals[0]);
+                let mine = folds[v].add(&recs[v], &constants[v], baseline);
+                assert_eq!(mine, totals[v]);
             }
             // Settling now and then changes nothing.
             if trial % 7 == 3 {
