@@ -13,9 +13,7 @@ use std::hint::black_box;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use criterion::{
-    BatchSize, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
-};
+use criterion::{BatchSize, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 
 use cordon::engine::{empty_stats, run_trials};
 use cordon::model::{Level, Theatre, TrialRecord, Workspace, run_trial};

@@ -190,7 +190,12 @@ fn workers(pool: &rayon::ThreadPool, empty: &RunStats) -> Vec<Mutex<Worker>> {
     (0..pool.current_num_threads())
         .map(|_| {
             Mutex::new(Worker {
-                folds: empty.variants.iter().cloned().map(VariantFold::new).collect(),
+                folds: empty
+                    .variants
+                    .iter()
+                    .cloned()
+                    .map(VariantFold::new)
+                    .collect(),
                 work: Workspace::default(),
                 record: TrialRecord::default(),
             })

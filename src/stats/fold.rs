@@ -35,8 +35,8 @@
 //! or when what it holds grows too large.
 
 use super::aggregate::{
-    CONSTANT_TOTALS, N_TOTALS, N_WEEKLY, VariantStats, WeeklyConstants, add_counter_sums,
-    add_week, totals_from,
+    CONSTANT_TOTALS, N_TOTALS, N_WEEKLY, VariantStats, WeeklyConstants, add_counter_sums, add_week,
+    totals_from,
 };
 use crate::model::TrialRecord;
 use crate::model::record::{N_COUNTERS, N_LEVELS, N_STATE_METRICS};
@@ -154,7 +154,10 @@ impl VariantFold {
         self.stats.trials += 1;
         self.unsettled += 1;
         let mut sums = self.note_weeks(rec);
-        add_counter_sums(&mut sums, rec.counters.get(self.stats.weeks..).unwrap_or(&[]));
+        add_counter_sums(
+            &mut sums,
+            rec.counters.get(self.stats.weeks..).unwrap_or(&[]),
+        );
         let totals = totals_from(rec, &sums, constants.totals.map(|c| c.x));
         match self.tables.last_mut() {
             Some((c, n)) if std::sync::Arc::ptr_eq(&c.weeks, &constants.weeks) => *n += 1,
@@ -163,7 +166,11 @@ impl VariantFold {
         let s = &mut self.stats;
         s.add_totals(rec, &totals, baseline.unwrap_or(&totals), true);
         // Zeros are left out here and added when settled.
-        for (row, stats) in rec.by_state.iter().zip(s.states.chunks_exact_mut(N_STATE_METRICS)) {
+        for (row, stats) in rec
+            .by_state
+            .iter()
+            .zip(s.states.chunks_exact_mut(N_STATE_METRICS))
+        {
             for (&v, m) in row.iter().zip(stats) {
                 if v != 0 {
                     m.add_grid(v as i64);
