@@ -35,6 +35,7 @@ pub struct Cli {
 }
 
 pub use crate::results::manifest::VERSION;
+pub use check::check_text;
 
 /// The commands.
 #[derive(Debug, Subcommand)]
