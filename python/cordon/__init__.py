@@ -37,9 +37,12 @@ from ._api import (
 )
 from ._native import VERSION as __version__
 
-for _cls in (CordonError, Description, InvalidInputError, Problem, Results, ScenarioError):
-    _cls.__module__ = "cordon"
-del _cls
+# Shown as cordon.X in help() and tracebacks.
+for _obj in (CordonError, Description, InvalidInputError, Problem, Results, ScenarioError,
+             calibrate, check, evaluate, open, run, scenario_text, scenarios, sensitivity,
+             set_args, sweep, to_toml):
+    _obj.__module__ = "cordon"
+del _obj
 
 __all__ = [
     "CordonError",

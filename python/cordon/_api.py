@@ -520,6 +520,10 @@ def _study(
     options: Dict[str, Any],
 ) -> Results:
     tmp: Optional[tempfile.TemporaryDirectory[str]] = None
+    if options.get("resume") and out is None:
+        raise InvalidInputError(
+            "resume=True needs out=DIR: the folder to continue (an interrupted run keeps .DIR.partial beside it)"
+        )
     with _ScenarioArg(scenario) as s:
         if out is None:
             tmp = tempfile.TemporaryDirectory(prefix=f"cordon-{name}-")

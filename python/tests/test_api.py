@@ -202,6 +202,14 @@ def test_run_with_out_writes_the_folder_and_refuses_to_overwrite(tmp_path: Path)
     cordon.run("minimal", trials=5, out=out, force=True, progress=False)
 
 
+def test_resume_continues_into_out_and_needs_it(tmp_path: Path) -> None:
+    with pytest.raises(cordon.InvalidInputError, match="resume=True needs out="):
+        cordon.run("minimal", trials=5, resume=True, progress=False)
+    a = cordon.run("minimal", trials=40, out=tmp_path / "a", resume=True, progress=False)
+    b = cordon.run("minimal", trials=40, progress=False)
+    pd.testing.assert_frame_equal(a.summary, b.summary)
+
+
 def test_run_of_toml_text_and_one_variant() -> None:
     r = cordon.run(cordon.scenario_text("minimal"), trials=4, variants=["intel_heavy"], progress=False)
     assert r.summary["variant"].unique().tolist() == ["baseline", "intel_heavy"]
@@ -285,7 +293,7 @@ def test_calibrate_equals_the_cli(cli: Path, small_scenario: Path, calibrated: c
             "--max-moves", 1, "--out", out, "--quiet")
     assert {"posterior", "calibration", "predictive", "generations"} <= set(calibrated.tables)
     for t in ("posterior", "calibration", "predictive", "generations"):
-        assert_same_as_csv(calibrated[t], out / f"{t}.csv")
+        assert_same_as_csv(calibrated[t], out / f"{t}.csv", timing=["elapsed_s"])
 
 
 def test_run_over_a_posterior_equals_the_cli(cli: Path, small_scenario: Path, calibrated: cordon.Results,

@@ -49,3 +49,30 @@ def test_sigint_raises_keyboard_interrupt_promptly(tmp_path: Path) -> None:
     assert not out.exists()
     leftovers = [x for x in tmp_path.iterdir() if x.name != "never"]
     assert leftovers == [], leftovers
+
+
+def test_the_gil_is_released_while_trials_run() -> None:
+    import threading
+
+    import cordon
+
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            cordon.run("csto-southern-frontier", trials=300, variants=[], threads=1, progress=False)
+        finally:
+            done.set()
+
+    t = threading.Thread(target=work)
+    started = time.monotonic()
+    t.start()
+    spins = 0
+    while not done.is_set():
+        spins += 1
+    t.join()
+    elapsed = time.monotonic() - started
+    # Python code runs on this thread the whole time the trials run: with
+    # the GIL held by the run, the loop would not turn until it ended.
+    assert elapsed > 0.3, "the run was too short to tell"
+    assert spins > 100_000 * elapsed, (spins, elapsed)
