@@ -35,7 +35,7 @@ from ._api import (
     sweep,
     to_toml,
 )
-from ._native import VERSION as __version__
+from ._native import VERSION as __version__  # noqa: F401
 
 # Shown as cordon.X in help() and tracebacks.
 for _obj in (CordonError, Description, InvalidInputError, Problem, Results, ScenarioError,

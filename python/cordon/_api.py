@@ -16,7 +16,7 @@ import tempfile
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 from . import _native
 
@@ -533,7 +533,8 @@ def _study(
         opts = dict(options)
         opts["scenario"] = s.value
         opts["out"] = target
-        opts["command_line"] = _command_line(name, {"scenario": scenario if not isinstance(scenario, str) or "\n" not in scenario else "<TOML text>", **shown})
+        shown_scenario = "<TOML text>" if isinstance(scenario, str) and "\n" in scenario else scenario
+        opts["command_line"] = _command_line(name, {"scenario": shown_scenario, **shown})
         bar = _progress(progress, name)
         try:
             path = _call(_native.study, name, json.dumps(opts), bar)

@@ -179,7 +179,7 @@ def test_results_manifest_polars_save_and_open(py_run: cordon.Results, tmp_path:
     with pytest.raises(cordon.InvalidInputError):
         cordon.open(tmp_path)
     with pytest.raises(AttributeError):
-        py_run.no_such_table
+        _ = py_run.no_such_table
 
 
 def test_a_temporary_result_folder_goes_with_its_object() -> None:

@@ -31,7 +31,7 @@ def test_model_has_the_scenario_uncertainties_levers_and_outcomes(small_scenario
 
 
 def test_an_experiment_is_a_run_with_those_values(small_scenario: Path) -> None:
-    from ema_workbench import Policy, Scenario, perform_experiments
+    from ema_workbench import Scenario, perform_experiments
 
     m = cordon.ema.model(small_scenario, levers={"alliance.intel_sharing": (0.0, 1.0)}, outcomes=["attacks"],
                          trials=30, seed=5)
