@@ -23,3 +23,25 @@ def test_the_notebook_example_runs(doc: str, capsys: pytest.CaptureFixture[str])
     exec(compile(code, doc, "exec"), {})
     out = capsys.readouterr().out
     assert re.match(r"mean [+-]\d+\.\d{3} attacks per trial, fewer in \d+% of trials", out), out
+
+
+def test_every_public_function_has_a_docstring_and_types() -> None:
+    import inspect
+
+    import cordon
+    import cordon.ema
+
+    objects = [getattr(cordon, n) for n in cordon.__all__] + [getattr(cordon.ema, n) for n in cordon.ema.__all__]
+    for obj in objects:
+        assert obj.__doc__ and len(obj.__doc__.strip()) > 40, obj
+        if inspect.isfunction(obj):
+            sig = inspect.signature(obj)
+            assert sig.return_annotation is not inspect.Signature.empty, obj
+            for p in sig.parameters.values():
+                assert p.annotation is not inspect.Parameter.empty, (obj, p.name)
+    assert (Path(cordon.__file__).parent / "py.typed").is_file()
+    assert (Path(cordon.__file__).parent / "_native.pyi").is_file()
+    # help(cordon.run) reads like `cordon run --help`: every argument explained
+    doc = cordon.run.__doc__ or ""
+    for name in inspect.signature(cordon.run).parameters:
+        assert f"\n    {name}\n" in doc, name
