@@ -14,15 +14,17 @@ use std::sync::atomic::AtomicBool;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::engine::run_trials;
+use crate::engine::{Worker, empty_stats, run_one, run_trials};
 use crate::error::{Error, Result};
 use crate::model::Theatre;
+use crate::model::{TrialRecord, Workspace};
 use crate::scenario::builtin::ScenarioSource;
 use crate::scenario::ranges::{
     DesignKind, ParamRange, SweepSpec, allocation_at, allocation_share, limits,
 };
 use crate::scenario::{BASELINE, ScenarioSet, load_point, load_with_vary};
 use crate::stats::RunStats;
+use crate::stats::aggregate::WeeklyConstants;
 use crate::stats::metric::TrialMetric;
 
 /// The scenario text a design is built on.
@@ -97,6 +99,28 @@ impl BaseText {
                 }
             ))
         })
+    }
+}
+
+impl BaseText {
+    /// Builds (and so validates) the scenario at every point of `points`
+    /// in parallel on `threads` workers (0: one per core), each dropped
+    /// once built; the error is the first invalid point's, in point order,
+    /// as a serial check would report it.
+    pub fn check_points(
+        &self,
+        params: &[ParamRange],
+        points: &[Vec<f64>],
+        threads: usize,
+    ) -> Result<()> {
+        use rayon::prelude::*;
+        let errors: Vec<Option<Error>> = crate::engine::with_pool(threads, || {
+            points
+                .par_iter()
+                .map(|values| self.at(params, values).err())
+                .collect()
+        })?;
+        errors.into_iter().flatten().next().map_or(Ok(()), Err)
     }
 }
 
@@ -262,6 +286,241 @@ pub fn run_on_common_trials(
     Ok((stats, kept))
 }
 
+/// Points of a design built, prepared and run together: enough (point,
+/// trial) items to keep every worker busy, few enough prepared scenarios
+/// to hold (each point is a whole scenario with its variants).
+const MAX_BATCH_POINTS: usize = 64;
+/// Trials (of all variants) a batch of points aims at.
+const BATCH_TRIALS: u64 = 8192;
+
+/// Points per batch for `trials` trials per point.
+fn batch_points(trials: u64) -> usize {
+    (BATCH_TRIALS.div_ceil(trials.max(1)) as usize).clamp(1, MAX_BATCH_POINTS)
+}
+
+/// What [`run_points`] hands back for each point, in point order.
+pub struct PointRun<'a> {
+    /// The point's index in the design.
+    pub index: usize,
+    /// The point's scenario set, as `build` made it.
+    pub set: &'a ScenarioSet,
+    /// Its scenarios made ready to run (baseline first).
+    pub theatres: &'a [Theatre<'a>],
+    /// Statistics of every trial of every variant.
+    pub stats: RunStats,
+    /// The `outcome` of every trial when one was asked for: one list per
+    /// variant (baseline first), in trial order.
+    pub kept: Vec<Vec<Option<f64>>>,
+}
+
+/// Runs `points` design points, each on the same trial indices `trials`
+/// (common random numbers), as **one parallel pool** of (point, trial)
+/// work items: point `j`'s scenario set is `build(j)` (built in parallel,
+/// once, inside the pool), each trial runs every variant of its point on
+/// one worker, and a worker folds its consecutive trials of one point into
+/// one accumulator, merged into the point's total when it moves on (exact,
+/// so the result is the same at any thread count). Points go in batches of
+/// up to [`MAX_BATCH_POINTS`], so only one batch's scenarios are held;
+/// `done` receives each point's result in point order, on the calling
+/// thread, and what it returns is collected. Each point's variants share
+/// the defences of the first point's where they are the same
+/// ([`crate::engine::prepared_like`]).
+#[allow(clippy::too_many_arguments)]
+pub fn run_points<T>(
+    points: usize,
+    build: &(dyn Fn(usize) -> Result<ScenarioSet> + Sync),
+    trials: std::ops::Range<u64>,
+    threads: usize,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(u64) + Sync),
+    outcome: Option<TrialMetric>,
+    done: impl FnMut(PointRun<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let n = trials.end.saturating_sub(trials.start);
+    let per_batch = batch_points(n);
+    run_points_in_batches(
+        points, build, trials, threads, cancel, progress, outcome, per_batch, done,
+    )
+}
+
+/// [`run_points`] with `per_batch` points per batch.
+#[allow(clippy::too_many_arguments)]
+fn run_points_in_batches<T>(
+    points: usize,
+    build: &(dyn Fn(usize) -> Result<ScenarioSet> + Sync),
+    trials: std::ops::Range<u64>,
+    threads: usize,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(u64) + Sync),
+    outcome: Option<TrialMetric>,
+    per_batch: usize,
+    mut done: impl FnMut(PointRun<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    use rayon::prelude::*;
+    use std::sync::Mutex;
+    use std::sync::atomic::Ordering;
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|source| crate::engine::EngineError::Threads { threads, source })?;
+    let mut out = Vec::with_capacity(points);
+    if points == 0 {
+        return Ok(out);
+    }
+    let first = pool.install(|| build(0))?;
+    let like: Vec<Theatre<'_>> = scenarios_of(&first).map(Theatre::new).collect();
+    let n = trials.end.saturating_sub(trials.start);
+    let per_batch = per_batch.max(1);
+    let mut start = 0;
+    while start < points {
+        let end = (start + per_batch).min(points);
+        let ids: Vec<usize> = (start..end).collect();
+        // Build and prepare the batch's points in parallel.
+        let sets: Vec<ScenarioSet> = pool
+            .install(|| {
+                ids.par_iter()
+                    .map(|&j| if j == 0 { Ok(first.clone()) } else { build(j) })
+                    .collect::<Vec<_>>()
+            })
+            .into_iter()
+            .collect::<Result<_>>()?;
+        let prepared: Vec<(Vec<Theatre<'_>>, Vec<WeeklyConstants>)> = pool.install(|| {
+            sets.par_iter()
+                .map(|set| {
+                    let theatres: Vec<Theatre<'_>> = scenarios_of(set)
+                        .zip(&like)
+                        .map(|(s, l)| crate::engine::prepared_like(s, l))
+                        .collect();
+                    let constants = theatres
+                        .iter()
+                        .map(|th| WeeklyConstants::new(&th.defences))
+                        .collect();
+                    (theatres, constants)
+                })
+                .collect()
+        });
+        let totals: Vec<Mutex<Option<RunStats>>> =
+            (0..sets.len()).map(|_| Mutex::new(None)).collect();
+        let items = sets.len() as u64 * n;
+        // Each fold covers consecutive items: runs of trials of one point.
+        let kept: Vec<Vec<(u64, Vec<Option<f64>>)>> = pool.install(|| {
+            (0..items)
+                .into_par_iter()
+                .fold(Fold::default, |mut acc, item| {
+                    let (j, r) = ((item / n) as usize, item % n);
+                    if cancel.load(Ordering::Relaxed) {
+                        return acc;
+                    }
+                    let (theatres, constants) = &prepared[j];
+                    let w = acc.worker_for(j, theatres, &totals);
+                    let row = run_one(theatres, constants, trials.start + r, w);
+                    if let Some(o) = outcome {
+                        acc.kept
+                            .push((item, row.totals.iter().map(|t| o.of(t)).collect()));
+                    }
+                    progress(1);
+                    acc
+                })
+                .map(|mut acc| {
+                    acc.flush(&totals);
+                    acc.kept
+                })
+                .collect()
+        });
+        if cancel.load(Ordering::Relaxed) {
+            return Err(crate::engine::EngineError::Interrupted.into());
+        }
+        let mut kept: Vec<(u64, Vec<Option<f64>>)> = kept.into_iter().flatten().collect();
+        kept.sort_unstable_by_key(|(item, _)| *item);
+        let mut kept = kept.into_iter();
+        for (k, ((set, (theatres, _)), total)) in sets.iter().zip(&prepared).zip(totals).enumerate()
+        {
+            let stats = total
+                .into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(|| empty_stats(theatres));
+            let mut lists: Vec<Vec<Option<f64>>> = vec![Vec::new(); theatres.len()];
+            if outcome.is_some() {
+                for (_, row) in kept.by_ref().take(n as usize) {
+                    for (list, x) in lists.iter_mut().zip(row) {
+                        list.push(x);
+                    }
+                }
+            }
+            out.push(done(PointRun {
+                index: start + k,
+                set,
+                theatres,
+                stats,
+                kept: lists,
+            })?);
+        }
+        start = end;
+    }
+    Ok(out)
+}
+
+/// The scenarios of a set, baseline first.
+fn scenarios_of(set: &ScenarioSet) -> impl Iterator<Item = &crate::scenario::Scenario> {
+    std::iter::once(&set.base).chain(set.variants.iter().map(|v| &v.scenario))
+}
+
+/// One fold of [`run_points`]: the worker of the point it is running, and
+/// the outcomes it kept.
+#[derive(Default)]
+struct Fold {
+    worker: Option<(usize, Worker)>,
+    kept: Vec<(u64, Vec<Option<f64>>)>,
+}
+
+impl Fold {
+    /// The worker for point `j`, whose accumulator starts empty: the
+    /// previous point's statistics go to its total first.
+    fn worker_for(
+        &mut self,
+        j: usize,
+        theatres: &[Theatre<'_>],
+        totals: &[std::sync::Mutex<Option<RunStats>>],
+    ) -> &mut Worker {
+        match &mut self.worker {
+            Some((point, w)) if *point == j => {}
+            Some((point, w)) => {
+                let stats = std::mem::replace(&mut w.stats, empty_stats(theatres));
+                add_to(&totals[*point], stats);
+                *point = j;
+            }
+            None => {
+                self.worker = Some((
+                    j,
+                    Worker {
+                        stats: empty_stats(theatres),
+                        work: Workspace::default(),
+                        records: vec![TrialRecord::default(); theatres.len()],
+                    },
+                ));
+            }
+        }
+        &mut self.worker.as_mut().expect("set above").1
+    }
+
+    /// Adds the statistics held to their point's total.
+    fn flush(&mut self, totals: &[std::sync::Mutex<Option<RunStats>>]) {
+        if let Some((point, w)) = self.worker.take() {
+            add_to(&totals[point], w.stats);
+        }
+    }
+}
+
+/// Adds `stats` to a point's total (the first becomes the total).
+fn add_to(total: &std::sync::Mutex<Option<RunStats>>, stats: RunStats) {
+    let mut total = total.lock().unwrap_or_else(|e| e.into_inner());
+    match total.as_mut() {
+        Some(t) => t.merge(&stats),
+        None => *total = Some(stats),
+    }
+}
+
 /// Runs `trials` trials (indices 0..trials) of every variant of `set`.
 pub fn run_point(
     set: &ScenarioSet,
@@ -410,5 +669,57 @@ mod tests {
         assert_eq!(toml_number(0.1, false), "0.1");
         assert_eq!(toml_number(2.0, false), "2.0");
         assert_eq!(toml_number(1e20, false), "1e20");
+    }
+
+    /// Every (point, trial) in one pool gives each point exactly what
+    /// running its trials alone gives (statistics and kept outcomes), at
+    /// any thread count and batch size, with results in point order.
+    #[test]
+    fn points_in_one_pool_match_points_run_alone() {
+        let text = include_str!("../../tests/data/all_features.toml");
+        let base = BaseText {
+            name: "all_features.toml".into(),
+            stem: "all_features".into(),
+            text: text.into(),
+            sets: vec!["scenario.weeks=20".into()],
+        };
+        let mut p = range(0.5, 1.5, 4, false);
+        p.path = "model.detection_scale".into();
+        let params = vec![p];
+        let design = grid(&params);
+        let cancel = AtomicBool::new(false);
+        let outcome = Some(TrialMetric::parse("attacks").expect("a metric"));
+        let alone: Vec<(RunStats, Vec<Vec<Option<f64>>>)> = design
+            .iter()
+            .map(|values| {
+                let set = base.at(&params, values).expect("a point");
+                let (r, kept) =
+                    run_point_with(&set, 7, 2, &cancel, &|_| {}, outcome).expect("runs");
+                (r.stats, kept)
+            })
+            .collect();
+        for (threads, per_batch) in [(1, 64), (3, 1), (2, 3)] {
+            let together = run_points_in_batches(
+                design.len(),
+                &|j| base.at(&params, &design[j]),
+                0..7,
+                threads,
+                &cancel,
+                &|_| {},
+                outcome,
+                per_batch,
+                |p| Ok((p.index, p.stats, p.kept)),
+            )
+            .expect("runs");
+            for (j, ((index, stats, kept), (s, k))) in together.into_iter().zip(&alone).enumerate()
+            {
+                assert_eq!(index, j);
+                assert!(
+                    stats == *s,
+                    "point {j}, {threads} threads, {per_batch} a batch"
+                );
+                assert_eq!(&kept, k, "point {j}, {threads} threads");
+            }
+        }
     }
 }
