@@ -286,16 +286,17 @@ pub fn run_on_common_trials(
     Ok((stats, kept))
 }
 
-/// Points of a design built, prepared and run together: enough (point,
-/// trial) items to keep every worker busy, few enough prepared scenarios
-/// to hold (each point is a whole scenario with its variants).
-const MAX_BATCH_POINTS: usize = 64;
-/// Trials (of all variants) a batch of points aims at.
-const BATCH_TRIALS: u64 = 8192;
+/// Trials (of all variants) a batch of points aims at: enough (point,
+/// trial) items to keep every worker busy to the end of the batch.
+const BATCH_TRIALS: u64 = 2048;
+/// Points per batch at most, unless there are more workers: each point
+/// prepared is a whole scenario with its variants (about 0.6 MB a variant
+/// on the default scenario), so a batch holds few.
+const MAX_BATCH_POINTS: usize = 8;
 
-/// Points per batch for `trials` trials per point.
-fn batch_points(trials: u64) -> usize {
-    (BATCH_TRIALS.div_ceil(trials.max(1)) as usize).clamp(1, MAX_BATCH_POINTS)
+/// Points per batch for `trials` trials per point on `threads` workers.
+fn batch_points(trials: u64, threads: usize) -> usize {
+    (BATCH_TRIALS.div_ceil(trials.max(1)) as usize).clamp(1, MAX_BATCH_POINTS.max(threads))
 }
 
 /// What [`run_points`] hands back for each point, in point order.
@@ -320,7 +321,8 @@ pub struct PointRun<'a> {
 /// one worker, and a worker folds its consecutive trials of one point into
 /// one accumulator, merged into the point's total when it moves on (exact,
 /// so the result is the same at any thread count). Points go in batches of
-/// up to [`MAX_BATCH_POINTS`], so only one batch's scenarios are held;
+/// of up to [`MAX_BATCH_POINTS`] (or one per worker), so only one batch's
+/// scenarios are held;
 /// `done` receives each point's result in point order, on the calling
 /// thread, and what it returns is collected. Each point's variants share
 /// the defences of the first point's where they are the same
@@ -337,7 +339,7 @@ pub fn run_points<T>(
     done: impl FnMut(PointRun<'_>) -> Result<T>,
 ) -> Result<Vec<T>> {
     let n = trials.end.saturating_sub(trials.start);
-    let per_batch = batch_points(n);
+    let per_batch = batch_points(n, threads);
     run_points_in_batches(
         points, build, trials, threads, cancel, progress, outcome, per_batch, done,
     )
@@ -385,21 +387,27 @@ fn run_points_in_batches<T>(
             })
             .into_iter()
             .collect::<Result<_>>()?;
-        let prepared: Vec<(Vec<Theatre<'_>>, Vec<WeeklyConstants>)> = pool.install(|| {
-            sets.par_iter()
-                .map(|set| {
-                    let theatres: Vec<Theatre<'_>> = scenarios_of(set)
-                        .zip(&like)
-                        .map(|(s, l)| crate::engine::prepared_like(s, l))
-                        .collect();
-                    let constants = theatres
-                        .iter()
-                        .map(|th| WeeklyConstants::new(&th.defences))
-                        .collect();
-                    (theatres, constants)
-                })
-                .collect()
-        });
+        // Every (point, variant) prepared in parallel.
+        let pairs: Vec<(&crate::scenario::Scenario, &Theatre<'_>)> = sets
+            .iter()
+            .flat_map(|set| scenarios_of(set).zip(&like))
+            .collect();
+        let mut ready = pool
+            .install(|| {
+                pairs
+                    .par_iter()
+                    .map(|&(s, l)| {
+                        let th = crate::engine::prepared_like(s, l);
+                        let c = WeeklyConstants::new(&th.defences);
+                        (th, c)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .into_iter();
+        let prepared: Vec<(Vec<Theatre<'_>>, Vec<WeeklyConstants>)> = sets
+            .iter()
+            .map(|set| ready.by_ref().take(1 + set.variants.len()).unzip())
+            .collect();
         let totals: Vec<Mutex<Option<RunStats>>> =
             (0..sets.len()).map(|_| Mutex::new(None)).collect();
         let items = sets.len() as u64 * n;
