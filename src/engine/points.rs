@@ -722,6 +722,7 @@ mod tests {
             for (j, ((index, stats, kept), (s, k))) in together.into_iter().zip(&alone).enumerate()
             {
                 assert_eq!(index, j);
+                assert!(k.iter().all(|l| l.len() == 7), "every trial kept");
                 assert!(
                     stats == *s,
                     "point {j}, {threads} threads, {per_batch} a batch"
