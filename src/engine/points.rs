@@ -318,9 +318,10 @@ pub struct PointRun<'a> {
 /// (common random numbers), as **one parallel pool** of (point, trial)
 /// work items: point `j`'s scenario set is `build(j)` (built in parallel,
 /// once, inside the pool), each trial runs every variant of its point on
-/// one worker, and a worker folds its consecutive trials of one point into
-/// one accumulator, merged into the point's total when it moves on (exact,
-/// so the result is the same at any thread count). Points go in batches of
+/// one worker, and a worker thread folds its consecutive trials of one
+/// point into one accumulator, merged into the point's total when it moves
+/// on and at the end of each batch (exact, so the result is the same at
+/// any thread count). Points go in batches of
 /// of up to [`MAX_BATCH_POINTS`] (or one per worker), so only one batch's
 /// scenarios are held;
 /// `done` receives each point's result in point order, on the calling
@@ -374,6 +375,9 @@ fn run_points_in_batches<T>(
     let like: Vec<Theatre<'_>> = scenarios_of(&first).map(Theatre::new).collect();
     let n = trials.end.saturating_sub(trials.start);
     let per_batch = per_batch.max(1);
+    let held: Vec<Mutex<Held>> = (0..pool.current_num_threads())
+        .map(|_| Mutex::new(Held::default()))
+        .collect();
     let mut start = 0;
     while start < points {
         let end = (start + per_batch).min(points);
@@ -411,30 +415,34 @@ fn run_points_in_batches<T>(
         let totals: Vec<Mutex<Option<RunStats>>> =
             (0..sets.len()).map(|_| Mutex::new(None)).collect();
         let items = sets.len() as u64 * n;
-        // Each fold covers consecutive items: runs of trials of one point.
+        // A thread's consecutive items are mostly runs of trials of one
+        // point: it folds them into one accumulator, and merges it into
+        // the point's total when it moves to another point.
         let kept: Vec<Vec<(u64, Vec<Option<f64>>)>> = pool.install(|| {
-            (0..items)
+            let kept = (0..items)
                 .into_par_iter()
-                .fold(Fold::default, |mut acc, item| {
+                .fold(Vec::new, |mut kept, item| {
                     let (j, r) = ((item / n) as usize, item % n);
                     if cancel.load(Ordering::Relaxed) {
-                        return acc;
+                        return kept;
                     }
                     let (theatres, constants) = &prepared[j];
-                    let w = acc.worker_for(j, theatres, &totals);
+                    let me = rayon::current_thread_index().unwrap_or(0);
+                    let mut guard = held[me].lock().unwrap_or_else(|e| e.into_inner());
+                    let w = guard.worker_for(j, theatres, &totals);
                     let row = run_one(theatres, constants, trials.start + r, w);
+                    drop(guard);
                     if let Some(o) = outcome {
-                        acc.kept
-                            .push((item, row.totals.iter().map(|t| o.of(t)).collect()));
+                        kept.push((item, row.totals.iter().map(|t| o.of(t)).collect()));
                     }
                     progress(1);
-                    acc
+                    kept
                 })
-                .map(|mut acc| {
-                    acc.flush(&totals);
-                    acc.kept
-                })
-                .collect()
+                .collect();
+            held.par_iter().for_each(|h| {
+                h.lock().unwrap_or_else(|e| e.into_inner()).flush(&totals);
+            });
+            kept
         });
         if cancel.load(Ordering::Relaxed) {
             return Err(crate::engine::EngineError::Interrupted.into());
@@ -474,48 +482,51 @@ fn scenarios_of(set: &ScenarioSet) -> impl Iterator<Item = &crate::scenario::Sce
     std::iter::once(&set.base).chain(set.variants.iter().map(|v| &v.scenario))
 }
 
-/// One fold of [`run_points`]: the worker of the point it is running, and
-/// the outcomes it kept.
+/// What each thread of [`run_points`] keeps between work items: its
+/// worker (workspace, records, statistics), and the point whose trials the
+/// statistics hold (`None`: none since the last flush).
 #[derive(Default)]
-struct Fold {
-    worker: Option<(usize, Worker)>,
-    kept: Vec<(u64, Vec<Option<f64>>)>,
+struct Held {
+    point: Option<usize>,
+    worker: Option<Worker>,
 }
 
-impl Fold {
-    /// The worker for point `j`, whose accumulator starts empty: the
-    /// previous point's statistics go to its total first.
+/// Statistics of no variant: a placeholder that allocates nothing.
+fn no_stats() -> RunStats {
+    RunStats {
+        variants: Vec::new(),
+    }
+}
+
+impl Held {
+    /// The worker for point `j`, whose statistics hold point `j`'s trials
+    /// alone: another point's go to that point's total first.
     fn worker_for(
         &mut self,
         j: usize,
         theatres: &[Theatre<'_>],
         totals: &[std::sync::Mutex<Option<RunStats>>],
     ) -> &mut Worker {
-        match &mut self.worker {
-            Some((point, w)) if *point == j => {}
-            Some((point, w)) => {
-                let stats = std::mem::replace(&mut w.stats, empty_stats(theatres));
-                add_to(&totals[*point], stats);
-                *point = j;
+        let w = self.worker.get_or_insert_with(|| Worker {
+            stats: no_stats(),
+            work: Workspace::default(),
+            records: vec![TrialRecord::default(); theatres.len()],
+        });
+        if self.point != Some(j) {
+            let stats = std::mem::replace(&mut w.stats, empty_stats(theatres));
+            if let Some(p) = self.point {
+                add_to(&totals[p], stats);
             }
-            None => {
-                self.worker = Some((
-                    j,
-                    Worker {
-                        stats: empty_stats(theatres),
-                        work: Workspace::default(),
-                        records: vec![TrialRecord::default(); theatres.len()],
-                    },
-                ));
-            }
+            self.point = Some(j);
         }
-        &mut self.worker.as_mut().expect("set above").1
+        w
     }
 
-    /// Adds the statistics held to their point's total.
+    /// Adds the statistics held to their point's total (the workspace and
+    /// records stay for the next batch).
     fn flush(&mut self, totals: &[std::sync::Mutex<Option<RunStats>>]) {
-        if let Some((point, w)) = self.worker.take() {
-            add_to(&totals[point], w.stats);
+        if let (Some(p), Some(w)) = (self.point.take(), self.worker.as_mut()) {
+            add_to(&totals[p], std::mem::replace(&mut w.stats, no_stats()));
         }
     }
 }
