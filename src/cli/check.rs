@@ -24,7 +24,7 @@ pub fn check_text(src: &ScenarioSource, sets: &[String]) -> Result<String> {
         // Every design point is built and validated, as `cordon sweep` would.
         let source = crate::engine::points::BaseText::read(src, sets)?;
         let trials = spec.trials.unwrap_or(set.base.trials);
-        let plan = crate::study::sweep::plan_spec(source, set.clone(), spec, trials)?;
+        let plan = crate::study::sweep::plan_spec(source, set.clone(), spec, trials, 0)?;
         text.push_str(&crate::study::sweep::design_outline(&plan));
         for note in crate::study::sweep::fixed_by_variants(&plan) {
             text.push_str(&format!("note      {note}\n"));
