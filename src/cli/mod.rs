@@ -172,6 +172,12 @@ pub struct RunArgs {
     /// integrates over what the observations leave uncertain.
     #[arg(long, value_name = "DIR|FILE")]
     pub posterior: Option<PathBuf>,
+    /// The file format of the tables: csv, parquet (columnar: a large
+    /// trials table in a few percent of the space, opened directly by
+    /// pandas, polars, R arrow and DuckDB) or csv,parquet for both. Every
+    /// command that reads a result folder reads either.
+    #[arg(long, value_name = "FORMAT", default_value = "csv")]
+    pub format: crate::results::Formats,
     /// Also write report.html, one self-contained page for
     /// decision-makers (as `cordon report` does).
     #[arg(long, conflicts_with = "shard")]

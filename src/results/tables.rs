@@ -1,4 +1,6 @@
-//! CSV files: typed rows in, tidy long-format text out.
+//! The tables of a run: typed rows in, tidy long-format CSV text out, and
+//! (with `--format parquet`) the same tables as Parquet (see
+//! [`super::parquet`]).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -7,6 +9,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde::Serialize;
 
+use super::csv::{CsvStream, CsvTable};
+use super::parquet::ParquetWriter;
 use crate::engine::TrialRow;
 use crate::stats::RunStats;
 use crate::stats::aggregate::TOTALS;
@@ -27,15 +31,130 @@ pub fn write_csv<T: Serialize>(path: &Path, rows: &[T]) -> Result<()> {
     Ok(())
 }
 
+/// The file formats of a run's tables (`--format`): CSV, Parquet or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Formats {
+    pub csv: bool,
+    pub parquet: bool,
+}
+
+impl Default for Formats {
+    /// CSV alone, as cordon always wrote.
+    fn default() -> Formats {
+        Formats {
+            csv: true,
+            parquet: false,
+        }
+    }
+}
+
+impl std::str::FromStr for Formats {
+    type Err = String;
+
+    /// `csv`, `parquet`, or both separated by a comma.
+    fn from_str(s: &str) -> std::result::Result<Formats, String> {
+        let mut formats = Formats {
+            csv: false,
+            parquet: false,
+        };
+        for word in s.split(',').map(str::trim) {
+            match word {
+                "csv" => formats.csv = true,
+                "parquet" => formats.parquet = true,
+                _ => {
+                    return Err(format!(
+                        "unknown format `{word}`; use csv, parquet or csv,parquet"
+                    ));
+                }
+            }
+        }
+        Ok(formats)
+    }
+}
+
+impl std::fmt::Display for Formats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.csv, self.parquet) {
+            (true, true) => write!(f, "csv,parquet"),
+            (false, true) => write!(f, "parquet"),
+            _ => write!(f, "csv"),
+        }
+    }
+}
+
+impl Formats {
+    /// The formats a run or shard folder was written in, told by its
+    /// trials table (`trials.csv`, `trials.parquet`); CSV when neither is
+    /// there (the reader then names the missing `trials.csv`).
+    pub fn of_folder(dir: &Path) -> Formats {
+        let csv = dir.join("trials.csv").exists();
+        let parquet = dir.join("trials.parquet").exists();
+        Formats {
+            csv: csv || !parquet,
+            parquet,
+        }
+    }
+}
+
 /// Writes weekly, summary, states, borders and (with variants) comparison
-/// tables into `dir`.
-pub fn write_tables(dir: &Path, stats: &RunStats, layout: &Layout) -> Result<()> {
-    write_csv(&dir.join("weekly.csv"), &weekly_rows(stats, layout))?;
-    write_csv(&dir.join("summary.csv"), &summary_rows(stats, layout))?;
-    write_csv(&dir.join("states.csv"), &state_rows(stats, layout))?;
-    write_csv(&dir.join("borders.csv"), &border_rows(stats, layout))?;
+/// tables into `dir`, in `formats`.
+pub fn write_tables(dir: &Path, stats: &RunStats, layout: &Layout, formats: Formats) -> Result<()> {
+    write_table(dir, "weekly", &weekly_rows(stats, layout), formats)?;
+    write_table(dir, "summary", &summary_rows(stats, layout), formats)?;
+    write_table(dir, "states", &state_rows(stats, layout), formats)?;
+    write_table(dir, "borders", &border_rows(stats, layout), formats)?;
     if layout.variants.len() > 1 {
-        write_csv(&dir.join("comparison.csv"), &comparison_rows(stats, layout))?;
+        write_table(dir, "comparison", &comparison_rows(stats, layout), formats)?;
+    }
+    Ok(())
+}
+
+/// Writes `NAME.csv` and/or `NAME.parquet`. The Parquet table is made from
+/// the CSV text, so its values are the CSV's, value for value.
+fn write_table<T: Serialize>(dir: &Path, name: &str, rows: &[T], formats: Formats) -> Result<()> {
+    let csv_path = dir.join(format!("{name}.csv"));
+    if formats.csv {
+        write_csv(&csv_path, rows)?;
+    }
+    if formats.parquet {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for row in rows {
+            w.serialize(row)
+                .with_context(|| format!("cannot write {}", csv_path.display()))?;
+        }
+        let text = w
+            .into_inner()
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", csv_path.display()))?;
+        let table = CsvTable::parse(&csv_path, &text)?;
+        let path = dir.join(format!("{name}.parquet"));
+        let mut out = ParquetWriter::create(&path, table.header())?;
+        for row in table.rows() {
+            out.push(&row)?;
+        }
+        out.finish()?;
+    }
+    Ok(())
+}
+
+/// Gives the finished `trials.csv` of `dir` the run's `formats`: adds
+/// `trials.parquet` (streamed from the CSV file, a row group at a time)
+/// and removes `trials.csv` when CSV was not asked for. The run writes
+/// `trials.csv` as trials finish, so that `--resume` can cut it back to a
+/// checkpoint; a Parquet file cannot be continued, so it is made once the
+/// run is complete.
+pub fn finish_trials(dir: &Path, formats: Formats) -> Result<()> {
+    let csv_path = dir.join("trials.csv");
+    if formats.parquet {
+        let mut rows = CsvStream::open(&csv_path, "the run writes it")?;
+        let mut out = ParquetWriter::create(&dir.join("trials.parquet"), rows.header())?;
+        while let Some(row) = rows.next_row()? {
+            out.push(&row)?;
+        }
+        out.finish()?;
+    }
+    if !formats.csv {
+        std::fs::remove_file(&csv_path)
+            .with_context(|| format!("cannot remove {}", csv_path.display()))?;
     }
     Ok(())
 }
