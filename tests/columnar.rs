@@ -11,7 +11,14 @@ use parquet::record::Field;
 use crate::util::{cordon, data, entries, output, read, refused, run_in, temp};
 
 /// The tables of a run with variants, by name.
-const NAMES: [&str; 6] = ["trials", "weekly", "summary", "states", "borders", "comparison"];
+const NAMES: [&str; 6] = [
+    "trials",
+    "weekly",
+    "summary",
+    "states",
+    "borders",
+    "comparison",
+];
 
 /// `cordon run` of the example with its variants into `dir/out`.
 fn run(dir: &Path, out: &str, extra: &[&str]) {
@@ -176,10 +183,7 @@ fn every_reading_command_reads_a_parquet_only_folder() {
     cordon(d).args(["report", "pq"]).assert().success();
     assert!(d.join("pq/report.html").exists());
     let compared = |a: &str, b: &str| {
-        let o = output(
-            d,
-            &["compare", a, b, "--variant", "B:intel_heavy"],
-        );
+        let o = output(d, &["compare", a, b, "--variant", "B:intel_heavy"]);
         assert_eq!(o.code, Some(0), "compare {a} {b}: {}", o.stderr);
         o.stdout.replace(a, "A").replace(b, "B")
     };

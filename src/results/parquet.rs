@@ -22,9 +22,7 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use parquet::basic::{
-    Compression, ConvertedType, LogicalType, Repetition, Type as PhysicalType,
-};
+use parquet::basic::{Compression, ConvertedType, LogicalType, Repetition, Type as PhysicalType};
 use parquet::column::reader::ColumnReader;
 use parquet::column::writer::ColumnWriter;
 use parquet::data_type::ByteArray;
@@ -304,10 +302,7 @@ impl ParquetRows {
 
 /// Runs a decoding step, turning an error or a panic of the Parquet
 /// library (on a damaged file) into [`unreadable`].
-fn guard<T>(
-    path: &Path,
-    f: impl FnOnce() -> parquet::errors::Result<T>,
-) -> Result<T, Error> {
+fn guard<T>(path: &Path, f: impl FnOnce() -> parquet::errors::Result<T>) -> Result<T, Error> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(Ok(t)) => Ok(t),
         Ok(Err(e)) => Err(unreadable(path, e)),
@@ -336,7 +331,8 @@ macro_rules! read_all {
         let mut levels = Vec::new();
         let mut records = 0;
         while records < $rows {
-            let (r, _, _) = $reader.read_records($rows - records, Some(&mut levels), None, &mut values)?;
+            let (r, _, _) =
+                $reader.read_records($rows - records, Some(&mut levels), None, &mut values)?;
             if r == 0 {
                 break;
             }

@@ -281,7 +281,8 @@ mod tests {
     fn a_parquet_table_reads_back_as_its_csv_text() {
         let dir = tempfile::tempdir().unwrap();
         let csv_path = dir.path().join("t.csv");
-        let text = "variant,week,n,mean,attacks,readiness_mean\nbaseline,0,3,0.1,,\nb,1,4,,7,1e-300\n";
+        let text =
+            "variant,week,n,mean,attacks,readiness_mean\nbaseline,0,3,0.1,,\nb,1,4,,7,1e-300\n";
         let table = CsvTable::parse(&csv_path, text.as_bytes()).unwrap();
         let path = dir.path().join("t.parquet");
         let mut w = ParquetWriter::create(&path, table.header()).unwrap();
@@ -297,14 +298,20 @@ mod tests {
         let rows: Vec<String> = rows.iter().map(|r| r.join(",")).collect();
         // 1e-300 comes back in cordon's CSV form of the same number.
         let tiny = crate::stats::tables::format_number(Some(1e-300));
-        assert_eq!(rows, ["baseline,0,3,0.1,,".to_string(), format!("b,1,4,,7,{tiny}")]);
+        assert_eq!(
+            rows,
+            ["baseline,0,3,0.1,,".to_string(), format!("b,1,4,,7,{tiny}")]
+        );
         // A bad count is named as the CSV reader names a bad cell.
         let bad = CsvTable::parse(&csv_path, b"variant,n\nbaseline,2.5\n").unwrap();
         let mut w = ParquetWriter::create(&dir.path().join("u.parquet"), bad.header()).unwrap();
         let e = w.push(&bad.rows().next().unwrap()).unwrap_err();
         assert_eq!(
             e.to_string(),
-            format!("{}: row 1 (line 2), column `n`: `2.5` is not a whole number", csv_path.display())
+            format!(
+                "{}: row 1 (line 2), column `n`: `2.5` is not a whole number",
+                csv_path.display()
+            )
         );
     }
 
@@ -315,7 +322,11 @@ mod tests {
         let rows = 2 * ROW_GROUP_ROWS + 5;
         let mut text = String::from("variant,trial,attacks,spend\n");
         for i in 0..rows {
-            let attacks = if i % 7 == 0 { String::new() } else { (i % 13).to_string() };
+            let attacks = if i % 7 == 0 {
+                String::new()
+            } else {
+                (i % 13).to_string()
+            };
             text.push_str(&format!("v{},{i},{attacks},{}\n", i % 3, i as f64 / 8.0));
         }
         std::fs::write(dir.path().join("trials.csv"), &text).unwrap();

@@ -20,8 +20,8 @@ use crate::results::manifest::{
     PosteriorEntry, ShardEntry, base_overrides, geography, variant_entries,
 };
 use crate::results::{
-    Formats, Manifest, Posterior, ScenarioEntry, Staging, TrialsWriter, default_out,
-    finish_trials, write_tables,
+    Formats, Manifest, Posterior, ScenarioEntry, Staging, TrialsWriter, default_out, finish_trials,
+    write_tables,
 };
 use crate::scenario::builtin::ScenarioSource;
 use crate::scenario::diagnostic::closest;
