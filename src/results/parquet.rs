@@ -35,7 +35,6 @@ use super::csv::{Header, Row};
 use crate::error::Error;
 use crate::stats::aggregate::TOTALS;
 use crate::stats::moments::Grid;
-use crate::stats::tables::format_number;
 
 /// Rows in every row group but the last. Fixed, so that the bytes of a
 /// file never depend on how its rows arrived; 2^16 rows of `trials` take
@@ -317,13 +316,6 @@ struct TextColumn {
     ends: Vec<usize>,
 }
 
-impl TextColumn {
-    fn push(&mut self, cell: &str) {
-        self.text.push_str(cell);
-        self.ends.push(self.text.len());
-    }
-}
-
 /// Reads every value and level of a column chunk.
 macro_rules! read_all {
     ($reader:expr, $rows:expr) => {{
@@ -358,52 +350,24 @@ fn decode_group(
             text: String::with_capacity(rows * 4),
             ends: Vec::with_capacity(rows),
         };
-        let mut fill = |cells: Vec<String>, levels: Vec<i16>, records: usize| {
-            let mut values = cells.into_iter();
-            for r in 0..records {
-                let present = required || levels.get(r).copied().unwrap_or(0) > 0;
-                if !present {
-                    column.push("");
-                    continue;
-                }
-                match values.next() {
-                    Some(cell) => column.push(&cell),
-                    None => {
-                        return Err(ParquetError::General("fewer values than rows".into()));
-                    }
-                }
-            }
-            if records != rows {
-                return Err(ParquetError::General(format!(
-                    "{records} rows in a column chunk of a row group of {rows}"
-                )));
-            }
-            Ok(())
-        };
         macro_rules! cells {
             ($r:expr, $show:expr) => {{
                 let (values, levels, records) = read_all!($r, rows);
-                fill(values.iter().map($show).collect(), levels, records)?
+                fill(&mut column, &values, &levels, (records, rows), required, $show)?
             }};
         }
         match group.get_column_reader(c)? {
-            ColumnReader::Int64ColumnReader(mut r) => cells!(r, |x: &i64| x.to_string()),
-            ColumnReader::Int32ColumnReader(mut r) => cells!(r, |x: &i32| x.to_string()),
-            ColumnReader::DoubleColumnReader(mut r) => {
-                cells!(r, |x: &f64| format_number(Some(*x)))
-            }
+            ColumnReader::Int64ColumnReader(mut r) => cells!(r, |t, x: &i64| show(t, x)),
+            ColumnReader::Int32ColumnReader(mut r) => cells!(r, |t, x: &i32| show(t, x)),
+            ColumnReader::DoubleColumnReader(mut r) => cells!(r, |t, x: &f64| number(t, *x)),
             ColumnReader::FloatColumnReader(mut r) => {
-                cells!(r, |x: &f32| format_number(Some(f64::from(*x))))
+                cells!(r, |t, x: &f32| number(t, f64::from(*x)))
             }
-            ColumnReader::BoolColumnReader(mut r) => cells!(r, |x: &bool| x.to_string()),
-            ColumnReader::ByteArrayColumnReader(mut r) => {
-                let (values, levels, records) = read_all!(r, rows);
-                let texts = values
-                    .iter()
-                    .map(|b| b.as_utf8().map(str::to_string))
-                    .collect::<parquet::errors::Result<Vec<String>>>()?;
-                fill(texts, levels, records)?
-            }
+            ColumnReader::BoolColumnReader(mut r) => cells!(r, |t, x: &bool| show(t, x)),
+            ColumnReader::ByteArrayColumnReader(mut r) => cells!(r, |t, x: &ByteArray| {
+                t.push_str(x.as_utf8()?);
+                Ok(())
+            }),
             _ => {
                 return Err(ParquetError::General(format!(
                     "column `{}` holds a type cordon does not read",
@@ -414,4 +378,91 @@ fn decode_group(
         out.push(column);
     }
     Ok(out)
+}
+
+/// Appends the cells of one column chunk to `column`: `values` (one per
+/// non-null cell) placed by definition `levels` (one per row; none for a
+/// required column), each written by `show`.
+fn fill<T>(
+    column: &mut TextColumn,
+    values: &[T],
+    levels: &[i16],
+    (records, rows): (usize, usize),
+    required: bool,
+    show: impl Fn(&mut String, &T) -> parquet::errors::Result<()>,
+) -> parquet::errors::Result<()> {
+    use parquet::errors::ParquetError;
+    if records != rows {
+        return Err(ParquetError::General(format!(
+            "{records} rows in a column chunk of a row group of {rows}"
+        )));
+    }
+    let mut values = values.iter();
+    for r in 0..records {
+        let present = required || levels.get(r).copied().unwrap_or(0) > 0;
+        if present {
+            let value = values
+                .next()
+                .ok_or_else(|| ParquetError::General("fewer values than rows".into()))?;
+            show(&mut column.text, value)?;
+        }
+        column.ends.push(column.text.len());
+    }
+    Ok(())
+}
+
+/// Writes a value as `Display` shows it.
+fn show(text: &mut String, x: &impl std::fmt::Display) -> parquet::errors::Result<()> {
+    use std::fmt::Write;
+    write!(text, "{x}").map_err(|e| parquet::errors::ParquetError::General(e.to_string()))
+}
+
+/// Writes a number as [`crate::stats::tables::format_number`] does (the
+/// CSV's form), without a String of its own.
+fn number(text: &mut String, x: f64) -> parquet::errors::Result<()> {
+    if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e15 {
+        show(text, &(x as i64))
+    } else if x.is_finite() {
+        show(text, &x)
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::tables::format_number;
+
+    #[test]
+    fn numbers_read_back_in_the_csv_form() {
+        for x in [
+            0.0,
+            -0.0,
+            1.0,
+            -3.0,
+            0.1,
+            1e-300,
+            2.5e20,
+            999_999_999_999_999.0,
+            1e15,
+            f64::NAN,
+            f64::INFINITY,
+        ] {
+            let mut text = String::new();
+            number(&mut text, x).expect("written");
+            assert_eq!(text, format_number(Some(x)), "{x}");
+        }
+    }
+
+    #[test]
+    fn columns_have_the_kind_of_their_values() {
+        assert_eq!(kind("variant"), Kind::Text);
+        assert_eq!(kind("trial"), Kind::Count);
+        assert_eq!(kind("attacks"), Kind::Count);
+        assert_eq!(kind("first_attack_week"), Kind::Count);
+        assert_eq!(kind("spend"), Kind::Real);
+        assert_eq!(kind("readiness_mean"), Kind::Real);
+        assert_eq!(kind("p05"), Kind::Real);
+    }
 }
