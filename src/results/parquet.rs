@@ -353,7 +353,14 @@ fn decode_group(
         macro_rules! cells {
             ($r:expr, $show:expr) => {{
                 let (values, levels, records) = read_all!($r, rows);
-                fill(&mut column, &values, &levels, (records, rows), required, $show)?
+                fill(
+                    &mut column,
+                    &values,
+                    &levels,
+                    (records, rows),
+                    required,
+                    $show,
+                )?
             }};
         }
         match group.get_column_reader(c)? {
