@@ -25,6 +25,7 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
         shard: args.shard,
         resume: args.resume,
         posterior: args.posterior,
+        formats: args.format,
     };
     let cancel = interrupt_flag();
     let bar = progress_bar(

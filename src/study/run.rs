@@ -20,7 +20,8 @@ use crate::results::manifest::{
     PosteriorEntry, ShardEntry, base_overrides, geography, variant_entries,
 };
 use crate::results::{
-    Manifest, Posterior, ScenarioEntry, Staging, TrialsWriter, default_out, write_tables,
+    Formats, Manifest, Posterior, ScenarioEntry, Staging, TrialsWriter, default_out, finish_trials,
+    write_tables,
 };
 use crate::scenario::builtin::ScenarioSource;
 use crate::scenario::diagnostic::closest;
@@ -44,6 +45,8 @@ pub struct RunOptions {
     pub resume: bool,
     /// Run over this posterior (a calibrate folder or its posterior.csv).
     pub posterior: Option<PathBuf>,
+    /// The file formats of the tables (`--format`; default CSV).
+    pub formats: Formats,
 }
 
 /// What a run is about to do, for progress displays.
@@ -290,6 +293,7 @@ pub fn run(
         clock,
     );
     let out = if opts.shard.is_some() {
+        finish_trials(staging.path(), opts.formats)?;
         let state = ShardState { layout, stats };
         write_json(&staging.path().join(STATE_FILE), &state)?;
         crate::results::manifest::write(staging.path(), &manifest)?;
@@ -301,7 +305,7 @@ pub fn run(
             manifest,
         });
     } else {
-        finish(staging, &stats, &layout, &manifest)?
+        finish(staging, &stats, &layout, &manifest, opts.formats)?
     };
     Ok(RunReport {
         out,
@@ -404,15 +408,18 @@ fn refuse_if_too_big(
 
 use super::{refused, stage};
 
-/// Writes the tables, the manifest and the charts of complete statistics
-/// (`trials.csv` is already in `staging`), and moves the folder into place.
+/// Writes the tables (in `formats`), the manifest and the charts of
+/// complete statistics (`trials.csv` is already in `staging`), and moves
+/// the folder into place.
 pub fn finish(
     staging: Staging,
     stats: &RunStats,
     layout: &Layout,
     manifest: &Manifest,
+    formats: Formats,
 ) -> Result<PathBuf> {
-    write_tables(staging.path(), stats, layout)?;
+    finish_trials(staging.path(), formats)?;
+    write_tables(staging.path(), stats, layout, formats)?;
     crate::results::manifest::write(staging.path(), manifest)?;
     // Charts are drawn from the files just committed, as `cordon plot`
     // would.
