@@ -310,6 +310,7 @@ fn studies_vs_run(c: &mut Criterion) {
             shard: None,
             resume: false,
             posterior: None,
+            formats: Default::default(),
         };
         b.iter(|| {
             cordon::study::run::run(&opts, &|_| {}, &cancel, |_| {}).map(|r| black_box(r.out))

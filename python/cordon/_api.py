@@ -313,6 +313,18 @@ def check(scenario: Scenario = None, set: Optional[Mapping[str, Any]] = None) ->
 _RUN_TABLES = ("trials", "summary", "comparison", "weekly", "states", "borders")
 
 
+def _read_table(path: Path) -> "Any":
+    """A table file, ``NAME.csv`` or ``NAME.parquet``, as a DataFrame with
+    Arrow dtypes."""
+    import pandas as pd
+
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path).to_pandas(types_mapper=pd.ArrowDtype)
+    return _read_csv(path)
+
+
 def _read_csv(path: Path) -> "Any":
     import pandas as pd
     import pyarrow.csv as pacsv
@@ -347,17 +359,26 @@ class Results:
 
     @property
     def tables(self) -> List[str]:
-        """The names of the folder's tables (its CSV files)."""
-        return sorted(p.stem for p in self.path.glob("*.csv"))
+        """The names of the folder's tables (its CSV and Parquet files)."""
+        return sorted({p.stem for p in self.path.glob("*.csv")} | {p.stem for p in self.path.glob("*.parquet")})
+
+    def _file(self, name: str) -> Optional[Path]:
+        """``NAME.csv``, else ``NAME.parquet`` (a run with ``--format
+        parquet``), else None."""
+        for ext in (".csv", ".parquet"):
+            file = self.path / f"{name}{ext}"
+            if file.is_file():
+                return file
+        return None
 
     def table(self, name: str) -> "Any":
-        """The table ``name`` (``NAME.csv``) as a pandas DataFrame with
-        Arrow dtypes."""
+        """The table ``name`` (``NAME.csv``, or ``NAME.parquet`` where the
+        run wrote Parquet only) as a pandas DataFrame with Arrow dtypes."""
         if name not in self._cache:
-            file = self.path / f"{name}.csv"
-            if not file.is_file():
+            file = self._file(name)
+            if file is None:
                 raise KeyError(f"{self.path} has no table {name!r}; it has {', '.join(self.tables)}")
-            self._cache[name] = _read_csv(file)
+            self._cache[name] = _read_table(file)
         return self._cache[name]
 
     def __getitem__(self, name: str) -> "Any":
@@ -366,7 +387,7 @@ class Results:
     def __getattr__(self, name: str) -> "Any":
         if name.startswith("_"):
             raise AttributeError(name)
-        if (Path(self.__dict__.get("path", ".")) / f"{name}.csv").is_file():
+        if "path" in self.__dict__ and self._file(name) is not None:
             return self.table(name)
         raise AttributeError(f"{type(self).__name__} has no attribute or table {name!r}")
 
@@ -564,6 +585,7 @@ def run(
     progress: Optional[bool] = None,
     force: bool = False,
     resume: bool = False,
+    format: str = "csv",
 ) -> Results:
     """Run the baseline and its variants for many trials (``cordon run``).
 
@@ -601,6 +623,10 @@ def run(
     resume
         Keep checkpoints in .DIR.partial beside ``out`` and continue an
         interrupted run (needs ``out``).
+    format
+        The tables' file formats: ``"csv"``, ``"parquet"`` or
+        ``"csv,parquet"`` (``--format``) [default: ``"csv"``]. The
+        DataFrames are the same either way.
 
     Returns
     -------
@@ -635,7 +661,8 @@ def run(
     return _study(
         "run", scenario, out, progress, shown,
         {"trials": trials, "seed": seed, "sets": set_args(set), "variants": vs,
-         "threads": threads, "posterior": _opt_path(posterior), "force": force, "resume": resume},
+         "threads": threads, "posterior": _opt_path(posterior), "force": force, "resume": resume,
+         "format": format},
     )
 
 

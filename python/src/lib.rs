@@ -226,6 +226,7 @@ struct Options {
     // run
     variants: Vec<String>,
     posterior: Option<PathBuf>,
+    format: Option<String>,
     // sweep
     vary: Vec<String>,
     design: Option<String>,
@@ -292,12 +293,15 @@ fn study(
     let result = match study {
         "run" => {
             let set = load(&src, &run_sets(&o, o.trials), &[])?;
-            // The engine reports one step per trial index, which runs every
-            // chosen variant; `Start::runs` counts trials summed over
-            // variants. Count in the latter's unit.
-            let k = cordon::study::run::select(&set, &o.variants)
-                .map_err(|e| to_py(e, None))?
-                .len() as u64;
+            // The engine reports one step per trial index (each runs every
+            // chosen variant), in the unit of `Start::trials`.
+            cordon::study::run::select(&set, &o.variants).map_err(|e| to_py(e, None))?;
+            let formats = match o.format.as_deref() {
+                None => Default::default(),
+                Some(f) => f
+                    .parse()
+                    .map_err(|e: String| to_py(Error::Invalid(format!("format: {e}")), None))?,
+            };
             let opts = cordon::study::run::RunOptions {
                 common: common(&o, src),
                 trials: o.trials,
@@ -305,10 +309,11 @@ fn study(
                 shard: None,
                 resume: o.resume,
                 posterior: o.posterior.clone(),
+                formats,
             };
             drive(py, progress, |sh| {
-                cordon::study::run::run(&opts, &|n| sh.add(n * k), &sh.cancel, |start| {
-                    sh.restart(start.runs, String::new());
+                cordon::study::run::run(&opts, &|n| sh.add(n), &sh.cancel, |start| {
+                    sh.restart(start.trials, String::new());
                 })
                 .map(|r| r.out)
             })?

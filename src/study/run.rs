@@ -52,8 +52,11 @@ pub struct RunOptions {
 /// What a run is about to do, for progress displays.
 #[derive(Debug)]
 pub struct Start<'a> {
-    /// Trials to run, summed over variants.
-    pub runs: u64,
+    /// Trials to run (each runs every chosen variant): the engine's
+    /// progress counts these.
+    pub trials: u64,
+    /// Variants each trial runs.
+    pub variants: usize,
     /// The result folder.
     pub target: &'a Path,
     /// The trial a resumed run continues from.
@@ -212,7 +215,8 @@ pub fn run(
         ),
     };
     on_start(&Start {
-        runs: (range.end - first) * names.len() as u64,
+        trials: range.end - first,
+        variants: names.len(),
         target: &target,
         resumed_at: (first > range.start).then_some(first),
     });
