@@ -14,4 +14,4 @@ pub(crate) mod trace;
 pub use folder::{Staging, default_out};
 pub use manifest::{Manifest, ScenarioEntry};
 pub use posterior::Posterior;
-pub use tables::{TrialsWriter, write_csv, write_tables};
+pub use tables::{TrialsWriter, write_csv, write_tables, write_tables_on};

@@ -30,14 +30,33 @@ pub fn write_csv<T: Serialize>(path: &Path, rows: &[T]) -> Result<()> {
 /// Writes weekly, summary, states, borders and (with variants) comparison
 /// tables into `dir`.
 pub fn write_tables(dir: &Path, stats: &RunStats, layout: &Layout) -> Result<()> {
-    write_csv(&dir.join("weekly.csv"), &weekly_rows(stats, layout))?;
-    write_csv(&dir.join("summary.csv"), &summary_rows(stats, layout))?;
-    write_csv(&dir.join("states.csv"), &state_rows(stats, layout))?;
-    write_csv(&dir.join("borders.csv"), &border_rows(stats, layout))?;
+    write_tables_on(dir, stats, layout, 1)
+}
+
+/// Like [`write_tables`], the tables built and written at the same time on
+/// `threads` workers (the bytes do not depend on it). A failure names the
+/// first table, in the order above, that could not be written.
+pub fn write_tables_on(
+    dir: &Path,
+    stats: &RunStats,
+    layout: &Layout,
+    threads: usize,
+) -> Result<()> {
+    let file = |name: &str| dir.join(name);
+    let mut tasks: Vec<crate::engine::Task<'_, Result<()>>> = vec![
+        Box::new(|| write_csv(&file("weekly.csv"), &weekly_rows(stats, layout))),
+        Box::new(|| write_csv(&file("summary.csv"), &summary_rows(stats, layout))),
+        Box::new(|| write_csv(&file("states.csv"), &state_rows(stats, layout))),
+        Box::new(|| write_csv(&file("borders.csv"), &border_rows(stats, layout))),
+    ];
     if layout.variants.len() > 1 {
-        write_csv(&dir.join("comparison.csv"), &comparison_rows(stats, layout))?;
+        tasks.push(Box::new(|| {
+            write_csv(&file("comparison.csv"), &comparison_rows(stats, layout))
+        }));
     }
-    Ok(())
+    crate::engine::in_parallel(threads, tasks)?
+        .into_iter()
+        .collect()
 }
 
 /// `trials.csv`, written window by window as trials finish.

@@ -13,14 +13,14 @@ use sha2::{Digest, Sha256};
 use crate::engine::resources;
 use crate::engine::resume::{self, Checkpoint, RunIdentity};
 use crate::engine::shard::{STATE_FILE, Shard, ShardState};
-use crate::engine::{EngineError, empty_stats, run_posterior_trials_from, run_trials_from};
+use crate::engine::{EngineError, empty_stats, run_posterior_trials_from, run_trials_from, timing};
 use crate::error::{Error, Result};
 use crate::model::Theatre;
 use crate::results::manifest::{
     PosteriorEntry, ShardEntry, base_overrides, geography, variant_entries,
 };
 use crate::results::{
-    Manifest, Posterior, ScenarioEntry, Staging, TrialsWriter, default_out, write_tables,
+    Manifest, Posterior, ScenarioEntry, Staging, TrialsWriter, default_out, write_tables_on,
 };
 use crate::scenario::builtin::ScenarioSource;
 use crate::scenario::diagnostic::closest;
@@ -225,39 +225,49 @@ pub fn run(
     let cumulative = over.as_ref().map_or(vec![], |p| p.over.cumulative.clone());
     let seed = set.base.seed;
     let pick = |trial: u64| Posterior::pick(&cumulative, seed, trial);
-    let ran =
-        |base: RunStats,
-         on_window: &mut dyn FnMut(&crate::engine::Window<'_>) -> anyhow::Result<()>| {
-            if over.is_some() {
-                run_posterior_trials_from(
-                    &point_scenarios,
-                    &pick,
-                    first..range.end,
-                    opts.common.threads,
-                    cancel,
-                    progress,
-                    base,
-                    on_window,
-                )
-            } else {
-                run_trials_from(
-                    &theatres,
-                    first..range.end,
-                    opts.common.threads,
-                    cancel,
-                    progress,
-                    base,
-                    on_window,
-                )
-            }
-        };
+    let ran = |base: RunStats,
+               on_window: &mut (
+                        dyn FnMut(&crate::engine::Window<'_>) -> anyhow::Result<()> + Send
+                    )| {
+        if over.is_some() {
+            run_posterior_trials_from(
+                &point_scenarios,
+                &pick,
+                first..range.end,
+                opts.common.threads,
+                cancel,
+                progress,
+                base,
+                opts.resume,
+                on_window,
+            )
+        } else {
+            run_trials_from(
+                &theatres,
+                first..range.end,
+                opts.common.threads,
+                cancel,
+                progress,
+                base,
+                opts.resume,
+                on_window,
+            )
+        }
+    };
+    let trials_clock = Instant::now();
+    timing("setup", clock);
     let stats = match ran(base, &mut |w| {
+        let sink_clock = Instant::now();
         writer.append(w.rows)?;
         if opts.resume {
             let trials_bytes = writer.checkpoint()?;
+            let stats = w
+                .snapshot()
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("no statistics kept for the checkpoint"))?;
             let state = ShardState {
                 layout: layout.clone(),
-                stats: w.snapshot(),
+                stats,
             };
             let cp = Checkpoint {
                 identity: identity.clone(),
@@ -267,6 +277,7 @@ pub fn run(
             };
             resume::save(&dir, &cp).map_err(|e| anyhow::anyhow!("{e}"))?;
         }
+        timing("sink", sink_clock);
         Ok(())
     }) {
         Ok(stats) => stats,
@@ -276,8 +287,11 @@ pub fn run(
         }
         Err(e) => return Err(Error::Other(e.into())),
     };
+    timing("trials", trials_clock);
+    let flush_clock = Instant::now();
     writer.finish()?;
     resume::clear(staging.path())?;
+    timing("flush", flush_clock);
     let manifest = manifest_of(
         opts,
         &set,
@@ -301,8 +315,9 @@ pub fn run(
             manifest,
         });
     } else {
-        finish(staging, &stats, &layout, &manifest)?
+        finish(staging, &stats, &layout, &manifest, opts.common.threads)?
     };
+    timing("total", clock);
     Ok(RunReport {
         out,
         layout,
@@ -406,17 +421,25 @@ use super::{refused, stage};
 
 /// Writes the tables, the manifest and the charts of complete statistics
 /// (`trials.csv` is already in `staging`), and moves the folder into place.
+/// The tables are written at the same time, and so are the charts, on
+/// `threads` workers.
 pub fn finish(
     staging: Staging,
     stats: &RunStats,
     layout: &Layout,
     manifest: &Manifest,
+    threads: usize,
 ) -> Result<PathBuf> {
-    write_tables(staging.path(), stats, layout)?;
+    let clock = Instant::now();
+    write_tables_on(staging.path(), stats, layout, threads)?;
     crate::results::manifest::write(staging.path(), manifest)?;
+    timing("tables", clock);
     // Charts are drawn from the files just committed, as `cordon plot`
     // would.
-    let (out, _) = super::commit_then_draw(staging, |out| crate::chart::draw_all(out, &[]))?;
+    let clock = Instant::now();
+    let (out, _) =
+        super::commit_then_draw(staging, |out| crate::chart::draw_all_on(out, &[], threads))?;
+    timing("commit_and_charts", clock);
     Ok(out)
 }
 
