@@ -33,29 +33,107 @@ pub fn write_tables(dir: &Path, stats: &RunStats, layout: &Layout) -> Result<()>
     write_tables_on(dir, stats, layout, 1)
 }
 
-/// Like [`write_tables`], the tables built and written at the same time on
-/// `threads` workers (the bytes do not depend on it). A failure names the
-/// first table, in the order above, that could not be written.
+/// Like [`write_tables`], on `threads` workers: the tables' rows are built
+/// at the same time, then formatted as CSV in pieces of [`PIECE`] rows at
+/// the same time (so the largest table, `weekly.csv`, is not left to one
+/// worker), then each file is written. The bytes do not depend on
+/// `threads`; a failure names the first table, in the order above, that
+/// could not be written.
 pub fn write_tables_on(
     dir: &Path,
     stats: &RunStats,
     layout: &Layout,
     threads: usize,
 ) -> Result<()> {
-    let file = |name: &str| dir.join(name);
-    let mut tasks: Vec<crate::engine::Task<'_, Result<()>>> = vec![
-        Box::new(|| write_csv(&file("weekly.csv"), &weekly_rows(stats, layout))),
-        Box::new(|| write_csv(&file("summary.csv"), &summary_rows(stats, layout))),
-        Box::new(|| write_csv(&file("states.csv"), &state_rows(stats, layout))),
-        Box::new(|| write_csv(&file("borders.csv"), &border_rows(stats, layout))),
+    use crate::engine::{Task, in_parallel};
+    let variants = layout.variants.len() > 1;
+    let (weekly, summary, states, borders, comparison) = {
+        let tasks: Vec<Task<'_, Rows<'_>>> = vec![
+            Box::new(|| Rows::Weekly(weekly_rows(stats, layout))),
+            Box::new(|| Rows::Summary(summary_rows(stats, layout))),
+            Box::new(|| Rows::States(state_rows(stats, layout))),
+            Box::new(|| Rows::Borders(border_rows(stats, layout))),
+            Box::new(move || match variants {
+                true => Rows::Comparison(comparison_rows(stats, layout)),
+                false => Rows::Comparison(Vec::new()),
+            }),
+        ];
+        let mut built = in_parallel(threads, tasks)?.into_iter();
+        match (
+            built.next(),
+            built.next(),
+            built.next(),
+            built.next(),
+            built.next(),
+        ) {
+            (
+                Some(Rows::Weekly(w)),
+                Some(Rows::Summary(s)),
+                Some(Rows::States(st)),
+                Some(Rows::Borders(b)),
+                Some(Rows::Comparison(c)),
+            ) => (w, s, st, b, c),
+            _ => anyhow::bail!("the tables were not built in order"),
+        }
+    };
+    let mut files: Vec<(&str, Vec<Task<'_, Result<Vec<u8>>>>)> = vec![
+        ("weekly.csv", pieces(&weekly)),
+        ("summary.csv", pieces(&summary)),
+        ("states.csv", pieces(&states)),
+        ("borders.csv", pieces(&borders)),
     ];
-    if layout.variants.len() > 1 {
-        tasks.push(Box::new(|| {
-            write_csv(&file("comparison.csv"), &comparison_rows(stats, layout))
-        }));
+    if variants {
+        files.push(("comparison.csv", pieces(&comparison)));
     }
-    crate::engine::in_parallel(threads, tasks)?
+    let counts: Vec<usize> = files.iter().map(|(_, t)| t.len()).collect();
+    let tasks: Vec<_> = files.iter_mut().flat_map(|(_, t)| t.drain(..)).collect();
+    let mut formatted = in_parallel(threads, tasks)?.into_iter();
+    for ((name, _), count) in files.iter().zip(counts) {
+        let path = dir.join(name);
+        let mut text = Vec::new();
+        for piece in formatted.by_ref().take(count) {
+            text.extend(piece.with_context(|| format!("cannot write {}", path.display()))?);
+        }
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// The rows of each run table, as [`write_tables_on`] builds them.
+enum Rows<'a> {
+    Weekly(Vec<crate::stats::tables::WeeklyRow<'a>>),
+    Summary(Vec<crate::stats::tables::SummaryRow<'a>>),
+    States(Vec<crate::stats::tables::StateRow<'a>>),
+    Borders(Vec<crate::stats::tables::BorderRow<'a>>),
+    Comparison(Vec<crate::stats::tables::ComparisonRow<'a>>),
+}
+
+/// Rows per piece of a table formatted by one worker.
+const PIECE: usize = 8192;
+
+/// Tasks that format `rows` as CSV, [`PIECE`] rows each, the header only
+/// in the first: their texts one after another are what [`write_csv`]
+/// writes (also for no rows: then one empty piece).
+fn pieces<T: Serialize + Sync>(rows: &[T]) -> Vec<crate::engine::Task<'_, Result<Vec<u8>>>> {
+    let chunks: Vec<&[T]> = if rows.is_empty() {
+        vec![rows]
+    } else {
+        rows.chunks(PIECE).collect()
+    };
+    chunks
         .into_iter()
+        .enumerate()
+        .map(|(i, chunk)| -> crate::engine::Task<'_, Result<Vec<u8>>> {
+            Box::new(move || {
+                let mut w = csv::WriterBuilder::new()
+                    .has_headers(i == 0)
+                    .from_writer(Vec::new());
+                for row in chunk {
+                    w.serialize(row)?;
+                }
+                w.into_inner().map_err(|e| anyhow::anyhow!("{}", e.error()))
+            })
+        })
         .collect()
 }
 
