@@ -188,7 +188,7 @@ fn spreads_in_blocks(
         table.header().columns(["variant", "attacks", "severity"])?;
     let width = table.header().names().count();
     drop(table);
-    let file = std::fs::File::open(&path).map_err(|e| super::csv::open_error(&path, e, MISSING))?;
+    let file = std::fs::File::open(path).map_err(|e| super::csv::open_error(path, e, MISSING))?;
     let mut input = std::io::BufReader::with_capacity(1 << 16, file);
     let io = |source| crate::Error::Io {
         action: "read",

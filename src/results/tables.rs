@@ -76,7 +76,7 @@ pub fn write_tables_on(
             _ => anyhow::bail!("the tables were not built in order"),
         }
     };
-    let mut files: Vec<(&str, Vec<Task<'_, Result<Vec<u8>>>>)> = vec![
+    let mut files: Vec<(&str, Vec<Piece<'_>>)> = vec![
         ("weekly.csv", pieces(&weekly)),
         ("summary.csv", pieces(&summary)),
         ("states.csv", pieces(&states)),
@@ -108,13 +108,16 @@ enum Rows<'a> {
     Comparison(Vec<crate::stats::tables::ComparisonRow<'a>>),
 }
 
+/// Formats one piece of a table: its CSV text.
+type Piece<'a> = crate::engine::Task<'a, Result<Vec<u8>>>;
+
 /// Rows per piece of a table formatted by one worker.
 const PIECE: usize = 8192;
 
 /// Tasks that format `rows` as CSV, [`PIECE`] rows each, the header only
 /// in the first: their texts one after another are what [`write_csv`]
 /// writes (also for no rows: then one empty piece).
-fn pieces<T: Serialize + Sync>(rows: &[T]) -> Vec<crate::engine::Task<'_, Result<Vec<u8>>>> {
+fn pieces<T: Serialize + Sync>(rows: &[T]) -> Vec<Piece<'_>> {
     let chunks: Vec<&[T]> = if rows.is_empty() {
         vec![rows]
     } else {
@@ -123,7 +126,7 @@ fn pieces<T: Serialize + Sync>(rows: &[T]) -> Vec<crate::engine::Task<'_, Result
     chunks
         .into_iter()
         .enumerate()
-        .map(|(i, chunk)| -> crate::engine::Task<'_, Result<Vec<u8>>> {
+        .map(|(i, chunk)| -> Piece<'_> {
             Box::new(move || {
                 let mut w = csv::WriterBuilder::new()
                     .has_headers(i == 0)
