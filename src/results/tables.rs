@@ -99,35 +99,87 @@ impl Formats {
 /// Writes weekly, summary, states, borders and (with variants) comparison
 /// tables into `dir`, in `formats`.
 pub fn write_tables(dir: &Path, stats: &RunStats, layout: &Layout, formats: Formats) -> Result<()> {
-    write_table(dir, "weekly", &weekly_rows(stats, layout), formats)?;
-    write_table(dir, "summary", &summary_rows(stats, layout), formats)?;
-    write_table(dir, "states", &state_rows(stats, layout), formats)?;
-    write_table(dir, "borders", &border_rows(stats, layout), formats)?;
-    if layout.variants.len() > 1 {
-        write_table(dir, "comparison", &comparison_rows(stats, layout), formats)?;
+    write_tables_on(dir, stats, layout, formats, 1)
+}
+
+/// Like [`write_tables`], on `threads` workers: the tables' rows are built
+/// at the same time, then formatted as CSV in pieces of [`PIECE`] rows at
+/// the same time (so the largest table, `weekly.csv`, is not left to one
+/// worker), then each file is written. The bytes do not depend on
+/// `threads`; a failure names the first table, in the order above, that
+/// could not be written.
+pub fn write_tables_on(
+    dir: &Path,
+    stats: &RunStats,
+    layout: &Layout,
+    formats: Formats,
+    threads: usize,
+) -> Result<()> {
+    use crate::engine::{Task, in_parallel};
+    let variants = layout.variants.len() > 1;
+    let (weekly, summary, states, borders, comparison) = {
+        let tasks: Vec<Task<'_, Rows<'_>>> = vec![
+            Box::new(|| Rows::Weekly(weekly_rows(stats, layout))),
+            Box::new(|| Rows::Summary(summary_rows(stats, layout))),
+            Box::new(|| Rows::States(state_rows(stats, layout))),
+            Box::new(|| Rows::Borders(border_rows(stats, layout))),
+            Box::new(move || match variants {
+                true => Rows::Comparison(comparison_rows(stats, layout)),
+                false => Rows::Comparison(Vec::new()),
+            }),
+        ];
+        let mut built = in_parallel(threads, tasks)?.into_iter();
+        match (
+            built.next(),
+            built.next(),
+            built.next(),
+            built.next(),
+            built.next(),
+        ) {
+            (
+                Some(Rows::Weekly(w)),
+                Some(Rows::Summary(s)),
+                Some(Rows::States(st)),
+                Some(Rows::Borders(b)),
+                Some(Rows::Comparison(c)),
+            ) => (w, s, st, b, c),
+            _ => anyhow::bail!("the tables were not built in order"),
+        }
+    };
+    let mut files: Vec<(&str, Vec<Piece<'_>>)> = vec![
+        ("weekly.csv", pieces(&weekly)),
+        ("summary.csv", pieces(&summary)),
+        ("states.csv", pieces(&states)),
+        ("borders.csv", pieces(&borders)),
+    ];
+    if variants {
+        files.push(("comparison.csv", pieces(&comparison)));
+    }
+    let counts: Vec<usize> = files.iter().map(|(_, t)| t.len()).collect();
+    let tasks: Vec<_> = files.iter_mut().flat_map(|(_, t)| t.drain(..)).collect();
+    let mut formatted = in_parallel(threads, tasks)?.into_iter();
+    for ((name, _), count) in files.iter().zip(counts) {
+        let path = dir.join(name);
+        let mut text = Vec::new();
+        for piece in formatted.by_ref().take(count) {
+            text.extend(piece.with_context(|| format!("cannot write {}", path.display()))?);
+        }
+        write_table(&path, &text, formats)?;
     }
     Ok(())
 }
 
-/// Writes `NAME.csv` and/or `NAME.parquet`. The Parquet table is made from
-/// the CSV text, so its values are the CSV's, value for value.
-fn write_table<T: Serialize>(dir: &Path, name: &str, rows: &[T], formats: Formats) -> Result<()> {
-    let csv_path = dir.join(format!("{name}.csv"));
+/// Writes one table's CSV text as `NAME.csv` and/or `NAME.parquet`. The
+/// Parquet table is made from the CSV text, so its values are the CSV's,
+/// value for value.
+fn write_table(csv_path: &Path, text: &[u8], formats: Formats) -> Result<()> {
     if formats.csv {
-        write_csv(&csv_path, rows)?;
+        std::fs::write(csv_path, text)
+            .with_context(|| format!("cannot write {}", csv_path.display()))?;
     }
     if formats.parquet {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        for row in rows {
-            w.serialize(row)
-                .with_context(|| format!("cannot write {}", csv_path.display()))?;
-        }
-        let text = w
-            .into_inner()
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", csv_path.display()))?;
-        let table = CsvTable::parse(&csv_path, &text)?;
-        let path = dir.join(format!("{name}.parquet"));
-        let mut out = ParquetWriter::create(&path, table.header())?;
+        let table = CsvTable::parse(csv_path, text)?;
+        let mut out = ParquetWriter::create(&csv_path.with_extension("parquet"), table.header())?;
         for row in table.rows() {
             out.push(&row)?;
         }
@@ -157,6 +209,47 @@ pub fn finish_trials(dir: &Path, formats: Formats) -> Result<()> {
             .with_context(|| format!("cannot remove {}", csv_path.display()))?;
     }
     Ok(())
+}
+
+/// The rows of each run table, as [`write_tables_on`] builds them.
+enum Rows<'a> {
+    Weekly(Vec<crate::stats::tables::WeeklyRow<'a>>),
+    Summary(Vec<crate::stats::tables::SummaryRow<'a>>),
+    States(Vec<crate::stats::tables::StateRow<'a>>),
+    Borders(Vec<crate::stats::tables::BorderRow<'a>>),
+    Comparison(Vec<crate::stats::tables::ComparisonRow<'a>>),
+}
+
+/// Formats one piece of a table: its CSV text.
+type Piece<'a> = crate::engine::Task<'a, Result<Vec<u8>>>;
+
+/// Rows per piece of a table formatted by one worker.
+const PIECE: usize = 8192;
+
+/// Tasks that format `rows` as CSV, [`PIECE`] rows each, the header only
+/// in the first: their texts one after another are what [`write_csv`]
+/// writes (also for no rows: then one empty piece).
+fn pieces<T: Serialize + Sync>(rows: &[T]) -> Vec<Piece<'_>> {
+    let chunks: Vec<&[T]> = if rows.is_empty() {
+        vec![rows]
+    } else {
+        rows.chunks(PIECE).collect()
+    };
+    chunks
+        .into_iter()
+        .enumerate()
+        .map(|(i, chunk)| -> Piece<'_> {
+            Box::new(move || {
+                let mut w = csv::WriterBuilder::new()
+                    .has_headers(i == 0)
+                    .from_writer(Vec::new());
+                for row in chunk {
+                    w.serialize(row)?;
+                }
+                w.into_inner().map_err(|e| anyhow::anyhow!("{}", e.error()))
+            })
+        })
+        .collect()
 }
 
 /// `trials.csv`, written window by window as trials finish.
