@@ -470,10 +470,15 @@ impl RunData {
 
     /// Reads `trials.csv` as [`RunData::read_trials`] does, in blocks on
     /// `threads` workers (see [`spreads_in_blocks`]); `false`, having kept
-    /// nothing, where that reader does not take the file.
+    /// nothing, where that reader does not take the file (or there is no
+    /// `trials.csv`: a Parquet-only run's `trials.parquet` is read by the
+    /// one table reader).
     fn read_trials_in_blocks(&mut self, threads: usize) -> Result<bool, crate::Error> {
         let wanted: Vec<&str> = self.variants.iter().map(|v| v.name.as_str()).collect();
         let path = self.dir.join("trials.csv");
+        if !path.is_file() {
+            return Ok(false);
+        }
         match spreads_in_blocks(&path, &wanted, threads)? {
             Some(found) if wanted.iter().all(|v| found.contains_key(*v)) => {
                 self.trials = found;
