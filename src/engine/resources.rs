@@ -19,7 +19,10 @@ use crate::stats::fold::VariantFold;
 /// index: 19 numbers and their commas. A row of `tests/data/two_states.toml`
 /// takes about 80 (95 with name and index); a row of zeros still takes 40.
 /// Charts (about 1 MB) are left out: the estimate is what the run needs at
-/// least.
+/// least. It holds for every `--format`: a run writes `trials.csv` as
+/// trials finish (so that `--resume` can cut it back to a checkpoint) and
+/// makes `trials.parquet` from it at the end, so even a Parquet-only run
+/// needs the CSV's room while it runs (the Parquet file adds a few percent).
 pub(crate) const ROW_BYTES: u64 = 50;
 /// Bytes of one `weekly.csv` row besides the variant name.
 const WEEKLY_ROW_BYTES: u64 = 90;
