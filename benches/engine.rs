@@ -2,22 +2,26 @@
 //!
 //! `cargo bench --bench engine` measures, on the default scenario, one trial
 //! (all variants and the baseline alone), 1,000 trials of the baseline on one
-//! and two threads, and the statistics step on its own; and, on
+//! and two threads, and the statistics step on its own (the engine's fold,
+//! the plain one-value-at-a-time fold it replaced, and settling); and, on
 //! `scenarios/stress.toml`, agent-weeks per second at the scenario's load and
 //! with twice and four times as many new cells (time per agent-week should
-//! stay flat: cost linear in the number of cells). Figures are in
+//! stay flat: cost linear in the number of cells); calibration's batches
+//! and whole studies (sweep, sensitivity, optimize) against runs of the
+//! same scenario (`calibrate_vs_run`, `studies_vs_run`). Figures are in
 //! docs/performance.md.
 
 use std::hint::black_box;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 
 use cordon::engine::{empty_stats, run_trials};
 use cordon::model::{Level, Theatre, TrialRecord, Workspace, run_trial};
 use cordon::scenario::{ScenarioSet, load_file};
 use cordon::stats::aggregate::{WeeklyConstants, trial_totals};
+use cordon::stats::fold::VariantFold;
 
 /// A scenario under `scenarios/`, with `--set` overrides.
 fn shipped(file: &str, sets: &[String]) -> ScenarioSet {
@@ -94,16 +98,45 @@ fn aggregation(c: &mut Criterion) {
         })
         .collect();
     let constants = WeeklyConstants::new(&th.defences);
-    let mut stats = empty_stats(std::slice::from_ref(&th));
+    let empty = empty_stats(std::slice::from_ref(&th)).variants.remove(0);
     let mut g = c.benchmark_group("aggregation");
     g.throughput(Throughput::Elements(64));
+    // What the engine does per trial: the fold, which also gives the
+    // trial's totals (and settles on its own now and then; settling at the
+    // end is measured below).
+    let mut fold = VariantFold::new(empty.clone());
     g.bench_function("fold_64_trials", |b| {
         b.iter(|| {
             for rec in &recs {
-                let totals = trial_totals(rec, &th.defences);
-                stats.variants[0].add(rec, &constants, &totals, &totals);
+                black_box(fold.add(rec, &constants, None));
             }
         })
+    });
+    // The same statistics one value at a time (the engine's way before
+    // the fold): the definition the fold is tested against.
+    let mut plain = empty.clone();
+    g.bench_function("plain_add_64_trials", |b| {
+        b.iter(|| {
+            for rec in &recs {
+                let totals = trial_totals(rec, &th.defences);
+                plain.add(rec, &constants, &totals, &totals);
+            }
+        })
+    });
+    // Settling a fold that has taken 64 trials (once per worker and run).
+    let mut full = VariantFold::new(empty);
+    for rec in &recs {
+        full.add(rec, &constants, None);
+    }
+    g.bench_function("settle_after_64_trials", |b| {
+        b.iter_batched(
+            || full.clone(),
+            |mut f| {
+                f.settle();
+                f
+            },
+            BatchSize::LargeInput,
+        )
     });
     g.finish();
 }
@@ -206,6 +239,13 @@ fn calibrate_batch(c: &mut Criterion) {
         })
         .collect();
     let theatres = vec![Theatre::new(&set.base)];
+    // A run at the middle particle's values: its trials simulate as many
+    // cells as the particles' do on average (the prior's box centre has
+    // more cells than the fitted scenario, so its trials cost more).
+    let middle = model
+        .scenario(&prior.values(&jobs[50].z))
+        .expect("the middle particle is a scenario");
+    let at_particle = vec![Theatre::new(&middle)];
     let cancel = AtomicBool::new(false);
     let mut g = c.benchmark_group("calibrate_vs_run");
     g.sample_size(10);
@@ -213,6 +253,15 @@ fn calibrate_batch(c: &mut Criterion) {
     g.bench_function("run_1000_trials_2_threads", |b| {
         b.iter(|| {
             run_trials(&theatres, 0..1000, 2, &cancel, &|_| {}, |rows| {
+                black_box(rows);
+                Ok(())
+            })
+            .map(|s| s.variants.len())
+        })
+    });
+    g.bench_function("run_1000_trials_at_middle_particle_2_threads", |b| {
+        b.iter(|| {
+            run_trials(&at_particle, 0..1000, 2, &cancel, &|_| {}, |rows| {
                 black_box(rows);
                 Ok(())
             })
@@ -233,12 +282,128 @@ fn calibrate_batch(c: &mut Criterion) {
     g.finish();
 }
 
+/// Whole commands on the default scenario (every output written, into a
+/// temporary folder), two threads, in variant-trials (trials of one
+/// scenario) per second: `cordon run` of 400 trials × 9 variants against a
+/// sweep of 4 points × 100 trials × 9 variants, a sensitivity analysis of
+/// one uncertain parameter (15 points × 100 trials × 9 variants) and an
+/// optimization (2 iterations × 9 allocations × 100 trials, and 2 × 100
+/// confirmation trials). Target (issue 16): every study at 0.9× run's
+/// variant-trials per second or better. `benches/scaling.sh` times the same
+/// comparison at any thread count with the binary.
+fn studies_vs_run(c: &mut Criterion) {
+    use cordon::scenario::builtin::ScenarioSource;
+    use cordon::study::Common;
+    let dir = std::env::temp_dir().join(format!("cordon-bench-studies-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join("csto-southern-frontier.toml");
+    // The default scenario with its first `[[uncertain]]` table alone, for
+    // a sensitivity analysis of a bearable size.
+    let text = std::fs::read_to_string(&path).expect("the default scenario");
+    let mut parts = text.split("\n[[uncertain]]");
+    let mut one = parts.next().expect("text").to_string();
+    if let Some(first) = parts.next() {
+        one.push_str("\n[[uncertain]]");
+        // Up to the next table header.
+        let end = first.find("\n[").unwrap_or(first.len());
+        one.push_str(&first[..end]);
+        one.push('\n');
+        for rest in parts {
+            if let Some(at) = rest.find("\n[") {
+                one.push_str(&rest[at..]);
+            }
+        }
+    }
+    let one_path = dir.join("one-uncertain.toml");
+    std::fs::write(&one_path, one).expect("written");
+    let common = |scenario: &Path, name: &str| Common {
+        scenario: ScenarioSource::File(scenario.to_path_buf()),
+        sets: vec![],
+        seed: Some(7),
+        threads: 2,
+        out: Some(dir.join(name)),
+        output_root: dir.clone(),
+        force: true,
+        command_line: String::new(),
+    };
+    let cancel = AtomicBool::new(false);
+    let mut g = c.benchmark_group("studies_vs_run");
+    g.sample_size(10);
+    g.sampling_mode(SamplingMode::Flat);
+    g.throughput(Throughput::Elements(400 * 9));
+    g.bench_function("run_400x9_2_threads", |b| {
+        let opts = cordon::study::run::RunOptions {
+            common: common(&path, "run"),
+            trials: Some(400),
+            variants: vec![],
+            shard: None,
+            resume: false,
+            posterior: None,
+            formats: Default::default(),
+        };
+        b.iter(|| {
+            cordon::study::run::run(&opts, &|_| {}, &cancel, |_| {}).map(|r| black_box(r.out))
+        })
+    });
+    g.bench_function("sweep_4x100x9_2_threads", |b| {
+        let opts = cordon::study::sweep::SweepOptions {
+            common: common(&path, "sweep"),
+            varies: vec!["model.detection_scale=0.5:1.5:4".into()],
+            design: None,
+            samples: None,
+            trials: Some(100),
+            metrics: vec![],
+            posterior: None,
+        };
+        b.iter(|| {
+            cordon::study::sweep::sweep(&opts, &|_| {}, &|_| {}, &cancel, |_, _| {})
+                .map(|r| black_box(r.out))
+        })
+    });
+    g.throughput(Throughput::Elements(15 * 100 * 9));
+    g.bench_function("sensitivity_15x100x9_2_threads", |b| {
+        let opts = cordon::study::sensitivity::SensitivityOptions {
+            common: common(&one_path, "sens"),
+            metric: "attacks".into(),
+            trials: 100,
+            samples: 4,
+            bootstrap: 50,
+        };
+        b.iter(|| {
+            cordon::study::sensitivity::sensitivity(&opts, &|_| {}, &|_| {}, &cancel, |_, _| {})
+                .map(|r| black_box(r.out))
+        })
+    });
+    g.throughput(Throughput::Elements(2 * 9 * 100 + 2 * 100));
+    g.bench_function("optimize_2x9x100_2_threads", |b| {
+        let opts = cordon::study::optimize::OptimizeOptions {
+            common: common(&path, "opt"),
+            states: vec!["TJK".into()],
+            metric: "attacks".into(),
+            trials: 100,
+            iterations: 2,
+            candidates: 8,
+            confirm_trials: 100,
+            posterior: None,
+        };
+        b.iter(|| {
+            cordon::study::optimize::optimize(&opts, &|_| {}, &cancel, |_| {})
+                .map(|r| black_box(r.out))
+        })
+    });
+    g.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 criterion_group!(
     benches,
     one_trial,
     thousand_trials,
     aggregation,
     stress,
-    calibrate_batch
+    calibrate_batch,
+    studies_vs_run
 );
 criterion_main!(benches);

@@ -80,3 +80,31 @@ fn every_trial_in_the_file_conserves_cells() {
     }
     assert_eq!(rows, 800);
 }
+
+/// Charts drawn in parallel at the end of a run (with `trials.csv` read
+/// back in blocks on several threads) are the bytes `cordon plot` draws
+/// one at a time from the same folder.
+#[test]
+fn charts_drawn_in_parallel_equal_those_drawn_one_at_a_time() {
+    let dir = temp();
+    let out = run(dir.path(), "par", &data("two_states.toml"), 3, 2500);
+    let charts = out.join("charts");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&charts)
+        .expect("charts/")
+        .map(|e| e.expect("an entry").path())
+        .collect();
+    names.sort();
+    assert!(names.len() > 4, "{names:?}");
+    let drawn: Vec<Vec<u8>> = names.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    std::fs::remove_dir_all(&charts).unwrap();
+    crate::util::cordon(dir.path())
+        .arg("plot")
+        .arg(&out)
+        .arg("--quiet")
+        .assert()
+        .success();
+    for (path, bytes) in names.iter().zip(&drawn) {
+        let again = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(&again == bytes, "{} differs", path.display());
+    }
+}

@@ -83,10 +83,19 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
     args.extend(["--out", "out", "--resume", "--seed", "8"].map(OsStr::new));
     let e = refused(d, &args);
     assert_snapshot!("resume_with_another_seed", stable(&e, &[d]));
-    run(d, "out", &["--resume"]);
+    // The format is no part of the run's identity: the checkpointed
+    // trials.csv becomes trials.parquet once the run is complete.
+    run(d, "out", &["--resume", "--format", "csv,parquet"]);
     assert!(!d.join(".out.partial").exists());
     assert!(!d.join("out").join("checkpoint.json").exists());
-    run(d, "single", &[]);
+    run(d, "single", &["--format", "csv,parquet"]);
+    for t in ["trials.parquet", "weekly.parquet", "summary.parquet"] {
+        assert!(
+            std::fs::read(d.join("out").join(t)).expect("written")
+                == std::fs::read(d.join("single").join(t)).expect("written"),
+            "{t} differs"
+        );
+    }
     for t in [
         "trials.csv",
         "weekly.csv",

@@ -13,6 +13,7 @@ mod builtin;
 mod calibrate;
 mod calibration_charts;
 mod cli;
+mod columnar;
 mod compare;
 mod plot;
 mod posterior_studies;

@@ -19,7 +19,8 @@ use crate::scenario::BASELINE;
 const LOW: RGBColor = RGBColor(0, 114, 178);
 const HIGH: RGBColor = RGBColor(213, 94, 0);
 
-/// Draws `tornado_METRIC` and `sobol_METRIC` (PNG and SVG) into `out`.
+/// Draws `tornado_METRIC` and `sobol_METRIC` (PNG and SVG) into `out`, in
+/// parallel in the current pool ([`crate::engine::with_pool`]).
 pub(crate) fn draw_all(
     rows: &[Row],
     scenario: &str,
@@ -35,10 +36,12 @@ pub(crate) fn draw_all(
     })?;
     let base: Vec<&Row> = rows.iter().filter(|r| r.variant == BASELINE).collect();
     let charts: [(&str, Kind); 2] = [("tornado", Kind::Tornado), ("sobol", Kind::Sobol)];
-    for (name, kind) in charts {
-        if kind == Kind::Sobol && !base.iter().any(|r| r.kind == "sobol_first") {
-            continue;
-        }
+    let charts: Vec<(&str, Kind)> = charts
+        .into_iter()
+        .filter(|(_, kind)| *kind != Kind::Sobol || base.iter().any(|r| r.kind == "sobol_first"))
+        .collect();
+    // Drawn in parallel (in the caller's pool).
+    let drawn = crate::engine::par_map(&charts, |&(name, kind)| {
         let stem = format!("{name}_{metric}");
         let title = match kind {
             Kind::Tornado => format!("{scenario}: {metric}, one parameter at a time (baseline)"),
@@ -51,9 +54,9 @@ pub(crate) fn draw_all(
             caption,
             metric,
         };
-        super::write_png_and_svg(&figure, out, &stem)?;
-    }
-    Ok(())
+        super::write_png_and_svg(&figure, out, &stem).map(|_| ())
+    });
+    drawn.into_iter().collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,8 +19,9 @@ use crate::scenario::ranges::DesignKind;
 /// Metrics drawn when none are asked for.
 pub(crate) const DEFAULT_METRICS: [&str; 3] = ["attacks", "entries", "p_any_attack"];
 
-/// Draws the sweep's charts into `out` (PNG and SVG); returns notes on
-/// charts that were not drawn.
+/// Draws the sweep's charts into `out` (PNG and SVG), in parallel in the
+/// current pool ([`crate::engine::with_pool`]); returns notes on charts
+/// that were not drawn.
 pub(crate) fn draw_all(
     table: &SweepTable,
     metrics: &[String],
@@ -45,7 +46,8 @@ pub(crate) fn draw_all(
             table.params.len()
         )]);
     }
-    for metric in &metrics {
+    // One chart per metric, drawn in parallel (in the caller's pool).
+    let drawn = crate::engine::par_map(&metrics, |metric| {
         let stem = if table.params.len() == 1 {
             format!("sweep_{metric}")
         } else {
@@ -58,8 +60,9 @@ pub(crate) fn draw_all(
             title: &title,
             caption,
         };
-        super::write_png_and_svg(&figure, out, &stem)?;
-    }
+        super::write_png_and_svg(&figure, out, &stem).map(|_| ())
+    });
+    drawn.into_iter().collect::<Result<(), _>>()?;
     Ok(vec![])
 }
 

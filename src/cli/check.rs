@@ -5,20 +5,26 @@ use std::fmt::Write;
 use super::CheckArgs;
 use crate::engine::resources;
 use crate::error::Result;
-use crate::scenario::builtin::resolve;
+use crate::scenario::builtin::{ScenarioSource, resolve};
 use crate::scenario::{LinkKind, Role, Scenario, ScenarioSet};
 use crate::study::run::load_source;
 
 /// Validates the scenario and prints its outline.
 pub(super) fn check(args: CheckArgs) -> Result<()> {
     let src = resolve(Some(&args.scenario))?;
-    let (set, _) = load_source(&src, &args.sets)?;
+    super::emit(check_text(&src, &args.sets)?.as_bytes())
+}
+
+/// What `cordon check` prints for a valid scenario with `--set` values
+/// `sets` (the Python package's `cordon.check` shows the same text).
+pub fn check_text(src: &ScenarioSource, sets: &[String]) -> Result<String> {
+    let (set, _) = load_source(src, sets)?;
     let mut text = outline(&set, &src.display());
     if let Some(spec) = &set.sweep {
         // Every design point is built and validated, as `cordon sweep` would.
-        let source = crate::engine::points::BaseText::read(&src, &args.sets)?;
+        let source = crate::engine::points::BaseText::read(src, sets)?;
         let trials = spec.trials.unwrap_or(set.base.trials);
-        let plan = crate::study::sweep::plan_spec(source, set.clone(), spec, trials)?;
+        let plan = crate::study::sweep::plan_spec(source, set.clone(), spec, trials, 0)?;
         text.push_str(&crate::study::sweep::design_outline(&plan));
         for note in crate::study::sweep::fixed_by_variants(&plan) {
             text.push_str(&format!("note      {note}\n"));
@@ -40,7 +46,7 @@ pub(super) fn check(args: CheckArgs) -> Result<()> {
                 .join(", ")
         ));
     }
-    super::emit(text.as_bytes())
+    Ok(text)
 }
 
 /// What `cordon check` prints for a valid scenario.

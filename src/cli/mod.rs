@@ -35,13 +35,14 @@ pub struct Cli {
 }
 
 pub use crate::results::manifest::VERSION;
+pub use check::check_text;
 
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the baseline and its variants for many trials and write results.
     #[command(
-        after_help = "Examples:\n  cordon run\n  cordon run csto-southern-frontier --trials 10000 --variant border_heavy\n  cordon run my-region.toml --set states.MEM.budget=12 --out results/more-budget --force\n\nResults go to output/SCENARIO/UTC-DATE-TIME/ unless --out is given: manifest.json,\ntrials.csv, weekly.csv, summary.csv, states.csv, borders.csv, comparison.csv and\ncharts/ (PNG and SVG). Exit codes: 0 success, 2 invalid input, 1 other failure,\n130 interrupted (the temporary folder is removed; earlier results are untouched)."
+        after_help = "Examples:\n  cordon run\n  cordon run csto-southern-frontier --trials 10000 --variant border_heavy\n  cordon run my-region.toml --set states.MEM.budget=12 --out results/more-budget --force\n\nResults go to output/SCENARIO/UTC-DATE-TIME/ unless --out is given: manifest.json,\ntrials.csv, weekly.csv, summary.csv, states.csv, borders.csv, comparison.csv (.parquet\nwith --format parquet) and charts/ (PNG and SVG). Exit codes: 0 success, 2 invalid input,\n1 other failure, 130 interrupted (the temporary folder is removed; earlier results are\nuntouched)."
     )]
     Run(RunArgs),
     /// Validate a scenario and show what would run.
@@ -172,6 +173,12 @@ pub struct RunArgs {
     /// integrates over what the observations leave uncertain.
     #[arg(long, value_name = "DIR|FILE")]
     pub posterior: Option<PathBuf>,
+    /// The file format of the tables: csv, parquet (columnar: a large
+    /// trials table in a few percent of the space, opened directly by
+    /// pandas, polars, R arrow and DuckDB) or csv,parquet for both. Every
+    /// command that reads a result folder reads either.
+    #[arg(long, value_name = "FORMAT", default_value = "csv")]
+    pub format: crate::results::Formats,
     /// Also write report.html, one self-contained page for
     /// decision-makers (as `cordon report` does).
     #[arg(long, conflicts_with = "shard")]

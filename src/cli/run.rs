@@ -25,6 +25,7 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
         shard: args.shard,
         resume: args.resume,
         posterior: args.posterior,
+        formats: args.format,
     };
     let cancel = interrupt_flag();
     let bar = progress_bar(
@@ -32,17 +33,19 @@ pub(super) fn run(args: RunArgs) -> Result<()> {
         "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} trials ({per_sec}, ETA {eta})",
     );
     let report = run_scenario(&opts, &|n| bar.inc(n), &cancel, |start| {
-        bar.set_length(start.runs);
+        bar.set_length(start.trials);
         if !quiet {
             match start.resumed_at {
                 Some(t) => eprintln!(
-                    "resuming at trial {t}: {} trials to run into {}",
-                    start.runs,
+                    "resuming at trial {t}: {} trials of {} to run into {}",
+                    start.trials,
+                    variants(start.variants),
                     start.target.display()
                 ),
                 None => eprintln!(
-                    "running {} trials into {}",
-                    start.runs,
+                    "running {} trials of {} into {}",
+                    start.trials,
+                    variants(start.variants),
                     start.target.display()
                 ),
             }
@@ -207,4 +210,13 @@ pub(super) fn ranked_comparison(r: &RunReport) -> String {
         "P(fewer): share of trials with fewer attacks than the baseline. Averted per 1,000 spend:\n(baseline - variant) attacks per 1,000 units of extra spend per trial. All metrics in comparison.csv.\n",
     );
     o
+}
+
+/// "1 variant", "9 variants".
+fn variants(n: usize) -> String {
+    if n == 1 {
+        "1 variant".into()
+    } else {
+        format!("{n} variants")
+    }
 }

@@ -4,7 +4,9 @@
 //! runs every variant of each trial on one worker (so paired differences see
 //! the same trial), folds it into that worker's own accumulator, and returns
 //! the trial's totals. Windows end in index order, so `trials.csv` streams
-//! out in order while per-trial weekly series are never all kept. Because
+//! out in order while per-trial weekly series are never all kept; each
+//! window's rows go to the sink while the next window runs (see
+//! [`pipelined`]), so no worker waits for the sink. Because
 //! the accumulators are exact (see [`crate::stats::moments`]), merging the
 //! workers' results gives the same bytes at any thread count.
 
@@ -20,7 +22,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 
 use crate::model::{Theatre, TrialRecord, Workspace, run_trial};
-use crate::stats::aggregate::{N_TOTALS, WeeklyConstants, trial_totals};
+use crate::stats::aggregate::{N_TOTALS, WeeklyConstants};
+use crate::stats::fold::VariantFold;
 use crate::stats::{RunStats, VariantStats};
 
 /// Trials per window: enough work to keep every worker busy, few enough
@@ -62,9 +65,12 @@ impl From<EngineError> for crate::Error {
 
 /// What each worker keeps between trials.
 struct Worker {
-    stats: RunStats,
+    /// Its statistics, one fold per variant (settled when read).
+    folds: Vec<VariantFold>,
     work: Workspace,
-    records: Vec<TrialRecord>,
+    /// The record of the trial being run (each variant's is folded in as
+    /// soon as it is run, while it is still in cache).
+    record: TrialRecord,
 }
 
 /// Empty statistics for the variants in `theatres` (baseline first).
@@ -86,20 +92,28 @@ pub fn empty_stats(theatres: &[Theatre<'_>]) -> RunStats {
 
 /// Runs `trials` of every variant in `theatres` (baseline first) on
 /// `threads` workers. `progress` is called once per finished trial; `sink`
-/// receives each window's rows in trial order. Setting `cancel` stops the
-/// run within one trial per worker.
+/// receives each window's rows in trial order, while the next window runs
+/// (on one of the `threads` workers). Setting `cancel` stops the run
+/// within one trial per worker.
 pub fn run_trials(
     theatres: &[Theatre<'_>],
     trials: Range<u64>,
     threads: usize,
     cancel: &AtomicBool,
     progress: &(dyn Fn(u64) + Sync),
-    mut sink: impl FnMut(&[TrialRow]) -> anyhow::Result<()>,
+    mut sink: impl FnMut(&[TrialRow]) -> anyhow::Result<()> + Send,
 ) -> Result<RunStats, EngineError> {
     let base = empty_stats(theatres);
-    run_trials_from(theatres, trials, threads, cancel, progress, base, |w| {
-        sink(w.rows)
-    })
+    run_trials_from(
+        theatres,
+        trials,
+        threads,
+        cancel,
+        progress,
+        base,
+        false,
+        |w| sink(w.rows),
+    )
 }
 
 /// One finished window of trials, as [`run_trials_from`] hands it out.
@@ -108,24 +122,86 @@ pub struct Window<'a> {
     pub rows: &'a [TrialRow],
     /// The first trial not yet run.
     pub next_trial: u64,
-    base: &'a RunStats,
-    workers: &'a [Mutex<Worker>],
+    snapshot: Option<RunStats>,
 }
 
 impl Window<'_> {
-    /// Statistics of every trial up to `next_trial` (for checkpoints).
-    pub fn snapshot(&self) -> RunStats {
-        let mut total = self.base.clone();
-        for w in self.workers {
-            total.merge(&w.lock().unwrap_or_else(|e| e.into_inner()).stats);
-        }
-        total
+    /// Statistics of every trial up to `next_trial` (for checkpoints),
+    /// when the run was asked to keep them (`checkpoints`); taken when the
+    /// window ended, before the next window began.
+    pub fn snapshot(&self) -> Option<&RunStats> {
+        self.snapshot.as_ref()
     }
+}
+
+/// `base` with the statistics every worker holds now.
+fn snapshot(base: &RunStats, workers: &[Mutex<Worker>]) -> RunStats {
+    let mut total = base.clone();
+    for w in workers {
+        let mut w = w.lock().unwrap_or_else(|e| e.into_inner());
+        for (all, fold) in total.variants.iter_mut().zip(&mut w.folds) {
+            all.merge(fold.settled());
+        }
+    }
+    total
+}
+
+/// Runs the windows of `trials` (`window` trials each) one after another
+/// with `run_window`, which returns a window's rows in trial order, and
+/// hands each finished window to `on_window` *while the next window runs*
+/// (both in `pool`, so at most its threads are busy): the sink's work
+/// (formatting and writing rows) overlaps the trials instead of making
+/// every worker wait, and only the last window's sink is left once the
+/// trials end. Windows still reach `on_window` one at a time, in order.
+/// With `checkpoints`, the statistics up to each window's end are taken
+/// before the next window starts (see [`Window::snapshot`]).
+#[allow(clippy::too_many_arguments)]
+fn pipelined(
+    pool: &rayon::ThreadPool,
+    trials: Range<u64>,
+    window: u64,
+    cancel: &AtomicBool,
+    checkpoints: bool,
+    base: &RunStats,
+    workers: &[Mutex<Worker>],
+    run_window: &(dyn Fn(Range<u64>) -> Vec<TrialRow> + Sync),
+    on_window: &mut (dyn FnMut(&Window<'_>) -> anyhow::Result<()> + Send),
+) -> Result<(), EngineError> {
+    pool.install(|| {
+        let mut finished: Option<(Vec<TrialRow>, u64, Option<RunStats>)> = None;
+        let mut start = trials.start;
+        loop {
+            let next = (start < trials.end).then(|| start..(start + window).min(trials.end));
+            let (sunk, ran) = rayon::join(
+                || match finished.take() {
+                    Some((rows, next_trial, snapshot)) => on_window(&Window {
+                        rows: &rows,
+                        next_trial,
+                        snapshot,
+                    }),
+                    None => Ok(()),
+                },
+                || next.clone().map(run_window),
+            );
+            sunk?;
+            if cancel.load(Ordering::Relaxed) {
+                return Err(EngineError::Interrupted);
+            }
+            let (Some(rows), Some(next)) = (ran, next) else {
+                return Ok(());
+            };
+            let taken = checkpoints.then(|| snapshot(base, workers));
+            finished = Some((rows, next.end, taken));
+            start = next.end;
+        }
+    })
 }
 
 /// Like [`run_trials`], but adds to `base` (the statistics of trials run
 /// before, when a run resumes) and hands each finished window to
-/// `on_window`, which may take a snapshot of the statistics so far.
+/// `on_window`, which may take a snapshot of the statistics so far when
+/// `checkpoints` is set.
+#[allow(clippy::too_many_arguments)]
 pub fn run_trials_from(
     theatres: &[Theatre<'_>],
     trials: Range<u64>,
@@ -133,7 +209,8 @@ pub fn run_trials_from(
     cancel: &AtomicBool,
     progress: &(dyn Fn(u64) + Sync),
     base: RunStats,
-    mut on_window: impl FnMut(&Window<'_>) -> anyhow::Result<()>,
+    checkpoints: bool,
+    mut on_window: impl FnMut(&Window<'_>) -> anyhow::Result<()> + Send,
 ) -> Result<RunStats, EngineError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -144,37 +221,34 @@ pub fn run_trials_from(
         .iter()
         .map(|th| WeeklyConstants::new(&th.defences))
         .collect();
-    let mut start = trials.start;
-    while start < trials.end {
-        let end = (start + WINDOW).min(trials.end);
-        let rows: Vec<Option<TrialRow>> = pool.install(|| {
-            (start..end)
-                .into_par_iter()
-                .map(|trial| {
-                    if cancel.load(Ordering::Relaxed) {
-                        return None;
-                    }
-                    let me = rayon::current_thread_index().unwrap_or(0);
-                    let mut guard = workers[me].lock().unwrap_or_else(|e| e.into_inner());
-                    let row = run_one(theatres, &constants, trial, &mut guard);
-                    progress(1);
-                    Some(row)
-                })
-                .collect()
-        });
-        if cancel.load(Ordering::Relaxed) {
-            return Err(EngineError::Interrupted);
-        }
-        let rows: Vec<TrialRow> = rows.into_iter().flatten().collect();
-        on_window(&Window {
-            rows: &rows,
-            next_trial: end,
-            base: &base,
-            workers: &workers,
-        })?;
-        start = end;
-    }
-    Ok(merged(base, workers))
+    let run_window = |window: Range<u64>| -> Vec<TrialRow> {
+        let rows: Vec<Option<TrialRow>> = window
+            .into_par_iter()
+            .map(|trial| {
+                if cancel.load(Ordering::Relaxed) {
+                    return None;
+                }
+                let me = rayon::current_thread_index().unwrap_or(0);
+                let mut guard = workers[me].lock().unwrap_or_else(|e| e.into_inner());
+                let row = run_one(theatres, &constants, trial, &mut guard);
+                progress(1);
+                Some(row)
+            })
+            .collect();
+        rows.into_iter().flatten().collect()
+    };
+    pipelined(
+        &pool,
+        trials,
+        WINDOW,
+        cancel,
+        checkpoints,
+        &base,
+        &workers,
+        &run_window,
+        &mut on_window,
+    )?;
+    Ok(merged(&pool, base, workers))
 }
 
 /// One worker per thread of `pool`, each starting from `empty`
@@ -183,25 +257,39 @@ fn workers(pool: &rayon::ThreadPool, empty: &RunStats) -> Vec<Mutex<Worker>> {
     (0..pool.current_num_threads())
         .map(|_| {
             Mutex::new(Worker {
-                stats: empty.clone(),
+                folds: empty
+                    .variants
+                    .iter()
+                    .cloned()
+                    .map(VariantFold::new)
+                    .collect(),
                 work: Workspace::default(),
-                records: vec![TrialRecord::default(); empty.variants.len()],
+                record: TrialRecord::default(),
             })
         })
         .collect()
 }
 
 /// `base` with every worker's statistics added (exact, so the order does
-/// not matter).
-fn merged(mut base: RunStats, workers: Vec<Mutex<Worker>>) -> RunStats {
+/// not matter). The workers settle their folds in parallel first.
+fn merged(pool: &rayon::ThreadPool, mut base: RunStats, workers: Vec<Mutex<Worker>>) -> RunStats {
+    pool.install(|| {
+        workers.par_iter().for_each(|w| {
+            let mut w = w.lock().unwrap_or_else(|e| e.into_inner());
+            w.folds.iter_mut().for_each(VariantFold::settle);
+        })
+    });
     for w in workers {
         let w = w.into_inner().unwrap_or_else(|e| e.into_inner());
-        base.merge(&w.stats);
+        for (all, fold) in base.variants.iter_mut().zip(w.folds) {
+            all.merge(&fold.into_stats());
+        }
     }
     base
 }
 
-/// Every variant of one trial, folded into the worker's statistics.
+/// Every variant of one trial, folded into the worker's statistics (the
+/// baseline first, whose totals the variants' paired differences need).
 fn run_one(
     theatres: &[Theatre<'_>],
     constants: &[WeeklyConstants],
@@ -209,17 +297,15 @@ fn run_one(
     w: &mut Worker,
 ) -> TrialRow {
     let Worker {
-        stats,
+        folds,
         work,
-        records,
+        record,
     } = w;
-    let mut totals = Vec::with_capacity(theatres.len());
+    let mut totals: Vec<[Option<f64>; N_TOTALS]> = Vec::with_capacity(theatres.len());
     for (v, th) in theatres.iter().enumerate() {
-        run_trial(th, trial, work, &mut records[v]);
-        totals.push(trial_totals(&records[v], &th.defences));
-    }
-    for (v, c) in constants.iter().enumerate() {
-        stats.variants[v].add(&records[v], c, &totals[v], &totals[0]);
+        run_trial(th, trial, work, record);
+        let mine = folds[v].add(record, &constants[v], totals.first());
+        totals.push(mine);
     }
     TrialRow { trial, totals }
 }
@@ -232,6 +318,61 @@ pub fn with_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> Resul
         .build()
         .map_err(|source| EngineError::Threads { threads, source })?;
     Ok(pool.install(f))
+}
+
+/// Whether `CORDON_TIMINGS` is set: then the phases of a run and the tasks
+/// of [`in_parallel`] report their wall time on stderr (lines starting
+/// `timings:`), for measuring what part of a run is serial
+/// (docs/performance.md).
+pub fn timings_on() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("CORDON_TIMINGS").is_some_and(|v| !v.is_empty()))
+}
+
+/// Reports on stderr, when [`timings_on`], the seconds since `since` as
+/// the wall time of `what`.
+pub fn timing(what: &str, since: std::time::Instant) {
+    if timings_on() {
+        eprintln!("timings: {what} {:.6}", since.elapsed().as_secs_f64());
+    }
+}
+
+/// One piece of work for [`in_parallel`].
+pub type Task<'a, T> = Box<dyn FnOnce() -> T + Send + 'a>;
+
+/// Runs every task on a pool of `threads` workers (each task on one of
+/// them, as they come free) and returns their results in the order of
+/// `tasks`: for work after the trials (tables, charts) that would
+/// otherwise run one piece at a time while the other threads idle.
+pub fn in_parallel<'a, T: Send>(
+    threads: usize,
+    tasks: Vec<Task<'a, T>>,
+) -> Result<Vec<T>, EngineError> {
+    if threads <= 1 || tasks.len() <= 1 {
+        return Ok(tasks
+            .into_iter()
+            .enumerate()
+            .map(|(i, task)| {
+                let clock = std::time::Instant::now();
+                let done = task();
+                timing(&format!("task {i}"), clock);
+                done
+            })
+            .collect());
+    }
+    with_pool(threads.min(tasks.len()), || {
+        tasks
+            .into_par_iter()
+            .with_max_len(1)
+            .enumerate()
+            .map(|(i, task)| {
+                let clock = std::time::Instant::now();
+                let done = task();
+                timing(&format!("task {i}"), clock);
+                done
+            })
+            .collect()
+    })
 }
 
 /// `s` made ready to run, reusing the defences of `like` when the two
@@ -330,7 +471,8 @@ pub fn run_posterior_trials_from(
     cancel: &AtomicBool,
     progress: &(dyn Fn(u64) + Sync),
     base: RunStats,
-    mut on_window: impl FnMut(&Window<'_>) -> anyhow::Result<()>,
+    checkpoints: bool,
+    mut on_window: impl FnMut(&Window<'_>) -> anyhow::Result<()> + Send,
 ) -> Result<RunStats, EngineError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -339,53 +481,120 @@ pub fn run_posterior_trials_from(
     let first: Vec<Theatre<'_>> = points[0].iter().map(|s| Theatre::new(s)).collect();
     let empty = empty_stats(&first);
     let workers = workers(&pool, &empty);
-    let mut start = trials.start;
-    while start < trials.end {
-        let end = (start + POSTERIOR_WINDOW).min(trials.end);
+    let run_window = |window: Range<u64>| -> Vec<TrialRow> {
         let mut groups: std::collections::BTreeMap<usize, Vec<u64>> = Default::default();
-        for t in start..end {
+        for t in window {
             groups.entry(pick(t)).or_default().push(t);
         }
         let groups: Vec<(usize, Vec<u64>)> = groups.into_iter().collect();
-        let rows: Vec<Vec<TrialRow>> = pool.install(|| {
-            groups
-                .par_iter()
-                .map(|(point, list)| {
-                    let theatres: Vec<Theatre<'_>> = points[*point]
-                        .iter()
-                        .zip(&first)
-                        .map(|(s, f)| prepared_like(s, f))
-                        .collect();
-                    let constants: Vec<WeeklyConstants> = theatres
-                        .iter()
-                        .map(|th| WeeklyConstants::new(&th.defences))
-                        .collect();
-                    let mut rows = Vec::with_capacity(list.len());
-                    for &trial in list {
-                        if cancel.load(Ordering::Relaxed) {
-                            break;
-                        }
-                        let me = rayon::current_thread_index().unwrap_or(0);
-                        let mut guard = workers[me].lock().unwrap_or_else(|e| e.into_inner());
-                        rows.push(run_one(&theatres, &constants, trial, &mut guard));
-                        progress(1);
+        let rows: Vec<Vec<TrialRow>> = groups
+            .par_iter()
+            .map(|(point, list)| {
+                let theatres: Vec<Theatre<'_>> = points[*point]
+                    .iter()
+                    .zip(&first)
+                    .map(|(s, f)| prepared_like(s, f))
+                    .collect();
+                let constants: Vec<WeeklyConstants> = theatres
+                    .iter()
+                    .map(|th| WeeklyConstants::new(&th.defences))
+                    .collect();
+                let mut rows = Vec::with_capacity(list.len());
+                for &trial in list {
+                    if cancel.load(Ordering::Relaxed) {
+                        break;
                     }
-                    rows
-                })
-                .collect()
-        });
-        if cancel.load(Ordering::Relaxed) {
-            return Err(EngineError::Interrupted);
-        }
+                    let me = rayon::current_thread_index().unwrap_or(0);
+                    let mut guard = workers[me].lock().unwrap_or_else(|e| e.into_inner());
+                    rows.push(run_one(&theatres, &constants, trial, &mut guard));
+                    progress(1);
+                }
+                rows
+            })
+            .collect();
         let mut rows: Vec<TrialRow> = rows.into_iter().flatten().collect();
         rows.sort_by_key(|r| r.trial);
-        on_window(&Window {
-            rows: &rows,
-            next_trial: end,
-            base: &base,
-            workers: &workers,
-        })?;
-        start = end;
+        rows
+    };
+    pipelined(
+        &pool,
+        trials,
+        POSTERIOR_WINDOW,
+        cancel,
+        checkpoints,
+        &base,
+        &workers,
+        &run_window,
+        &mut on_window,
+    )?;
+    Ok(merged(&pool, base, workers))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+
+    #[test]
+    fn tasks_give_their_results_in_order_on_at_most_the_threads_asked() {
+        for threads in [1, 2, 3] {
+            let (busy, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+            let tasks: Vec<Task<'_, usize>> = (0..24)
+                .map(|i| -> Task<'_, usize> {
+                    let (busy, most) = (&busy, &most);
+                    Box::new(move || {
+                        let now = busy.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(2));
+                        busy.fetch_sub(1, Ordering::SeqCst);
+                        i * i
+                    })
+                })
+                .collect();
+            let done = in_parallel(threads, tasks).unwrap();
+            assert_eq!(done, (0..24).map(|i| i * i).collect::<Vec<_>>());
+            assert!(most.load(Ordering::SeqCst) <= threads, "{threads} threads");
+        }
     }
-    Ok(merged(base, workers))
+
+    /// Windows reach the sink in order while the next one runs, and the
+    /// statistics a checkpoint keeps are those of exactly the trials before
+    /// it, not of the window running meanwhile.
+    #[test]
+    fn windows_reach_the_sink_in_order_with_exact_checkpoints() {
+        let b = crate::scenario::builtin::find("minimal").unwrap();
+        let set = crate::scenario::load_str("minimal.toml", b.name, b.text, &[]).unwrap();
+        let theatres = vec![Theatre::new(&set.base)];
+        let cancel = AtomicBool::new(false);
+        let trials = 2 * WINDOW + 300;
+        let mut seen: Vec<(u64, u64, RunStats)> = Vec::new();
+        let all = run_trials_from(
+            &theatres,
+            0..trials,
+            3,
+            &cancel,
+            &|_| {},
+            empty_stats(&theatres),
+            true,
+            |w| {
+                let first = w.rows.first().map(|r| r.trial).unwrap_or(w.next_trial);
+                let trial: Vec<u64> = w.rows.iter().map(|r| r.trial).collect();
+                assert_eq!(trial, (first..w.next_trial).collect::<Vec<_>>());
+                seen.push((first, w.next_trial, w.snapshot().unwrap().clone()));
+                Ok(())
+            },
+        )
+        .unwrap();
+        let ends: Vec<(u64, u64)> = seen.iter().map(|(a, b, _)| (*a, *b)).collect();
+        assert_eq!(
+            ends,
+            [(0, WINDOW), (WINDOW, 2 * WINDOW), (2 * WINDOW, trials)]
+        );
+        for (_, end, snapshot) in &seen {
+            let alone = run_trials(&theatres, 0..*end, 1, &cancel, &|_| {}, |_| Ok(())).unwrap();
+            assert!(*snapshot == alone, "checkpoint at trial {end}");
+        }
+        assert!(seen[2].2 == all);
+    }
 }

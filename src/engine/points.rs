@@ -14,15 +14,18 @@ use std::sync::atomic::AtomicBool;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::engine::run_trials;
+use crate::engine::{Worker, empty_stats, run_one, run_trials};
 use crate::error::{Error, Result};
 use crate::model::Theatre;
+use crate::model::{TrialRecord, Workspace};
 use crate::scenario::builtin::ScenarioSource;
 use crate::scenario::ranges::{
     DesignKind, ParamRange, SweepSpec, allocation_at, allocation_share, limits,
 };
 use crate::scenario::{BASELINE, ScenarioSet, load_point, load_with_vary};
 use crate::stats::RunStats;
+use crate::stats::aggregate::WeeklyConstants;
+use crate::stats::fold::VariantFold;
 use crate::stats::metric::TrialMetric;
 
 /// The scenario text a design is built on.
@@ -97,6 +100,28 @@ impl BaseText {
                 }
             ))
         })
+    }
+}
+
+impl BaseText {
+    /// Builds (and so validates) the scenario at every point of `points`
+    /// in parallel on `threads` workers (0: one per core), each dropped
+    /// once built; the error is the first invalid point's, in point order,
+    /// as a serial check would report it.
+    pub fn check_points(
+        &self,
+        params: &[ParamRange],
+        points: &[Vec<f64>],
+        threads: usize,
+    ) -> Result<()> {
+        use rayon::prelude::*;
+        let errors: Vec<Option<Error>> = crate::engine::with_pool(threads, || {
+            points
+                .par_iter()
+                .map(|values| self.at(params, values).err())
+                .collect()
+        })?;
+        errors.into_iter().flatten().next().map_or(Ok(()), Err)
     }
 }
 
@@ -262,6 +287,265 @@ pub fn run_on_common_trials(
     Ok((stats, kept))
 }
 
+/// Trials (of all variants) a batch of points aims at: enough (point,
+/// trial) items to keep every worker busy to the end of the batch.
+const BATCH_TRIALS: u64 = 2048;
+/// Points per batch at most, unless there are more workers: each point
+/// prepared is a whole scenario with its variants (about 0.6 MB a variant
+/// on the default scenario), so a batch holds few.
+const MAX_BATCH_POINTS: usize = 8;
+
+/// Points per batch for `trials` trials per point on `threads` workers.
+fn batch_points(trials: u64, threads: usize) -> usize {
+    (BATCH_TRIALS.div_ceil(trials.max(1)) as usize).clamp(1, MAX_BATCH_POINTS.max(threads))
+}
+
+/// What [`run_points`] hands back for each point, in point order.
+pub struct PointRun<'a> {
+    /// The point's index in the design.
+    pub index: usize,
+    /// The point's scenario set, as `build` made it.
+    pub set: &'a ScenarioSet,
+    /// Its scenarios made ready to run (baseline first).
+    pub theatres: &'a [Theatre<'a>],
+    /// Statistics of every trial of every variant.
+    pub stats: RunStats,
+    /// The `outcome` of every trial when one was asked for: one list per
+    /// variant (baseline first), in trial order.
+    pub kept: Vec<Vec<Option<f64>>>,
+}
+
+/// Runs `points` design points, each on the same trial indices `trials`
+/// (common random numbers), as **one parallel pool** of (point, trial)
+/// work items: point `j`'s scenario set is `build(j)` (built in parallel,
+/// once, inside the pool), each trial runs every variant of its point on
+/// one worker, and a worker thread folds its consecutive trials of one
+/// point into one accumulator, merged into the point's total when it moves
+/// on and at the end of each batch (exact, so the result is the same at
+/// any thread count). Points go in batches of
+/// of up to [`MAX_BATCH_POINTS`] (or one per worker), so only one batch's
+/// scenarios are held;
+/// `done` receives each point's result in point order, on the calling
+/// thread, and what it returns is collected. Each point's variants share
+/// the defences of the first point's where they are the same
+/// ([`crate::engine::prepared_like`]).
+#[allow(clippy::too_many_arguments)]
+pub fn run_points<T>(
+    points: usize,
+    build: &(dyn Fn(usize) -> Result<ScenarioSet> + Sync),
+    trials: std::ops::Range<u64>,
+    threads: usize,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(u64) + Sync),
+    outcome: Option<TrialMetric>,
+    done: impl FnMut(PointRun<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let n = trials.end.saturating_sub(trials.start);
+    let per_batch = batch_points(n, threads);
+    run_points_in_batches(
+        points, build, trials, threads, cancel, progress, outcome, per_batch, done,
+    )
+}
+
+/// [`run_points`] with `per_batch` points per batch.
+#[allow(clippy::too_many_arguments)]
+fn run_points_in_batches<T>(
+    points: usize,
+    build: &(dyn Fn(usize) -> Result<ScenarioSet> + Sync),
+    trials: std::ops::Range<u64>,
+    threads: usize,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(u64) + Sync),
+    outcome: Option<TrialMetric>,
+    per_batch: usize,
+    mut done: impl FnMut(PointRun<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    use rayon::prelude::*;
+    use std::sync::Mutex;
+    use std::sync::atomic::Ordering;
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|source| crate::engine::EngineError::Threads { threads, source })?;
+    let mut out = Vec::with_capacity(points);
+    if points == 0 {
+        return Ok(out);
+    }
+    let first = pool.install(|| build(0))?;
+    let like: Vec<Theatre<'_>> = scenarios_of(&first).map(Theatre::new).collect();
+    let n = trials.end.saturating_sub(trials.start);
+    let per_batch = per_batch.max(1);
+    let held: Vec<Mutex<Held>> = (0..pool.current_num_threads())
+        .map(|_| Mutex::new(Held::default()))
+        .collect();
+    let mut start = 0;
+    while start < points {
+        let end = (start + per_batch).min(points);
+        let ids: Vec<usize> = (start..end).collect();
+        // Build and prepare the batch's points in parallel.
+        let sets: Vec<ScenarioSet> = pool
+            .install(|| {
+                ids.par_iter()
+                    .map(|&j| if j == 0 { Ok(first.clone()) } else { build(j) })
+                    .collect::<Vec<_>>()
+            })
+            .into_iter()
+            .collect::<Result<_>>()?;
+        // Every (point, variant) prepared in parallel.
+        let pairs: Vec<(&crate::scenario::Scenario, &Theatre<'_>)> = sets
+            .iter()
+            .flat_map(|set| scenarios_of(set).zip(&like))
+            .collect();
+        let mut ready = pool
+            .install(|| {
+                pairs
+                    .par_iter()
+                    .map(|&(s, l)| {
+                        let th = crate::engine::prepared_like(s, l);
+                        let c = WeeklyConstants::new(&th.defences);
+                        (th, c)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .into_iter();
+        let prepared: Vec<(Vec<Theatre<'_>>, Vec<WeeklyConstants>)> = sets
+            .iter()
+            .map(|set| ready.by_ref().take(1 + set.variants.len()).unzip())
+            .collect();
+        let totals: Vec<Mutex<Option<RunStats>>> =
+            (0..sets.len()).map(|_| Mutex::new(None)).collect();
+        let items = sets.len() as u64 * n;
+        // A thread's consecutive items are mostly runs of trials of one
+        // point: it folds them into one accumulator, and merges it into
+        // the point's total when it moves to another point.
+        let kept: Vec<Vec<(u64, Vec<Option<f64>>)>> = pool.install(|| {
+            let kept = (0..items)
+                .into_par_iter()
+                .fold(Vec::new, |mut kept, item| {
+                    let (j, r) = ((item / n) as usize, item % n);
+                    if cancel.load(Ordering::Relaxed) {
+                        return kept;
+                    }
+                    let (theatres, constants) = &prepared[j];
+                    let me = rayon::current_thread_index().unwrap_or(0);
+                    let mut guard = held[me].lock().unwrap_or_else(|e| e.into_inner());
+                    let w = guard.worker_for(j, theatres, &totals);
+                    let row = run_one(theatres, constants, trials.start + r, w);
+                    drop(guard);
+                    if let Some(o) = outcome {
+                        kept.push((item, row.totals.iter().map(|t| o.of(t)).collect()));
+                    }
+                    progress(1);
+                    kept
+                })
+                .collect();
+            held.par_iter().for_each(|h| {
+                h.lock().unwrap_or_else(|e| e.into_inner()).flush(&totals);
+            });
+            kept
+        });
+        if cancel.load(Ordering::Relaxed) {
+            return Err(crate::engine::EngineError::Interrupted.into());
+        }
+        let mut kept: Vec<(u64, Vec<Option<f64>>)> = kept.into_iter().flatten().collect();
+        kept.sort_unstable_by_key(|(item, _)| *item);
+        let mut kept = kept.into_iter();
+        for (k, ((set, (theatres, _)), total)) in sets.iter().zip(&prepared).zip(totals).enumerate()
+        {
+            let stats = total
+                .into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(|| empty_stats(theatres));
+            let mut lists: Vec<Vec<Option<f64>>> = vec![Vec::new(); theatres.len()];
+            if outcome.is_some() {
+                for (_, row) in kept.by_ref().take(n as usize) {
+                    for (list, x) in lists.iter_mut().zip(row) {
+                        list.push(x);
+                    }
+                }
+            }
+            out.push(done(PointRun {
+                index: start + k,
+                set,
+                theatres,
+                stats,
+                kept: lists,
+            })?);
+        }
+        start = end;
+    }
+    Ok(out)
+}
+
+/// The scenarios of a set, baseline first.
+fn scenarios_of(set: &ScenarioSet) -> impl Iterator<Item = &crate::scenario::Scenario> {
+    std::iter::once(&set.base).chain(set.variants.iter().map(|v| &v.scenario))
+}
+
+/// What each thread of [`run_points`] keeps between work items: its
+/// worker (workspace, records, statistics), and the point whose trials the
+/// statistics hold (`None`: none since the last flush).
+#[derive(Default)]
+struct Held {
+    point: Option<usize>,
+    worker: Option<Worker>,
+}
+
+impl Held {
+    /// The worker for point `j`, whose statistics hold point `j`'s trials
+    /// alone: another point's go to that point's total first.
+    fn worker_for(
+        &mut self,
+        j: usize,
+        theatres: &[Theatre<'_>],
+        totals: &[std::sync::Mutex<Option<RunStats>>],
+    ) -> &mut Worker {
+        let w = self.worker.get_or_insert_with(|| Worker {
+            folds: Vec::new(),
+            work: Workspace::default(),
+            record: TrialRecord::default(),
+        });
+        if self.point != Some(j) {
+            let fresh = empty_stats(theatres)
+                .variants
+                .into_iter()
+                .map(VariantFold::new)
+                .collect();
+            let folds = std::mem::replace(&mut w.folds, fresh);
+            if let Some(p) = self.point {
+                add_to(&totals[p], settled(folds));
+            }
+            self.point = Some(j);
+        }
+        w
+    }
+
+    /// Adds the statistics held to their point's total (the workspace and
+    /// records stay for the next batch).
+    fn flush(&mut self, totals: &[std::sync::Mutex<Option<RunStats>>]) {
+        if let (Some(p), Some(w)) = (self.point.take(), self.worker.as_mut()) {
+            add_to(&totals[p], settled(std::mem::take(&mut w.folds)));
+        }
+    }
+}
+
+/// The statistics of a worker's folds (one per variant).
+fn settled(folds: Vec<VariantFold>) -> RunStats {
+    RunStats {
+        variants: folds.into_iter().map(VariantFold::into_stats).collect(),
+    }
+}
+
+/// Adds `stats` to a point's total (the first becomes the total).
+fn add_to(total: &std::sync::Mutex<Option<RunStats>>, stats: RunStats) {
+    let mut total = total.lock().unwrap_or_else(|e| e.into_inner());
+    match total.as_mut() {
+        Some(t) => t.merge(&stats),
+        None => *total = Some(stats),
+    }
+}
+
 /// Runs `trials` trials (indices 0..trials) of every variant of `set`.
 pub fn run_point(
     set: &ScenarioSet,
@@ -410,5 +694,58 @@ mod tests {
         assert_eq!(toml_number(0.1, false), "0.1");
         assert_eq!(toml_number(2.0, false), "2.0");
         assert_eq!(toml_number(1e20, false), "1e20");
+    }
+
+    /// Every (point, trial) in one pool gives each point exactly what
+    /// running its trials alone gives (statistics and kept outcomes), at
+    /// any thread count and batch size, with results in point order.
+    #[test]
+    fn points_in_one_pool_match_points_run_alone() {
+        let text = include_str!("../../tests/data/all_features.toml");
+        let base = BaseText {
+            name: "all_features.toml".into(),
+            stem: "all_features".into(),
+            text: text.into(),
+            sets: vec!["scenario.weeks=20".into()],
+        };
+        let mut p = range(0.5, 1.5, 4, false);
+        p.path = "model.detection_scale".into();
+        let params = vec![p];
+        let design = grid(&params);
+        let cancel = AtomicBool::new(false);
+        let outcome = Some(TrialMetric::parse("attacks").expect("a metric"));
+        let alone: Vec<(RunStats, Vec<Vec<Option<f64>>>)> = design
+            .iter()
+            .map(|values| {
+                let set = base.at(&params, values).expect("a point");
+                let (r, kept) =
+                    run_point_with(&set, 7, 2, &cancel, &|_| {}, outcome).expect("runs");
+                (r.stats, kept)
+            })
+            .collect();
+        for (threads, per_batch) in [(1, 64), (3, 1), (2, 3)] {
+            let together = run_points_in_batches(
+                design.len(),
+                &|j| base.at(&params, &design[j]),
+                0..7,
+                threads,
+                &cancel,
+                &|_| {},
+                outcome,
+                per_batch,
+                |p| Ok((p.index, p.stats, p.kept)),
+            )
+            .expect("runs");
+            for (j, ((index, stats, kept), (s, k))) in together.into_iter().zip(&alone).enumerate()
+            {
+                assert_eq!(index, j);
+                assert!(k.iter().all(|l| l.len() == 7), "every trial kept");
+                assert!(
+                    stats == *s,
+                    "point {j}, {threads} threads, {per_batch} a batch"
+                );
+                assert_eq!(&kept, k, "point {j}, {threads} threads");
+            }
+        }
     }
 }

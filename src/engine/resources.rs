@@ -13,12 +13,16 @@ use std::path::Path;
 
 use crate::scenario::Scenario;
 use crate::stats::aggregate::{Distribution, N_TOTALS, N_WEEKLY};
+use crate::stats::fold::VariantFold;
 
 /// Bytes of one `trials.csv` row besides the variant name and the trial
 /// index: 19 numbers and their commas. A row of `tests/data/two_states.toml`
 /// takes about 80 (95 with name and index); a row of zeros still takes 40.
 /// Charts (about 1 MB) are left out: the estimate is what the run needs at
-/// least.
+/// least. It holds for every `--format`: a run writes `trials.csv` as
+/// trials finish (so that `--resume` can cut it back to a checkpoint) and
+/// makes `trials.parquet` from it at the end, so even a Parquet-only run
+/// needs the CSV's room while it runs (the Parquet file adds a few percent).
 pub(crate) const ROW_BYTES: u64 = 50;
 /// Bytes of one `weekly.csv` row besides the variant name.
 const WEEKLY_ROW_BYTES: u64 = 90;
@@ -84,7 +88,15 @@ pub(crate) fn estimate(shape: &Shape<'_>) -> Needs {
         .saturating_mul(8 * 24)
         .saturating_mul(n_variants)
         .saturating_mul(shape.threads as u64);
-    let memory = stats.saturating_mul(copies).saturating_add(records);
+    // What each worker's folds note before they settle (see
+    // `stats::fold`): dense tables by week, one per variant.
+    let folds = VariantFold::pending_bytes(weeks)
+        .saturating_mul(n_variants)
+        .saturating_mul(shape.threads as u64);
+    let memory = stats
+        .saturating_mul(copies)
+        .saturating_add(records)
+        .saturating_add(folds);
     let checkpoint = if shape.resume {
         stats.saturating_mul(3)
     } else {

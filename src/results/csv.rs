@@ -1,18 +1,26 @@
-//! The one reader of the CSV files of result folders: a file held in
-//! memory ([`CsvTable`]) or read a row at a time ([`CsvStream`], for
-//! `trials.csv` of a large run), with one wording for every problem:
+//! The one reader of the tables of result folders: a file held in memory
+//! ([`CsvTable`]) or read a row at a time ([`CsvStream`], for `trials.csv`
+//! of a large run), with one wording for every problem:
 //!
 //! - `PATH: missing; HINT` for a file that is not there;
 //! - `PATH: row 0 (the header), column `NAME`: missing; the header has: …`;
 //! - `PATH: row N (line L), column `NAME`: WHAT` for a bad cell (rows
 //!   count from 1 after the header; lines count the header, as editors do);
 //! - `PATH: WHAT` for a malformed file (the CSV parser's words).
+//!
+//! A table asked for as `X.csv` comes from its Parquet twin `X.parquet`
+//! when only that is there (`cordon run --format parquet`): the same rows,
+//! each cell as the CSV would hold it, and the same messages naming the
+//! `.parquet` file (a bad cell is `row N, column `NAME`: WHAT`, a Parquet
+//! file having no lines; a damaged file is `PATH: not a readable Parquet
+//! file (…)`).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
+use super::parquet::ParquetRows;
 use crate::error::Error;
 
 /// A missing file is invalid input, with `hint` saying what was expected;
@@ -39,11 +47,23 @@ fn malformed(path: &Path, e: &csv::Error) -> Error {
     Error::Invalid(format!("{}: {e}", path.display()))
 }
 
+/// The Parquet twin (`X.parquet`) of a table asked for as `X.csv`, when
+/// the CSV file is absent and the twin is there.
+pub(crate) fn parquet_twin(path: &Path) -> Option<PathBuf> {
+    if path.extension().is_none_or(|e| e != "csv") || path.exists() {
+        return None;
+    }
+    let twin = path.with_extension("parquet");
+    twin.exists().then_some(twin)
+}
+
 /// The header of a file and where it lives, for naming columns and cells.
 #[derive(Debug, Clone)]
 pub(crate) struct Header {
     path: PathBuf,
     names: csv::StringRecord,
+    /// Whether rows have lines (a CSV file; not a Parquet file).
+    lines: bool,
 }
 
 impl Header {
@@ -131,20 +151,22 @@ impl<'a> Row<'a> {
     /// A problem with the cell in `column`.
     pub(crate) fn bad(&self, column: usize, what: &str) -> Error {
         let name = self.header.names.get(column).unwrap_or("?");
-        self.header.invalid(&format!(
-            "row {} (line {}), column `{name}`: {what}",
-            self.number,
-            self.number + 1
-        ))
+        self.header
+            .invalid(&format!("{}, column `{name}`: {what}", self.place()))
     }
 
     /// A problem with the row as a whole.
     pub(crate) fn invalid(&self, what: &str) -> Error {
-        self.header.invalid(&format!(
-            "row {} (line {}): {what}",
-            self.number,
-            self.number + 1
-        ))
+        self.header.invalid(&format!("{}: {what}", self.place()))
+    }
+
+    /// `row N (line L)`, or `row N` in a file without lines.
+    fn place(&self) -> String {
+        if self.header.lines {
+            format!("row {} (line {})", self.number, self.number + 1)
+        } else {
+            format!("row {}", self.number)
+        }
     }
 }
 
@@ -156,10 +178,31 @@ pub(crate) struct CsvTable {
 }
 
 impl CsvTable {
-    /// Reads `path`; `hint` says what was expected if it is missing.
+    /// Reads `path` (or its Parquet twin, see [`parquet_twin`]); `hint`
+    /// says what was expected if it is missing.
     pub(crate) fn read(path: &Path, hint: &str) -> Result<CsvTable, Error> {
+        if let Some(twin) = parquet_twin(path) {
+            return CsvTable::read_parquet(&twin);
+        }
         let text = read_text(path, hint)?;
         CsvTable::parse(path, text.as_bytes())
+    }
+
+    /// Reads a Parquet file whole.
+    pub(crate) fn read_parquet(path: &Path) -> Result<CsvTable, Error> {
+        let (mut rows, names) = ParquetRows::open(path)?;
+        let mut records = Vec::new();
+        while let Some(group) = rows.next_group()? {
+            records.extend(group);
+        }
+        Ok(CsvTable {
+            header: Header {
+                path: path.to_path_buf(),
+                names: csv::StringRecord::from(names),
+                lines: false,
+            },
+            records,
+        })
     }
 
     /// Parses `bytes`; `path` names the file in messages.
@@ -174,6 +217,7 @@ impl CsvTable {
             header: Header {
                 path: path.to_path_buf(),
                 names,
+                lines: true,
             },
             records,
         })
@@ -220,17 +264,39 @@ impl CsvTable {
     }
 }
 
-/// A CSV file read one row at a time.
+/// Where a [`CsvStream`] reads its rows from.
+enum Source {
+    Csv(csv::Reader<Box<dyn Read>>),
+    /// A Parquet file, and the rest of its current row group (in reverse
+    /// order, taken from the end).
+    Parquet(Box<ParquetRows>, Vec<csv::StringRecord>),
+}
+
+/// A table read one row at a time.
 pub(crate) struct CsvStream {
     header: Header,
-    reader: csv::Reader<Box<dyn Read>>,
+    source: Source,
     record: csv::StringRecord,
     number: usize,
 }
 
 impl CsvStream {
-    /// Opens `path` (buffered); `hint` says what was expected if missing.
+    /// Opens `path` (buffered), or its Parquet twin (see [`parquet_twin`]);
+    /// `hint` says what was expected if missing.
     pub(crate) fn open(path: &Path, hint: &str) -> Result<CsvStream, Error> {
+        if let Some(twin) = parquet_twin(path) {
+            let (rows, names) = ParquetRows::open(&twin)?;
+            return Ok(CsvStream {
+                header: Header {
+                    path: twin,
+                    names: csv::StringRecord::from(names),
+                    lines: false,
+                },
+                source: Source::Parquet(Box::new(rows), Vec::new()),
+                record: csv::StringRecord::new(),
+                number: 0,
+            });
+        }
         let file = std::fs::File::open(path).map_err(|e| open_error(path, e, hint))?;
         let input = std::io::BufReader::with_capacity(1 << 16, file);
         let mut reader = csv::Reader::from_reader(Box::new(input) as Box<dyn Read>);
@@ -239,8 +305,9 @@ impl CsvStream {
             header: Header {
                 path: path.to_path_buf(),
                 names,
+                lines: true,
             },
-            reader,
+            source: Source::Csv(reader),
             record: csv::StringRecord::new(),
             number: 0,
         })
@@ -252,10 +319,24 @@ impl CsvStream {
 
     /// The next row, or `None` at the end of the file.
     pub(crate) fn next_row(&mut self) -> Result<Option<Row<'_>>, Error> {
-        let more = self
-            .reader
-            .read_record(&mut self.record)
-            .map_err(|e| malformed(&self.header.path, &e))?;
+        let more = match &mut self.source {
+            Source::Csv(reader) => reader
+                .read_record(&mut self.record)
+                .map_err(|e| malformed(&self.header.path, &e))?,
+            Source::Parquet(rows, rest) => loop {
+                if let Some(record) = rest.pop() {
+                    self.record = record;
+                    break true;
+                }
+                match rows.next_group()? {
+                    Some(mut group) => {
+                        group.reverse();
+                        *rest = group;
+                    }
+                    None => break false,
+                }
+            },
+        };
         if !more {
             return Ok(None);
         }

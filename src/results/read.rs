@@ -66,6 +66,17 @@ impl Spread {
         self.trials += 1;
     }
 
+    /// Adds the trials of `other`: the same as adding its values one by
+    /// one, in any order.
+    pub fn merge(&mut self, other: &Spread) {
+        for (&key, &(count, top)) in &other.bins {
+            let slot = self.bins.entry(key).or_insert((0, top));
+            slot.0 += count;
+            slot.1 = slot.1.max(top);
+        }
+        self.trials += other.trials;
+    }
+
     /// The number of trials added.
     pub fn trials(&self) -> u64 {
         self.trials
@@ -155,6 +166,142 @@ pub(crate) const WEEKLY_METRICS: [&str; 4] = [
     "p_any_attack",
 ];
 
+/// Bytes of `trials.csv` per block parsed by one worker (each block then
+/// runs to the end of its line).
+const BLOCK: usize = 1 << 20;
+
+/// The spreads of `trials.csv` at `path` for the `wanted` variants, as the
+/// row-at-a-time reader finds them, read a bounded number of blocks of
+/// whole lines at a time (at most `threads` blocks of about [`BLOCK`]
+/// bytes held), each block parsed on one of `threads` workers. Only plain
+/// files (no quotes, every row as wide as the header, every needed cell a
+/// finite number) take this way: on anything else it gives `None`, and
+/// the row-at-a-time reader reads the file again and names the problem.
+fn spreads_in_blocks(
+    path: &Path,
+    wanted: &[&str],
+    threads: usize,
+) -> Result<Option<HashMap<String, TrialTotals>>, crate::Error> {
+    use std::io::{BufRead, Read};
+    let table = CsvStream::open(path, MISSING)?;
+    let [variant, attacks, severity] =
+        table.header().columns(["variant", "attacks", "severity"])?;
+    let width = table.header().names().count();
+    drop(table);
+    let file = std::fs::File::open(path).map_err(|e| super::csv::open_error(path, e, MISSING))?;
+    let mut input = std::io::BufReader::with_capacity(1 << 16, file);
+    let io = |source| crate::Error::Io {
+        action: "read",
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut header = Vec::new();
+    input.read_until(b'\n', &mut header).map_err(io)?;
+    if header.contains(&b'"') {
+        return Ok(None);
+    }
+    let columns = BlockColumns {
+        width,
+        variant,
+        attacks,
+        severity,
+    };
+    let mut found: HashMap<String, TrialTotals> = HashMap::new();
+    let read_all = || -> Result<bool, crate::Error> {
+        loop {
+            let mut blocks = Vec::with_capacity(threads);
+            for _ in 0..threads {
+                let mut block = Vec::with_capacity(BLOCK + 256);
+                (&mut input)
+                    .take(BLOCK as u64)
+                    .read_to_end(&mut block)
+                    .map_err(io)?;
+                if block.is_empty() {
+                    break;
+                }
+                if !block.ends_with(b"\n") {
+                    input.read_until(b'\n', &mut block).map_err(io)?;
+                }
+                blocks.push(block);
+            }
+            if blocks.is_empty() {
+                return Ok(true);
+            }
+            let last = blocks.len() < threads;
+            let parts = crate::engine::par_map(&blocks, |b| parse_block(b, wanted, &columns));
+            for part in parts {
+                let Some(part) = part else {
+                    return Ok(false);
+                };
+                for (name, totals) in part {
+                    let kept = found.entry(name).or_default();
+                    kept.attacks.merge(&totals.attacks);
+                    kept.severity.merge(&totals.severity);
+                }
+            }
+            if last {
+                return Ok(true);
+            }
+        }
+    };
+    Ok(crate::engine::with_pool(threads, read_all)??.then_some(found))
+}
+
+/// Where the cells [`parse_block`] needs are in a row of `trials.csv`.
+struct BlockColumns {
+    width: usize,
+    variant: usize,
+    attacks: usize,
+    severity: usize,
+}
+
+/// The spreads of the wanted variants' rows in `block` (whole lines of
+/// `trials.csv`), or `None` at the first thing the fast reader does not
+/// take: a quote, bytes that are not UTF-8, a row not as wide as the
+/// header, a needed cell that is not a finite number.
+fn parse_block(
+    block: &[u8],
+    wanted: &[&str],
+    c: &BlockColumns,
+) -> Option<HashMap<String, TrialTotals>> {
+    if block.contains(&b'"') {
+        return None;
+    }
+    let text = std::str::from_utf8(block).ok()?;
+    let number = |cell: &str| -> Option<f64> {
+        let x: f64 = cell.trim().parse().ok()?;
+        x.is_finite().then_some(x)
+    };
+    let mut found: HashMap<String, TrialTotals> = HashMap::new();
+    let mut cells: Vec<&str> = Vec::with_capacity(c.width);
+    for line in text.split('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        if line.contains('\r') {
+            return None;
+        }
+        cells.clear();
+        cells.extend(line.split(','));
+        if cells.len() != c.width {
+            return None;
+        }
+        let v = cells[c.variant];
+        if !wanted.contains(&v) {
+            continue;
+        }
+        let (a, s) = (number(cells[c.attacks])?, number(cells[c.severity])?);
+        if !found.contains_key(v) {
+            found.insert(v.to_string(), TrialTotals::default());
+        }
+        let totals = found.get_mut(v)?;
+        totals.attacks.add(a);
+        totals.severity.add(s);
+    }
+    Some(found)
+}
+
 /// Border metrics that are counts, so the two directions add up.
 const BORDER_COUNTS: [&str; 3] = ["attempts", "interdictions", "crossings"];
 
@@ -162,6 +309,13 @@ impl RunData {
     /// Reads the run folder `dir`, keeping the baseline and `wanted`
     /// variants (all when `wanted` is empty).
     pub fn read(dir: &Path, wanted: &[String]) -> Result<RunData, crate::Error> {
+        RunData::read_on(dir, wanted, 1)
+    }
+
+    /// Like [`RunData::read`], `trials.csv` (the file that grows with the
+    /// trials) parsed in blocks on `threads` workers; the values, and the
+    /// words of any problem, are the same.
+    pub fn read_on(dir: &Path, wanted: &[String], threads: usize) -> Result<RunData, crate::Error> {
         if !dir.is_dir() {
             return Err(crate::Error::Invalid(format!(
                 "{}: no such folder; give a result folder written by `cordon run` (it holds manifest.json and the CSV files)",
@@ -180,8 +334,14 @@ impl RunData {
             borders: HashMap::new(),
             comparison: HashMap::new(),
         };
+        let clock = std::time::Instant::now();
         run.read_weekly()?;
-        run.read_trials()?;
+        crate::engine::timing("read weekly.csv", clock);
+        let clock = std::time::Instant::now();
+        if threads <= 1 || !run.read_trials_in_blocks(threads)? {
+            run.read_trials()?;
+        }
+        crate::engine::timing("read trials.csv", clock);
         run.read_states()?;
         run.read_borders()?;
         if run.manifest.variants.len() > 1 {
@@ -305,6 +465,26 @@ impl RunData {
                 .header()
                 .invalid(&format!("no trials of variant `{}`", v.name))),
             None => Ok(()),
+        }
+    }
+
+    /// Reads `trials.csv` as [`RunData::read_trials`] does, in blocks on
+    /// `threads` workers (see [`spreads_in_blocks`]); `false`, having kept
+    /// nothing, where that reader does not take the file (or there is no
+    /// `trials.csv`: a Parquet-only run's `trials.parquet` is read by the
+    /// one table reader).
+    fn read_trials_in_blocks(&mut self, threads: usize) -> Result<bool, crate::Error> {
+        let wanted: Vec<&str> = self.variants.iter().map(|v| v.name.as_str()).collect();
+        let path = self.dir.join("trials.csv");
+        if !path.is_file() {
+            return Ok(false);
+        }
+        match spreads_in_blocks(&path, &wanted, threads)? {
+            Some(found) if wanted.iter().all(|v| found.contains_key(*v)) => {
+                self.trials = found;
+                Ok(true)
+            }
+            _ => Ok(false),
         }
     }
 
@@ -527,4 +707,97 @@ fn select(
             index,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "variant,trial,x,attacks,severity\n";
+
+    /// The spreads of `text` (a `trials.csv`) as the row-at-a-time reader
+    /// keeps them, for the `wanted` variants.
+    fn by_rows(text: &str, wanted: &[&str]) -> HashMap<String, TrialTotals> {
+        let mut found: HashMap<String, TrialTotals> = HashMap::new();
+        let table = CsvTable::parse(Path::new("trials.csv"), text.as_bytes()).unwrap();
+        for row in table.rows() {
+            if wanted.contains(&row.text(0)) {
+                let t = found.entry(row.text(0).to_string()).or_default();
+                t.attacks.add(row.required(3).unwrap());
+                t.severity.add(row.required(4).unwrap());
+            }
+        }
+        found
+    }
+
+    fn in_blocks(
+        text: &str,
+        wanted: &[&str],
+        threads: usize,
+    ) -> Option<HashMap<String, TrialTotals>> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trials.csv");
+        std::fs::write(&path, text).unwrap();
+        spreads_in_blocks(&path, wanted, threads).unwrap()
+    }
+
+    /// More than a few blocks of rows, values spread over many bins.
+    fn big() -> String {
+        let mut text = HEADER.to_string();
+        for trial in 0..60_000u64 {
+            for v in ["baseline", "b", "c"] {
+                let a = (trial * 7919 + v.len() as u64) % 3001;
+                let s = (trial as f64).sqrt() * 1.7 + a as f64 / 3.0;
+                text.push_str(&format!("{v},{trial},1,{a},{s}\n"));
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn blocks_on_any_thread_count_keep_what_rows_keep() {
+        let text = big();
+        assert!(text.len() > 3 * BLOCK, "{} bytes", text.len());
+        let wanted = ["baseline", "c"];
+        let expected = by_rows(&text, &wanted);
+        assert_eq!(expected.len(), 2);
+        for threads in [1, 2, 3, 8] {
+            assert_eq!(in_blocks(&text, &wanted, threads), Some(expected.clone()));
+        }
+        // Windows line ends and a missing last line end read the same.
+        let crlf = text.replace('\n', "\r\n");
+        assert_eq!(in_blocks(crlf.trim_end(), &wanted, 3), Some(expected));
+    }
+
+    #[test]
+    fn spreads_merge_as_if_added_one_by_one() {
+        let values: Vec<f64> = (0..5000).map(|i| ((i * 37) % 997) as f64 * 1.37).collect();
+        let mut all = Spread::default();
+        values.iter().for_each(|&x| all.add(x));
+        let (mut a, mut b) = (Spread::default(), Spread::default());
+        values[..1234].iter().for_each(|&x| a.add(x));
+        values[1234..].iter().for_each(|&x| b.add(x));
+        b.merge(&a);
+        assert_eq!(b, all);
+    }
+
+    #[test]
+    fn anything_unusual_goes_back_to_the_row_reader() {
+        let ok = format!("{HEADER}baseline,0,1,2,3.5\n");
+        assert!(in_blocks(&ok, &["baseline"], 2).is_some());
+        for bad in [
+            format!("{HEADER}\"baseline\",0,1,2,3.5\n"),
+            format!("{HEADER}baseline,0,1,2\n"),
+            format!("{HEADER}baseline,0,1,2,3.5,9\n"),
+            format!("{HEADER}baseline,0,1,two,3.5\n"),
+            format!("{HEADER}baseline,0,1,,3.5\n"),
+            format!("{HEADER}baseline,0,1,2,inf\n"),
+            format!("{HEADER}baseline,0,1,2,3.5\rbaseline,1,1,2,3.5\n"),
+        ] {
+            assert_eq!(in_blocks(&bad, &["baseline"], 2), None, "{bad:?}");
+        }
+        // A bad cell of a variant not drawn is not read, as by rows.
+        let other = format!("{HEADER}baseline,0,1,2,3.5\nb,0,1,two,3.5\n");
+        assert!(in_blocks(&other, &["baseline"], 2).is_some());
+    }
 }

@@ -1,4 +1,6 @@
-//! CSV files: typed rows in, tidy long-format text out.
+//! The tables of a run: typed rows in, tidy long-format CSV text out, and
+//! (with `--format parquet`) the same tables as Parquet (see
+//! [`super::parquet`]).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -7,6 +9,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde::Serialize;
 
+use super::csv::{CsvStream, CsvTable};
+use super::parquet::ParquetWriter;
 use crate::engine::TrialRow;
 use crate::stats::RunStats;
 use crate::stats::aggregate::TOTALS;
@@ -27,17 +31,225 @@ pub fn write_csv<T: Serialize>(path: &Path, rows: &[T]) -> Result<()> {
     Ok(())
 }
 
+/// The file formats of a run's tables (`--format`): CSV, Parquet or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Formats {
+    pub csv: bool,
+    pub parquet: bool,
+}
+
+impl Default for Formats {
+    /// CSV alone, as cordon always wrote.
+    fn default() -> Formats {
+        Formats {
+            csv: true,
+            parquet: false,
+        }
+    }
+}
+
+impl std::str::FromStr for Formats {
+    type Err = String;
+
+    /// `csv`, `parquet`, or both separated by a comma.
+    fn from_str(s: &str) -> std::result::Result<Formats, String> {
+        let mut formats = Formats {
+            csv: false,
+            parquet: false,
+        };
+        for word in s.split(',').map(str::trim) {
+            match word {
+                "csv" => formats.csv = true,
+                "parquet" => formats.parquet = true,
+                _ => {
+                    return Err(format!(
+                        "unknown format `{word}`; use csv, parquet or csv,parquet"
+                    ));
+                }
+            }
+        }
+        Ok(formats)
+    }
+}
+
+impl std::fmt::Display for Formats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.csv, self.parquet) {
+            (true, true) => write!(f, "csv,parquet"),
+            (false, true) => write!(f, "parquet"),
+            _ => write!(f, "csv"),
+        }
+    }
+}
+
+impl Formats {
+    /// The formats a run or shard folder was written in, told by its
+    /// trials table (`trials.csv`, `trials.parquet`); CSV when neither is
+    /// there (the reader then names the missing `trials.csv`).
+    pub fn of_folder(dir: &Path) -> Formats {
+        let csv = dir.join("trials.csv").exists();
+        let parquet = dir.join("trials.parquet").exists();
+        Formats {
+            csv: csv || !parquet,
+            parquet,
+        }
+    }
+}
+
 /// Writes weekly, summary, states, borders and (with variants) comparison
-/// tables into `dir`.
-pub fn write_tables(dir: &Path, stats: &RunStats, layout: &Layout) -> Result<()> {
-    write_csv(&dir.join("weekly.csv"), &weekly_rows(stats, layout))?;
-    write_csv(&dir.join("summary.csv"), &summary_rows(stats, layout))?;
-    write_csv(&dir.join("states.csv"), &state_rows(stats, layout))?;
-    write_csv(&dir.join("borders.csv"), &border_rows(stats, layout))?;
-    if layout.variants.len() > 1 {
-        write_csv(&dir.join("comparison.csv"), &comparison_rows(stats, layout))?;
+/// tables into `dir`, in `formats`.
+pub fn write_tables(dir: &Path, stats: &RunStats, layout: &Layout, formats: Formats) -> Result<()> {
+    write_tables_on(dir, stats, layout, formats, 1)
+}
+
+/// Like [`write_tables`], on `threads` workers: the tables' rows are built
+/// at the same time, then formatted as CSV in pieces of [`PIECE`] rows at
+/// the same time (so the largest table, `weekly.csv`, is not left to one
+/// worker), then each file is written. The bytes do not depend on
+/// `threads`; a failure names the first table, in the order above, that
+/// could not be written.
+pub fn write_tables_on(
+    dir: &Path,
+    stats: &RunStats,
+    layout: &Layout,
+    formats: Formats,
+    threads: usize,
+) -> Result<()> {
+    use crate::engine::{Task, in_parallel};
+    let variants = layout.variants.len() > 1;
+    let (weekly, summary, states, borders, comparison) = {
+        let tasks: Vec<Task<'_, Rows<'_>>> = vec![
+            Box::new(|| Rows::Weekly(weekly_rows(stats, layout))),
+            Box::new(|| Rows::Summary(summary_rows(stats, layout))),
+            Box::new(|| Rows::States(state_rows(stats, layout))),
+            Box::new(|| Rows::Borders(border_rows(stats, layout))),
+            Box::new(move || match variants {
+                true => Rows::Comparison(comparison_rows(stats, layout)),
+                false => Rows::Comparison(Vec::new()),
+            }),
+        ];
+        let mut built = in_parallel(threads, tasks)?.into_iter();
+        match (
+            built.next(),
+            built.next(),
+            built.next(),
+            built.next(),
+            built.next(),
+        ) {
+            (
+                Some(Rows::Weekly(w)),
+                Some(Rows::Summary(s)),
+                Some(Rows::States(st)),
+                Some(Rows::Borders(b)),
+                Some(Rows::Comparison(c)),
+            ) => (w, s, st, b, c),
+            _ => anyhow::bail!("the tables were not built in order"),
+        }
+    };
+    let mut files: Vec<(&str, Vec<Piece<'_>>)> = vec![
+        ("weekly.csv", pieces(&weekly)),
+        ("summary.csv", pieces(&summary)),
+        ("states.csv", pieces(&states)),
+        ("borders.csv", pieces(&borders)),
+    ];
+    if variants {
+        files.push(("comparison.csv", pieces(&comparison)));
+    }
+    let counts: Vec<usize> = files.iter().map(|(_, t)| t.len()).collect();
+    let tasks: Vec<_> = files.iter_mut().flat_map(|(_, t)| t.drain(..)).collect();
+    let mut formatted = in_parallel(threads, tasks)?.into_iter();
+    for ((name, _), count) in files.iter().zip(counts) {
+        let path = dir.join(name);
+        let mut text = Vec::new();
+        for piece in formatted.by_ref().take(count) {
+            text.extend(piece.with_context(|| format!("cannot write {}", path.display()))?);
+        }
+        write_table(&path, &text, formats)?;
     }
     Ok(())
+}
+
+/// Writes one table's CSV text as `NAME.csv` and/or `NAME.parquet`. The
+/// Parquet table is made from the CSV text, so its values are the CSV's,
+/// value for value.
+fn write_table(csv_path: &Path, text: &[u8], formats: Formats) -> Result<()> {
+    if formats.csv {
+        std::fs::write(csv_path, text)
+            .with_context(|| format!("cannot write {}", csv_path.display()))?;
+    }
+    if formats.parquet {
+        let table = CsvTable::parse(csv_path, text)?;
+        let mut out = ParquetWriter::create(&csv_path.with_extension("parquet"), table.header())?;
+        for row in table.rows() {
+            out.push(&row)?;
+        }
+        out.finish()?;
+    }
+    Ok(())
+}
+
+/// Gives the finished `trials.csv` of `dir` the run's `formats`: adds
+/// `trials.parquet` (streamed from the CSV file, a row group at a time)
+/// and removes `trials.csv` when CSV was not asked for. The run writes
+/// `trials.csv` as trials finish, so that `--resume` can cut it back to a
+/// checkpoint; a Parquet file cannot be continued, so it is made once the
+/// run is complete.
+pub fn finish_trials(dir: &Path, formats: Formats) -> Result<()> {
+    let csv_path = dir.join("trials.csv");
+    if formats.parquet {
+        let mut rows = CsvStream::open(&csv_path, "the run writes it")?;
+        let mut out = ParquetWriter::create(&dir.join("trials.parquet"), rows.header())?;
+        while let Some(row) = rows.next_row()? {
+            out.push(&row)?;
+        }
+        out.finish()?;
+    }
+    if !formats.csv {
+        std::fs::remove_file(&csv_path)
+            .with_context(|| format!("cannot remove {}", csv_path.display()))?;
+    }
+    Ok(())
+}
+
+/// The rows of each run table, as [`write_tables_on`] builds them.
+enum Rows<'a> {
+    Weekly(Vec<crate::stats::tables::WeeklyRow<'a>>),
+    Summary(Vec<crate::stats::tables::SummaryRow<'a>>),
+    States(Vec<crate::stats::tables::StateRow<'a>>),
+    Borders(Vec<crate::stats::tables::BorderRow<'a>>),
+    Comparison(Vec<crate::stats::tables::ComparisonRow<'a>>),
+}
+
+/// Formats one piece of a table: its CSV text.
+type Piece<'a> = crate::engine::Task<'a, Result<Vec<u8>>>;
+
+/// Rows per piece of a table formatted by one worker.
+const PIECE: usize = 8192;
+
+/// Tasks that format `rows` as CSV, [`PIECE`] rows each, the header only
+/// in the first: their texts one after another are what [`write_csv`]
+/// writes (also for no rows: then one empty piece).
+fn pieces<T: Serialize + Sync>(rows: &[T]) -> Vec<Piece<'_>> {
+    let chunks: Vec<&[T]> = if rows.is_empty() {
+        vec![rows]
+    } else {
+        rows.chunks(PIECE).collect()
+    };
+    chunks
+        .into_iter()
+        .enumerate()
+        .map(|(i, chunk)| -> Piece<'_> {
+            Box::new(move || {
+                let mut w = csv::WriterBuilder::new()
+                    .has_headers(i == 0)
+                    .from_writer(Vec::new());
+                for row in chunk {
+                    w.serialize(row)?;
+                }
+                w.into_inner().map_err(|e| anyhow::anyhow!("{}", e.error()))
+            })
+        })
+        .collect()
 }
 
 /// `trials.csv`, written window by window as trials finish.
@@ -135,6 +347,100 @@ mod tests {
 
     fn message(e: anyhow::Error) -> String {
         format!("{e:#}")
+    }
+
+    #[test]
+    fn formats_are_csv_parquet_or_both() {
+        let f = |s: &str| s.parse::<Formats>();
+        assert_eq!(f("csv"), Ok(Formats::default()));
+        let both = Formats {
+            csv: true,
+            parquet: true,
+        };
+        assert_eq!(f("csv,parquet"), Ok(both));
+        assert_eq!(f("parquet, csv"), Ok(both));
+        assert_eq!(f("parquet").map(|x| (x.csv, x.parquet)), Ok((false, true)));
+        assert_eq!(
+            f("csv,xlsx"),
+            Err("unknown format `xlsx`; use csv, parquet or csv,parquet".into())
+        );
+        assert!(f("").is_err());
+        for s in ["csv", "parquet", "csv,parquet"] {
+            assert_eq!(f(s).map(|x| x.to_string()), Ok(s.to_string()));
+        }
+    }
+
+    #[test]
+    fn a_parquet_table_reads_back_as_its_csv_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv_path = dir.path().join("t.csv");
+        let text =
+            "variant,week,n,mean,attacks,readiness_mean\nbaseline,0,3,0.1,,\nb,1,4,,7,1e-300\n";
+        let table = CsvTable::parse(&csv_path, text.as_bytes()).unwrap();
+        let path = dir.path().join("t.parquet");
+        let mut w = ParquetWriter::create(&path, table.header()).unwrap();
+        for row in table.rows() {
+            w.push(&row).unwrap();
+        }
+        w.finish().unwrap();
+        // Asked for as t.csv, which is absent: read from t.parquet.
+        let back = CsvTable::read(&csv_path, "hint").unwrap();
+        assert_eq!(back.header().path(), path.as_path());
+        let (h, rows) = back.into_text();
+        assert_eq!(h.join(","), "variant,week,n,mean,attacks,readiness_mean");
+        let rows: Vec<String> = rows.iter().map(|r| r.join(",")).collect();
+        // 1e-300 comes back in cordon's CSV form of the same number.
+        let tiny = crate::stats::tables::format_number(Some(1e-300));
+        assert_eq!(
+            rows,
+            ["baseline,0,3,0.1,,".to_string(), format!("b,1,4,,7,{tiny}")]
+        );
+        // A bad count is named as the CSV reader names a bad cell.
+        let bad = CsvTable::parse(&csv_path, b"variant,n\nbaseline,2.5\n").unwrap();
+        let mut w = ParquetWriter::create(&dir.path().join("u.parquet"), bad.header()).unwrap();
+        let e = w.push(&bad.rows().next().unwrap()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}: row 1 (line 2), column `n`: `2.5` is not a whole number",
+                csv_path.display()
+            )
+        );
+    }
+
+    #[test]
+    fn trials_past_one_row_group_stream_back_in_order() {
+        use crate::results::parquet::ROW_GROUP_ROWS;
+        let dir = tempfile::tempdir().unwrap();
+        let rows = 2 * ROW_GROUP_ROWS + 5;
+        let mut text = String::from("variant,trial,attacks,spend\n");
+        for i in 0..rows {
+            let attacks = if i % 7 == 0 {
+                String::new()
+            } else {
+                (i % 13).to_string()
+            };
+            text.push_str(&format!("v{},{i},{attacks},{}\n", i % 3, i as f64 / 8.0));
+        }
+        std::fs::write(dir.path().join("trials.csv"), &text).unwrap();
+        finish_trials(
+            dir.path(),
+            Formats {
+                csv: false,
+                parquet: true,
+            },
+        )
+        .unwrap();
+        assert!(!dir.path().join("trials.csv").exists());
+        let mut s = CsvStream::open(&dir.path().join("trials.csv"), "hint").unwrap();
+        let mut back = String::from("variant,trial,attacks,spend\n");
+        while let Some(row) = s.next_row().unwrap() {
+            let cells: Vec<&str> = (0..4).map(|c| row.text(c)).collect();
+            back.push_str(&cells.join(","));
+            back.push('\n');
+        }
+        assert_eq!(s.rows_read(), rows);
+        assert!(back == text, "the rows differ");
     }
 
     #[test]

@@ -56,6 +56,18 @@ impl Sources {
         format!("{}:{}:{}", origin.name, line, col)
     }
 
+    /// The parts of [`Sources::describe`] apart: the text's name and the
+    /// 1-based line and column (`None` when the location has no span), for
+    /// callers that show them as fields (the Python package's problems).
+    pub fn position(&self, loc: Loc) -> Option<(&str, Option<(usize, usize)>)> {
+        let origin = self.origins.get(loc.source as usize)?;
+        if loc.start == u32::MAX {
+            return Some((&origin.name, None));
+        }
+        let at = line_col(&origin.text, loc.start as usize + origin.offset);
+        Some((&origin.name, Some(at)))
+    }
+
     /// The origin with index `i`.
     pub fn origin(&self, i: u16) -> Option<&Origin> {
         self.origins.get(i as usize)

@@ -6,11 +6,13 @@
 //! thread and merge them in any order: the files come out byte-identical for
 //! any thread count and any shard layout.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::moments::{CoMoment, Grid, Moments};
 use super::sketch::{Sketch, Slot};
-use crate::model::record::N_STATE_METRICS;
+use crate::model::record::{N_COUNTERS, N_STATE_METRICS};
 use crate::model::{Counter, Defences, Level, TrialRecord};
 
 /// A per-trial total (a column of `trials.csv`, a metric of `summary.csv`).
@@ -91,19 +93,69 @@ pub const P_ANY_ATTACK: usize = N_WEEKLY - 1;
 /// The totals of one trial, `None` where a value is missing
 /// (`first_attack_week` without an attack).
 pub fn trial_totals(rec: &TrialRecord, d: &Defences) -> [Option<f64>; N_TOTALS] {
+    totals_of(rec, same_in_every_trial(d))
+}
+
+/// The totals that are the same in every trial of a variant (see
+/// [`CONSTANT_TOTALS`]).
+fn same_in_every_trial(d: &Defences) -> [f64; 3] {
+    let weeks = d.readiness_mean.len().max(1) as f64;
+    [
+        d.readiness_mean.iter().sum::<f64>() / weeks,
+        d.intel_effect_mean.iter().sum::<f64>() / weeks,
+        d.spend,
+    ]
+}
+
+/// Indices in [`TOTALS`] of the totals that are the same in every trial
+/// of a variant: readiness_mean, intel_effect_mean and spend.
+pub(super) const CONSTANT_TOTALS: [usize; 3] = [15, 16, 18];
+
+/// [`trial_totals`], with the totals of [`CONSTANT_TOTALS`] given.
+fn totals_of(rec: &TrialRecord, constant: [f64; 3]) -> [Option<f64>; N_TOTALS] {
+    let mut sums = [0u64; N_COUNTERS];
+    add_counter_sums(&mut sums, &rec.counters);
+    totals_from(rec, &sums, constant)
+}
+
+/// Adds the counters of `weeks` to `sums`: `rec.total(c)` of every counter
+/// in one pass that skips the weeks without events (most of them), the
+/// same saturating sums.
+pub(super) fn add_counter_sums(sums: &mut [u64; N_COUNTERS], weeks: &[[u64; N_COUNTERS]]) {
+    for week in weeks {
+        if week.iter().fold(0, |any, &n| any | n) != 0 {
+            add_week(sums, week);
+        }
+    }
+}
+
+/// Adds one week's counters to `sums` (saturating).
+#[inline]
+pub(super) fn add_week(sums: &mut [u64; N_COUNTERS], week: &[u64; N_COUNTERS]) {
+    for (sum, &n) in sums.iter_mut().zip(week) {
+        *sum = sum.saturating_add(n);
+    }
+}
+
+/// The totals of a trial whose counters sum to `sums`, with the totals of
+/// [`CONSTANT_TOTALS`] given.
+pub(super) fn totals_from(
+    rec: &TrialRecord,
+    sums: &[u64; N_COUNTERS],
+    constant: [f64; 3],
+) -> [Option<f64>; N_TOTALS] {
     let mut out = [None; N_TOTALS];
     for (i, c) in Counter::ALL.iter().enumerate() {
-        out[i] = Some(rec.total(*c) as f64);
+        out[i] = Some(sums[*c as usize] as f64);
     }
     let nc = Counter::ALL.len();
     for (i, l) in Level::ALL.iter().enumerate() {
         out[nc + i] = Some(rec.end(*l) as f64);
     }
-    let weeks = d.readiness_mean.len().max(1) as f64;
-    out[15] = Some(d.readiness_mean.iter().sum::<f64>() / weeks);
-    out[16] = Some(d.intel_effect_mean.iter().sum::<f64>() / weeks);
+    for (i, x) in CONSTANT_TOTALS.into_iter().zip(constant) {
+        out[i] = Some(x);
+    }
     out[FIRST_ATTACK] = rec.first_attack_week.map(f64::from);
-    out[18] = Some(d.spend);
     out[19] = Some(rec.alive_start as f64);
     out
 }
@@ -132,17 +184,32 @@ impl Distribution {
     /// Adds a count: the same as `add(n as f64)`, faster (see
     /// [`Moments::add_count`]).
     #[inline]
-    fn add_count(&mut self, n: u64) {
+    pub(super) fn add_count(&mut self, n: u64) {
         self.moments.add_count(n);
         self.sketch.add_count(n);
+    }
+
+    /// Adds `copies` counts `n` (not 0 copies): the same as `copies` calls
+    /// of [`Distribution::add_count`].
+    #[inline]
+    pub(super) fn add_count_copies(&mut self, n: u64, copies: u64) {
+        self.moments.add_count_copies(n, copies);
+        self.sketch.add_count_copies(n, copies);
     }
 
     /// Adds a prepared value: the same as `add(c.x)`.
     #[inline]
     fn add_constant(&mut self, c: &Constant) {
+        self.add_constant_copies(c, 1);
+    }
+
+    /// Adds `copies` prepared values (not 0 copies): the same as `copies`
+    /// calls of `add(c.x)`.
+    #[inline]
+    pub(super) fn add_constant_copies(&mut self, c: &Constant, copies: u64) {
         debug_assert_eq!(self.moments.grid, c.grid);
-        self.moments.add_grid(c.point);
-        self.sketch.add_at(c.slot, c.x);
+        self.moments.add_grid_copies(c.point, copies);
+        self.sketch.add_at_copies(c.slot, c.x, copies);
     }
 
     fn merge(&mut self, o: &Distribution) {
@@ -153,8 +220,8 @@ impl Distribution {
 
 /// A value with its grid point and sketch slot worked out once.
 #[derive(Debug, Clone, Copy)]
-struct Constant {
-    x: f64,
+pub(super) struct Constant {
+    pub(super) x: f64,
     grid: Grid,
     point: i64,
     slot: Slot,
@@ -175,11 +242,15 @@ impl Constant {
 /// members' mean readiness and intelligence effect, which [`Defences`] holds
 /// per week. Prepared once per variant, so that folding a trial adds them
 /// without a `round`, a `log2` and a `floor` each (about a tenth of the cost
-/// of a trial of the default scenario).
+/// of a trial of the default scenario). Cheap to clone: clones share the
+/// table, and [`super::fold::VariantFold`] tells them apart from other
+/// tables by that.
 #[derive(Debug, Clone)]
 pub struct WeeklyConstants {
     /// (readiness_mean, intel_effect_mean) per week.
-    weeks: Vec<[Constant; 2]>,
+    pub(super) weeks: Arc<[[Constant; 2]]>,
+    /// The totals of [`CONSTANT_TOTALS`].
+    pub(super) totals: [Constant; 3],
 }
 
 impl WeeklyConstants {
@@ -192,7 +263,17 @@ impl WeeklyConstants {
                 .zip(&d.intel_effect_mean)
                 .map(|(&r, &e)| [Constant::new(Grid::Real, r), Constant::new(Grid::Real, e)])
                 .collect(),
+            totals: std::array::from_fn(|k| {
+                let x = same_in_every_trial(d)[k];
+                Constant::new(TOTALS[CONSTANT_TOTALS[k]].grid, x)
+            }),
         }
+    }
+
+    /// [`trial_totals`] of a trial of this variant (without summing the
+    /// weekly tables again).
+    pub fn totals(&self, rec: &TrialRecord) -> [Option<f64>; N_TOTALS] {
+        totals_of(rec, self.totals.map(|c| c.x))
     }
 }
 
@@ -276,6 +357,11 @@ impl VariantStats {
     /// Folds in one trial of the variant whose weekly constants are
     /// `constants`; `baseline` holds the baseline's totals of the same trial
     /// (for paired differences; ignored for the baseline itself).
+    ///
+    /// This adds every value of the trial one at a time: it is the
+    /// definition of what the statistics hold. The engine folds trials with
+    /// [`super::fold::VariantFold`], which ends with the same statistics to
+    /// the bit at a small part of the cost.
     pub fn add(
         &mut self,
         rec: &TrialRecord,
@@ -285,12 +371,7 @@ impl VariantStats {
     ) {
         self.trials += 1;
         self.add_weekly(rec, constants);
-        for (i, x) in totals.iter().enumerate() {
-            if let Some(x) = x {
-                self.totals[i].add(*x);
-            }
-        }
-        self.any_attack += u64::from(rec.first_attack_week.is_some());
+        self.add_totals(rec, totals, baseline, false);
         for (s, row) in rec.by_state.iter().enumerate() {
             for (m, v) in row.iter().enumerate() {
                 self.states[s * N_STATE_METRICS + m].add_grid(*v as i64);
@@ -302,6 +383,28 @@ impl VariantStats {
             ds.detections.add_grid(row[1] as i64);
             ds.outcomes.add(row[2], row[3]);
         }
+    }
+
+    /// Adds one trial's totals, its attack flag and its paired differences
+    /// with the baseline.
+    /// The totals of [`CONSTANT_TOTALS`] are left out with `constants_later`
+    /// (to be added as copies).
+    pub(super) fn add_totals(
+        &mut self,
+        rec: &TrialRecord,
+        totals: &[Option<f64>; N_TOTALS],
+        baseline: &[Option<f64>; N_TOTALS],
+        constants_later: bool,
+    ) {
+        for (i, x) in totals.iter().enumerate() {
+            if constants_later && CONSTANT_TOTALS.contains(&i) {
+                continue;
+            }
+            if let Some(x) = x {
+                self.totals[i].add(*x);
+            }
+        }
+        self.any_attack += u64::from(rec.first_attack_week.is_some());
         for (i, p) in self.paired.iter_mut().enumerate() {
             let (Some(v), Some(b)) = (totals[i], baseline[i]) else {
                 continue;

@@ -2,6 +2,7 @@
 //! the output tables with their uncertainty.
 
 pub mod aggregate;
+pub mod fold;
 pub(crate) mod interval;
 pub(crate) mod metric;
 pub(crate) mod moments;

@@ -112,9 +112,57 @@ impl Sketch {
     /// Counts one more value `i` (below [`EXACT_BELOW`]).
     #[inline]
     fn add_exact(&mut self, i: usize) {
-        self.n += 1;
+        self.add_exact_copies(i, 1);
+    }
+
+    /// Counts `copies` more values `i` (below [`EXACT_BELOW`]); `copies`
+    /// must not be 0 (it would widen the exact counts to `i`).
+    #[inline]
+    fn add_exact_copies(&mut self, i: usize, copies: u64) {
+        debug_assert!(copies > 0);
+        self.n += copies;
         let at = self.cover(i, i);
-        self.exact[at] = self.exact[at].saturating_add(1);
+        // Saturating as one at a time would (never reached: a count cannot
+        // exceed the trials of a run, below 2^32).
+        let k = u32::try_from(copies).unwrap_or(u32::MAX);
+        self.exact[at] = self.exact[at].saturating_add(k);
+    }
+
+    /// Adds `copies` values `x` where they are counted, `slot` =
+    /// `Slot::of(x)`: the same as `copies` calls of [`Sketch::add_at`].
+    /// `copies` must not be 0.
+    #[inline]
+    pub fn add_at_copies(&mut self, slot: Slot, x: f64, copies: u64) {
+        debug_assert_eq!(slot, Slot::of(x));
+        debug_assert!(copies > 0);
+        match slot {
+            Slot::Ignored => {}
+            Slot::Exact(i) => self.add_exact_copies(i, copies),
+            Slot::Bucket(k) => {
+                self.n += copies;
+                let b = self.buckets.entry(k).or_insert(Bucket {
+                    count: 0,
+                    min: x,
+                    max: x,
+                });
+                b.count += copies;
+                b.min = b.min.min(x);
+                b.max = b.max.max(x);
+            }
+        }
+    }
+
+    /// Adds `copies` counts `n`: the same as `copies` calls of
+    /// [`Sketch::add_count`]. `copies` must not be 0.
+    #[inline]
+    pub fn add_count_copies(&mut self, n: u64, copies: u64) {
+        match usize::try_from(n) {
+            Ok(i) if i < EXACT_BELOW => self.add_exact_copies(i, copies),
+            _ => {
+                let x = n as f64;
+                self.add_at_copies(Slot::of(x), x, copies)
+            }
+        }
     }
 
     /// Widens the exact counts to cover the integers `lo..=hi` (both below
@@ -307,6 +355,21 @@ mod tests {
         }
         assert_eq!(a.exact_count(0), 3, "-0.0 counts as 0");
         assert_eq!(a.exact_count(1023), 2);
+    }
+
+    #[test]
+    fn adding_copies_is_adding_one_at_a_time() {
+        let (mut a, mut b) = (Sketch::default(), Sketch::default());
+        for (n, k) in [(5, 3), (0, 1), (1023, 2), (1024, 4), (70_000, 1), (3, 9)] {
+            a.add_count_copies(n, k);
+            (0..k).for_each(|_| b.add_count(n));
+            assert_eq!(a, b, "{n} × {k}");
+        }
+        for (x, k) in [(0.25, 3), (-7.5, 2), (f64::NAN, 4), (12.0, 5), (1e9, 1)] {
+            a.add_at_copies(Slot::of(x), x, k);
+            (0..k).for_each(|_| b.add(x));
+            assert_eq!(a, b, "{x} × {k}");
+        }
     }
 
     #[test]

@@ -3,8 +3,10 @@
 //!
 //! Shards must come from the same scenario text, seed, trial count,
 //! variants and shard count, and each shard must be present exactly once.
-//! Their exact statistics are added; their `trials.csv` files are joined in
-//! shard order.
+//! Their exact statistics are added; their trials tables are joined in
+//! shard order. The merged folder has the formats of the first shard
+//! (CSV, Parquet or both, see [`Formats::of_folder`]); each shard's trials
+//! are read from whichever of `trials.csv` and `trials.parquet` it has.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -14,7 +16,8 @@ use anyhow::Context;
 
 use crate::engine::shard::{STATE_FILE, ShardState};
 use crate::error::{Error, Result};
-use crate::results::Manifest;
+use crate::results::csv::CsvStream;
+use crate::results::{Formats, Manifest};
 use crate::study::run::finish;
 use crate::study::stage;
 
@@ -36,6 +39,7 @@ pub fn merge(shards: &[PathBuf], out: &Path, force: bool, command_line: &str) ->
         let other = read_state(&p.dir)?;
         state.stats.merge(&other.stats);
     }
+    let formats = Formats::of_folder(&parts[0].dir);
     let staging = stage(out, force)?;
     join_trials(&parts, &staging.path().join("trials.csv"))?;
     let mut manifest = parts[0].manifest.clone();
@@ -48,7 +52,7 @@ pub fn merge(shards: &[PathBuf], out: &Path, force: bool, command_line: &str) ->
         .unwrap_or_default();
     manifest.wall_seconds = parts.iter().map(|p| p.manifest.wall_seconds).sum::<f64>()
         + started.elapsed().as_secs_f64();
-    finish(staging, &state.stats, &state.layout, &manifest)
+    finish(staging, &state.stats, &state.layout, &manifest, formats, 1)
 }
 
 fn read_part(dir: &Path) -> Result<Part> {
@@ -170,13 +174,19 @@ fn check_compatible(parts: &[Part]) -> Result<()> {
     Ok(())
 }
 
-/// Joins the shards' `trials.csv` in shard order under one header.
+/// Joins the shards' `trials.csv` (or `trials.parquet`) in shard order
+/// under one header, into a `trials.csv` that [`finish`] gives the merged
+/// folder's formats.
 fn join_trials(parts: &[Part], path: &Path) -> Result<()> {
     let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let mut out = BufWriter::with_capacity(1 << 16, file);
     let mut header: Option<String> = None;
     for p in parts {
         let src = p.dir.join("trials.csv");
+        if !src.exists() && p.dir.join("trials.parquet").exists() {
+            join_parquet(&src, &mut out, &mut header, path)?;
+            continue;
+        }
         let f = File::open(&src)
             .map_err(|e| Error::Invalid(format!("cannot read {}: {e}", src.display())))?;
         let mut lines = BufReader::new(f).lines();
@@ -205,5 +215,46 @@ fn join_trials(parts: &[Part], path: &Path) -> Result<()> {
     }
     out.flush()
         .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Appends the rows of a shard's `trials.parquet` (asked for as `src`, its
+/// CSV twin) to the joined `trials.csv`, as CSV lines.
+fn join_parquet(
+    src: &Path,
+    out: &mut BufWriter<File>,
+    header: &mut Option<String>,
+    path: &Path,
+) -> Result<()> {
+    let mut rows = CsvStream::open(src, "not a shard folder")?;
+    let h: Vec<&str> = rows.header().names().collect();
+    let h = h.join(",");
+    match header {
+        None => {
+            writeln!(out, "{h}").with_context(|| format!("cannot write {}", path.display()))?;
+            *header = Some(h);
+        }
+        Some(first) if *first != h => {
+            return Err(Error::Invalid(format!(
+                "{}: its header differs from the first shard's",
+                rows.header().path().display()
+            )));
+        }
+        Some(_) => {}
+    }
+    let width = rows.header().names().count();
+    let mut line = String::with_capacity(256);
+    while let Some(row) = rows.next_row()? {
+        line.clear();
+        for c in 0..width {
+            if c > 0 {
+                line.push(',');
+            }
+            line.push_str(row.text(c));
+        }
+        line.push('\n');
+        out.write_all(line.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     Ok(())
 }

@@ -290,6 +290,10 @@ pub fn optimize(
         .iter()
         .map(|(i, _)| base.states[*i].id.clone())
         .collect();
+    // Parsed once: every candidate's scenario is built from the parsed
+    // document, the base alone (the variants do not run), in parallel.
+    let template = BaseTemplate::new(&source.name, &source.stem, &source.text, &source.sets)
+        .map_err(|d| Error::from(crate::scenario::LoadError::Invalid(d)))?;
     let over = match &opts.posterior {
         Some(path) => {
             let over = OverPosterior::read(path, &set.uncertain)?;
@@ -298,11 +302,8 @@ pub fn optimize(
                 .map(|id| (id.clone(), format!("states.{id}.allocation")))
                 .collect();
             over.refuse_overlap(&searched, "--budget-of", "searched")?;
-            let template =
-                BaseTemplate::new(&source.name, &source.stem, &source.text, &source.sets)
-                    .map_err(|d| Error::from(crate::scenario::LoadError::Invalid(d)))?;
             over.check(|sets| template.scenario(sets), &[])?;
-            Some((over, template))
+            Some((over, &template))
         }
         None => None,
     };
@@ -320,13 +321,18 @@ pub fn optimize(
     });
     let staging = stage(&target, opts.common.force)?;
     on_start(&target);
-    let scenario_of = |shares: &[Shares]| -> Result<Scenario> {
-        let s: Vec<String> = ids
-            .iter()
-            .zip(shares)
-            .map(|(id, sh)| format!("states.{id}.allocation={}", sh.toml()))
-            .collect();
-        Ok(source.with_sets(&s)?.base)
+    let scenario_of = |shares: &Vec<Shares>| -> Result<Scenario> {
+        template
+            .scenario(&sets_of(&ids, shares))
+            .map_err(|d| Error::from(crate::scenario::LoadError::Invalid(d)))
+    };
+    let scenarios_of = |list: &[Vec<Shares>]| -> Result<Vec<Scenario>> {
+        let built = with_pool(opts.common.threads, || par_map(list, scenario_of))?;
+        let mut scenarios = vec![base.clone()];
+        for s in built {
+            scenarios.push(s?);
+        }
+        Ok(scenarios)
     };
     let baseline: Vec<Shares> = searched.iter().map(|(_, s)| *s).collect();
     let mut sampler = Sampler {
@@ -347,13 +353,13 @@ pub fn optimize(
             .map(|z| z.iter().map(|z| Shares::from_logits(*z)).collect())
             .collect();
         let stats = match &over {
-            None => {
-                let mut scenarios = vec![base.clone()];
-                for sh in &shares {
-                    scenarios.push(scenario_of(sh)?);
-                }
-                evaluate(&scenarios, 0..opts.trials, opts, cancel, progress)?
-            }
+            None => evaluate(
+                &scenarios_of(&shares)?,
+                0..opts.trials,
+                opts,
+                cancel,
+                progress,
+            )?,
             Some((o, t)) => {
                 let mut list = vec![vec![]];
                 list.extend(shares.iter().map(|sh| sets_of(&ids, sh)));
@@ -402,7 +408,7 @@ pub fn optimize(
     let fresh = opts.trials..opts.trials + opts.confirm_trials;
     let stats = match &over {
         None => {
-            let scenarios = vec![base.clone(), scenario_of(&best.shares)?];
+            let scenarios = scenarios_of(std::slice::from_ref(&best.shares))?;
             evaluate(&scenarios, fresh.clone(), opts, cancel, progress)?
         }
         Some((o, t)) => {
@@ -497,7 +503,9 @@ fn evaluate(
     cancel: &AtomicBool,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<RunStats> {
-    let theatres: Vec<Theatre<'_>> = scenarios.iter().map(Theatre::new).collect();
+    // Each candidate's defences and laws, prepared in parallel.
+    let theatres: Vec<Theatre<'_>> =
+        with_pool(opts.common.threads, || par_map(scenarios, Theatre::new))?;
     run_on_common_trials(
         &theatres,
         trials,

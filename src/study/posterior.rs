@@ -197,6 +197,7 @@ impl OverPosterior {
             cancel,
             progress,
             base,
+            false,
             |_| Ok(()),
         ) {
             Ok(stats) => Ok(stats),

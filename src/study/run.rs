@@ -13,14 +13,15 @@ use sha2::{Digest, Sha256};
 use crate::engine::resources;
 use crate::engine::resume::{self, Checkpoint, RunIdentity};
 use crate::engine::shard::{STATE_FILE, Shard, ShardState};
-use crate::engine::{EngineError, empty_stats, run_posterior_trials_from, run_trials_from};
+use crate::engine::{EngineError, empty_stats, run_posterior_trials_from, run_trials_from, timing};
 use crate::error::{Error, Result};
 use crate::model::Theatre;
 use crate::results::manifest::{
     PosteriorEntry, ShardEntry, base_overrides, geography, variant_entries,
 };
 use crate::results::{
-    Manifest, Posterior, ScenarioEntry, Staging, TrialsWriter, default_out, write_tables,
+    Formats, Manifest, Posterior, ScenarioEntry, Staging, TrialsWriter, default_out, finish_trials,
+    write_tables_on,
 };
 use crate::scenario::builtin::ScenarioSource;
 use crate::scenario::diagnostic::closest;
@@ -44,13 +45,18 @@ pub struct RunOptions {
     pub resume: bool,
     /// Run over this posterior (a calibrate folder or its posterior.csv).
     pub posterior: Option<PathBuf>,
+    /// The file formats of the tables (`--format`; default CSV).
+    pub formats: Formats,
 }
 
 /// What a run is about to do, for progress displays.
 #[derive(Debug)]
 pub struct Start<'a> {
-    /// Trials to run, summed over variants.
-    pub runs: u64,
+    /// Trials to run (each runs every chosen variant): the engine's
+    /// progress counts these.
+    pub trials: u64,
+    /// Variants each trial runs.
+    pub variants: usize,
     /// The result folder.
     pub target: &'a Path,
     /// The trial a resumed run continues from.
@@ -209,7 +215,8 @@ pub fn run(
         ),
     };
     on_start(&Start {
-        runs: (range.end - first) * names.len() as u64,
+        trials: range.end - first,
+        variants: names.len(),
         target: &target,
         resumed_at: (first > range.start).then_some(first),
     });
@@ -225,39 +232,49 @@ pub fn run(
     let cumulative = over.as_ref().map_or(vec![], |p| p.over.cumulative.clone());
     let seed = set.base.seed;
     let pick = |trial: u64| Posterior::pick(&cumulative, seed, trial);
-    let ran =
-        |base: RunStats,
-         on_window: &mut dyn FnMut(&crate::engine::Window<'_>) -> anyhow::Result<()>| {
-            if over.is_some() {
-                run_posterior_trials_from(
-                    &point_scenarios,
-                    &pick,
-                    first..range.end,
-                    opts.common.threads,
-                    cancel,
-                    progress,
-                    base,
-                    on_window,
-                )
-            } else {
-                run_trials_from(
-                    &theatres,
-                    first..range.end,
-                    opts.common.threads,
-                    cancel,
-                    progress,
-                    base,
-                    on_window,
-                )
-            }
-        };
+    let ran = |base: RunStats,
+               on_window: &mut (
+                        dyn FnMut(&crate::engine::Window<'_>) -> anyhow::Result<()> + Send
+                    )| {
+        if over.is_some() {
+            run_posterior_trials_from(
+                &point_scenarios,
+                &pick,
+                first..range.end,
+                opts.common.threads,
+                cancel,
+                progress,
+                base,
+                opts.resume,
+                on_window,
+            )
+        } else {
+            run_trials_from(
+                &theatres,
+                first..range.end,
+                opts.common.threads,
+                cancel,
+                progress,
+                base,
+                opts.resume,
+                on_window,
+            )
+        }
+    };
+    let trials_clock = Instant::now();
+    timing("setup", clock);
     let stats = match ran(base, &mut |w| {
+        let sink_clock = Instant::now();
         writer.append(w.rows)?;
         if opts.resume {
             let trials_bytes = writer.checkpoint()?;
+            let stats = w
+                .snapshot()
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("no statistics kept for the checkpoint"))?;
             let state = ShardState {
                 layout: layout.clone(),
-                stats: w.snapshot(),
+                stats,
             };
             let cp = Checkpoint {
                 identity: identity.clone(),
@@ -267,6 +284,7 @@ pub fn run(
             };
             resume::save(&dir, &cp).map_err(|e| anyhow::anyhow!("{e}"))?;
         }
+        timing("sink", sink_clock);
         Ok(())
     }) {
         Ok(stats) => stats,
@@ -276,8 +294,11 @@ pub fn run(
         }
         Err(e) => return Err(Error::Other(e.into())),
     };
+    timing("trials", trials_clock);
+    let flush_clock = Instant::now();
     writer.finish()?;
     resume::clear(staging.path())?;
+    timing("flush", flush_clock);
     let manifest = manifest_of(
         opts,
         &set,
@@ -290,6 +311,7 @@ pub fn run(
         clock,
     );
     let out = if opts.shard.is_some() {
+        finish_trials(staging.path(), opts.formats)?;
         let state = ShardState { layout, stats };
         write_json(&staging.path().join(STATE_FILE), &state)?;
         crate::results::manifest::write(staging.path(), &manifest)?;
@@ -301,8 +323,16 @@ pub fn run(
             manifest,
         });
     } else {
-        finish(staging, &stats, &layout, &manifest)?
+        finish(
+            staging,
+            &stats,
+            &layout,
+            &manifest,
+            opts.formats,
+            opts.common.threads,
+        )?
     };
+    timing("total", clock);
     Ok(RunReport {
         out,
         layout,
@@ -404,19 +434,29 @@ fn refuse_if_too_big(
 
 use super::{refused, stage};
 
-/// Writes the tables, the manifest and the charts of complete statistics
-/// (`trials.csv` is already in `staging`), and moves the folder into place.
+/// Writes the tables (in `formats`), the manifest and the charts of
+/// complete statistics (`trials.csv` is already in `staging`), and moves
+/// the folder into place. The tables are written at the same time, and so
+/// are the charts, on `threads` workers.
 pub fn finish(
     staging: Staging,
     stats: &RunStats,
     layout: &Layout,
     manifest: &Manifest,
+    formats: Formats,
+    threads: usize,
 ) -> Result<PathBuf> {
-    write_tables(staging.path(), stats, layout)?;
+    let clock = Instant::now();
+    finish_trials(staging.path(), formats)?;
+    write_tables_on(staging.path(), stats, layout, formats, threads)?;
     crate::results::manifest::write(staging.path(), manifest)?;
+    timing("tables", clock);
     // Charts are drawn from the files just committed, as `cordon plot`
     // would.
-    let (out, _) = super::commit_then_draw(staging, |out| crate::chart::draw_all(out, &[]))?;
+    let clock = Instant::now();
+    let (out, _) =
+        super::commit_then_draw(staging, |out| crate::chart::draw_all_on(out, &[], threads))?;
+    timing("commit_and_charts", clock);
     Ok(out)
 }
 

@@ -3,8 +3,9 @@
 //! parameter.
 //!
 //! The steps follow the data: load and expand the design
-//! ([`plan`]), validate every point before any trial runs, run the points
-//! one after another (trials within a point in parallel), then write the
+//! ([`plan`]), validate every point before any trial runs, run every
+//! (point, trial) of the design in one parallel pool
+//! ([`crate::engine::points::run_points`]), then write the
 //! table, the manifest and the charts into a staging folder and move it
 //! into place.
 
@@ -15,7 +16,7 @@ use std::time::Instant;
 use sha2::{Digest, Sha256};
 
 use crate::engine::points::{
-    BaseText, Design, PointResult, expand, overrides, patrol_in as point_patrol_in, run_point,
+    BaseText, Design, PointResult, expand, overrides, patrol_in as point_patrol_in, run_points,
 };
 use crate::engine::{par_map, prepared_like, with_pool};
 use crate::error::{Error, Result};
@@ -94,7 +95,7 @@ pub fn plan(opts: &SweepOptions) -> Result<SweepPlan> {
         spec.samples = opts.samples;
     }
     let trials = opts.trials.or(spec.trials).unwrap_or(base.base.trials);
-    let mut plan = plan_spec(source, base, &spec, trials)?;
+    let mut plan = plan_spec(source, base, &spec, trials, opts.common.threads)?;
     if let Some(path) = &opts.posterior {
         let over = OverPosterior::read(path, &plan.base.uncertain)?;
         let swept: Vec<(String, String)> = plan
@@ -111,12 +112,14 @@ pub fn plan(opts: &SweepOptions) -> Result<SweepPlan> {
     Ok(plan)
 }
 
-/// The plan of `spec` on `base`, every point validated.
+/// The plan of `spec` on `base`, every point validated on `threads`
+/// workers (0: one per core).
 pub fn plan_spec(
     source: BaseText,
     base: ScenarioSet,
     spec: &SweepSpec,
     trials: u64,
+    threads: usize,
 ) -> Result<SweepPlan> {
     if spec.design == DesignKind::Grid && spec.vary.iter().any(|p| p.steps < 2) {
         return Err(Error::Invalid(
@@ -136,11 +139,10 @@ pub fn plan_spec(
             1 + base.variants.len()
         )));
     }
-    // Every point is built (and so validated) now, and dropped: a design
-    // may have many points, each a whole scenario with its variants.
-    for values in &design.points {
-        source.at(&design.params, values)?;
-    }
+    // Every point is built (and so validated) now, in parallel, and
+    // dropped: a design may have many points, each a whole scenario with
+    // its variants.
+    source.check_points(&design.params, &design.points, threads)?;
     Ok(SweepPlan {
         source,
         base,
@@ -183,19 +185,43 @@ pub fn sweep(
     });
     let staging = stage(&target, opts.common.force)?;
     on_start(&plan, &target);
-    let mut results = Vec::with_capacity(plan.design.points.len());
-    for (i, values) in plan.design.points.iter().enumerate() {
-        on_point(i);
-        results.push(match &plan.posterior {
-            None => {
-                let point = plan.source.at(&plan.design.params, values)?;
-                run_point(&point, plan.trials, opts.common.threads, cancel, progress)?
+    let results = match &plan.posterior {
+        // Every (point, trial) of the design in one pool.
+        None => run_points(
+            plan.design.points.len(),
+            &|j| plan.source.at(&plan.design.params, &plan.design.points[j]),
+            0..plan.trials,
+            opts.common.threads,
+            cancel,
+            progress,
+            None,
+            |p| {
+                on_point(p.index);
+                let mut variants = vec![crate::scenario::BASELINE.to_string()];
+                variants.extend(p.set.variants.iter().map(|v| v.name.clone()));
+                Ok(PointResult {
+                    variants,
+                    patrol_in: point_patrol_in(&p.set.base, p.theatres),
+                    stats: p.stats,
+                })
+            },
+        )?,
+        Some(over) => {
+            let mut results = Vec::with_capacity(plan.design.points.len());
+            for (i, values) in plan.design.points.iter().enumerate() {
+                on_point(i);
+                results.push(run_point_over(
+                    &plan,
+                    over,
+                    values,
+                    opts.common.threads,
+                    cancel,
+                    progress,
+                )?);
             }
-            Some(over) => {
-                run_point_over(&plan, over, values, opts.common.threads, cancel, progress)?
-            }
-        });
-    }
+            results
+        }
+    };
     let table = SweepTable::new(&plan.design, &results);
     table
         .write(&staging.path().join("sweep.csv"))
@@ -244,13 +270,15 @@ pub fn sweep(
     );
     let mut notes = fixed_by_variants(&plan);
     let (out, drawn) = super::commit_then_draw(staging, |out| {
-        crate::chart::sweep::draw_all(
-            &table,
-            &opts.metrics,
-            &title,
-            &caption,
-            &out.join(crate::chart::CHARTS),
-        )
+        with_pool(opts.common.threads, || {
+            crate::chart::sweep::draw_all(
+                &table,
+                &opts.metrics,
+                &title,
+                &caption,
+                &out.join(crate::chart::CHARTS),
+            )
+        })?
     })?;
     notes.extend(drawn);
     Ok(SweepReport { out, table, notes })

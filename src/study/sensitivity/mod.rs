@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use crate::engine::points::{BaseText, overrides, run_point_with};
+use crate::engine::points::{BaseText, overrides, run_points};
 use crate::error::{Error, Result};
 use crate::results::default_out;
 pub use crate::results::sensitivity::{Entry, Row, read_rows};
@@ -114,8 +114,6 @@ pub fn sensitivity(
         )
         .with_file_name(stamp)
     });
-    // Every point is built (and so validated) before any trial runs, and
-    // dropped: it is built again when its turn comes.
     let k = plan.params.len();
     let mut points: Vec<Vec<Option<f64>>> = vec![vec![None; k]];
     for i in 0..k {
@@ -146,39 +144,51 @@ pub fn sensitivity(
             1 + plan.base.variants.len()
         )));
     }
-    for values in &points[1..] {
-        point(&plan, values)?;
+    // Every point is built (and so validated) before any trial runs, in
+    // parallel, and dropped: it is built again when its batch comes.
+    let built = crate::engine::with_pool(opts.common.threads, || {
+        crate::engine::par_map(&points[1..], |values| point(&plan, values).err())
+    })?;
+    if let Some(e) = built.into_iter().flatten().next() {
+        return Err(e);
     }
     let staging = stage(&target, opts.common.force)?;
     on_start(&plan, &target);
     // Per-trial outcomes for the one-at-a-time points (paired swings);
     // only each variant's mean and squared standard error for the Sobol
-    // points, whose number can be large.
+    // points, whose number can be large. Every (point, trial) runs in one
+    // pool.
     let mut per_trial = Vec::with_capacity(1 + 2 * k);
     let mut sobol_points: Vec<Vec<PointMean>> = Vec::new();
     let mut variants = Vec::new();
-    for (i, values) in points.iter().enumerate() {
-        on_point(i);
-        let set = if i == 0 {
-            plan.base.clone()
-        } else {
-            point(&plan, values)?.1
-        };
-        let (r, kept) = run_point_with(
-            &set,
-            opts.trials,
-            opts.common.threads,
-            cancel,
-            progress,
-            Some(plan.outcome),
-        )?;
-        variants = r.variants;
-        if i <= 2 * k {
-            per_trial.push(kept);
-        } else {
-            sobol_points.push(kept.iter().map(|l| PointMean::of(l)).collect());
-        }
-    }
+    run_points(
+        points.len(),
+        &|i| {
+            if i == 0 {
+                Ok(plan.base.clone())
+            } else {
+                point(&plan, &points[i]).map(|(_, set)| set)
+            }
+        },
+        0..opts.trials,
+        opts.common.threads,
+        cancel,
+        progress,
+        Some(plan.outcome),
+        |p| {
+            on_point(p.index);
+            if variants.is_empty() {
+                variants.push(crate::scenario::BASELINE.to_string());
+                variants.extend(p.set.variants.iter().map(|v| v.name.clone()));
+            }
+            if p.index <= 2 * k {
+                per_trial.push(p.kept);
+            } else {
+                sobol_points.push(p.kept.iter().map(|l| PointMean::of(l)).collect());
+            }
+            Ok(())
+        },
+    )?;
     let mut notes = Vec::new();
     for v in &plan.base.variants {
         for p in &plan.params {
@@ -242,13 +252,15 @@ pub fn sensitivity(
         opts.bootstrap
     );
     let (out, _) = super::commit_then_draw(staging, |out| {
-        crate::chart::sensitivity::draw_all(
-            &rows,
-            &plan.base.base.name,
-            metric,
-            &caption,
-            &out.join(crate::chart::CHARTS),
-        )
+        crate::engine::with_pool(opts.common.threads, || {
+            crate::chart::sensitivity::draw_all(
+                &rows,
+                &plan.base.base.name,
+                metric,
+                &caption,
+                &out.join(crate::chart::CHARTS),
+            )
+        })?
     })?;
     Ok(SensitivityReport { out, rows, notes })
 }

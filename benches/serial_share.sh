@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# serial_share.sh BIN [TRIALS] [THREADS]: the serial share of a whole
+# `cordon run` (default scenario, all variants, all outputs), from the
+# phases BIN reports with CORDON_TIMINGS=1 (a binary from issue 16 on).
+#
+# Serial is the wall time no other thread can share, whatever the thread
+# count: start-up, the last window's trials.csv rows, the flush, the
+# longest task of each parallel step of the tables, the manifest and the
+# files written, reading weekly.csv back, the commit and the longest chart. Parallel is the rest: the trials (with the rows of every
+# window but the last, written while the next window runs), the other
+# tables and charts, and trials.csv read back in blocks. The share is
+# serial / total at THREADS threads (default 1: the Amdahl figure).
+set -euo pipefail
+BIN=$1
+TRIALS=${2:-20000}
+THREADS=${3:-1}
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+CORDON_TIMINGS=1 "$BIN" run --trials "$TRIALS" --threads "$THREADS" --out "$OUT/run" \
+  --force --quiet 2> "$OUT/timings.txt"
+awk '
+  $1 != "timings:" { next }
+  { what = $2; for (i = 3; i < NF; i++) what = what " " $i; t = $NF }
+  what == "setup" { setup = t }
+  what == "sink" { sink_last = t; sinks += t }
+  what == "trials" { trials = t; stage = "tables" }
+  what == "flush" { flush = t }
+  # A parallel step is a run of tasks numbered from 0; its critical path is
+  # its longest task, and a stage (tables, charts) may have several steps.
+  what ~ /^task / {
+    if (what == "task 0") { crit[stage] += stepmax; stepmax = 0 }
+    if (t > stepmax) stepmax = t
+    sum[stage] += t
+  }
+  what == "tables" || what == "commit_and_charts" { crit[stage] += stepmax; stepmax = 0 }
+  what == "tables" { tables = t; stage = "read" }
+  what == "read weekly.csv" { weekly = t }
+  what == "read trials.csv" { rtrials = t }
+  what == "read" { read = t; stage = "charts" }
+  what == "commit_and_charts" { charts = t }
+  what == "total" { total = t }
+  END {
+    tsum = sum["tables"]; tmax = crit["tables"]; csum = sum["charts"]; cmax = crit["charts"]
+    other_tables = tables - tsum            # the manifest, the files written
+    other_charts = charts - read - csum     # fonts, the commit, charts/
+    other_read = read - weekly - rtrials    # states, borders, comparison
+    serial = setup + sink_last + flush + tmax + other_tables + weekly + other_read \
+      + other_charts + cmax
+    printf "total_s,%.3f\ntrials_s,%.3f\nsinks_s,%.3f\nlast_sink_s,%.3f\n", total, trials, sinks, sink_last
+    printf "setup_s,%.3f\nflush_s,%.3f\ntables_s,%.3f\ntables_critical_path_s,%.3f\n", setup, flush, tables, tmax
+    printf "read_weekly_s,%.3f\nread_trials_s,%.3f\nread_other_s,%.3f\n", weekly, rtrials, other_read
+    printf "charts_s,%.3f\ncharts_critical_path_s,%.3f\ncommit_and_fonts_s,%.3f\n", csum, cmax, other_charts
+    printf "outside_trials_s,%.3f\nserial_s,%.3f\nserial_share,%.4f\n", total - trials + sink_last, serial, serial / total
+  }' "$OUT/timings.txt"
