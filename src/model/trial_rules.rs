@@ -989,7 +989,9 @@ fn an_attack_scores_its_severity_and_flags_the_cell() {
     let mut words = [word(0.0); SLOTS];
     words[Slot::Births as usize] = word(0.5);
     words[Slot::Deaths as usize] = word(0.5);
-    words[Slot::EventKind as usize] = word(0.5);
+    // The kind word at 0 too: with μ = 0 the event is an attack even for
+    // u = 0 (`u < μ/(a+μ)`, not `<=`).
+    words[Slot::EventKind as usize] = word(0.0);
     words[Slot::Severity as usize] = word(0.99);
     // 1 - u = 0.01: X = 0.01^(-1/1.5) = 21.5..., floor 21.
     assert!(matches!(
@@ -1144,4 +1146,51 @@ fn levels_count_every_living_cell_where_it_stands() {
             );
         }
     }
+}
+
+#[test]
+fn a_chance_of_zero_never_happens_even_on_the_word_zero() {
+    // A uniform of exactly 0 (the word 0) must not turn a probability of 0
+    // into an event: `u < p`, not `u <= p`. No patrol and no signature make
+    // detection impossible; a detected cell with interdiction q = 0 is
+    // never interdicted. Kills `<` → `<=` in both tests of `transit_move`.
+    let unseen = one_border(
+        "signature_start = 0.0",
+        "budget = 0.0\nallocation = { border = 1.0, intel = 0.0, readiness = 0.0 }",
+        4,
+    );
+    let th = Theatre::new(&unseen);
+    let src = region(&unseen, "SRC_N");
+    let mut rec = record(&unseen);
+    let mut cell = cell_at(&th, src, u32::MAX);
+    transit(&th, &mut cell, [word(0.0); SLOTS], &mut rec);
+    let week = rec.counters[0];
+    assert_eq!(
+        (
+            week[Counter::Attempts as usize],
+            week[Counter::Detections as usize]
+        ),
+        (1, 0),
+        "detected with no patrol and no signature"
+    );
+
+    let caught = one_border(
+        "signature_start = 1.0\ninterdict_min = 0.0\ninterdict_max = 0.0",
+        "budget = 8.0\nallocation = { border = 1.0, intel = 0.0, readiness = 0.0 }",
+        4,
+    );
+    let th = Theatre::new(&caught);
+    let src = region(&caught, "SRC_N");
+    let mut rec = record(&caught);
+    let mut cell = cell_at(&th, src, u32::MAX);
+    transit(&th, &mut cell, [word(0.0); SLOTS], &mut rec);
+    let week = rec.counters[0];
+    assert_eq!(
+        (
+            week[Counter::Detections as usize],
+            week[Counter::BorderInterdictions as usize]
+        ),
+        (1, 0),
+        "interdicted with q = 0"
+    );
 }
