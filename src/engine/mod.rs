@@ -348,29 +348,21 @@ pub fn in_parallel<'a, T: Send>(
     threads: usize,
     tasks: Vec<Task<'a, T>>,
 ) -> Result<Vec<T>, EngineError> {
+    let run = |(i, task): (usize, Task<'a, T>)| {
+        let clock = std::time::Instant::now();
+        let done = task();
+        timing(&format!("task {i}"), clock);
+        done
+    };
     if threads <= 1 || tasks.len() <= 1 {
-        return Ok(tasks
-            .into_iter()
-            .enumerate()
-            .map(|(i, task)| {
-                let clock = std::time::Instant::now();
-                let done = task();
-                timing(&format!("task {i}"), clock);
-                done
-            })
-            .collect());
+        return Ok(tasks.into_iter().enumerate().map(run).collect());
     }
     with_pool(threads.min(tasks.len()), || {
         tasks
             .into_par_iter()
             .with_max_len(1)
             .enumerate()
-            .map(|(i, task)| {
-                let clock = std::time::Instant::now();
-                let done = task();
-                timing(&format!("task {i}"), clock);
-                done
-            })
+            .map(run)
             .collect()
     })
 }

@@ -1148,23 +1148,27 @@ fn levels_count_every_living_cell_where_it_stands() {
     }
 }
 
+/// The first week's counters after one cell of SRC_N tries the border of
+/// a `one_border` scenario with every word at 0.
+fn one_attempt_on_the_word_zero(model: &str, mem: &str) -> Vec<u64> {
+    let s = one_border(model, mem, 4);
+    let th = Theatre::new(&s);
+    let mut rec = record(&s);
+    let mut cell = cell_at(&th, region(&s, "SRC_N"), u32::MAX);
+    transit(&th, &mut cell, [word(0.0); SLOTS], &mut rec);
+    rec.counters[0].to_vec()
+}
+
 #[test]
 fn a_chance_of_zero_never_happens_even_on_the_word_zero() {
     // A uniform of exactly 0 (the word 0) must not turn a probability of 0
     // into an event: `u < p`, not `u <= p`. No patrol and no signature make
     // detection impossible; a detected cell with interdiction q = 0 is
     // never interdicted. Kills `<` → `<=` in both tests of `transit_move`.
-    let unseen = one_border(
+    let week = one_attempt_on_the_word_zero(
         "signature_start = 0.0",
         "budget = 0.0\nallocation = { border = 1.0, intel = 0.0, readiness = 0.0 }",
-        4,
     );
-    let th = Theatre::new(&unseen);
-    let src = region(&unseen, "SRC_N");
-    let mut rec = record(&unseen);
-    let mut cell = cell_at(&th, src, u32::MAX);
-    transit(&th, &mut cell, [word(0.0); SLOTS], &mut rec);
-    let week = rec.counters[0];
     assert_eq!(
         (
             week[Counter::Attempts as usize],
@@ -1173,18 +1177,10 @@ fn a_chance_of_zero_never_happens_even_on_the_word_zero() {
         (1, 0),
         "detected with no patrol and no signature"
     );
-
-    let caught = one_border(
+    let week = one_attempt_on_the_word_zero(
         "signature_start = 1.0\ninterdict_min = 0.0\ninterdict_max = 0.0",
         "budget = 8.0\nallocation = { border = 1.0, intel = 0.0, readiness = 0.0 }",
-        4,
     );
-    let th = Theatre::new(&caught);
-    let src = region(&caught, "SRC_N");
-    let mut rec = record(&caught);
-    let mut cell = cell_at(&th, src, u32::MAX);
-    transit(&th, &mut cell, [word(0.0); SLOTS], &mut rec);
-    let week = rec.counters[0];
     assert_eq!(
         (
             week[Counter::Detections as usize],

@@ -97,18 +97,13 @@ impl Formats {
 }
 
 /// Writes weekly, summary, states, borders and (with variants) comparison
-/// tables into `dir`, in `formats`.
-pub fn write_tables(dir: &Path, stats: &RunStats, layout: &Layout, formats: Formats) -> Result<()> {
-    write_tables_on(dir, stats, layout, formats, 1)
-}
-
-/// Like [`write_tables`], on `threads` workers: the tables' rows are built
+/// tables into `dir`, in `formats`, on `threads` workers: the tables' rows are built
 /// at the same time, then formatted as CSV in pieces of [`PIECE`] rows at
 /// the same time (so the largest table, `weekly.csv`, is not left to one
 /// worker), then each file is written. The bytes do not depend on
 /// `threads`; a failure names the first table, in the order above, that
 /// could not be written.
-pub fn write_tables_on(
+pub fn write_tables(
     dir: &Path,
     stats: &RunStats,
     layout: &Layout,
@@ -211,7 +206,7 @@ pub fn finish_trials(dir: &Path, formats: Formats) -> Result<()> {
     Ok(())
 }
 
-/// The rows of each run table, as [`write_tables_on`] builds them.
+/// The rows of each run table, as [`write_tables`] builds them.
 enum Rows<'a> {
     Weekly(Vec<crate::stats::tables::WeeklyRow<'a>>),
     Summary(Vec<crate::stats::tables::SummaryRow<'a>>),

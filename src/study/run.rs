@@ -21,7 +21,7 @@ use crate::results::manifest::{
 };
 use crate::results::{
     Formats, Manifest, Posterior, ScenarioEntry, Staging, TrialsWriter, default_out, finish_trials,
-    write_tables_on,
+    write_tables,
 };
 use crate::scenario::builtin::ScenarioSource;
 use crate::scenario::diagnostic::closest;
@@ -448,7 +448,7 @@ pub fn finish(
 ) -> Result<PathBuf> {
     let clock = Instant::now();
     finish_trials(staging.path(), formats)?;
-    write_tables_on(staging.path(), stats, layout, formats, threads)?;
+    write_tables(staging.path(), stats, layout, formats, threads)?;
     crate::results::manifest::write(staging.path(), manifest)?;
     timing("tables", clock);
     // Charts are drawn from the files just committed, as `cordon plot`
