@@ -492,3 +492,245 @@ impl RunStats {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! [`VariantStats::add`] and [`trial_totals`] against sums taken straight
+    //! from the trials' records. The fold's tests compare it with `add`, so
+    //! what both share (the totals, the constants) is pinned here.
+    use ethnum::U256;
+
+    use super::*;
+    use crate::model::{Theatre, Workspace, run_trial};
+    use crate::scenario::load_str;
+
+    /// Checks `m` holds exactly the values `xs` on its grid.
+    fn holds(m: &Moments, xs: &[f64], what: &str) {
+        let q: Vec<i64> = xs.iter().map(|&x| m.grid.quantize(x)).collect();
+        holds_grid(m, &q, what);
+    }
+
+    /// Checks `m` holds exactly the grid points `q`.
+    fn holds_grid(m: &Moments, q: &[i64], what: &str) {
+        let sum_sq = q
+            .iter()
+            .fold(U256::ZERO, |a, &q| a + U256::from(q.unsigned_abs()).pow(2));
+        assert_eq!(
+            (m.n, m.sum, m.sum_sq),
+            (
+                q.len() as u64,
+                q.iter().map(|&q| i128::from(q)).sum(),
+                sum_sq
+            ),
+            "{what}"
+        );
+    }
+
+    #[test]
+    fn the_statistics_hold_the_trials_totals_weeks_states_borders_and_pairs() {
+        let text = include_str!("../../tests/data/two_states.toml");
+        let set = load_str("s.toml", "s", text, &["scenario.weeks=30".into()]).unwrap();
+        let theatres: Vec<Theatre<'_>> = std::iter::once(&set.base)
+            .chain(set.variants.iter().map(|v| &v.scenario))
+            .map(Theatre::new)
+            .collect();
+        let s = &set.base;
+        let (weeks, n_dirs) = (s.weeks as usize, 2 * s.borders.len());
+        let trials = 40;
+        let mut work = Workspace::default();
+        // recs[v][trial], and the statistics in two halves merged.
+        let mut recs = vec![Vec::new(); theatres.len()];
+        let mut all_totals = vec![Vec::new(); theatres.len()];
+        let mut halves: Vec<[VariantStats; 2]> = (0..theatres.len())
+            .map(|v| {
+                std::array::from_fn(|_| VariantStats::new(weeks, s.states.len(), n_dirs, v == 0))
+            })
+            .collect();
+        for trial in 0..trials {
+            let mut totals = Vec::new();
+            for (v, th) in theatres.iter().enumerate() {
+                let mut rec = TrialRecord::default();
+                run_trial(th, trial, &mut work, &mut rec);
+                totals.push(trial_totals(&rec, &th.defences));
+                recs[v].push(rec);
+            }
+            for (v, t) in totals.iter().enumerate() {
+                all_totals[v].push(*t);
+            }
+            for (v, th) in theatres.iter().enumerate() {
+                let constants = WeeklyConstants::new(&th.defences);
+                let rec = &recs[v][trial as usize];
+                halves[v][usize::from(trial >= trials / 2)]
+                    .add(rec, &constants, &totals[v], &totals[0]);
+            }
+        }
+        let mut attacked_somewhere = false;
+        let mut paired_differences_seen = false;
+        for (v, th) in theatres.iter().enumerate() {
+            let d = &th.defences;
+            let [mut stats, second] = halves[v].clone();
+            stats.merge(&second);
+            let recs = &recs[v];
+            assert_eq!(stats.trials, trials);
+            let attacked = recs
+                .iter()
+                .filter(|r| r.first_attack_week.is_some())
+                .count();
+            assert_eq!(stats.any_attack, attacked as u64, "variant {v}");
+            attacked_somewhere |= attacked > 0;
+
+            // Totals: counters summed over weeks, levels at the end, the
+            // variant's means of readiness and intelligence, its spend.
+            let per_week_mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
+            let mut expected: Vec<Vec<f64>> = vec![Vec::new(); N_TOTALS];
+            for r in recs {
+                for (i, c) in Counter::ALL.iter().enumerate() {
+                    let sum: u64 = r.counters.iter().map(|w| w[*c as usize]).sum();
+                    expected[i].push(sum as f64);
+                }
+                let nc = Counter::ALL.len();
+                for (i, l) in Level::ALL.iter().enumerate() {
+                    expected[nc + i].push(r.levels[weeks - 1][*l as usize] as f64);
+                }
+                expected[15].push(per_week_mean(&d.readiness_mean));
+                expected[16].push(per_week_mean(&d.intel_effect_mean));
+                expected[18].push(d.spend);
+                if let Some(w) = r.first_attack_week {
+                    expected[FIRST_ATTACK].push(f64::from(w));
+                }
+                expected[19].push(r.alive_start as f64);
+            }
+            assert!(d.spend > 0.0 && expected[15][0] > 0.0 && expected[16][0] > 0.0);
+            for (i, xs) in expected.iter().enumerate() {
+                holds(
+                    &stats.totals[i].moments,
+                    xs,
+                    &format!("variant {v}, total {}", TOTALS[i].name),
+                );
+            }
+
+            // Weekly: each week's counters, levels, constants, running sums
+            // and whether an attack has happened yet.
+            let nl = Level::ALL.len();
+            let nc = Counter::ALL.len();
+            for t in [0, weeks / 2, weeks - 1] {
+                for (m, c) in Counter::ALL.iter().enumerate() {
+                    let xs: Vec<f64> = recs
+                        .iter()
+                        .map(|r| r.counters[t][*c as usize] as f64)
+                        .collect();
+                    holds(
+                        &stats.weekly(t, m).moments,
+                        &xs,
+                        &format!("week {t}, {}", weekly_name(m)),
+                    );
+                }
+                for (i, l) in Level::ALL.iter().enumerate() {
+                    let xs: Vec<f64> = recs
+                        .iter()
+                        .map(|r| r.levels[t][*l as usize] as f64)
+                        .collect();
+                    holds(
+                        &stats.weekly(t, nc + i).moments,
+                        &xs,
+                        &format!("week {t}, {}", l.name()),
+                    );
+                }
+                let extra = nc + nl;
+                let every = |x: f64| vec![x; trials as usize];
+                holds(
+                    &stats.weekly(t, extra).moments,
+                    &every(d.readiness_mean[t]),
+                    "readiness",
+                );
+                holds(
+                    &stats.weekly(t, extra + 1).moments,
+                    &every(d.intel_effect_mean[t]),
+                    "intel",
+                );
+                let up_to = |r: &TrialRecord, c: Counter| -> f64 {
+                    r.counters[..=t].iter().map(|w| w[c as usize]).sum::<u64>() as f64
+                };
+                for (k, c) in [Counter::Attacks, Counter::Entries, Counter::Severity]
+                    .into_iter()
+                    .enumerate()
+                {
+                    let xs: Vec<f64> = recs.iter().map(|r| up_to(r, c)).collect();
+                    holds(
+                        &stats.weekly(t, extra + 2 + k).moments,
+                        &xs,
+                        &format!("week {t}, cumulative {k}"),
+                    );
+                }
+                let xs: Vec<f64> = recs
+                    .iter()
+                    .map(|r| {
+                        f64::from(u8::from(
+                            r.first_attack_week.is_some_and(|w| w as usize <= t),
+                        ))
+                    })
+                    .collect();
+                holds(&stats.weekly(t, P_ANY_ATTACK).moments, &xs, "p_any_attack");
+            }
+
+            // States and border directions, summed over the trial.
+            for (si, _) in s.states.iter().enumerate() {
+                for m in 0..N_STATE_METRICS {
+                    let xs: Vec<f64> = recs.iter().map(|r| r.by_state[si][m] as f64).collect();
+                    holds(&stats.states[si * N_STATE_METRICS + m], &xs, "state");
+                }
+            }
+            for dir in 0..n_dirs {
+                let col = |k: usize| -> Vec<f64> {
+                    recs.iter().map(|r| r.by_direction[dir][k] as f64).collect()
+                };
+                let ds = &stats.directions[dir];
+                holds(&ds.attempts, &col(0), "attempts");
+                holds(&ds.detections, &col(1), "detections");
+                holds(&ds.outcomes.x, &col(2), "interdictions");
+                holds(&ds.outcomes.y, &col(3), "crossings");
+            }
+
+            // Paired with the baseline's same trial: the differences, the
+            // trials the variant did better in, and the ties.
+            if v == 0 {
+                assert!(stats.paired.is_empty());
+                continue;
+            }
+            for (i, t) in TOTALS.iter().enumerate() {
+                let pairs: Vec<(f64, f64)> = (0..trials as usize)
+                    .filter_map(|k| Some((all_totals[v][k][i]?, all_totals[0][k][i]?)))
+                    .collect();
+                let q: Vec<i64> = pairs
+                    .iter()
+                    .map(|&(x, b)| t.grid.quantize(x) - t.grid.quantize(b))
+                    .collect();
+                holds_grid(
+                    &stats.paired[i].diff,
+                    &q,
+                    &format!("variant {v}, paired {}", t.name),
+                );
+                let ties = pairs.iter().filter(|(x, b)| x == b).count() as u64;
+                let better = match t.lower_is_better {
+                    Some(lower) => pairs
+                        .iter()
+                        .filter(|(x, b)| x != b && (x < b) == lower)
+                        .count() as u64,
+                    None => 0,
+                };
+                assert_eq!(
+                    (stats.paired[i].ties, stats.paired[i].better),
+                    (ties, better),
+                    "variant {v}, paired {}",
+                    t.name
+                );
+            }
+            paired_differences_seen |= stats.paired[8].better > 0 && stats.paired[8].ties > 0;
+        }
+        assert!(attacked_somewhere, "the test scenario must have attacks");
+        assert!(
+            paired_differences_seen,
+            "a variant must beat the baseline in some trials and tie in others"
+        );
+    }
+}

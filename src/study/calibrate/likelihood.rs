@@ -118,5 +118,28 @@ mod tests {
         // All zeros: half a count in four trials.
         assert_eq!(log_likelihood(1, &[0, 0, 0, 0]), poisson(1, 0.125));
         assert!(log_likelihood(0, &[0, 0]) > log_likelihood(1, &[0, 0]));
+        // A variance equal to the mean is not over-dispersed: the Poisson
+        // (a negative binomial of infinite size would be NaN here).
+        assert_eq!(log_likelihood(2, &[0, 1, 2]), poisson(2, 1.0));
+    }
+
+    #[test]
+    fn large_counts_take_the_gamma_form_with_the_same_value() {
+        // Above 100,000 the sum over k gives way to lnΓ; at a moderate size
+        // both agree with the textbook form to well below 1e-6.
+        let textbook = |y: u64, r: f64, m: f64| {
+            let y = y as f64;
+            ln_gamma(y + r) - ln_gamma(r) - ln_gamma(y + 1.0)
+                + r * (r / (r + m)).ln()
+                + y * (m / (r + m)).ln()
+        };
+        let (r, m) = (40.0, 1.2e5);
+        for y in [99_999, 100_000, 100_001, 150_000] {
+            let (got, want) = (negative_binomial(y, r, m), textbook(y, r, m));
+            assert!(
+                want < -5.0 && (got - want).abs() < 1e-6,
+                "y {y}: {got} vs {want}"
+            );
+        }
     }
 }

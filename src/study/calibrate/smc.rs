@@ -503,6 +503,227 @@ mod tests {
         assert_eq!(next_temperature(&w, &[0.0; 100], 1.0, 50.0), 1.0);
     }
 
+    #[test]
+    fn enough_moves_that_nine_particles_in_ten_move() {
+        // The fewest steps k with 1 − (1 − a)^k ≥ 0.9.
+        for a in [0.02, 0.1, 0.25, 0.5, 0.7, 0.85] {
+            let k = moves_needed(a, 1000);
+            let moved = |k: u32| 1.0 - (1.0 - a).powi(k as i32);
+            assert!(moved(k) >= 0.9, "a = {a}: {k} steps move {}", moved(k));
+            assert!(
+                k == 1 || moved(k - 1) < 0.9,
+                "a = {a}: {k} steps, one fewer would do"
+            );
+        }
+        assert_eq!(moves_needed(0.5, 1000), 4);
+        assert_eq!(moves_needed(0.9, 8), 1);
+        assert_eq!(moves_needed(0.95, 8), 1);
+        // Nothing accepted, or too little: the cap, and never 0 steps.
+        assert_eq!(moves_needed(0.0, 8), 8);
+        assert_eq!(moves_needed(0.01, 8), 8);
+        assert_eq!(moves_needed(0.0, 0), 1);
+        assert_eq!(moves_needed(0.5, 0), 1);
+    }
+
+    #[test]
+    fn a_nan_likelihood_is_impossible_and_others_stay() {
+        assert_eq!(finite(f64::NAN), f64::NEG_INFINITY);
+        assert_eq!(finite(-3.5), -3.5);
+        assert_eq!(finite(f64::NEG_INFINITY), f64::NEG_INFINITY);
+    }
+
+    #[test]
+    fn the_box_is_in_the_priors_coordinates_and_closed() {
+        let mut p = prior(&[(1.0, 3.0, false), (0.01, 100.0, true)]);
+        assert_eq!(p.dim(), 2);
+        assert_eq!(p.bounds(0), (1.0, 3.0));
+        assert_eq!(p.bounds(1), (0.01f64.ln(), 100f64.ln()));
+        let (lo, hi) = p.bounds(1);
+        for z in [[1.0, lo], [3.0, hi], [2.0, 0.0]] {
+            assert!(p.contains(&z), "{z:?} is inside");
+        }
+        let out = 1e-9;
+        for z in [
+            [1.0 - out, 0.0],
+            [3.0 + out, 0.0],
+            [2.0, lo - out],
+            [2.0, hi + out],
+        ] {
+            assert!(!p.contains(&z), "{z:?} is outside");
+        }
+        assert_eq!(p.values(&[2.5, 2f64.ln()]), vec![2.5, 2f64.ln().exp()]);
+        p.params[0].integer = true;
+        assert_eq!(p.values(&[2.6, 0.0]), vec![3.0, 1.0]);
+    }
+
+    /// `l lᵀ`.
+    fn square(l: &[Vec<f64>]) -> Vec<Vec<f64>> {
+        let d = l.len();
+        (0..d)
+            .map(|i| {
+                (0..d)
+                    .map(|j| (0..d).map(|k| l[i][k] * l[j][k]).sum())
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn close(a: &[Vec<f64>], b: &[Vec<f64>], tol: f64) {
+        for (ra, rb) in a.iter().zip(b) {
+            for (x, y) in ra.iter().zip(rb) {
+                assert!((x - y).abs() <= tol, "{a:?} vs {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_cholesky_factor_is_lower_and_squares_back() {
+        let a = vec![
+            vec![4.0, 1.2, -0.6],
+            vec![1.2, 2.0, 0.3],
+            vec![-0.6, 0.3, 1.5],
+        ];
+        let l = cholesky(&a);
+        for (i, row) in l.iter().enumerate() {
+            assert!(row[i] > 0.0);
+            assert!(row[i + 1..].iter().all(|&x| x == 0.0), "{l:?}");
+        }
+        close(&square(&l), &a, 1e-12);
+    }
+
+    #[test]
+    fn the_walk_has_2_38_squared_over_d_times_the_weighted_covariance() {
+        let p = prior(&[(-10.0, 10.0, false), (0.1, 10.0, true)]);
+        let zs = [[1.0, 0.5], [2.0, -0.5], [-1.0, 0.0], [0.5, 1.5]];
+        let w = [0.1, 0.4, 0.2, 0.3];
+        let particles: Vec<Particle> = zs
+            .iter()
+            .map(|z| Particle {
+                z: z.to_vec(),
+                log_likelihood: 0.0,
+            })
+            .collect();
+        let mean: Vec<f64> = (0..2)
+            .map(|k| zs.iter().zip(&w).map(|(z, w)| w * z[k]).sum())
+            .collect();
+        let expected: Vec<Vec<f64>> = (0..2)
+            .map(|a| {
+                (0..2)
+                    .map(|b| {
+                        let c: f64 = zs
+                            .iter()
+                            .zip(&w)
+                            .map(|(z, w)| w * (z[a] - mean[a]) * (z[b] - mean[b]))
+                            .sum();
+                        let (lo, hi) = p.bounds(a);
+                        let ridge = if a == b {
+                            1e-8 * (hi - lo).powi(2)
+                        } else {
+                            0.0
+                        };
+                        2.38 * 2.38 / 2.0 * c + ridge
+                    })
+                    .collect()
+            })
+            .collect();
+        close(&square(&proposal(&p, &particles, &w)), &expected, 1e-12);
+    }
+
+    #[test]
+    fn a_proposal_is_centred_on_the_particle_with_the_walks_covariance() {
+        let l = cholesky(&[vec![0.5, 0.2], vec![0.2, 0.3]]);
+        let sigma = square(&l);
+        let z = [1.0, -2.0];
+        let n = 20_000;
+        let mut r = rng(5, &[1]);
+        let draws: Vec<Vec<f64>> = (0..n).map(|_| propose(&z, &l, &mut r)).collect();
+        let nf = n as f64;
+        let mean: Vec<f64> = (0..2)
+            .map(|k| draws.iter().map(|d| d[k]).sum::<f64>() / nf)
+            .collect();
+        for k in 0..2 {
+            let se = (sigma[k][k] / nf).sqrt();
+            assert!((mean[k] - z[k]).abs() < 4.0 * se, "mean {k}: {}", mean[k]);
+        }
+        for a in 0..2 {
+            for b in 0..2 {
+                let c = draws
+                    .iter()
+                    .map(|d| (d[a] - mean[a]) * (d[b] - mean[b]))
+                    .sum::<f64>()
+                    / (nf - 1.0);
+                // Var of a Gaussian sample covariance: (σ_aa σ_bb + σ_ab²) / n.
+                let se = ((sigma[a][a] * sigma[b][b] + sigma[a][b].powi(2)) / nf).sqrt();
+                assert!(
+                    (c - sigma[a][b]).abs() < 4.0 * se,
+                    "cov {a}{b}: {c} vs {}",
+                    sigma[a][b]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn prior_draws_fill_the_box_uniformly() {
+        let p = prior(&[(2.0, 6.0, false), (0.01, 100.0, true)]);
+        let n = 20_000;
+        let mut r = rng(9, &[2]);
+        let draws: Vec<Vec<f64>> = (0..n).map(|_| from_prior(&p, &mut r)).collect();
+        for k in 0..2 {
+            let (lo, hi) = p.bounds(k);
+            assert!(draws.iter().all(|d| d[k] >= lo && d[k] <= hi));
+            let m = draws.iter().map(|d| d[k]).sum::<f64>() / n as f64;
+            // A uniform's sd is (hi − lo)/√12.
+            let se = (hi - lo) / 12f64.sqrt() / (n as f64).sqrt();
+            assert!((m - 0.5 * (lo + hi)).abs() < 4.0 * se, "mean {k}: {m}");
+            let below = draws
+                .iter()
+                .filter(|d| d[k] < lo + 0.25 * (hi - lo))
+                .count() as f64
+                / n as f64;
+            assert!(
+                (below - 0.25).abs() < 4.0 * (0.25 * 0.75 / n as f64).sqrt(),
+                "{k}: {below}"
+            );
+        }
+    }
+
+    #[test]
+    fn reweighting_multiplies_by_the_likelihood_to_the_step() {
+        let w = [0.2, 0.3, 0.5, 0.0];
+        let ll = [-1.0, -2.0, f64::NEG_INFINITY, -0.5];
+        let step = 0.7;
+        let raw: Vec<f64> = w
+            .iter()
+            .zip(&ll)
+            .map(|(w, l)| w * (step * l).exp())
+            .collect();
+        let total: f64 = raw.iter().sum();
+        let got = reweight(&w, &ll, step);
+        for (g, r) in got.iter().zip(&raw) {
+            assert!((g - r / total).abs() < 1e-15, "{got:?}");
+        }
+        assert_eq!((got[2], got[3]), (0.0, 0.0));
+        // Nothing possible: equal weights, not NaN.
+        assert_eq!(
+            reweight(&[0.5, 0.5], &[f64::NEG_INFINITY; 2], 1.0),
+            vec![0.5, 0.5]
+        );
+    }
+
+    #[test]
+    fn every_simulation_has_its_own_key() {
+        let mut seen = std::collections::HashSet::new();
+        for g in [0, 1, 2, 300] {
+            for step in [0, 1, 2, 255] {
+                for i in [0, 1, 2, MAX_PARTICLES - 1] {
+                    assert!(seen.insert(key(g, step, i)), "{g} {step} {i}");
+                }
+            }
+        }
+        assert_eq!(key(3, 2, 5), (3 << 40) + (2 << 32) + 5);
+    }
+
     /// A Gaussian likelihood on a wide uniform prior: the sampler's mean
     /// and sd match the truth within Monte Carlo error.
     #[test]
