@@ -460,6 +460,74 @@ mod tests {
     }
 
     #[test]
+    fn the_slots_are_every_weekly_metric_but_the_constants_once() {
+        use super::super::aggregate::weekly_name;
+        let mut metrics: Vec<usize> = (0..N_SLOTS).map(metric_of).collect();
+        metrics.extend(CONSTANT_METRICS);
+        metrics.sort_unstable();
+        assert_eq!(metrics, (0..N_WEEKLY).collect::<Vec<_>>());
+        for m in CONSTANT_METRICS {
+            assert!(weekly_name(m).ends_with("_mean"), "{}", weekly_name(m));
+        }
+        // The held slots: the levels, then the running sums, then whether
+        // an attack has happened.
+        let held: Vec<&str> = (N_COUNTERS..N_SLOTS)
+            .map(|s| weekly_name(metric_of(s)))
+            .collect();
+        assert_eq!(
+            &held[N_LEVELS..],
+            [
+                "cumulative_attacks",
+                "cumulative_entries",
+                "cumulative_severity",
+                "p_any_attack"
+            ]
+        );
+        // A fold's tables are what the resource estimate counts.
+        let fold = VariantFold::new(VariantStats::new(30, 2, 2, true));
+        assert_eq!(
+            (fold.dense.len() * 4 + fold.events.capacity() * 4) as u64,
+            VariantFold::pending_bytes(30)
+        );
+        assert_eq!(fold.dense.len(), 31 * N_SLOTS * SMALL);
+    }
+
+    #[test]
+    fn trials_of_different_points_in_one_fold_keep_their_constants() {
+        // A run over a posterior folds trials of several points into one
+        // fold: each keeps its own weekly constants (readiness, intelligence).
+        let text = include_str!("../../tests/data/two_states.toml");
+        let set = load_str("s.toml", "s", text, &[]).unwrap();
+        let points = [
+            Theatre::new(&set.base),
+            Theatre::new(&set.variants[0].scenario),
+        ];
+        let constants: Vec<WeeklyConstants> = points
+            .iter()
+            .map(|th| WeeklyConstants::new(&th.defences))
+            .collect();
+        assert_ne!(
+            constants[0].totals.map(|c| c.x),
+            constants[1].totals.map(|c| c.x),
+            "the two points must differ in their constants"
+        );
+        let s = &set.base;
+        let empty =
+            || VariantStats::new(s.weeks as usize, s.states.len(), 2 * s.borders.len(), true);
+        let (mut plain, mut fold) = (empty(), VariantFold::new(empty()));
+        let mut work = Workspace::default();
+        let mut rec = TrialRecord::default();
+        for trial in 0..24u64 {
+            let p = usize::from((trial / 4) % 3 == 1);
+            run_trial(&points[p], trial, &mut work, &mut rec);
+            let totals = trial_totals(&rec, &points[p].defences);
+            plain.add(&rec, &constants[p], &totals, &totals);
+            assert_eq!(fold.add(&rec, &constants[p], None), totals);
+        }
+        assert_eq!(fold.into_stats(), plain);
+    }
+
+    #[test]
     fn a_settled_fold_equals_adding_every_value() {
         let text = include_str!("../../tests/data/two_states.toml");
         both_ways(text, &[], 0..60);
