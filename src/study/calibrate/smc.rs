@@ -724,6 +724,151 @@ mod tests {
         assert_eq!(key(3, 2, 5), (3 << 40) + (2 << 32) + 5);
     }
 
+    /// A state after generation 3 at power `temperature`: `n` particles
+    /// spread evenly over [−4, 4] with log-likelihood `ll(z)`.
+    fn state_at(n: usize, temperature: f64, ll: impl Fn(f64) -> f64) -> State {
+        let particles = (0..n)
+            .map(|i| {
+                let z = -4.0 + 8.0 * i as f64 / (n - 1) as f64;
+                Particle {
+                    z: vec![z],
+                    log_likelihood: ll(z),
+                }
+            })
+            .collect();
+        let past = Generation {
+            generation: 3,
+            temperature,
+            ess: n as f64,
+            acceptance: 1.0,
+            moves: 1,
+            simulations: n as u64,
+            elapsed_s: 0.0,
+        };
+        State {
+            particles,
+            weights: vec![1.0 / n as f64; n],
+            temperature,
+            history: vec![past],
+        }
+    }
+
+    /// One generation from `state`, and the keys of every job it simulated.
+    fn one_generation(
+        prior: &Prior,
+        settings: &Settings,
+        state: State,
+        ll: impl Fn(f64) -> f64,
+    ) -> (State, Vec<u64>) {
+        let mut keys = Vec::new();
+        let mut evaluate = |jobs: &[Job]| {
+            keys.extend(jobs.iter().map(|j| j.key));
+            Ok(jobs.iter().map(|j| ll(j.z[0])).collect())
+        };
+        let next = generation(prior, settings, state, &mut evaluate).expect("runs");
+        (next, keys)
+    }
+
+    #[test]
+    fn a_generation_tempers_by_the_ess_target_and_keeps_its_books() {
+        let settings = Settings {
+            particles: 200,
+            generations: 10,
+            ess_fraction: 0.5,
+            max_moves: 6,
+            seed: 4,
+        };
+        let n = settings.particles;
+        // A sharp likelihood: the ESS target binds, φ goes 0.2 → 0.2 + Δφ.
+        let sharp = |z: f64| -2.0 * z * z;
+        let before = state_at(n, 0.2, sharp);
+        let ll: Vec<f64> = before.particles.iter().map(|p| p.log_likelihood).collect();
+        let step = next_temperature(&before.weights, &ll, 0.8, 0.5 * n as f64);
+        assert!(step < 0.8, "the ESS target must bind here");
+        let ess = 1.0
+            / reweight(&before.weights, &ll, step)
+                .iter()
+                .map(|w| w * w)
+                .sum::<f64>();
+        let wide = prior(&[(-1e6, 1e6, false)]);
+        let (after, keys) = one_generation(&wide, &settings, before, sharp);
+        let g = after.history.last().expect("a generation");
+        assert_eq!(g.generation, 4);
+        assert_eq!((g.temperature, after.temperature), (0.2 + step, 0.2 + step));
+        assert_eq!(g.ess, ess);
+        assert!((g.ess - 0.5 * n as f64).abs() < 1e-6, "{}", g.ess);
+        // Every particle proposes once a move (none leaves this box); each
+        // simulation is keyed by this generation, its move and its particle.
+        assert_eq!(g.simulations, keys.len() as u64);
+        assert_eq!(keys.len(), n * g.moves as usize);
+        for (k, &key) in keys.iter().enumerate() {
+            let (m, i) = (k / n + 1, k % n);
+            assert_eq!(key, super::key(4, m as u32, i));
+        }
+        // Under half the proposals are accepted: more than one move.
+        assert!(g.acceptance > 0.0 && g.acceptance < 0.5, "{}", g.acceptance);
+        assert!(g.moves > 1 && g.moves <= settings.max_moves, "{}", g.moves);
+        assert_eq!(after.weights, vec![1.0 / n as f64; n]);
+        assert_eq!(after.particles.len(), n);
+
+        // A flat likelihood: all the way to φ = 1 at once; every proposal
+        // is accepted, so one move does.
+        let flat = |_: f64| -1.0;
+        let (after, keys) = one_generation(&wide, &settings, state_at(n, 0.2, flat), flat);
+        let g = after.history.last().expect("a generation");
+        assert!(g.temperature == 1.0 && after.done());
+        assert!((g.ess - n as f64).abs() < 1e-9, "{}", g.ess);
+        assert_eq!((g.moves, g.acceptance, g.simulations), (1, 1.0, n as u64));
+        assert_eq!(keys.len(), n);
+
+        // A mild likelihood: the ESS target does not bind, so the step is
+        // the rest of the way, 1 − φ, and the weights are L^(1 − φ).
+        let mild = |z: f64| -0.05 * z * z;
+        let before = state_at(n, 0.2, mild);
+        let ll: Vec<f64> = before.particles.iter().map(|p| p.log_likelihood).collect();
+        let ess = 1.0
+            / reweight(&before.weights, &ll, 0.8)
+                .iter()
+                .map(|w| w * w)
+                .sum::<f64>();
+        assert!(ess > 0.5 * n as f64 && ess < 0.99 * n as f64, "{ess}");
+        let (after, _) = one_generation(&wide, &settings, before, mild);
+        let g = after.history.last().expect("a generation");
+        assert_eq!((g.temperature, g.ess), (1.0, ess));
+    }
+
+    #[test]
+    fn a_run_stops_at_power_one_or_at_the_generation_cap() {
+        let wide = prior(&[(-1e6, 1e6, false)]);
+        let settings = |generations| Settings {
+            particles: 100,
+            generations,
+            ess_fraction: 0.5,
+            max_moves: 2,
+            seed: 8,
+        };
+        let evaluate = |ll: fn(f64) -> f64| {
+            move |jobs: &[Job]| Ok(jobs.iter().map(|j| ll(j.z[0])).collect::<Vec<f64>>())
+        };
+        // Flat: φ = 1 after the first generation, then it stops.
+        let state = run(&wide, &settings(10), None, evaluate(|_| 0.0), |_| Ok(())).expect("runs");
+        let gens: Vec<u32> = state.history.iter().map(|g| g.generation).collect();
+        assert_eq!(gens, [0, 1]);
+        assert!(state.done());
+        // Very sharp: not at φ = 1 after 2 generations, so exactly 2 after
+        // the draw from the prior, numbered in order, with φ rising.
+        let sharp = |z: f64| -1e6 * z * z;
+        let state = run(&wide, &settings(2), None, evaluate(sharp), |_| Ok(())).expect("runs");
+        let gens: Vec<u32> = state.history.iter().map(|g| g.generation).collect();
+        assert_eq!(gens, [0, 1, 2]);
+        assert!(!state.done());
+        let phis: Vec<f64> = state.history.iter().map(|g| g.temperature).collect();
+        assert!(
+            phis[0] == 0.0 && phis[1] > 0.0 && phis[2] > phis[1] && phis[2] < 1.0,
+            "{phis:?}"
+        );
+    }
+
     /// A Gaussian likelihood on a wide uniform prior: the sampler's mean
     /// and sd match the truth within Monte Carlo error.
     #[test]
