@@ -704,6 +704,20 @@ mod tests {
             assert!((g - r / total).abs() < 1e-15, "{got:?}");
         }
         assert_eq!((got[2], got[3]), (0.0, 0.0));
+        // A step of 0 leaves an impossible particle at weight 0 (0 × −∞
+        // would be NaN).
+        assert_eq!(
+            reweight(&[0.5, 0.5], &[f64::NEG_INFINITY, -1.0], 0.0),
+            vec![0.0, 1.0]
+        );
+        // Log-likelihoods far below 0 are scaled by the largest first, so
+        // nothing underflows.
+        let got = reweight(&[0.5, 0.5], &[-800.0, -801.0], 1.0);
+        let e = (-1f64).exp();
+        assert!(
+            (got[0] - 1.0 / (1.0 + e)).abs() < 1e-15 && (got[1] - e / (1.0 + e)).abs() < 1e-15,
+            "{got:?}"
+        );
         // Nothing possible: equal weights, not NaN.
         assert_eq!(
             reweight(&[0.5, 0.5], &[f64::NEG_INFINITY; 2], 1.0),
@@ -835,6 +849,76 @@ mod tests {
         let (after, _) = one_generation(&wide, &settings, before, mild);
         let g = after.history.last().expect("a generation");
         assert_eq!((g.temperature, g.ess), (1.0, ess));
+    }
+
+    #[test]
+    fn a_step_within_1e_12_of_the_rest_reaches_power_one() {
+        // The ESS target a hair above the ESS at the full step 1 − φ: the
+        // bisection stops a few 1e-14 short of it, and φ is taken to 1.
+        let n = 100;
+        let mild = |z: f64| -0.05 * z * z;
+        let before = state_at(n, 0.2, mild);
+        let ll: Vec<f64> = before.particles.iter().map(|p| p.log_likelihood).collect();
+        let ess = 1.0
+            / reweight(&before.weights, &ll, 0.8)
+                .iter()
+                .map(|w| w * w)
+                .sum::<f64>();
+        let target = ess * (1.0 + 1e-14);
+        let step = next_temperature(&before.weights, &ll, 0.8, target);
+        assert!(step < 0.8 && step > 0.8 - 1e-12, "{step}");
+        let settings = Settings {
+            particles: n,
+            generations: 10,
+            ess_fraction: target / n as f64,
+            max_moves: 2,
+            seed: 4,
+        };
+        let (after, _) = one_generation(&prior(&[(-1e6, 1e6, false)]), &settings, before, mild);
+        assert_eq!(after.temperature, 1.0);
+        assert!(after.done());
+    }
+
+    #[test]
+    fn a_collapsing_likelihood_still_moves_phi_by_a_sliver() {
+        // One particle far above the rest: any step worth having leaves an
+        // ESS of 1, so the step is the floor, 1e-6 of what is left.
+        let mut ll = vec![-1e9; 100];
+        ll[0] = 0.0;
+        let w = vec![0.01; 100];
+        assert_eq!(next_temperature(&w, &ll, 0.5, 50.0), 0.5e-6);
+    }
+
+    #[test]
+    fn a_proposal_adds_the_factor_times_its_own_normal_draws() {
+        let l = cholesky(&[vec![0.5, 0.2], vec![0.2, 0.3]]);
+        let z = [1.0, -2.0];
+        let mut r = rng(5, &[7]);
+        let mut again = r.clone();
+        let eps: [f64; 2] = [
+            StandardNormal.sample(&mut again),
+            StandardNormal.sample(&mut again),
+        ];
+        let want = [
+            z[0] + l[0][0] * eps[0],
+            z[1] + l[1][0] * eps[0] + l[1][1] * eps[1],
+        ];
+        assert_eq!(propose(&z, &l, &mut r), want);
+    }
+
+    #[test]
+    fn every_part_of_a_key_gives_its_own_stream() {
+        let mut seen = std::collections::HashSet::new();
+        for g in 0..6u64 {
+            for m in 0..6u64 {
+                for i in 0..6u64 {
+                    for purpose in 1..4u64 {
+                        let first: u64 = rng(42, &[g, m, i, purpose]).random();
+                        assert!(seen.insert(first), "{g} {m} {i} {purpose}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
