@@ -908,13 +908,17 @@ mod tests {
 
     #[test]
     fn every_part_of_a_key_gives_its_own_stream() {
-        let mut seen = std::collections::HashSet::new();
-        for g in 0..6u64 {
-            for m in 0..6u64 {
-                for i in 0..6u64 {
-                    for purpose in 1..4u64 {
-                        let first: u64 = rng(42, &[g, m, i, purpose]).random();
-                        assert!(seen.insert(first), "{g} {m} {i} {purpose}");
+        // Over several seeds, so that a mixing step that loses bits of a
+        // small part (an `|` or `&` in place of `^`) shows as a collision.
+        for seed in 0..16u64 {
+            let mut seen = std::collections::HashSet::new();
+            for g in 0..6u64 {
+                for m in 0..6u64 {
+                    for i in 0..6u64 {
+                        for purpose in 1..4u64 {
+                            let first: u64 = rng(seed, &[g, m, i, purpose]).random();
+                            assert!(seen.insert(first), "seed {seed}: {g} {m} {i} {purpose}");
+                        }
                     }
                 }
             }
