@@ -440,6 +440,89 @@ mod tests {
     use super::*;
 
     #[test]
+    fn state_comparison_and_attack_share_rows_follow_their_formulas() {
+        let attacks = TOTALS.iter().position(|t| t.name == "attacks").unwrap();
+        let spend = TOTALS.iter().position(|t| t.name == "spend").unwrap();
+        let mut base = VariantStats::new(1, 3, 0, true);
+        let mut var = VariantStats::new(1, 3, 0, false);
+        (base.trials, base.any_attack) = (120, 30);
+        for (s, m) in (0..3).flat_map(|s| (0..N_STATE_METRICS).map(move |m| (s, m))) {
+            for q in [10 * s + m, 10 * s + m + 2] {
+                base.states[s * N_STATE_METRICS + m].add_grid(q as i64);
+            }
+        }
+        for (x, sp) in [(1.0, 10.0), (2.0, 10.0), (3.0, 10.0), (2.0, 10.0)] {
+            base.totals[attacks].moments.add(x);
+            base.totals[spend].moments.add(sp);
+            var.totals[spend].moments.add(sp + 2.0);
+        }
+        let paired = &mut var.paired[attacks];
+        for d in [-1, -1, 0, 1] {
+            paired.diff.add_grid(d);
+        }
+        (paired.better, paired.ties) = (2, 1);
+        let layout = Layout {
+            variants: vec!["baseline".into(), "v".into()],
+            members: vec![(0, "A".into()), (2, "C".into())],
+            segments: vec![],
+            patrol: vec![vec![], vec![]],
+        };
+        let stats = RunStats {
+            variants: vec![base, var],
+        };
+
+        let row = p_any_attack_row("baseline", &stats.variants[0]);
+        let p: f64 = 0.25;
+        assert_eq!(
+            (row.n, row.mean, row.sd, row.se),
+            (
+                120,
+                Some(p),
+                Some((p * (1.0 - p)).sqrt()),
+                Some((p * (1.0 - p) / 120.0).sqrt())
+            )
+        );
+        assert_eq!(
+            p_any_attack_row("baseline", &VariantStats::new(1, 0, 0, true)).mean,
+            None
+        );
+
+        // Each member's row reads its own state's moments: C is state 2.
+        let rows = state_rows(&stats, &layout);
+        for r in rows.iter().filter(|r| r.variant == "baseline") {
+            let s = if r.state == "A" { 0 } else { 2 };
+            let m = StateMetric::ALL
+                .iter()
+                .position(|x| x.name() == r.metric)
+                .unwrap();
+            assert_eq!(
+                r.mean,
+                Some((10 * s + m + 1) as f64),
+                "{} {}",
+                r.state,
+                r.metric
+            );
+        }
+
+        // Attacks: mean difference −0.25 against a baseline of 2; better in
+        // 2 of 4 trials, tied in 1; 2 more spent, so 0.25 × 1000 / 2 averted
+        // per 1,000.
+        let rows = comparison_rows(&stats, &layout);
+        let r = rows.iter().find(|r| r.metric == "attacks").unwrap();
+        assert_eq!(
+            (
+                r.diff_mean,
+                r.baseline_mean,
+                r.relative_change,
+                r.p_better,
+                r.p_tie
+            ),
+            (Some(-0.25), Some(2.0), Some(-0.125), Some(0.5), Some(0.25))
+        );
+        assert_eq!((r.spend_diff, r.averted_per_1000), (Some(2.0), Some(125.0)));
+    }
+
+    #[test]
     fn effectiveness_is_the_ratio_of_means_with_a_delta_method_interval() {
         // Worked out independently from the raw pairs (a_i interdictions,
         // c_i crossings): R = Σa / Σ(a + c), and the delta method's
