@@ -232,7 +232,7 @@ where
         settings.ess_fraction * n as f64,
     );
     let weights = reweight(&state.weights, &ll, step);
-    let ess = 1.0 / weights.iter().map(|w| w * w).sum::<f64>();
+    let ess = effective_size(&weights);
     let temperature = if state.temperature + step >= 1.0 - 1e-12 {
         1.0
     } else {
@@ -312,6 +312,11 @@ fn moves_needed(acceptance: f64, cap: u32) -> u32 {
     (k as u32).clamp(1, cap.max(1))
 }
 
+/// Effective sample size of normalised weights, 1 / Σ w².
+fn effective_size(weights: &[f64]) -> f64 {
+    1.0 / weights.iter().map(|w| w * w).sum::<f64>()
+}
+
 /// A log-likelihood that sorts: NaN counts as impossible.
 fn finite(l: f64) -> f64 {
     if l.is_nan() { f64::NEG_INFINITY } else { l }
@@ -320,10 +325,7 @@ fn finite(l: f64) -> f64 {
 /// The largest step in φ (at most `max`) whose reweighted particles keep an
 /// effective sample size of at least `target`; bisection on the step.
 pub fn next_temperature(weights: &[f64], ll: &[f64], max: f64, target: f64) -> f64 {
-    let ess = |step: f64| {
-        let w = reweight(weights, ll, step);
-        1.0 / w.iter().map(|w| w * w).sum::<f64>()
-    };
+    let ess = |step: f64| effective_size(&reweight(weights, ll, step));
     if ess(max) >= target {
         return max;
     }
@@ -496,7 +498,7 @@ mod tests {
         let w = vec![0.01; 100];
         let step = next_temperature(&w, &ll, 1.0, 50.0);
         let rw = reweight(&w, &ll, step);
-        let ess = 1.0 / rw.iter().map(|x| x * x).sum::<f64>();
+        let ess = effective_size(&rw);
         assert!(step > 0.0 && step < 1.0);
         assert!((ess - 50.0).abs() < 1e-6, "{ess}");
         // A flat likelihood goes straight to 1.
@@ -799,11 +801,7 @@ mod tests {
         let ll: Vec<f64> = before.particles.iter().map(|p| p.log_likelihood).collect();
         let step = next_temperature(&before.weights, &ll, 0.8, 0.5 * n as f64);
         assert!(step < 0.8, "the ESS target must bind here");
-        let ess = 1.0
-            / reweight(&before.weights, &ll, step)
-                .iter()
-                .map(|w| w * w)
-                .sum::<f64>();
+        let ess = effective_size(&reweight(&before.weights, &ll, step));
         let wide = prior(&[(-1e6, 1e6, false)]);
         let (after, keys) = one_generation(&wide, &settings, before, sharp);
         let g = after.history.last().expect("a generation");
@@ -840,11 +838,7 @@ mod tests {
         let mild = |z: f64| -0.05 * z * z;
         let before = state_at(n, 0.2, mild);
         let ll: Vec<f64> = before.particles.iter().map(|p| p.log_likelihood).collect();
-        let ess = 1.0
-            / reweight(&before.weights, &ll, 0.8)
-                .iter()
-                .map(|w| w * w)
-                .sum::<f64>();
+        let ess = effective_size(&reweight(&before.weights, &ll, 0.8));
         assert!(ess > 0.5 * n as f64 && ess < 0.99 * n as f64, "{ess}");
         let (after, _) = one_generation(&wide, &settings, before, mild);
         let g = after.history.last().expect("a generation");
@@ -859,11 +853,7 @@ mod tests {
         let mild = |z: f64| -0.05 * z * z;
         let before = state_at(n, 0.2, mild);
         let ll: Vec<f64> = before.particles.iter().map(|p| p.log_likelihood).collect();
-        let ess = 1.0
-            / reweight(&before.weights, &ll, 0.8)
-                .iter()
-                .map(|w| w * w)
-                .sum::<f64>();
+        let ess = effective_size(&reweight(&before.weights, &ll, 0.8));
         let target = ess * (1.0 + 1e-14);
         let step = next_temperature(&before.weights, &ll, 0.8, target);
         assert!(step < 0.8 && step > 0.8 - 1e-12, "{step}");
