@@ -207,3 +207,136 @@ impl Recorder for EventLog {
         self.events.push((tag, event));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Theatre, TrialRecord, Workspace, run_trial_with};
+    use crate::scenario::load_str;
+    use crate::scenario::metric::Counter;
+    use std::collections::BTreeMap;
+
+    /// The names `events.csv` and `cells.csv` are read by (docs/output.md),
+    /// and which kinds end or move a cell, kind by kind.
+    #[test]
+    fn every_kind_has_its_name_its_end_and_its_move() {
+        let table = [
+            (EventKind::Spawned, "spawned", false, false),
+            (EventKind::Moved, "moved", false, true),
+            (EventKind::Attempted, "attempted", false, false),
+            (EventKind::Detected, "detected", false, false),
+            (
+                EventKind::InterdictedAtBorder,
+                "interdicted_at_border",
+                true,
+                false,
+            ),
+            (EventKind::Repelled, "repelled", false, false),
+            (EventKind::Crossed, "crossed", false, true),
+            (EventKind::Entered, "entered", false, true),
+            (EventKind::EnteredIndirect, "entered_indirect", false, true),
+            (EventKind::Established, "established", false, false),
+            (EventKind::Attacked, "attacked", false, false),
+            (
+                EventKind::InterdictedInside,
+                "interdicted_inside",
+                true,
+                false,
+            ),
+            (EventKind::Abandoned, "abandoned", true, false),
+            (EventKind::Dissolved, "dissolved", true, false),
+        ];
+        assert_eq!(EventKind::ALL.len(), table.len());
+        for (kind, (want, name, ends, moves)) in EventKind::ALL.into_iter().zip(table) {
+            assert_eq!(kind, want, "ALL is in the order of a cell's life");
+            assert_eq!(kind.name(), name);
+            assert_eq!(kind.ends_the_cell(), ends, "{name} ends the cell");
+            assert_eq!(kind.moves_the_cell(), moves, "{name} moves the cell");
+        }
+    }
+
+    /// The default scenario's trials, logged: each cell's events follow
+    /// it where it goes, stop at the one that removes it, and counted
+    /// kind by kind give back the trial's record.
+    #[test]
+    fn a_log_follows_each_cell_and_counts_back_to_the_record() {
+        let text = include_str!("../../scenarios/csto-southern-frontier.toml");
+        let set = load_str("s.toml", "s", text, &[]).expect("the default scenario");
+        let s = &set.base;
+        let th = Theatre::new(s);
+        let mut work = Workspace::<CellKey>::default();
+        let (mut cells_seen, mut ended, mut moved) = (0, 0, 0);
+        for trial in 0..40 {
+            let mut rec = TrialRecord::default();
+            let mut log = EventLog::default();
+            run_trial_with(&th, trial, &mut work, &mut rec, &mut log);
+            let mut by_cell: BTreeMap<CellKey, Vec<Event>> = BTreeMap::new();
+            for (key, e) in &log.events {
+                by_cell.entry(*key).or_default().push(*e);
+            }
+            for (key, events) in &by_cell {
+                cells_seen += 1;
+                let first = events[0];
+                assert_eq!(first.kind, EventKind::Spawned, "{key:?} begins spawned");
+                assert_eq!(first.run_week, key.week, "{key:?} spawns in its key's week");
+                assert_eq!(first.region, s.network.sources[key.source as usize] as u32);
+                let mut at = first.region;
+                for pair in events.windows(2) {
+                    let (before, e) = (pair[0], pair[1]);
+                    assert!(
+                        !before.kind.ends_the_cell(),
+                        "{key:?}: an event after its end"
+                    );
+                    assert!(e.run_week >= before.run_week, "{key:?}: events in order");
+                    if before.kind.moves_the_cell() {
+                        at = before.to.expect("a move has a destination");
+                    }
+                    assert_eq!(e.region, at, "{key:?}: {:?} where the cell stands", e.kind);
+                }
+                moved += events.iter().filter(|e| e.kind.moves_the_cell()).count();
+                ended += usize::from(events.last().is_some_and(|e| e.kind.ends_the_cell()));
+            }
+            // The recorded weeks' events, counted, are the record.
+            let recorded = |k: &EventKind| {
+                log.events
+                    .iter()
+                    .filter(|(_, e)| e.run_week >= s.warmup_weeks && e.kind == *k)
+                    .count() as u64
+            };
+            let total = |c: Counter| rec.counters.iter().map(|w| w[c as usize]).sum::<u64>();
+            use EventKind as K;
+            for (c, kinds) in [
+                (Counter::NewCells, &[K::Spawned][..]),
+                (Counter::Attempts, &[K::Attempted]),
+                (Counter::Detections, &[K::Detected]),
+                (Counter::BorderInterdictions, &[K::InterdictedAtBorder]),
+                (Counter::Entries, &[K::Entered, K::EnteredIndirect]),
+                (Counter::IndirectEntries, &[K::EnteredIndirect]),
+                (Counter::NewlyEstablished, &[K::Established]),
+                (Counter::InteriorInterdictions, &[K::InterdictedInside]),
+                (Counter::Attacks, &[K::Attacked]),
+                (Counter::Abandoned, &[K::Abandoned]),
+                (Counter::Dissolved, &[K::Dissolved]),
+            ] {
+                let counted: u64 = kinds.iter().map(recorded).sum();
+                assert_eq!(counted, total(c), "trial {trial}: {c:?}");
+            }
+            let severity: u64 = log
+                .events
+                .iter()
+                .filter(|(_, e)| e.run_week >= s.warmup_weeks && e.kind == K::Attacked)
+                .map(|(_, e)| e.severity)
+                .sum();
+            assert_eq!(
+                severity,
+                total(Counter::Severity),
+                "trial {trial}: severity"
+            );
+        }
+        // Enough happened for the walk to mean something.
+        assert!(
+            cells_seen > 100 && ended > 50 && moved > 100,
+            "{cells_seen} {ended} {moved}"
+        );
+    }
+}
