@@ -768,6 +768,64 @@ terrain = "desert"
         // Weeks 0, 26, 52 with 3 participants each.
         assert!(close(total_spend(&s), 14.0 * 60.0 + 3.0 * 3.0 * 2.5));
     }
+
+    /// Scenarios share defences when they differ only in what
+    /// [`Defences::compute`] does not read (sources, targets, populations),
+    /// and never when they differ in one thing it reads.
+    #[test]
+    fn defences_are_shared_exactly_when_what_they_read_agrees() {
+        let text = include_str!("../../scenarios/csto-southern-frontier.toml");
+        let a = load_str("s.toml", "s", text, &[]).expect("default").base;
+        assert!(Defences::shared_by(&a, &a.clone()));
+        let mut b = a.clone();
+        b.regions[0].population *= 2.0;
+        b.regions[1].target_weight += 1.0;
+        b.regions[2].legitimacy /= 2.0;
+        assert!(
+            Defences::shared_by(&a, &b),
+            "populations, targets, legitimacy"
+        );
+        let changes: [(&str, fn(&mut Scenario)); 11] = [
+            ("weeks", |s| s.weeks += 1),
+            ("warm-up", |s| s.warmup_weeks += 1),
+            ("start week", |s| s.start_week += 1),
+            ("a defence parameter", |s| {
+                s.model.readiness_half_life *= 2.0
+            }),
+            ("a state", |s| s.states[0].participation /= 2.0),
+            ("the alliance", |s| s.alliance.intel_sharing /= 2.0),
+            ("an exercise", |s| s.exercises[0].boost *= 2.0),
+            ("a border", |s| {
+                let (a, b) = (s.borders[0].a, s.borders[0].b);
+                (s.borders[0].a, s.borders[0].b) = (b, a);
+            }),
+            ("the count of regions", |s| {
+                let r = s.regions[0].clone();
+                s.regions.push(r);
+            }),
+            ("a region's state", |s| {
+                let other = s
+                    .regions
+                    .iter()
+                    .map(|r| r.state)
+                    .find(|&x| x != s.regions[0].state);
+                s.regions[0].state = other.expect("two states");
+            }),
+            ("a member's region, last", |s| {
+                let last = s.regions.len() - 1;
+                s.regions[last].state = (s.regions[last].state + 1) % s.states.len();
+            }),
+        ];
+        for (what, change) in changes {
+            let mut b = a.clone();
+            change(&mut b);
+            assert!(!Defences::shared_by(&a, &b), "{what} differs");
+            assert!(
+                !Defences::shared_by(&b, &a),
+                "{what} differs, the other way"
+            );
+        }
+    }
 }
 
 #[cfg(test)]
