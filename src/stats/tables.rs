@@ -522,6 +522,83 @@ mod tests {
         assert_eq!((r.spend_diff, r.averted_per_1000), (Some(2.0), Some(125.0)));
     }
 
+    /// Every segment's two directions read their own statistics and
+    /// patrol law: direction 2b is a>b, 2b + 1 is b>a (borders 0, 2 and 3
+    /// are segments; 1 is an internal link with statistics of its own that
+    /// no row may show).
+    #[test]
+    fn border_rows_read_each_direction_of_each_segment() {
+        let mut base = VariantStats::new(1, 1, 8, true);
+        for (d, ds) in base.directions.iter_mut().enumerate() {
+            let d = d as u64;
+            for k in [0, 2] {
+                ds.attempts.add((10 * d + k) as f64);
+                ds.detections.add((100 * d + k) as f64);
+                ds.outcomes.add(d + k, 2 * d + k + 1);
+            }
+        }
+        let label = |b: usize, f: bool| format!("{b}{}", if f { ">" } else { "<" });
+        let layout = Layout {
+            variants: vec!["baseline".into()],
+            members: vec![],
+            segments: [0, 2, 3]
+                .map(|b| (b, format!("B{b}"), label(b, true), label(b, false)))
+                .to_vec(),
+            patrol: vec![(0..8).map(|d| 0.01 * d as f64).collect()],
+        };
+        let stats = RunStats {
+            variants: vec![base],
+        };
+        let rows = border_rows(&stats, &layout);
+        assert_eq!(rows.len(), 3 * 2 * 6);
+        for r in &rows {
+            let b: usize = r.border[1..].parse().unwrap();
+            let d = (2 * b + usize::from(r.direction.ends_with('<'))) as f64;
+            assert_eq!(r.direction[..r.direction.len() - 1], b.to_string());
+            let want = match r.metric {
+                "attempts" => 10.0 * d + 1.0,
+                "detections" => 100.0 * d + 1.0,
+                "interdictions" => d + 1.0,
+                "crossings" => 2.0 * d + 2.0,
+                "interdiction_effectiveness" => (d + 1.0) / (3.0 * d + 3.0),
+                "patrol_detection" => 0.01 * d,
+                m => panic!("unexpected metric {m}"),
+            };
+            let got = r.mean.unwrap();
+            assert!(
+                (got - want).abs() < 1e-12,
+                "{} {} {}: {got} vs {want}",
+                r.border,
+                r.direction,
+                r.metric
+            );
+        }
+    }
+
+    /// With no paired trial a comparison has no share better or tied (an
+    /// empty cell, not 0/0).
+    #[test]
+    fn a_comparison_without_pairs_has_no_shares() {
+        let attacks = TOTALS.iter().position(|t| t.name == "attacks").unwrap();
+        let base = VariantStats::new(1, 1, 0, true);
+        let var = VariantStats::new(1, 1, 0, false);
+        let layout = Layout {
+            variants: vec!["baseline".into(), "v".into()],
+            members: vec![],
+            segments: vec![],
+            patrol: vec![vec![], vec![]],
+        };
+        let stats = RunStats {
+            variants: vec![base, var],
+        };
+        let rows = comparison_rows(&stats, &layout);
+        let r = rows
+            .iter()
+            .find(|r| r.metric == TOTALS[attacks].name)
+            .unwrap();
+        assert_eq!((r.n, r.p_better, r.p_tie), (0, None, None));
+    }
+
     #[test]
     fn effectiveness_is_the_ratio_of_means_with_a_delta_method_interval() {
         // Worked out independently from the raw pairs (a_i interdictions,
