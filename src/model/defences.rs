@@ -785,7 +785,8 @@ terrain = "desert"
             Defences::shared_by(&a, &b),
             "populations, targets, legitimacy"
         );
-        let changes: [(&str, fn(&mut Scenario)); 11] = [
+        type Change = (&'static str, fn(&mut Scenario));
+        let changes: [Change; 11] = [
             ("weeks", |s| s.weeks += 1),
             ("warm-up", |s| s.warmup_weeks += 1),
             ("start week", |s| s.start_week += 1),
