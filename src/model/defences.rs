@@ -608,6 +608,11 @@ terrain = "desert"
     }
 
     pub(super) fn close(a: f64, b: f64) -> bool {
+        // A relative tolerance scaled by the values would let an infinity
+        // pass for anything: infinities and NaN must match exactly.
+        if !(a.is_finite() && b.is_finite()) {
+            return a == b;
+        }
         (a - b).abs() <= 1e-12 * (1.0 + a.abs().max(b.abs()))
     }
 
