@@ -774,6 +774,36 @@ terrain = "desert"
         assert!(close(total_spend(&s), 14.0 * 60.0 + 3.0 * 3.0 * 2.5));
     }
 
+    /// A state whose segments all have priority 0 puts no effort on any
+    /// of them: shares of 0, not 0/0, and a patrol law of 0 there.
+    #[test]
+    fn a_state_with_no_weighted_segment_puts_no_effort_on_them() {
+        let text = include_str!("../../scenarios/csto-southern-frontier.toml");
+        let mut s = load_str("s.toml", "s", text, &[]).expect("default").base;
+        let state = s.regions[s.network.sources[0]].state;
+        let mut touched = 0;
+        for b in &mut s.borders {
+            let ends = [s.regions[b.a].state, s.regions[b.b].state];
+            if let LinkKind::Segment { priority, .. } = &mut b.kind
+                && ends.contains(&state)
+            {
+                *priority = 0.0;
+                touched += 1;
+            }
+        }
+        assert!(touched > 0);
+        let shares = effort_shares(&s);
+        let d = Defences::compute(&s);
+        for (i, b) in s.borders.iter().enumerate() {
+            let (a, z) = shares[i];
+            assert!(a.is_finite() && z.is_finite(), "border {i}: {a} {z}");
+            for dir in [2 * i, 2 * i + 1] {
+                let p = d.patrol(0, dir);
+                assert!((0.0..=1.0).contains(&p), "direction {dir}: {p}");
+            }
+        }
+    }
+
     /// Scenarios share defences when they differ only in what
     /// [`Defences::compute`] does not read (sources, targets, populations),
     /// and never when they differ in one thing it reads.
