@@ -794,7 +794,7 @@ terrain = "desert"
         assert!(touched > 0);
         let shares = effort_shares(&s);
         let d = Defences::compute(&s);
-        for (i, b) in s.borders.iter().enumerate() {
+        for i in 0..s.borders.len() {
             let (a, z) = shares[i];
             assert!(a.is_finite() && z.is_finite(), "border {i}: {a} {z}");
             for dir in [2 * i, 2 * i + 1] {
