@@ -794,8 +794,8 @@ terrain = "desert"
         assert!(touched > 0);
         let shares = effort_shares(&s);
         let d = Defences::compute(&s);
-        for i in 0..s.borders.len() {
-            let (a, z) = shares[i];
+        assert_eq!(shares.len(), s.borders.len());
+        for (i, &(a, z)) in shares.iter().enumerate() {
             assert!(a.is_finite() && z.is_finite(), "border {i}: {a} {z}");
             for dir in [2 * i, 2 * i + 1] {
                 let p = d.patrol(0, dir);
