@@ -222,4 +222,116 @@ mod tests {
         fresh.reset(12, 3, 4);
         assert_eq!(rec, fresh);
     }
+
+    /// Each week's state and direction counts land in their own entry and
+    /// read back from it, the totals add them over the weeks, and a series
+    /// sums its periods' weeks.
+    #[test]
+    fn weekly_counts_land_where_they_were_added_and_series_sum_them() {
+        let (weeks, states, dirs) = (6, 3, 4);
+        let mut rec = TrialRecord {
+            weekly_detail: Detail {
+                states: true,
+                directions: true,
+            },
+            ..TrialRecord::default()
+        };
+        rec.reset(weeks, states, dirs);
+        let times = |t: usize, i: usize, m: usize| ((1 + t + 2 * i + 3 * m) % 5) as u64;
+        let direction_metrics = [
+            DirectionMetric::Attempts,
+            DirectionMetric::Detections,
+            DirectionMetric::Interdictions,
+            DirectionMetric::Crossings,
+        ];
+        for (t, d) in (0..weeks).flat_map(|t| (0..dirs).map(move |d| (t, d))) {
+            for (m, &metric) in direction_metrics.iter().enumerate() {
+                for _ in 0..times(t, d, m) {
+                    rec.add_direction(t, d, metric);
+                }
+            }
+            for (m, &metric) in StateMetric::ALL.iter().enumerate().take(2) {
+                rec.add_state(t, d % states, metric, times(t, d, m));
+            }
+        }
+        for d in 0..dirs {
+            for m in 0..N_DIRECTION_METRICS {
+                let total: u64 = (0..weeks).map(|t| times(t, d, m)).sum();
+                assert_eq!(rec.by_direction[d][m], total, "direction {d}, metric {m}");
+                for t in 0..weeks {
+                    assert_eq!(
+                        rec.direction_week(t, d)[m],
+                        times(t, d, m),
+                        "({t}, {d}, {m})"
+                    );
+                }
+            }
+        }
+        for (t, s) in (0..weeks).flat_map(|t| (0..states).map(move |s| (t, s))) {
+            for m in 0..2 {
+                let want: u64 = (0..dirs)
+                    .filter(|d| d % states == s)
+                    .map(|d| times(t, d, m))
+                    .sum();
+                assert_eq!(rec.state_week(t, s)[m], want, "state ({t}, {s}, {m})");
+            }
+        }
+        // Crossings on direction 3 in weeks [1, 3) and [3, 5).
+        let series = Observation {
+            what: Observed::Direction(DirectionMetric::Crossings, 3),
+            label: "crossings".into(),
+            period_weeks: 2,
+            start_week: 1,
+            counts: vec![0, 0],
+            source: String::new(),
+        };
+        for k in 0..2 {
+            let want = times(1 + 2 * k, 3, 3) + times(2 + 2 * k, 3, 3);
+            assert_eq!(series.simulated(&rec, k), want, "period {k}");
+        }
+    }
+
+    /// A record keeps week by week only what its series count.
+    #[test]
+    fn series_ask_for_the_weekly_detail_they_count() {
+        let series = |what| Observation {
+            what,
+            label: String::new(),
+            period_weeks: 52,
+            start_week: 0,
+            counts: vec![1],
+            source: String::new(),
+        };
+        let state = series(Observed::State(StateMetric::Attacks, 1));
+        let direction = series(Observed::Direction(DirectionMetric::Crossings, 0));
+        let alliance = series(Observed::Alliance(Counter::Attacks));
+        let detail = |s: &[&Observation]| {
+            Observation::detail(&s.iter().map(|o| (*o).clone()).collect::<Vec<_>>())
+        };
+        let d = |states, directions| Detail { states, directions };
+        assert_eq!(detail(&[&alliance]), d(false, false));
+        assert_eq!(detail(&[&alliance, &state]), d(true, false));
+        assert_eq!(detail(&[&direction]), d(false, true));
+        assert_eq!(detail(&[&state, &direction]), d(true, true));
+    }
+
+    /// alive at the start + new = alive at the end + every removal.
+    #[test]
+    fn conservation_holds_exactly_when_every_cell_is_accounted_for() {
+        let mut rec = TrialRecord::default();
+        rec.reset(2, 0, 0);
+        rec.alive_start = 3;
+        rec.counters[0][Counter::NewCells as usize] = 5;
+        rec.counters[1][Counter::BorderInterdictions as usize] = 1;
+        rec.counters[0][Counter::InteriorInterdictions as usize] = 1;
+        rec.counters[1][Counter::Abandoned as usize] = 1;
+        rec.counters[1][Counter::Dissolved as usize] = 1;
+        rec.levels[1][Level::Alive as usize] = 4;
+        assert!(rec.conserves_cells());
+        rec.levels[1][Level::Alive as usize] = 5;
+        assert!(!rec.conserves_cells(), "one cell too many at the end");
+        rec.levels[1][Level::Alive as usize] = 4;
+        rec.counters[0][Counter::Dissolved as usize] = 1;
+        assert!(!rec.conserves_cells(), "one removal too many");
+    }
 }
