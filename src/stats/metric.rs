@@ -105,4 +105,31 @@ mod tests {
         );
         assert!(TrialMetric::parse("first_attack_week").is_err());
     }
+
+    /// Every metric reads back under its own name, says which way is
+    /// better, and takes its value from a trial's totals: a total its own
+    /// column, `p_any_attack` 1 or 0 by whether the trial had a first attack.
+    #[test]
+    fn each_metric_has_its_name_direction_and_value() {
+        let totals: [Option<f64>; N_TOTALS] =
+            std::array::from_fn(|i| (i != FIRST_ATTACK).then_some(10.0 + i as f64));
+        for (i, t) in TOTALS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != FIRST_ATTACK)
+        {
+            let m = TrialMetric::parse(t.name).expect("a total");
+            assert_eq!(m, TrialMetric::Total(i));
+            assert_eq!(m.name(), t.name);
+            assert_eq!(m.lower_is_better(), t.lower_is_better);
+            assert_eq!(m.of(&totals), Some(10.0 + i as f64));
+        }
+        let any = TrialMetric::AnyAttack;
+        assert_eq!(any.name(), "p_any_attack");
+        assert_eq!(any.lower_is_better(), Some(true));
+        assert_eq!(any.of(&totals), Some(0.0), "no first attack");
+        let mut attacked = totals;
+        attacked[FIRST_ATTACK] = Some(3.0);
+        assert_eq!(any.of(&attacked), Some(1.0));
+    }
 }
