@@ -265,7 +265,7 @@ mod tests {
         let s = &set.base;
         let th = Theatre::new(s);
         let mut work = Workspace::<CellKey>::default();
-        let (mut cells_seen, mut ended, mut moved) = (0, 0, 0);
+        let (mut cells_seen, mut ended, mut moved, mut largest) = (0, 0, 0, 0);
         for trial in 0..40 {
             let mut rec = TrialRecord::default();
             let mut log = EventLog::default();
@@ -280,6 +280,14 @@ mod tests {
                 assert_eq!(first.kind, EventKind::Spawned, "{key:?} begins spawned");
                 assert_eq!(first.run_week, key.week, "{key:?} spawns in its key's week");
                 assert_eq!(first.region, s.network.sources[key.source as usize] as u32);
+                // A new cell has 1 + Poisson(m − 1) members: at least one,
+                // and more than one for some.
+                assert!(
+                    first.size >= 1,
+                    "{key:?} spawns with {} members",
+                    first.size
+                );
+                largest = largest.max(first.size);
                 let mut at = first.region;
                 for pair in events.windows(2) {
                     let (before, e) = (pair[0], pair[1]);
@@ -338,5 +346,6 @@ mod tests {
             cells_seen > 100 && ended > 50 && moved > 100,
             "{cells_seen} {ended} {moved}"
         );
+        assert!(largest > 1, "every new cell had one member");
     }
 }
