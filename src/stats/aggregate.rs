@@ -504,6 +504,22 @@ mod tests {
     use crate::model::{Theatre, Workspace, run_trial};
     use crate::scenario::load_str;
 
+    /// The weekly metrics, in `weekly.csv`'s order: every counter, every
+    /// level, then the derived ones, each once.
+    #[test]
+    fn weekly_metrics_are_the_counters_the_levels_and_the_extras_in_order() {
+        let names: Vec<&str> = (0..N_WEEKLY).map(weekly_name).collect();
+        let want: Vec<&str> = Counter::ALL
+            .iter()
+            .map(|c| c.name())
+            .chain(Level::ALL.iter().map(|l| l.name()))
+            .chain(WEEKLY_EXTRA)
+            .collect();
+        assert_eq!(names, want);
+        let distinct: std::collections::HashSet<_> = names.iter().collect();
+        assert_eq!(distinct.len(), N_WEEKLY);
+    }
+
     /// Checks `m` holds exactly the values `xs` on its grid.
     fn holds(m: &Moments, xs: &[f64], what: &str) {
         let q: Vec<i64> = xs.iter().map(|&x| m.grid.quantize(x)).collect();
