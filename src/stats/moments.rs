@@ -331,6 +331,10 @@ mod tests {
         assert_eq!(one.covariance(), None);
         one.add(3, 4);
         assert_eq!(one.covariance(), None);
+        // Two pairs are enough: (3, 4), (5, 10) have covariance
+        // ((−1)(−3) + (1)(3)) / (2 − 1) = 6.
+        one.add(5, 10);
+        assert_eq!(one.covariance(), Some(6.0));
     }
 
     #[test]
