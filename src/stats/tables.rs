@@ -489,6 +489,8 @@ mod tests {
 
         // Each member's row reads its own state's moments: C is state 2.
         let rows = state_rows(&stats, &layout);
+        // A row per variant, member and state metric.
+        assert_eq!(rows.len(), 2 * 2 * N_STATE_METRICS);
         for r in rows.iter().filter(|r| r.variant == "baseline") {
             let s = if r.state == "A" { 0 } else { 2 };
             let m = StateMetric::ALL
