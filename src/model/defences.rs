@@ -778,8 +778,7 @@ terrain = "desert"
     /// of them: shares of 0, not 0/0, and a patrol law of 0 there.
     #[test]
     fn a_state_with_no_weighted_segment_puts_no_effort_on_them() {
-        let text = include_str!("../../scenarios/csto-southern-frontier.toml");
-        let mut s = load_str("s.toml", "s", text, &[]).expect("default").base;
+        let mut s = scenario(include_str!("../../scenarios/csto-southern-frontier.toml"));
         let state = s.regions[s.network.sources[0]].state;
         let mut touched = 0;
         for b in &mut s.borders {
@@ -809,8 +808,7 @@ terrain = "desert"
     /// and never when they differ in one thing it reads.
     #[test]
     fn defences_are_shared_exactly_when_what_they_read_agrees() {
-        let text = include_str!("../../scenarios/csto-southern-frontier.toml");
-        let a = load_str("s.toml", "s", text, &[]).expect("default").base;
+        let a = scenario(include_str!("../../scenarios/csto-southern-frontier.toml"));
         assert!(Defences::shared_by(&a, &a.clone()));
         let mut b = a.clone();
         b.regions[0].population *= 2.0;
