@@ -648,6 +648,107 @@ mod tests {
         assert!(ci.unwrap().1 == 1.0 && ci.unwrap().0 < 1.0);
     }
 
+    /// One variant over two weeks: a row per week and weekly metric, in
+    /// the metrics' order; `p_any_attack` is a share with Wilson's
+    /// interval and no quantiles, every other metric has the t interval
+    /// and its quantiles (kills `weekly_rows -> vec![]` and `==` -> `!=`
+    /// in `weekly_row`).
+    #[test]
+    fn weekly_rows_give_each_week_and_metric_its_own_row() {
+        let mut vs = VariantStats::new(2, 1, 0, true);
+        for t in 0..2 {
+            for m in 0..N_WEEKLY {
+                let d = &mut vs.weekly[t * N_WEEKLY + m];
+                let xs: Vec<f64> = if m == P_ANY_ATTACK {
+                    // 1 of 4 trials attacked in week 0, 3 of 4 in week 1.
+                    (0..4).map(|i| f64::from(i < 1 + 2 * t as u8)).collect()
+                } else {
+                    vec![(m + 1) as f64, (m + 3 + t) as f64]
+                };
+                for x in xs {
+                    d.moments.add(x);
+                    d.sketch.add(x);
+                }
+            }
+        }
+        let layout = Layout {
+            variants: vec!["baseline".into()],
+            members: vec![],
+            segments: vec![],
+            patrol: vec![vec![]],
+        };
+        let stats = RunStats { variants: vec![vs] };
+        let rows = weekly_rows(&stats, &layout);
+        assert_eq!(rows.len(), 2 * N_WEEKLY);
+        for (i, r) in rows.iter().enumerate() {
+            let (t, m) = (i / N_WEEKLY, i % N_WEEKLY);
+            assert_eq!(
+                (r.variant, r.week, r.metric),
+                ("baseline", t, weekly_name(m))
+            );
+            if m == P_ANY_ATTACK {
+                let k = 1 + 2 * t as u64;
+                let ci = wilson95(k, 4).unwrap();
+                assert_eq!((r.n, r.mean), (4, Some(k as f64 / 4.0)));
+                assert_eq!((r.ci95_lo, r.ci95_hi), (Some(ci.0), Some(ci.1)));
+                assert_eq!((r.p05, r.p50, r.p95), (None, None, None));
+            } else {
+                let (lo, hi) = ((m + 1) as f64, (m + 3 + t) as f64);
+                assert_eq!((r.n, r.mean), (2, Some((lo + hi) / 2.0)), "{}", r.metric);
+                let (_, _, ci) = describe(&stats.variants[0].weekly(t, m).moments);
+                assert_eq!((r.ci95_lo, r.ci95_hi), (ci.map(|c| c.0), ci.map(|c| c.1)));
+                assert_eq!((r.p05, r.p95), (Some(lo), Some(hi)), "{}", r.metric);
+            }
+        }
+    }
+
+    /// A row per total and variant, then `p_any_attack`; the first attack's
+    /// week is named as the conditional mean it is (kills `summary_rows ->
+    /// vec![]` and `==` -> `!=` in its name).
+    #[test]
+    fn summary_rows_name_every_total_and_end_with_the_share_attacked() {
+        let mut base = VariantStats::new(1, 1, 0, true);
+        let var = VariantStats::new(1, 1, 0, false);
+        (base.trials, base.any_attack) = (10, 4);
+        for (i, d) in base.totals.iter_mut().enumerate() {
+            for x in [i as f64, (2 * i + 2) as f64] {
+                d.moments.add(x);
+                d.sketch.add(x);
+            }
+        }
+        let layout = Layout {
+            variants: vec!["baseline".into(), "v".into()],
+            members: vec![],
+            segments: vec![],
+            patrol: vec![vec![], vec![]],
+        };
+        let stats = RunStats {
+            variants: vec![base, var],
+        };
+        let rows = summary_rows(&stats, &layout);
+        assert_eq!(rows.len(), 2 * (TOTALS.len() + 1));
+        for (v, variant) in ["baseline", "v"].into_iter().enumerate() {
+            let block = &rows[v * (TOTALS.len() + 1)..(v + 1) * (TOTALS.len() + 1)];
+            for (i, r) in block[..TOTALS.len()].iter().enumerate() {
+                let name = if i == FIRST_ATTACK {
+                    "first_attack_week_given_attack"
+                } else {
+                    TOTALS[i].name
+                };
+                assert_eq!((r.variant, r.metric), (variant, name));
+                if v == 0 {
+                    let mean = (i as f64 + (2 * i + 2) as f64) / 2.0;
+                    assert_eq!((r.n, r.mean), (2, Some(mean)), "{name}");
+                } else {
+                    assert_eq!((r.n, r.mean), (0, None), "{name}");
+                }
+            }
+            assert_eq!(block[TOTALS.len()].metric, "p_any_attack");
+        }
+        assert_eq!(rows[TOTALS.len()].mean, Some(0.4));
+        assert_ne!(TOTALS[FIRST_ATTACK].name, "first_attack_week_given_attack");
+    }
+
     #[test]
     fn describe_gives_the_mean_its_standard_error_and_the_t_interval() {
         let mut m = Moments::new(super::super::moments::Grid::Count);
