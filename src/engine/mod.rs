@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use crate::model::{Theatre, TrialRecord, Workspace, run_trial};
+use crate::model::{Theatre, TrialRecord, Workspace, run_trial, run_trial_shared, spawning_groups};
 use crate::stats::aggregate::{N_TOTALS, WeeklyConstants};
 use crate::stats::fold::VariantFold;
 use crate::stats::{RunStats, VariantStats};
@@ -171,7 +171,7 @@ fn pipelined(
         let mut finished: Option<(Vec<TrialRow>, u64, Option<RunStats>)> = None;
         let mut start = trials.start;
         loop {
-            let next = (start < trials.end).then(|| start..(start + window).min(trials.end));
+            let next = (start < trials.end).then(|| start..window_end(start, trials.end, window));
             let (sunk, ran) = rayon::join(
                 || match finished.take() {
                     Some((rows, next_trial, snapshot)) => on_window(&Window {
@@ -195,6 +195,21 @@ fn pipelined(
             start = next.end;
         }
     })
+}
+
+/// Where the window starting at trial `start` ends, of windows of
+/// `window` trials up to `end`, the last one short: when what is left fits
+/// in one window, it runs as two, the second of `window / 8` trials, so
+/// that the last window's rows, written after the trials end while every
+/// other worker idles, are few (the serial part of a run, docs/performance.md).
+fn window_end(start: u64, end: u64, window: u64) -> u64 {
+    let tail = (window / 8).max(1);
+    let rest = end - start;
+    if rest > tail && rest <= window {
+        end - tail
+    } else {
+        start + rest.min(window)
+    }
 }
 
 /// Like [`run_trials`], but adds to `base` (the statistics of trials run
@@ -221,6 +236,7 @@ pub fn run_trials_from(
         .iter()
         .map(|th| WeeklyConstants::new(&th.defences))
         .collect();
+    let spawning = spawning_groups(theatres);
     let run_window = |window: Range<u64>| -> Vec<TrialRow> {
         let rows: Vec<Option<TrialRow>> = window
             .into_par_iter()
@@ -230,7 +246,7 @@ pub fn run_trials_from(
                 }
                 let me = rayon::current_thread_index().unwrap_or(0);
                 let mut guard = workers[me].lock().unwrap_or_else(|e| e.into_inner());
-                let row = run_one(theatres, &constants, trial, &mut guard);
+                let row = run_one(theatres, &spawning, &constants, trial, &mut guard);
                 progress(1);
                 Some(row)
             })
@@ -292,6 +308,7 @@ fn merged(pool: &rayon::ThreadPool, mut base: RunStats, workers: Vec<Mutex<Worke
 /// baseline first, whose totals the variants' paired differences need).
 fn run_one(
     theatres: &[Theatre<'_>],
+    groups: &[usize],
     constants: &[WeeklyConstants],
     trial: u64,
     w: &mut Worker,
@@ -301,9 +318,12 @@ fn run_one(
         work,
         record,
     } = w;
+    // Variants that spawn alike take the new cells their group's first
+    // variant drew in this trial (the same counts, drawn once).
+    work.forget_spawned();
     let mut totals: Vec<[Option<f64>; N_TOTALS]> = Vec::with_capacity(theatres.len());
     for (v, th) in theatres.iter().enumerate() {
-        run_trial(th, trial, work, record);
+        run_trial_shared(th, trial, groups[v], work, record);
         let mine = folds[v].add(record, &constants[v], totals.first());
         totals.push(mine);
     }
@@ -491,6 +511,7 @@ pub fn run_posterior_trials_from(
                     .iter()
                     .map(|th| WeeklyConstants::new(&th.defences))
                     .collect();
+                let spawning = spawning_groups(&theatres);
                 let mut rows = Vec::with_capacity(list.len());
                 for &trial in list {
                     if cancel.load(Ordering::Relaxed) {
@@ -498,7 +519,7 @@ pub fn run_posterior_trials_from(
                     }
                     let me = rayon::current_thread_index().unwrap_or(0);
                     let mut guard = workers[me].lock().unwrap_or_else(|e| e.into_inner());
-                    rows.push(run_one(&theatres, &constants, trial, &mut guard));
+                    rows.push(run_one(&theatres, &spawning, &constants, trial, &mut guard));
                     progress(1);
                 }
                 rows
@@ -550,6 +571,37 @@ mod tests {
         }
     }
 
+    /// Windows cover the trials once, in order, each at most `window`
+    /// long, the last at most `window / 8` (when there is more than that).
+    #[test]
+    fn windows_tile_the_trials_and_end_short() {
+        for (start, end) in [
+            (0, 1),
+            (0, 256),
+            (0, 257),
+            (0, 2048),
+            (5, 2300),
+            (0, 10_000),
+            (7, 7 + 2048 + 256),
+        ] {
+            let mut at = start;
+            let mut sizes = Vec::new();
+            while at < end {
+                let next = window_end(at, end, 2048);
+                assert!(next > at && next <= end && next - at <= 2048);
+                sizes.push(next - at);
+                at = next;
+            }
+            assert_eq!(sizes.iter().sum::<u64>(), end - start);
+            assert!(*sizes.last().unwrap() <= 256, "{start}..{end}: {sizes:?}");
+        }
+        assert_eq!(window_end(0, 2300, 2048), 2048);
+        assert_eq!(window_end(2048, 2300, 2048), 2300);
+        assert_eq!(window_end(0, 2048, 2048), 1792);
+        assert_eq!(window_end(0, 100, 2048), 100);
+        assert_eq!(window_end(0, 2, 8), 1);
+    }
+
     /// Windows reach the sink in order while the next one runs, and the
     /// statistics a checkpoint keeps are those of exactly the trials before
     /// it, not of the window running meanwhile.
@@ -579,14 +631,21 @@ mod tests {
         )
         .unwrap();
         let ends: Vec<(u64, u64)> = seen.iter().map(|(a, b, _)| (*a, *b)).collect();
+        // The last 300 trials run as 44, then a short last window of 256.
+        let short = trials - WINDOW / 8;
         assert_eq!(
             ends,
-            [(0, WINDOW), (WINDOW, 2 * WINDOW), (2 * WINDOW, trials)]
+            [
+                (0, WINDOW),
+                (WINDOW, 2 * WINDOW),
+                (2 * WINDOW, short),
+                (short, trials)
+            ]
         );
         for (_, end, snapshot) in &seen {
             let alone = run_trials(&theatres, 0..*end, 1, &cancel, &|_| {}, |_| Ok(())).unwrap();
             assert!(*snapshot == alone, "checkpoint at trial {end}");
         }
-        assert!(seen[2].2 == all);
+        assert!(seen[3].2 == all);
     }
 }

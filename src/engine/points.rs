@@ -413,6 +413,10 @@ fn run_points_in_batches<T>(
             .iter()
             .map(|set| ready.by_ref().take(1 + set.variants.len()).unzip())
             .collect();
+        let spawning: Vec<Vec<usize>> = prepared
+            .iter()
+            .map(|(theatres, _)| crate::model::spawning_groups(theatres))
+            .collect();
         let totals: Vec<Mutex<Option<RunStats>>> =
             (0..sets.len()).map(|_| Mutex::new(None)).collect();
         let items = sets.len() as u64 * n;
@@ -431,7 +435,7 @@ fn run_points_in_batches<T>(
                     let me = rayon::current_thread_index().unwrap_or(0);
                     let mut guard = held[me].lock().unwrap_or_else(|e| e.into_inner());
                     let w = guard.worker_for(j, theatres, &totals);
-                    let row = run_one(theatres, constants, trials.start + r, w);
+                    let row = run_one(theatres, &spawning[j], constants, trials.start + r, w);
                     drop(guard);
                     if let Some(o) = outcome {
                         kept.push((item, row.totals.iter().map(|t| o.of(t)).collect()));

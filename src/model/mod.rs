@@ -11,7 +11,7 @@ pub use crate::scenario::metric::{Counter, DirectionMetric, Level, StateMetric};
 pub use defences::Defences;
 pub use events::{CellKey, Event, EventKind, EventLog, NoRecorder, Recorder};
 pub use record::TrialRecord;
-pub use trial::{Theatre, Workspace, run_trial, run_trial_with};
+pub use trial::{Theatre, Workspace, run_trial, run_trial_shared, run_trial_with, spawning_groups};
 #[cfg(test)]
 mod edges;
 #[cfg(test)]

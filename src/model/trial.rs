@@ -217,6 +217,64 @@ pub struct Workspace<T = ()> {
     laws: Vec<Poisson>,
     /// Where the warm-up weeks record, to be thrown away.
     warmup: TrialRecord,
+    /// New cells per week and source region of the trial last run in each
+    /// spawning group ([`run_trial_shared`]).
+    spawned: Vec<Spawned>,
+}
+
+/// The new cells of one trial as the first variant of a spawning group
+/// drew them; the group's other variants take them instead of drawing
+/// them again (the same words give the same counts). Most source-weeks
+/// spawn nothing, so only the others are kept.
+#[derive(Debug, Clone, Default)]
+struct Spawned {
+    /// The trial they are of; `None` until one is kept.
+    trial: Option<u64>,
+    births: Births,
+}
+
+/// New cells by week run: `(k, n)`, n ≥ 1 new cells at the k-th source
+/// region, week by week, sources in order.
+#[derive(Debug, Clone, Default)]
+struct Births {
+    /// Where each week's entries start in `entries`.
+    week_start: Vec<u32>,
+    entries: Vec<(u32, u64)>,
+}
+
+impl Births {
+    fn clear(&mut self) {
+        self.week_start.clear();
+        self.entries.clear();
+    }
+
+    /// The entries of the `tau`-th week run.
+    fn week(&self, tau: u32) -> &[(u32, u64)] {
+        let tau = tau as usize;
+        let end = self
+            .week_start
+            .get(tau + 1)
+            .map_or(self.entries.len(), |&e| e as usize);
+        &self.entries[self.week_start[tau] as usize..end]
+    }
+}
+
+/// Where a trial's new cells come from.
+enum Spawning<'w> {
+    /// Drawn from the spawn stream.
+    Draw,
+    /// Drawn, and kept for the other variants of the group.
+    Keep(&'w mut Births),
+    /// Taken from the group's first variant.
+    Take(&'w Births),
+}
+
+impl<T> Workspace<T> {
+    /// Forgets the new cells kept by [`run_trial_shared`], so that the
+    /// next variant of each group draws them again.
+    pub fn forget_spawned(&mut self) {
+        self.spawned.iter_mut().for_each(|k| k.trial = None);
+    }
 }
 
 impl<T> Default for Workspace<T> {
@@ -227,6 +285,7 @@ impl<T> Default for Workspace<T> {
             weights: Vec::new(),
             laws: Vec::new(),
             warmup: TrialRecord::default(),
+            spawned: Vec::new(),
         }
     }
 }
@@ -256,6 +315,76 @@ pub fn run_trial(theatre: &Theatre<'_>, trial: u64, work: &mut Workspace, rec: &
     run_trial_with(theatre, trial, work, rec, &mut NoRecorder);
 }
 
+/// [`run_trial`] for a variant of spawning group `group` (see
+/// [`spawning_groups`]): the first variant of the group run for `trial`
+/// with this workspace draws the new cells and keeps their counts, the
+/// others take them. The record is the one [`run_trial`] gives: the
+/// counts depend only on the scenario's seed and spawning rules, which
+/// the group's variants share. A workspace serves one set of theatres
+/// (group numbers are theirs).
+pub fn run_trial_shared(
+    theatre: &Theatre<'_>,
+    trial: u64,
+    group: usize,
+    work: &mut Workspace,
+    rec: &mut TrialRecord,
+) {
+    if work.spawned.len() <= group {
+        work.spawned.resize_with(group + 1, Spawned::default);
+    }
+    let mut kept = std::mem::take(&mut work.spawned[group]);
+    if kept.trial == Some(trial) {
+        run_trial_from(
+            theatre,
+            trial,
+            work,
+            rec,
+            &mut NoRecorder,
+            Spawning::Take(&kept.births),
+        );
+    } else {
+        kept.births.clear();
+        run_trial_from(
+            theatre,
+            trial,
+            work,
+            rec,
+            &mut NoRecorder,
+            Spawning::Keep(&mut kept.births),
+        );
+        kept.trial = Some(trial);
+    }
+    work.spawned[group] = kept;
+}
+
+/// For each theatre, the first theatre (by index) that spawns exactly as
+/// it does: the same seed, weeks, warm-up, source (hardship, recruitment
+/// exponent, governance path and noise), source regions and their new
+/// cells per week, so the same new cells in every trial. Variants that
+/// change only defences share their first one's group.
+pub fn spawning_groups(theatres: &[Theatre<'_>]) -> Vec<usize> {
+    let same = |a: &Scenario, b: &Scenario| {
+        a.seed == b.seed
+            && a.weeks == b.weeks
+            && a.warmup_weeks == b.warmup_weeks
+            && a.source == b.source
+            && a.network.sources == b.network.sources
+            && a.network
+                .sources
+                .iter()
+                .all(|&r| a.regions[r].new_cells.to_bits() == b.regions[r].new_cells.to_bits())
+    };
+    theatres
+        .iter()
+        .enumerate()
+        .map(|(v, th)| {
+            (0..v)
+                .find(|&u| same(theatres[u].scenario, th.scenario))
+                .unwrap_or(v)
+        })
+        .collect()
+}
+
 /// [`run_trial`], telling `recorder` of every cell event. The trial's
 /// draws and record are the same whatever the recorder; with
 /// [`NoRecorder`] this is `run_trial`, compiled without the calls.
@@ -265,6 +394,17 @@ pub fn run_trial_with<R: Recorder>(
     work: &mut Workspace<R::Tag>,
     rec: &mut TrialRecord,
     recorder: &mut R,
+) {
+    run_trial_from(theatre, trial, work, rec, recorder, Spawning::Draw);
+}
+
+fn run_trial_from<R: Recorder>(
+    theatre: &Theatre<'_>,
+    trial: u64,
+    work: &mut Workspace<R::Tag>,
+    rec: &mut TrialRecord,
+    recorder: &mut R,
+    mut spawning: Spawning<'_>,
 ) {
     let s = theatre.scenario;
     let (states, directions) = (s.states.len(), 2 * s.borders.len());
@@ -280,7 +420,15 @@ pub fn run_trial_with<R: Recorder>(
         scratch.reset(1, states, directions);
         for run in 0..s.warmup_weeks {
             let week = Week { run, rec: 0 };
-            spawn(theatre, week, &mut source, work, &mut scratch, recorder);
+            spawn(
+                theatre,
+                week,
+                &mut source,
+                &mut spawning,
+                work,
+                &mut scratch,
+                recorder,
+            );
             live(theatre, week, &source.draws, work, &mut scratch, recorder);
         }
         work.warmup = scratch;
@@ -292,7 +440,15 @@ pub fn run_trial_with<R: Recorder>(
             run: s.warmup_weeks + t,
             rec: t as usize,
         };
-        spawn(theatre, week, &mut source, work, rec, recorder);
+        spawn(
+            theatre,
+            week,
+            &mut source,
+            &mut spawning,
+            work,
+            rec,
+            recorder,
+        );
         live(theatre, week, &source.draws, work, rec, recorder);
     }
     debug_assert!(
@@ -312,11 +468,14 @@ struct Source {
 }
 
 /// §3.3–§3.4 for week `t`: new cells at every source region, one word of
-/// the spawn stream each.
+/// the spawn stream each (or, in a variant that takes its group's counts,
+/// those counts and no draw).
+#[allow(clippy::too_many_arguments)] // the hot loop's state, passed apart to stay borrowable
 fn spawn<R: Recorder>(
     th: &Theatre<'_>,
     t: Week,
     src: &mut Source,
+    spawning: &mut Spawning<'_>,
     work: &mut Workspace<R::Tag>,
     rec: &mut TrialRecord,
     recorder: &mut R,
@@ -324,6 +483,30 @@ fn spawn<R: Recorder>(
     let s = th.scenario;
     let sources = &s.network.sources;
     let Workspace { cells, laws, .. } = work;
+    let mut born = |k: usize, n: u64| {
+        rec.counters[t.rec][Counter::NewCells as usize] += n;
+        for j in 0..n {
+            let tag = R::tag(k as u32, t.run, j as u32);
+            let id = CellId {
+                source: k as u32,
+                week: t.run,
+                index: j as u32,
+            };
+            let cell = spawn_cell(th, &src.draws, id, sources[k], tag);
+            let target = s.network.targets[cell.target as usize] as u32;
+            recorder.event(
+                tag,
+                Event::at(t.run, EventKind::Spawned, &cell).towards(target, None),
+            );
+            cells.push(cell);
+        }
+    };
+    if let Spawning::Take(births) = spawning {
+        for &(k, n) in births.week(t.run) {
+            born(k as usize, n);
+        }
+        return;
+    }
     let laws: &[Poisson] = match &th.spawning {
         Some(fixed) => &fixed[t.run as usize * sources.len()..][..sources.len()],
         None => {
@@ -337,24 +520,17 @@ fn spawn<R: Recorder>(
             laws
         }
     };
-    for (k, (&r, law)) in sources.iter().zip(laws).enumerate() {
+    if let Spawning::Keep(births) = spawning {
+        births.week_start.push(births.entries.len() as u32);
+    }
+    for (k, law) in laws.iter().enumerate() {
         let n = law.draw(src.spawn.next_u64());
-        rec.counters[t.rec][Counter::NewCells as usize] += n;
-        for j in 0..n {
-            let tag = R::tag(k as u32, t.run, j as u32);
-            let id = CellId {
-                source: k as u32,
-                week: t.run,
-                index: j as u32,
-            };
-            let cell = spawn_cell(th, &src.draws, id, r, tag);
-            let target = s.network.targets[cell.target as usize] as u32;
-            recorder.event(
-                tag,
-                Event::at(t.run, EventKind::Spawned, &cell).towards(target, None),
-            );
-            cells.push(cell);
+        if let Spawning::Keep(births) = spawning
+            && n > 0
+        {
+            births.entries.push((k as u32, n));
         }
+        born(k, n);
     }
 }
 
@@ -838,6 +1014,84 @@ length_km = 500
 terrain = "river"
 "#
         ))
+    }
+
+    /// Variants that spawn alike take the new cells of their group's first
+    /// variant: every record is the one `run_trial` gives, with governance
+    /// noise (laws drawn per trial) and without (laws fixed), also when a
+    /// variant of another group runs between two of a group, and the groups
+    /// follow the source (kills `run_trial_shared` taking counts from the
+    /// wrong trial or group, and `spawning_groups` grouping too much).
+    #[test]
+    fn shared_spawning_gives_the_records_of_separate_runs() {
+        let budget = "budget = 1.0\nallocation = { border = 1.0, intel = 0.0, readiness = 0.0 }";
+        for noise in ["", "governance_noise = { sd = 0.2, reversion = 0.3 }"] {
+            let source = |hardship: f64| format!("\n[source]\nhardship = {hardship}\n{noise}");
+            let scenarios = [
+                one_border("", &format!("{budget}{}", source(0.7)), 40),
+                one_border("", &format!("{budget}{}", source(0.9)), 40),
+                one_border(
+                    "",
+                    &format!("{}{}", budget.replace("1.0\n", "3.0\n"), source(0.7)),
+                    40,
+                ),
+                one_border(
+                    "",
+                    &format!("{}{}", budget.replace("1.0\n", "0.2\n"), source(0.9)),
+                    40,
+                ),
+            ];
+            let theatres: Vec<Theatre<'_>> = scenarios.iter().map(Theatre::new).collect();
+            assert_eq!(spawning_groups(&theatres), [0, 1, 0, 1], "{noise}");
+            let groups = spawning_groups(&theatres);
+            let mut work = Workspace::default();
+            let mut spawned = [0u64; 4];
+            for trial in 0..60 {
+                // Kept counts are of one trial: forgetting them is not
+                // needed for the next.
+                if trial % 2 == 0 {
+                    work.forget_spawned();
+                }
+                for (v, th) in theatres.iter().enumerate() {
+                    let mut shared = TrialRecord::default();
+                    run_trial_shared(th, trial, groups[v], &mut work, &mut shared);
+                    let mut alone = TrialRecord::default();
+                    run_trial(th, trial, &mut Workspace::default(), &mut alone);
+                    assert!(shared == alone, "trial {trial}, variant {v}, {noise:?}");
+                    spawned[v] += shared.total(Counter::NewCells);
+                }
+            }
+            // The groups spawn differently, so taking the wrong one shows.
+            assert_eq!((spawned[0], spawned[1]), (spawned[2], spawned[3]));
+            assert_ne!(spawned[0], spawned[1]);
+            assert!(spawned[0] > 100, "{spawned:?}");
+            // A workspace moving to another set of theatres (another point
+            // of a study, where group 0 spawns otherwise) forgets first.
+            for trial in 0..20 {
+                let mut first = TrialRecord::default();
+                work.forget_spawned();
+                run_trial_shared(&theatres[0], trial, 0, &mut work, &mut first);
+                let mut other = TrialRecord::default();
+                work.forget_spawned();
+                run_trial_shared(&theatres[1], trial, 0, &mut work, &mut other);
+                let mut alone = TrialRecord::default();
+                run_trial(&theatres[1], trial, &mut Workspace::default(), &mut alone);
+                assert!(other == alone, "trial {trial}, {noise:?}");
+            }
+        }
+        // Another seed, or other weeks, is another group.
+        let a = one_border("", budget, 40);
+        let mut b = a.clone();
+        b.seed += 1;
+        let mut c = a.clone();
+        c.weeks += 1;
+        let mut d = a.clone();
+        d.warmup_weeks += 4;
+        let mut e = a.clone();
+        e.regions[0].new_cells *= 2.0;
+        let all = [&a, &b, &c, &d, &e, &a];
+        let theatres: Vec<Theatre<'_>> = all.iter().map(|s| Theatre::new(s)).collect();
+        assert_eq!(spawning_groups(&theatres), [0, 1, 2, 3, 4, 0]);
     }
 
     #[test]

@@ -64,7 +64,15 @@ fn spawn_weeks(th: &Theatre<'_>, trial: u64, weeks: u32, mut each: impl FnMut(u3
     rec.reset(s.weeks as usize, s.states.len(), 2 * s.borders.len());
     for t in 0..weeks {
         work.cells.clear();
-        spawn(th, week(t), &mut src, &mut work, &mut rec, &mut NoRecorder);
+        spawn(
+            th,
+            week(t),
+            &mut src,
+            &mut Spawning::Draw,
+            &mut work,
+            &mut rec,
+            &mut NoRecorder,
+        );
         let counted = rec.counters[t as usize][Counter::NewCells as usize];
         assert_eq!(
             counted,

@@ -145,7 +145,7 @@ pub struct RunData {
     /// Variants to draw, baseline first.
     pub variants: Vec<Variant>,
     /// `weekly.csv`, by (variant, metric), in week order.
-    pub weekly: HashMap<(String, String), Vec<WeeklyStat>>,
+    pub weekly: WeeklySeries,
     /// `trials.csv`, by variant.
     pub trials: HashMap<String, TrialTotals>,
     /// `states.csv`, by (variant, state, metric).
@@ -302,6 +302,179 @@ fn parse_block(
     Some(found)
 }
 
+/// Rows of `weekly.csv` per piece parsed by one worker.
+const WEEKLY_PIECE: usize = 8_192;
+
+/// The series of `weekly.csv`, by (variant, metric) in week order, that
+/// [`weekly_by_rows`] keeps for the `wanted` variants, parsed in
+/// pieces of [`WEEKLY_PIECE`] rows on `threads` workers (each piece a task
+/// of [`crate::engine::in_parallel`], so `CORDON_TIMINGS` shows them).
+/// Only a plain file takes this way: no quote or carriage return, every
+/// row as wide as the header, every number cell empty or a finite number,
+/// every wanted series there. On anything else it gives `None`, and the
+/// [`weekly_by_rows`] reads the file again and names the problem.
+fn weekly_in_pieces(
+    path: &Path,
+    wanted: &[&str],
+    threads: usize,
+) -> Result<Option<WeeklySeries>, crate::Error> {
+    const COLUMNS: [&str; 11] = [
+        "variant", "week", "metric", "mean", "ci95_lo", "ci95_hi", "p05", "p25", "p50", "p75",
+        "p95",
+    ];
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Ok(None);
+    };
+    if text.contains(['"', '\r']) {
+        return Ok(None);
+    }
+    let Some((header, body)) = text.split_once('\n') else {
+        return Ok(None);
+    };
+    let names: Vec<&str> = header.split(',').collect();
+    let mut columns = [0; 11];
+    for (slot, name) in columns.iter_mut().zip(COLUMNS) {
+        match names.iter().position(|h| *h == name) {
+            Some(at) => *slot = at,
+            None => return Ok(None),
+        }
+    }
+    // Pieces of whole lines; the file ends with its last row's newline.
+    let mut pieces = Vec::new();
+    let mut rest = body;
+    while !rest.is_empty() {
+        let end = rest
+            .match_indices('\n')
+            .nth(WEEKLY_PIECE - 1)
+            .map_or(rest.len(), |(at, _)| at + 1);
+        pieces.push(&rest[..end]);
+        rest = &rest[end..];
+    }
+    let width = names.len();
+    let tasks: Vec<crate::engine::Task<'_, _>> = pieces
+        .iter()
+        .map(|piece| -> crate::engine::Task<'_, _> {
+            Box::new(move || weekly_piece(piece, wanted, width, &columns))
+        })
+        .collect();
+    let parsed =
+        crate::engine::in_parallel(threads, tasks).map_err(|e| crate::Error::Other(e.into()))?;
+    let mut series = WeeklySeries::new();
+    for part in parsed {
+        let Some(part) = part else {
+            return Ok(None);
+        };
+        for (v, m, stat) in part {
+            series
+                .entry((v.to_string(), m.to_string()))
+                .or_default()
+                .push(stat);
+        }
+    }
+    for s in series.values_mut() {
+        s.sort_by_key(|s| s.week);
+    }
+    let complete = wanted.iter().all(|v| {
+        WEEKLY_METRICS
+            .iter()
+            .all(|m| series.contains_key(&(v.to_string(), m.to_string())))
+    });
+    Ok(complete.then_some(series))
+}
+
+/// The wanted rows of one piece of `weekly.csv` (whole lines), or `None`
+/// at the first thing [`weekly_in_pieces`] does not take.
+fn weekly_piece<'a>(
+    piece: &'a str,
+    wanted: &[&str],
+    width: usize,
+    c: &[usize; 11],
+) -> Option<Vec<(&'a str, &'a str, WeeklyStat)>> {
+    let number = |cell: &str| -> Option<Option<f64>> {
+        let cell = cell.trim();
+        if cell.is_empty() {
+            return Some(None);
+        }
+        let x: f64 = cell.parse().ok()?;
+        x.is_finite().then_some(Some(x))
+    };
+    let mut found = Vec::new();
+    let mut cells: Vec<&str> = Vec::with_capacity(width);
+    for line in piece.strip_suffix('\n').unwrap_or(piece).split('\n') {
+        cells.clear();
+        cells.extend(line.split(','));
+        if cells.len() != width {
+            return None;
+        }
+        let stat = WeeklyStat {
+            week: number(cells[c[1]])?? as u32,
+            mean: number(cells[c[3]])?,
+            ci95_lo: number(cells[c[4]])?,
+            ci95_hi: number(cells[c[5]])?,
+            p05: number(cells[c[6]])?,
+            p25: number(cells[c[7]])?,
+            p50: number(cells[c[8]])?,
+            p75: number(cells[c[9]])?,
+            p95: number(cells[c[10]])?,
+        };
+        let (v, m) = (cells[c[0]], cells[c[2]]);
+        if wanted.contains(&v) && WEEKLY_METRICS.contains(&m) {
+            found.push((v, m, stat));
+        }
+    }
+    Some(found)
+}
+
+/// `weekly.csv`'s series, by (variant, metric), in week order.
+pub(crate) type WeeklySeries = HashMap<(String, String), Vec<WeeklyStat>>;
+
+/// `weekly.csv` at `path` read by the table reader: the series of the
+/// `wanted` variants, every row checked, drawn or not (a bad cell means a
+/// bad file), every wanted series there.
+fn weekly_by_rows(path: &Path, wanted: &[&str]) -> Result<WeeklySeries, crate::Error> {
+    let table = CsvTable::read(path, MISSING)?;
+    let [variant, week, metric, mean, lo, hi, p05, p25, p50, p75, p95] =
+        table.header().columns([
+            "variant", "week", "metric", "mean", "ci95_lo", "ci95_hi", "p05", "p25", "p50", "p75",
+            "p95",
+        ])?;
+    let mut series = WeeklySeries::new();
+    for row in table.rows() {
+        let stat = WeeklyStat {
+            week: row.required(week)? as u32,
+            mean: row.number_at(mean)?,
+            ci95_lo: row.number_at(lo)?,
+            ci95_hi: row.number_at(hi)?,
+            p05: row.number_at(p05)?,
+            p25: row.number_at(p25)?,
+            p50: row.number_at(p50)?,
+            p75: row.number_at(p75)?,
+            p95: row.number_at(p95)?,
+        };
+        let (v, m) = (row.text(variant), row.text(metric));
+        if !wanted.contains(&v) || !WEEKLY_METRICS.contains(&m) {
+            continue;
+        }
+        series
+            .entry((v.to_string(), m.to_string()))
+            .or_default()
+            .push(stat);
+    }
+    for s in series.values_mut() {
+        s.sort_by_key(|s| s.week);
+    }
+    for v in wanted {
+        for m in WEEKLY_METRICS {
+            if !series.contains_key(&(v.to_string(), m.to_string())) {
+                return Err(table
+                    .header()
+                    .invalid(&format!("no rows for variant `{v}` and metric `{m}`")));
+            }
+        }
+    }
+    Ok(series)
+}
+
 /// Border metrics that are counts, so the two directions add up.
 const BORDER_COUNTS: [&str; 3] = ["attempts", "interdictions", "crossings"];
 
@@ -313,8 +486,8 @@ impl RunData {
     }
 
     /// Like [`RunData::read`], `trials.csv` (the file that grows with the
-    /// trials) parsed in blocks on `threads` workers; the values, and the
-    /// words of any problem, are the same.
+    /// trials) parsed in blocks and `weekly.csv` in pieces on `threads`
+    /// workers; the values, and the words of any problem, are the same.
     pub fn read_on(dir: &Path, wanted: &[String], threads: usize) -> Result<RunData, crate::Error> {
         if !dir.is_dir() {
             return Err(crate::Error::Invalid(format!(
@@ -335,7 +508,12 @@ impl RunData {
             comparison: HashMap::new(),
         };
         let clock = std::time::Instant::now();
-        run.read_weekly()?;
+        let wanted: Vec<&str> = run.variants.iter().map(|v| v.name.as_str()).collect();
+        let path = dir.join("weekly.csv");
+        run.weekly = match weekly_in_pieces(&path, &wanted, threads)? {
+            Some(series) => series,
+            None => weekly_by_rows(&path, &wanted)?,
+        };
         crate::engine::timing("read weekly.csv", clock);
         let clock = std::time::Instant::now();
         if threads <= 1 || !run.read_trials_in_blocks(threads)? {
@@ -393,51 +571,6 @@ impl RunData {
         self.comparison
             .get(&(variant.to_string(), metric.to_string()))
             .copied()
-    }
-
-    fn read_weekly(&mut self) -> Result<(), crate::Error> {
-        let table = CsvTable::read(&self.dir.join("weekly.csv"), MISSING)?;
-        let [variant, week, metric, mean, lo, hi, p05, p25, p50, p75, p95] =
-            table.header().columns([
-                "variant", "week", "metric", "mean", "ci95_lo", "ci95_hi", "p05", "p25", "p50",
-                "p75", "p95",
-            ])?;
-        // Every row is checked, drawn or not: a bad cell means a bad file.
-        for row in table.rows() {
-            let stat = WeeklyStat {
-                week: row.required(week)? as u32,
-                mean: row.number_at(mean)?,
-                ci95_lo: row.number_at(lo)?,
-                ci95_hi: row.number_at(hi)?,
-                p05: row.number_at(p05)?,
-                p25: row.number_at(p25)?,
-                p50: row.number_at(p50)?,
-                p75: row.number_at(p75)?,
-                p95: row.number_at(p95)?,
-            };
-            let (v, m) = (row.text(variant), row.text(metric));
-            if !self.wants(v) || !WEEKLY_METRICS.contains(&m) {
-                continue;
-            }
-            self.weekly
-                .entry((v.to_string(), m.to_string()))
-                .or_default()
-                .push(stat);
-        }
-        for series in self.weekly.values_mut() {
-            series.sort_by_key(|s| s.week);
-        }
-        for v in &self.variants {
-            for m in WEEKLY_METRICS {
-                if self.weekly(&v.name, m).is_empty() {
-                    return Err(table.header().invalid(&format!(
-                        "no rows for variant `{}` and metric `{m}`",
-                        v.name
-                    )));
-                }
-            }
-        }
-        Ok(())
     }
 
     /// Reads `trials.csv` a row at a time: it grows with the number of
@@ -799,5 +932,81 @@ mod tests {
         // A bad cell of a variant not drawn is not read, as by rows.
         let other = format!("{HEADER}baseline,0,1,2,3.5\nb,0,1,two,3.5\n");
         assert!(in_blocks(&other, &["baseline"], 2).is_some());
+    }
+
+    /// A `weekly.csv` of three variants, 20,000 rows (three pieces), the
+    /// weeks of each series out of order, some cells empty, a column the
+    /// readers do not use, and a metric the charts do not draw.
+    fn weekly_text() -> String {
+        let mut text =
+            String::from("variant,week,metric,n,mean,sd,ci95_lo,ci95_hi,p05,p25,p50,p75,p95\n");
+        let metrics = [
+            "cells_in_alliance",
+            "cumulative_attacks",
+            "other",
+            "cumulative_entries",
+            "p_any_attack",
+        ];
+        for i in 0..20_000u32 {
+            let v = ["baseline", "a", "b"][(i % 3) as usize];
+            let m = metrics[(i / 3 % 5) as usize];
+            let week = (i * 7919) % 1_000;
+            let x = f64::from(i) / 8.0;
+            let p = if m == "p_any_attack" {
+                String::new()
+            } else {
+                format!("{}", x - 1.0)
+            };
+            text += &format!(
+                "{v},{week},{m},{i},{x},1.5,{},{},{p},{p},{x},{p},{}\n",
+                x - 0.5,
+                x + 0.5,
+                x + 2.0
+            );
+        }
+        text
+    }
+
+    /// The pieces give what the table reader gives, at any thread count,
+    /// and anything unusual goes back to the table reader.
+    #[test]
+    fn weekly_pieces_keep_what_the_table_reader_keeps() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("weekly.csv");
+        let text = weekly_text();
+        std::fs::write(&path, &text).unwrap();
+        let wanted = ["baseline", "b"];
+        let rows = weekly_by_rows(&path, &wanted).unwrap();
+        assert_eq!(rows.len(), 2 * WEEKLY_METRICS.len());
+        assert!(
+            rows.values()
+                .all(|s| s.windows(2).all(|w| w[0].week <= w[1].week))
+        );
+        for threads in [1, 2, 3] {
+            let pieces = weekly_in_pieces(&path, &wanted, threads).unwrap();
+            assert_eq!(pieces.as_ref(), Some(&rows), "{threads} threads");
+        }
+        let unusual = [
+            text.replacen("1.5", "\"1.5\"", 1),
+            text.replace('\n', "\r\n"),
+            text.replacen(",1.5,", ",1.5,,", 1),
+            text.replacen(",1.5,", ",1.5,x", 9_000),
+            text.replacen(",1.5,", ",1.5,inf", 1),
+            text.replace("cumulative_entries", "entries"),
+            text.replace("ci95_lo", "lo"),
+            String::new(),
+        ];
+        for (k, bad) in unusual.iter().enumerate() {
+            std::fs::write(&path, bad).unwrap();
+            assert_eq!(
+                weekly_in_pieces(&path, &wanted, 2).unwrap(),
+                None,
+                "case {k}"
+            );
+        }
+        assert_eq!(
+            weekly_in_pieces(&dir.path().join("none.csv"), &wanted, 2).unwrap(),
+            None
+        );
     }
 }

@@ -15,7 +15,7 @@ use crate::engine::TrialRow;
 use crate::stats::RunStats;
 use crate::stats::aggregate::TOTALS;
 use crate::stats::tables::{
-    Layout, border_rows, comparison_rows, format_number, state_rows, summary_rows, weekly_rows,
+    Layout, border_rows, comparison_rows, format_number, state_rows, summary_rows, weekly_rows_of,
 };
 
 /// Writes `rows` to `path` with a header row.
@@ -98,7 +98,7 @@ impl Formats {
 
 /// Writes weekly, summary, states, borders and (with variants) comparison
 /// tables into `dir`, in `formats`, on `threads` workers: the tables' rows are built
-/// at the same time, then formatted as CSV in pieces of [`PIECE`] rows at
+/// at the same time (the weekly table's a variant per task), then formatted as CSV in pieces of [`PIECE`] rows at
 /// the same time (so the largest table, `weekly.csv`, is not left to one
 /// worker), then each file is written. The bytes do not depend on
 /// `threads`; a failure names the first table, in the order above, that
@@ -112,32 +112,37 @@ pub fn write_tables(
 ) -> Result<()> {
     use crate::engine::{Task, in_parallel};
     let variants = layout.variants.len() > 1;
+    // Each variant's weekly rows are a task of their own: the weekly table
+    // is by far the largest.
+    let n_variants = stats.variants.len();
     let (weekly, summary, states, borders, comparison) = {
-        let tasks: Vec<Task<'_, Rows<'_>>> = vec![
-            Box::new(|| Rows::Weekly(weekly_rows(stats, layout))),
-            Box::new(|| Rows::Summary(summary_rows(stats, layout))),
-            Box::new(|| Rows::States(state_rows(stats, layout))),
-            Box::new(|| Rows::Borders(border_rows(stats, layout))),
-            Box::new(move || match variants {
-                true => Rows::Comparison(comparison_rows(stats, layout)),
-                false => Rows::Comparison(Vec::new()),
-            }),
-        ];
+        let mut tasks: Vec<Task<'_, Rows<'_>>> = (0..n_variants)
+            .map(|v| -> Task<'_, Rows<'_>> {
+                Box::new(move || Rows::Weekly(weekly_rows_of(stats, layout, v)))
+            })
+            .collect();
+        tasks.push(Box::new(|| Rows::Summary(summary_rows(stats, layout))));
+        tasks.push(Box::new(|| Rows::States(state_rows(stats, layout))));
+        tasks.push(Box::new(|| Rows::Borders(border_rows(stats, layout))));
+        tasks.push(Box::new(move || match variants {
+            true => Rows::Comparison(comparison_rows(stats, layout)),
+            false => Rows::Comparison(Vec::new()),
+        }));
         let mut built = in_parallel(threads, tasks)?.into_iter();
-        match (
-            built.next(),
-            built.next(),
-            built.next(),
-            built.next(),
-            built.next(),
-        ) {
+        let mut weekly = Vec::new();
+        for rows in built.by_ref().take(n_variants) {
+            match rows {
+                Rows::Weekly(w) => weekly.extend(w),
+                _ => anyhow::bail!("the tables were not built in order"),
+            }
+        }
+        match (built.next(), built.next(), built.next(), built.next()) {
             (
-                Some(Rows::Weekly(w)),
                 Some(Rows::Summary(s)),
                 Some(Rows::States(st)),
                 Some(Rows::Borders(b)),
                 Some(Rows::Comparison(c)),
-            ) => (w, s, st, b, c),
+            ) => (weekly, s, st, b, c),
             _ => anyhow::bail!("the tables were not built in order"),
         }
     };
@@ -219,7 +224,7 @@ enum Rows<'a> {
 type Piece<'a> = crate::engine::Task<'a, Result<Vec<u8>>>;
 
 /// Rows per piece of a table formatted by one worker.
-const PIECE: usize = 8192;
+const PIECE: usize = 4096;
 
 /// Tasks that format `rows` as CSV, [`PIECE`] rows each, the header only
 /// in the first: their texts one after another are what [`write_csv`]

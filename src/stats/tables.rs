@@ -147,12 +147,19 @@ pub fn describe(m: &Moments) -> (Option<f64>, Option<f64>, Option<(f64, f64)>) {
 
 /// Rows of `weekly.csv`, variant by variant, week by week.
 pub fn weekly_rows<'a>(stats: &RunStats, layout: &'a Layout) -> Vec<WeeklyRow<'a>> {
-    let mut rows = Vec::new();
-    for (v, vs) in stats.variants.iter().enumerate() {
-        for t in 0..vs.weeks {
-            for m in 0..N_WEEKLY {
-                rows.push(weekly_row(&layout.variants[v], vs, t, m));
-            }
+    (0..stats.variants.len())
+        .flat_map(|v| weekly_rows_of(stats, layout, v))
+        .collect()
+}
+
+/// The rows of `weekly.csv` of variant `v`, week by week (one block of
+/// [`weekly_rows`], so that the blocks can be built at the same time).
+pub fn weekly_rows_of<'a>(stats: &RunStats, layout: &'a Layout, v: usize) -> Vec<WeeklyRow<'a>> {
+    let vs = &stats.variants[v];
+    let mut rows = Vec::with_capacity(vs.weeks * N_WEEKLY);
+    for t in 0..vs.weeks {
+        for m in 0..N_WEEKLY {
+            rows.push(weekly_row(&layout.variants[v], vs, t, m));
         }
     }
     rows
