@@ -608,6 +608,47 @@ mod tests {
         assert_eq!((r.n, r.p_better, r.p_tie), (0, None, None));
     }
 
+    /// A comparison row per variant and paired total: not the first
+    /// attack's week (conditional) nor spend (deterministic); and a spend
+    /// difference of 1e-9 or less is none, so nothing is averted per 1,000
+    /// (kills `||` -> `&&` in the skip and `>` -> `>=` in the threshold).
+    #[test]
+    fn comparison_rows_skip_unpaired_totals_and_a_negligible_spend_difference() {
+        let spend = TOTALS.iter().position(|t| t.name == "spend").unwrap();
+        let attacks = TOTALS.iter().position(|t| t.name == "attacks").unwrap();
+        let mut base = VariantStats::new(1, 1, 0, true);
+        let mut var = VariantStats::new(1, 1, 0, false);
+        base.totals[spend].moments.add(0.0);
+        // A mean of exactly 1e-9: on the real grid (2^-32 units) a sum of
+        // m over n = 2^50 values, 1e-9 = m · 2^-82 with m below 2^53.
+        let m = 1e-9 * 2f64.powi(82);
+        assert_eq!(m.fract(), 0.0);
+        let spent = &mut var.totals[spend].moments;
+        (spent.n, spent.sum) = (1 << 50, m as i128);
+        assert_eq!(spent.mean(), Some(1e-9));
+        for d in [-1, 0, 2] {
+            var.paired[attacks].diff.add_grid(d);
+        }
+        let layout = Layout {
+            variants: vec!["baseline".into(), "v".into()],
+            members: vec![],
+            segments: vec![],
+            patrol: vec![vec![], vec![]],
+        };
+        let stats = RunStats {
+            variants: vec![base, var],
+        };
+        let rows = comparison_rows(&stats, &layout);
+        assert_eq!(rows.len(), TOTALS.len() - 2);
+        assert!(
+            rows.iter()
+                .all(|r| r.metric != TOTALS[FIRST_ATTACK].name && r.metric != "spend")
+        );
+        let r = rows.iter().find(|r| r.metric == "attacks").unwrap();
+        assert_eq!((r.diff_mean, r.spend_diff), (Some(1.0 / 3.0), Some(1e-9)));
+        assert_eq!(r.averted_per_1000, None);
+    }
+
     #[test]
     fn effectiveness_is_the_ratio_of_means_with_a_delta_method_interval() {
         // Worked out independently from the raw pairs (a_i interdictions,
