@@ -15,4 +15,4 @@ pub(crate) mod trace;
 pub use folder::{Staging, default_out};
 pub use manifest::{Manifest, ScenarioEntry};
 pub use posterior::Posterior;
-pub use tables::{Formats, TrialsWriter, finish_trials, write_csv, write_tables};
+pub use tables::{Formats, Syncing, TrialsWriter, finish_trials, write_csv, write_tables};

@@ -302,16 +302,17 @@ fn parse_block(
     Some(found)
 }
 
-/// Rows of `weekly.csv` per piece parsed by one worker.
-const WEEKLY_PIECE: usize = 8_192;
+/// Bytes of `weekly.csv` per piece parsed by one worker (about 4,000
+/// rows), each piece then running to the end of its line.
+const WEEKLY_PIECE_BYTES: usize = 1 << 19;
 
 /// The series of `weekly.csv`, by (variant, metric) in week order, that
 /// [`weekly_by_rows`] keeps for the `wanted` variants, parsed in
-/// pieces of [`WEEKLY_PIECE`] rows on `threads` workers (each piece a task
+/// pieces of about [`WEEKLY_PIECE_BYTES`] on `threads` workers (each piece a task
 /// of [`crate::engine::in_parallel`], so `CORDON_TIMINGS` shows them).
 /// Only a plain file takes this way: no quote or carriage return, every
 /// row as wide as the header, every number cell empty or a finite number,
-/// every wanted series there. On anything else it gives `None`, and the
+/// every wanted series there. On anything else it gives `None`, and
 /// [`weekly_by_rows`] reads the file again and names the problem.
 fn weekly_in_pieces(
     path: &Path,
@@ -339,14 +340,18 @@ fn weekly_in_pieces(
             None => return Ok(None),
         }
     }
-    // Pieces of whole lines; the file ends with its last row's newline.
+    // Pieces of whole lines, about WEEKLY_PIECE_BYTES each: a piece runs
+    // from where the last ended to the first newline past its share.
     let mut pieces = Vec::new();
     let mut rest = body;
     while !rest.is_empty() {
-        let end = rest
-            .match_indices('\n')
-            .nth(WEEKLY_PIECE - 1)
-            .map_or(rest.len(), |(at, _)| at + 1);
+        let end = match rest.as_bytes().get(WEEKLY_PIECE_BYTES..) {
+            Some(past) => past
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(rest.len(), |at| WEEKLY_PIECE_BYTES + at + 1),
+            None => rest.len(),
+        };
         pieces.push(&rest[..end]);
         rest = &rest[end..];
     }
@@ -934,7 +939,7 @@ mod tests {
         assert!(in_blocks(&other, &["baseline"], 2).is_some());
     }
 
-    /// A `weekly.csv` of three variants, 20,000 rows (three pieces), the
+    /// A `weekly.csv` of three variants, 20,000 rows (four pieces), the
     /// weeks of each series out of order, some cells empty, a column the
     /// readers do not use, and a metric the charts do not draw.
     fn weekly_text() -> String {

@@ -100,7 +100,7 @@ impl Formats {
 /// tables into `dir`, in `formats`, on `threads` workers: the tables' rows are built
 /// at the same time (the weekly table's a variant per task), then formatted as CSV in pieces of [`PIECE`] rows at
 /// the same time (so the largest table, `weekly.csv`, is not left to one
-/// worker), then each file is written. The bytes do not depend on
+/// worker), then the files are written at the same time. The bytes do not depend on
 /// `threads`; a failure names the first table, in the order above, that
 /// could not be written.
 pub fn write_tables(
@@ -158,27 +158,41 @@ pub fn write_tables(
     let counts: Vec<usize> = files.iter().map(|(_, t)| t.len()).collect();
     let tasks: Vec<_> = files.iter_mut().flat_map(|(_, t)| t.drain(..)).collect();
     let mut formatted = in_parallel(threads, tasks)?.into_iter();
+    let mut texts = Vec::with_capacity(files.len());
     for ((name, _), count) in files.iter().zip(counts) {
         let path = dir.join(name);
-        let mut text = Vec::new();
-        for piece in formatted.by_ref().take(count) {
-            text.extend(piece.with_context(|| format!("cannot write {}", path.display()))?);
-        }
-        write_table(&path, &text, formats)?;
+        let pieces = formatted
+            .by_ref()
+            .take(count)
+            .collect::<Result<Vec<_>>>()
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        texts.push((path, pieces));
     }
-    Ok(())
+    // Each file written by one worker, its pieces one after another; the
+    // first failure in table order is the one reported.
+    let writes: Vec<Task<'_, Result<()>>> = texts
+        .iter()
+        .map(|(path, pieces)| -> Task<'_, Result<()>> {
+            Box::new(move || write_table(path, pieces, formats))
+        })
+        .collect();
+    in_parallel(threads, writes)?.into_iter().collect()
 }
 
-/// Writes one table's CSV text as `NAME.csv` and/or `NAME.parquet`. The
+/// Writes one table's CSV text, in pieces, as `NAME.csv` and/or `NAME.parquet`. The
 /// Parquet table is made from the CSV text, so its values are the CSV's,
 /// value for value.
-fn write_table(csv_path: &Path, text: &[u8], formats: Formats) -> Result<()> {
+fn write_table(csv_path: &Path, pieces: &[Vec<u8>], formats: Formats) -> Result<()> {
     if formats.csv {
-        std::fs::write(csv_path, text)
-            .with_context(|| format!("cannot write {}", csv_path.display()))?;
+        let write = || -> std::io::Result<()> {
+            let mut file = File::create(csv_path)?;
+            pieces.iter().try_for_each(|p| file.write_all(p))
+        };
+        write().with_context(|| format!("cannot write {}", csv_path.display()))?;
     }
     if formats.parquet {
-        let table = CsvTable::parse(csv_path, text)?;
+        let text = pieces.concat();
+        let table = CsvTable::parse(csv_path, &text)?;
         let mut out = ParquetWriter::create(&csv_path.with_extension("parquet"), table.header())?;
         for row in table.rows() {
             out.push(&row)?;
@@ -224,7 +238,7 @@ enum Rows<'a> {
 type Piece<'a> = crate::engine::Task<'a, Result<Vec<u8>>>;
 
 /// Rows per piece of a table formatted by one worker.
-const PIECE: usize = 4096;
+const PIECE: usize = 2048;
 
 /// Tasks that format `rows` as CSV, [`PIECE`] rows each, the header only
 /// in the first: their texts one after another are what [`write_csv`]
@@ -250,6 +264,18 @@ fn pieces<T: Serialize + Sync>(rows: &[T]) -> Vec<Piece<'_>> {
             })
         })
         .collect()
+}
+
+/// `trials.csv` being flushed and synced ([`TrialsWriter::finish_meanwhile`]).
+pub struct Syncing(std::thread::JoinHandle<Result<()>>);
+
+impl Syncing {
+    /// Waits until the file is on disk, or for why it could not be.
+    pub fn wait(self) -> Result<()> {
+        self.0
+            .join()
+            .map_err(|_| anyhow::anyhow!("the thread writing trials.csv stopped"))?
+    }
 }
 
 /// `trials.csv`, written window by window as trials finish.
@@ -323,6 +349,14 @@ impl TrialsWriter {
             }
         }
         Ok(())
+    }
+
+    /// Flushes and syncs the file on a thread of its own, so that the
+    /// tables can be built meanwhile (the sync waits on the disk, not on
+    /// a core); [`Syncing::wait`] for it before the file is read or the
+    /// folder committed.
+    pub fn finish_meanwhile(self) -> Syncing {
+        Syncing(std::thread::spawn(move || self.finish()))
     }
 
     /// Flushes everything to disk.

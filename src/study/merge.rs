@@ -52,7 +52,15 @@ pub fn merge(shards: &[PathBuf], out: &Path, force: bool, command_line: &str) ->
         .unwrap_or_default();
     manifest.wall_seconds = parts.iter().map(|p| p.manifest.wall_seconds).sum::<f64>()
         + started.elapsed().as_secs_f64();
-    finish(staging, &state.stats, &state.layout, &manifest, formats, 1)
+    finish(
+        staging,
+        &state.stats,
+        &state.layout,
+        &manifest,
+        formats,
+        1,
+        None,
+    )
 }
 
 fn read_part(dir: &Path) -> Result<Part> {

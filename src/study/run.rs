@@ -20,8 +20,8 @@ use crate::results::manifest::{
     PosteriorEntry, ShardEntry, base_overrides, geography, variant_entries,
 };
 use crate::results::{
-    Formats, Manifest, Posterior, ScenarioEntry, Staging, TrialsWriter, default_out, finish_trials,
-    write_tables,
+    Formats, Manifest, Posterior, ScenarioEntry, Staging, Syncing, TrialsWriter, default_out,
+    finish_trials, write_tables,
 };
 use crate::scenario::builtin::ScenarioSource;
 use crate::scenario::diagnostic::closest;
@@ -145,7 +145,14 @@ pub fn run(
     let clock = Instant::now();
     let (set, text) = load(opts)?;
     let chosen = select(&set, &opts.variants)?;
-    let theatres: Vec<Theatre<'_>> = chosen.iter().map(|(_, s)| Theatre::new(s)).collect();
+    // Each variant's defences, week by week, worked out at the same time.
+    let prepare: Vec<crate::engine::Task<'_, Theatre<'_>>> = chosen
+        .iter()
+        .map(|&(_, s)| -> crate::engine::Task<'_, Theatre<'_>> {
+            Box::new(move || Theatre::new(s))
+        })
+        .collect();
+    let theatres = crate::engine::in_parallel(opts.common.threads, prepare)?;
     let names: Vec<String> = chosen.iter().map(|(n, _)| n.clone()).collect();
     let over = match &opts.posterior {
         Some(path) => Some(PosteriorRun::prepare(path, opts, &set, &text)?),
@@ -296,8 +303,9 @@ pub fn run(
     };
     timing("trials", trials_clock);
     let flush_clock = Instant::now();
-    writer.finish()?;
-    resume::clear(staging.path())?;
+    // trials.csv goes to disk while the tables are built; it is complete
+    // before anything reads it and before the folder is committed.
+    let syncing = writer.finish_meanwhile();
     timing("flush", flush_clock);
     let manifest = manifest_of(
         opts,
@@ -311,6 +319,8 @@ pub fn run(
         clock,
     );
     let out = if opts.shard.is_some() {
+        syncing.wait()?;
+        resume::clear(staging.path())?;
         finish_trials(staging.path(), opts.formats)?;
         let state = ShardState { layout, stats };
         write_json(&staging.path().join(STATE_FILE), &state)?;
@@ -330,6 +340,7 @@ pub fn run(
             &manifest,
             opts.formats,
             opts.common.threads,
+            Some(syncing),
         )?
     };
     timing("total", clock);
@@ -435,9 +446,10 @@ fn refuse_if_too_big(
 use super::{refused, stage};
 
 /// Writes the tables (in `formats`), the manifest and the charts of
-/// complete statistics (`trials.csv` is already in `staging`), and moves
-/// the folder into place. The tables are written at the same time, and so
-/// are the charts, on `threads` workers.
+/// complete statistics (`trials.csv` is already in `staging`, or is being
+/// synced to disk by `syncing` while the tables are built), and moves the
+/// folder into place. The tables are written at the same time, and so are
+/// the charts, on `threads` workers.
 pub fn finish(
     staging: Staging,
     stats: &RunStats,
@@ -445,10 +457,19 @@ pub fn finish(
     manifest: &Manifest,
     formats: Formats,
     threads: usize,
+    syncing: Option<Syncing>,
 ) -> Result<PathBuf> {
     let clock = Instant::now();
+    let tables = write_tables(staging.path(), stats, layout, formats, threads);
+    if let Some(syncing) = syncing {
+        // trials.csv is on disk: a resumed run has nothing left to resume.
+        let waited = Instant::now();
+        syncing.wait()?;
+        resume::clear(staging.path())?;
+        timing("wait for trials.csv", waited);
+    }
+    tables?;
     finish_trials(staging.path(), formats)?;
-    write_tables(staging.path(), stats, layout, formats, threads)?;
     crate::results::manifest::write(staging.path(), manifest)?;
     timing("tables", clock);
     // Charts are drawn from the files just committed, as `cordon plot`
