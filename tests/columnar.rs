@@ -181,7 +181,15 @@ fn every_reading_command_reads_a_parquet_only_folder() {
     }
     cordon(d).args(["plot", "pq"]).assert().success();
     cordon(d).args(["report", "pq"]).assert().success();
-    assert!(d.join("pq/report.html").exists());
+    // The report names the files the folder has.
+    let html = std::fs::read_to_string(d.join("pq/report.html")).expect("a report");
+    for table in ["summary", "comparison", "states", "borders"] {
+        assert!(
+            html.contains(&format!("<code>{table}.parquet</code>"))
+                && !html.contains(&format!("{table}.csv")),
+            "the report of a parquet-only folder names {table}.csv"
+        );
+    }
     let compared = |a: &str, b: &str| {
         let o = output(d, &["compare", a, b, "--variant", "B:intel_heavy"]);
         assert_eq!(o.code, Some(0), "compare {a} {b}: {}", o.stderr);

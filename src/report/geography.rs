@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::charts::Charts;
 use super::figure;
-use super::html::{Cell, Column, Table, Tone, escape, ident, note, para};
+use super::html::{Cell, Column, Table, Tone, escape, ident, note, para, table_file};
 use super::numbers::{number, percent};
 use super::ranking::variant_cell;
 use crate::results::Manifest;
@@ -105,9 +105,10 @@ pub(super) fn states_body(run: &RunData, charts: &Charts) -> String {
         "Attacks by member state under each variant: bars are means per trial, whiskers 95% intervals.",
     ));
     o.push_str(&baseline_states(run, &members).render());
-    o.push_str(&note(
-        "Full values, for every variant, in <code>states.csv</code>.",
-    ));
+    o.push_str(&note(&format!(
+        "Full values, for every variant, in {}.",
+        table_file(&run.dir, "states")
+    )));
     o
 }
 
@@ -213,9 +214,10 @@ pub(super) fn borders_body(run: &RunData, details: &Details) -> String {
         o.push_str(&t.render());
     }
     o.push_str(&baseline_borders(run, details, &places, &stat).render());
-    o.push_str(&note(
-        "Every border segment into a member state that cells tried to cross, busiest first. Patrol detection: the mean weekly chance that patrols detect a crossing attempt. Interdicted: interdictions ÷ (interdictions + crossings), with a delta-method 95% interval. Crossings into partner and other states, and every variant, are in <code>borders.csv</code>.",
-    ));
+    o.push_str(&note(&format!(
+        "Every border segment into a member state that cells tried to cross, busiest first. Patrol detection: the mean weekly chance that patrols detect a crossing attempt. Interdicted: interdictions ÷ (interdictions + crossings), with a delta-method 95% interval. Crossings into partner and other states, and every variant, are in {}.",
+        table_file(&run.dir, "borders")
+    )));
     o
 }
 

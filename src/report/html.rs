@@ -292,6 +292,19 @@ pub(super) fn para(html: &str) -> String {
     format!("<p>{html}</p>\n")
 }
 
+/// The file of run table `stem` in `dir`, as markup: `stem.csv`, or
+/// `stem.parquet` in a folder written with `--format parquet` only.
+pub(super) fn table_file(dir: &std::path::Path, stem: &str) -> String {
+    let csv = format!("{stem}.csv");
+    let parquet = format!("{stem}.parquet");
+    let name = if !dir.join(&csv).exists() && dir.join(&parquet).exists() {
+        parquet
+    } else {
+        csv
+    };
+    format!("<code>{}</code>", escape(&name))
+}
+
 /// A note in small type under a table or chart.
 pub(super) fn note(html: &str) -> String {
     format!("<p class=\"note\">{html}</p>\n")

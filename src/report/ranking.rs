@@ -2,7 +2,7 @@
 //! against the baseline, paired on common random numbers, fewest attacks
 //! first. The headline states only what the intervals show.
 
-use super::html::{Cell, Column, Table, Tone, escape, ident, note, para};
+use super::html::{Cell, Column, Table, Tone, escape, ident, note, para, table_file};
 use super::numbers::{number, percent, signed};
 use crate::results::read::{Details, Estimate, Paired, RunData};
 
@@ -181,19 +181,21 @@ pub(super) fn body(run: &RunData, details: &Details, ranked: &[Ranked]) -> Strin
     let mut o = String::new();
     if !ranked.is_empty() {
         o.push_str(&ranking_table(ranked).render());
-        o.push_str(&note(
+        o.push_str(&note(&format!(
             "Each variant ran on the same trials as the baseline, so each difference is the mean of per-trial differences, with its 95% interval in brackets: \
              <span class=\"key better\">blue</span> where the interval lies entirely below zero (clearly fewer), \
              <span class=\"key worse\">vermilion</span> where it lies entirely above (clearly more). \
              “Fewer attacks in”: the share of paired trials in which the variant had fewer attacks than the baseline. \
              Attacks averted per 1,000 spend units: (baseline − variant) attacks per 1,000 units of extra spend, with its interval; when a variant spends less, a negative value means fewer attacks for less money. \
-             Severity is in model units. Click a column heading to sort. Full values in <code>comparison.csv</code>.",
-        ));
+             Severity is in model units. Click a column heading to sort. Full values in {}.",
+            table_file(&run.dir, "comparison")
+        )));
     }
     o.push_str(&outcomes_table(run, details).render());
-    o.push_str(&note(
-        "Means per trial over the whole horizon with 95% intervals; the chance of at least one attack with Wilson’s interval. Spend: budgets and exercise costs per trial. Full values in <code>summary.csv</code>.",
-    ));
+    o.push_str(&note(&format!(
+        "Means per trial over the whole horizon with 95% intervals; the chance of at least one attack with Wilson’s interval. Spend: budgets and exercise costs per trial. Full values in {}.",
+        table_file(&run.dir, "summary")
+    )));
     o
 }
 
