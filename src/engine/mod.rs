@@ -75,17 +75,22 @@ struct Worker {
 
 /// Empty statistics for the variants in `theatres` (baseline first).
 pub fn empty_stats(theatres: &[Theatre<'_>]) -> RunStats {
+    empty_with_weeks(theatres, theatres[0].scenario.weeks as usize)
+}
+
+/// Like [`empty_stats`], without the weekly series: what the points of a
+/// design keep (their studies read the totals, states and borders, never a
+/// week), at a fraction of the cost of filling and settling the weekly
+/// tables of every point. The totals are the same.
+pub fn empty_totals(theatres: &[Theatre<'_>]) -> RunStats {
+    empty_with_weeks(theatres, 0)
+}
+
+fn empty_with_weeks(theatres: &[Theatre<'_>], weeks: usize) -> RunStats {
     let s = theatres[0].scenario;
     RunStats {
         variants: (0..theatres.len())
-            .map(|v| {
-                VariantStats::new(
-                    s.weeks as usize,
-                    s.states.len(),
-                    2 * s.borders.len(),
-                    v == 0,
-                )
-            })
+            .map(|v| VariantStats::new(weeks, s.states.len(), 2 * s.borders.len(), v == 0))
             .collect(),
     }
 }

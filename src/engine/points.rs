@@ -14,7 +14,7 @@ use std::sync::atomic::AtomicBool;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::engine::{Worker, empty_stats, run_one, run_trials};
+use crate::engine::{Worker, empty_totals, run_one, run_trials};
 use crate::error::{Error, Result};
 use crate::model::Theatre;
 use crate::model::{TrialRecord, Workspace};
@@ -308,7 +308,9 @@ pub struct PointRun<'a> {
     pub set: &'a ScenarioSet,
     /// Its scenarios made ready to run (baseline first).
     pub theatres: &'a [Theatre<'a>],
-    /// Statistics of every trial of every variant.
+    /// Statistics of every trial of every variant: totals, states,
+    /// borders and paired differences, no weekly series
+    /// ([`crate::engine::empty_totals`]).
     pub stats: RunStats,
     /// The `outcome` of every trial when one was asked for: one list per
     /// variant (baseline first), in trial order.
@@ -460,7 +462,7 @@ fn run_points_in_batches<T>(
             let stats = total
                 .into_inner()
                 .unwrap_or_else(|e| e.into_inner())
-                .unwrap_or_else(|| empty_stats(theatres));
+                .unwrap_or_else(|| empty_totals(theatres));
             let mut lists: Vec<Vec<Option<f64>>> = vec![Vec::new(); theatres.len()];
             if outcome.is_some() {
                 for (_, row) in kept.by_ref().take(n as usize) {
@@ -511,7 +513,7 @@ impl Held {
             record: TrialRecord::default(),
         });
         if self.point != Some(j) {
-            let fresh = empty_stats(theatres)
+            let fresh = empty_totals(theatres)
                 .variants
                 .into_iter()
                 .map(VariantFold::new)
@@ -743,6 +745,13 @@ mod tests {
             for (j, ((index, stats, kept), (s, k))) in together.into_iter().zip(&alone).enumerate()
             {
                 assert_eq!(index, j);
+                // A point keeps no weekly series; everything else is the
+                // point run alone's.
+                let mut s = s.clone();
+                for v in &mut s.variants {
+                    (v.weeks, v.weekly) = (0, Vec::new());
+                }
+                let s = &s;
                 assert!(k.iter().all(|l| l.len() == 7), "every trial kept");
                 assert!(
                     stats == *s,
