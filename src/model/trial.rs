@@ -1079,6 +1079,33 @@ terrain = "river"
                 assert!(other == alone, "trial {trial}, {noise:?}");
             }
         }
+        // The default scenario: every variant's record, shared, is its own.
+        let set = load_str(
+            "csto-southern-frontier.toml",
+            "csto-southern-frontier",
+            include_str!("../../scenarios/csto-southern-frontier.toml"),
+            &[],
+        )
+        .expect("the default scenario");
+        let mut all = vec![&set.base];
+        all.extend(set.variants.iter().map(|v| &v.scenario));
+        let theatres: Vec<Theatre<'_>> = all.iter().map(|s| Theatre::new(s)).collect();
+        let groups = spawning_groups(&theatres);
+        assert!(groups.iter().filter(|&&g| g == 0).count() > 1, "{groups:?}");
+        let mut work = Workspace::default();
+        for trial in 0..6 {
+            work.forget_spawned();
+            for (v, th) in theatres.iter().enumerate() {
+                let mut shared = TrialRecord::default();
+                run_trial_shared(th, trial, groups[v], &mut work, &mut shared);
+                let mut alone = TrialRecord::default();
+                run_trial(th, trial, &mut Workspace::default(), &mut alone);
+                assert!(
+                    shared == alone,
+                    "default scenario, trial {trial}, variant {v}"
+                );
+            }
+        }
         // Another seed, or other weeks, is another group.
         let a = one_border("", budget, 40);
         let mut b = a.clone();
