@@ -446,10 +446,25 @@ mod tests {
     use super::super::moments::CoMoment;
     use super::*;
 
+    /// A layout naming `variants` only: no members, no segments.
+    fn bare_layout(variants: &[&str]) -> Layout {
+        Layout {
+            variants: variants.iter().map(|v| v.to_string()).collect(),
+            members: vec![],
+            segments: vec![],
+            patrol: vec![vec![]; variants.len()],
+        }
+    }
+
+    /// Where total `name` is in [`TOTALS`].
+    fn total(name: &str) -> usize {
+        TOTALS.iter().position(|t| t.name == name).unwrap()
+    }
+
     #[test]
     fn state_comparison_and_attack_share_rows_follow_their_formulas() {
-        let attacks = TOTALS.iter().position(|t| t.name == "attacks").unwrap();
-        let spend = TOTALS.iter().position(|t| t.name == "spend").unwrap();
+        let attacks = total("attacks");
+        let spend = total("spend");
         let mut base = VariantStats::new(1, 3, 0, true);
         let mut var = VariantStats::new(1, 3, 0, false);
         (base.trials, base.any_attack) = (120, 30);
@@ -469,10 +484,8 @@ mod tests {
         }
         (paired.better, paired.ties) = (2, 1);
         let layout = Layout {
-            variants: vec!["baseline".into(), "v".into()],
             members: vec![(0, "A".into()), (2, "C".into())],
-            segments: vec![],
-            patrol: vec![vec![], vec![]],
+            ..bare_layout(&["baseline", "v"])
         };
         let stats = RunStats {
             variants: vec![base, var],
@@ -588,15 +601,10 @@ mod tests {
     /// empty cell, not 0/0).
     #[test]
     fn a_comparison_without_pairs_has_no_shares() {
-        let attacks = TOTALS.iter().position(|t| t.name == "attacks").unwrap();
+        let attacks = total("attacks");
         let base = VariantStats::new(1, 1, 0, true);
         let var = VariantStats::new(1, 1, 0, false);
-        let layout = Layout {
-            variants: vec!["baseline".into(), "v".into()],
-            members: vec![],
-            segments: vec![],
-            patrol: vec![vec![], vec![]],
-        };
+        let layout = bare_layout(&["baseline", "v"]);
         let stats = RunStats {
             variants: vec![base, var],
         };
@@ -614,8 +622,8 @@ mod tests {
     /// (kills `||` -> `&&` in the skip and `>` -> `>=` in the threshold).
     #[test]
     fn comparison_rows_skip_unpaired_totals_and_a_negligible_spend_difference() {
-        let spend = TOTALS.iter().position(|t| t.name == "spend").unwrap();
-        let attacks = TOTALS.iter().position(|t| t.name == "attacks").unwrap();
+        let spend = total("spend");
+        let attacks = total("attacks");
         let mut base = VariantStats::new(1, 1, 0, true);
         let mut var = VariantStats::new(1, 1, 0, false);
         base.totals[spend].moments.add(0.0);
@@ -629,12 +637,7 @@ mod tests {
         for d in [-1, 0, 2] {
             var.paired[attacks].diff.add_grid(d);
         }
-        let layout = Layout {
-            variants: vec!["baseline".into(), "v".into()],
-            members: vec![],
-            segments: vec![],
-            patrol: vec![vec![], vec![]],
-        };
+        let layout = bare_layout(&["baseline", "v"]);
         let stats = RunStats {
             variants: vec![base, var],
         };
@@ -719,12 +722,7 @@ mod tests {
                 }
             }
         }
-        let layout = Layout {
-            variants: vec!["baseline".into()],
-            members: vec![],
-            segments: vec![],
-            patrol: vec![vec![]],
-        };
+        let layout = bare_layout(&["baseline"]);
         let stats = RunStats { variants: vec![vs] };
         let rows = weekly_rows(&stats, &layout);
         assert_eq!(rows.len(), 2 * N_WEEKLY);
@@ -764,12 +762,7 @@ mod tests {
                 d.sketch.add(x);
             }
         }
-        let layout = Layout {
-            variants: vec!["baseline".into(), "v".into()],
-            members: vec![],
-            segments: vec![],
-            patrol: vec![vec![], vec![]],
-        };
+        let layout = bare_layout(&["baseline", "v"]);
         let stats = RunStats {
             variants: vec![base, var],
         };
