@@ -1022,6 +1022,23 @@ terrain = "river"
     /// variant of another group runs between two of a group, and the groups
     /// follow the source (kills `run_trial_shared` taking counts from the
     /// wrong trial or group, and `spawning_groups` grouping too much).
+    /// Runs `trial` of `th` in spawning group `group` with `work` and
+    /// checks its record against the trial run alone; returns the record.
+    fn shared_is_alone(
+        th: &Theatre<'_>,
+        trial: u64,
+        group: usize,
+        work: &mut Workspace,
+        what: &str,
+    ) -> TrialRecord {
+        let mut shared = TrialRecord::default();
+        run_trial_shared(th, trial, group, work, &mut shared);
+        let mut alone = TrialRecord::default();
+        run_trial(th, trial, &mut Workspace::default(), &mut alone);
+        assert!(shared == alone, "trial {trial}, group {group}: {what}");
+        shared
+    }
+
     #[test]
     fn shared_spawning_gives_the_records_of_separate_runs() {
         let budget = "budget = 1.0\nallocation = { border = 1.0, intel = 0.0, readiness = 0.0 }";
@@ -1042,8 +1059,8 @@ terrain = "river"
                 ),
             ];
             let theatres: Vec<Theatre<'_>> = scenarios.iter().map(Theatre::new).collect();
-            assert_eq!(spawning_groups(&theatres), [0, 1, 0, 1], "{noise}");
             let groups = spawning_groups(&theatres);
+            assert_eq!(groups, [0, 1, 0, 1], "{noise}");
             let mut work = Workspace::default();
             let mut spawned = [0u64; 4];
             for trial in 0..60 {
@@ -1053,11 +1070,7 @@ terrain = "river"
                     work.forget_spawned();
                 }
                 for (v, th) in theatres.iter().enumerate() {
-                    let mut shared = TrialRecord::default();
-                    run_trial_shared(th, trial, groups[v], &mut work, &mut shared);
-                    let mut alone = TrialRecord::default();
-                    run_trial(th, trial, &mut Workspace::default(), &mut alone);
-                    assert!(shared == alone, "trial {trial}, variant {v}, {noise:?}");
+                    let shared = shared_is_alone(th, trial, groups[v], &mut work, noise);
                     spawned[v] += shared.total(Counter::NewCells);
                 }
             }
@@ -1068,15 +1081,16 @@ terrain = "river"
             // A workspace moving to another set of theatres (another point
             // of a study, where group 0 spawns otherwise) forgets first.
             for trial in 0..20 {
-                let mut first = TrialRecord::default();
                 work.forget_spawned();
-                run_trial_shared(&theatres[0], trial, 0, &mut work, &mut first);
-                let mut other = TrialRecord::default();
+                run_trial_shared(
+                    &theatres[0],
+                    trial,
+                    0,
+                    &mut work,
+                    &mut TrialRecord::default(),
+                );
                 work.forget_spawned();
-                run_trial_shared(&theatres[1], trial, 0, &mut work, &mut other);
-                let mut alone = TrialRecord::default();
-                run_trial(&theatres[1], trial, &mut Workspace::default(), &mut alone);
-                assert!(other == alone, "trial {trial}, {noise:?}");
+                shared_is_alone(&theatres[1], trial, 0, &mut work, noise);
             }
         }
         // The default scenario: every variant's record, shared, is its own.
@@ -1096,14 +1110,7 @@ terrain = "river"
         for trial in 0..6 {
             work.forget_spawned();
             for (v, th) in theatres.iter().enumerate() {
-                let mut shared = TrialRecord::default();
-                run_trial_shared(th, trial, groups[v], &mut work, &mut shared);
-                let mut alone = TrialRecord::default();
-                run_trial(th, trial, &mut Workspace::default(), &mut alone);
-                assert!(
-                    shared == alone,
-                    "default scenario, trial {trial}, variant {v}"
-                );
+                shared_is_alone(th, trial, groups[v], &mut work, &format!("default, {v}"));
             }
         }
         // Another seed, or other weeks, is another group.
