@@ -364,27 +364,40 @@ fn weekly_in_pieces(
         .collect();
     let parsed =
         crate::engine::in_parallel(threads, tasks).map_err(|e| crate::Error::Other(e.into()))?;
+    let Some(parts) = parsed.into_iter().collect::<Option<Vec<_>>>() else {
+        return Ok(None);
+    };
+    let series = series_of(parts.into_iter().flatten());
+    Ok(missing_series(&series, wanted).is_none().then_some(series))
+}
+
+/// Wanted rows `(variant, metric, week)` in file order, as series by
+/// (variant, metric), each in week order.
+fn series_of<'a>(rows: impl Iterator<Item = (&'a str, &'a str, WeeklyStat)>) -> WeeklySeries {
     let mut series = WeeklySeries::new();
-    for part in parsed {
-        let Some(part) = part else {
-            return Ok(None);
-        };
-        for (v, m, stat) in part {
-            series
-                .entry((v.to_string(), m.to_string()))
-                .or_default()
-                .push(stat);
-        }
+    for (v, m, stat) in rows {
+        series
+            .entry((v.to_string(), m.to_string()))
+            .or_default()
+            .push(stat);
     }
     for s in series.values_mut() {
         s.sort_by_key(|s| s.week);
     }
-    let complete = wanted.iter().all(|v| {
+    series
+}
+
+/// The first wanted (variant, metric) that `series` lacks.
+fn missing_series<'a>(
+    series: &WeeklySeries,
+    wanted: &[&'a str],
+) -> Option<(&'a str, &'static str)> {
+    wanted.iter().find_map(|&v| {
         WEEKLY_METRICS
-            .iter()
-            .all(|m| series.contains_key(&(v.to_string(), m.to_string())))
-    });
-    Ok(complete.then_some(series))
+            .into_iter()
+            .find(|m| !series.contains_key(&(v.to_string(), m.to_string())))
+            .map(|m| (v, m))
+    })
 }
 
 /// The wanted rows of one piece of `weekly.csv` (whole lines), or `None`
@@ -443,7 +456,7 @@ fn weekly_by_rows(path: &Path, wanted: &[&str]) -> Result<WeeklySeries, crate::E
             "variant", "week", "metric", "mean", "ci95_lo", "ci95_hi", "p05", "p25", "p50", "p75",
             "p95",
         ])?;
-    let mut series = WeeklySeries::new();
+    let mut rows = Vec::new();
     for row in table.rows() {
         let stat = WeeklyStat {
             week: row.required(week)? as u32,
@@ -457,27 +470,17 @@ fn weekly_by_rows(path: &Path, wanted: &[&str]) -> Result<WeeklySeries, crate::E
             p95: row.number_at(p95)?,
         };
         let (v, m) = (row.text(variant), row.text(metric));
-        if !wanted.contains(&v) || !WEEKLY_METRICS.contains(&m) {
-            continue;
-        }
-        series
-            .entry((v.to_string(), m.to_string()))
-            .or_default()
-            .push(stat);
-    }
-    for s in series.values_mut() {
-        s.sort_by_key(|s| s.week);
-    }
-    for v in wanted {
-        for m in WEEKLY_METRICS {
-            if !series.contains_key(&(v.to_string(), m.to_string())) {
-                return Err(table
-                    .header()
-                    .invalid(&format!("no rows for variant `{v}` and metric `{m}`")));
-            }
+        if wanted.contains(&v) && WEEKLY_METRICS.contains(&m) {
+            rows.push((v, m, stat));
         }
     }
-    Ok(series)
+    let series = series_of(rows.into_iter());
+    match missing_series(&series, wanted) {
+        Some((v, m)) => Err(table
+            .header()
+            .invalid(&format!("no rows for variant `{v}` and metric `{m}`"))),
+        None => Ok(series),
+    }
 }
 
 /// Border metrics that are counts, so the two directions add up.
