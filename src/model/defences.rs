@@ -9,6 +9,22 @@ use crate::scenario::total_spend;
 use crate::scenario::validate::readiness_retention;
 use crate::scenario::{LinkKind, Posture, Role, Scenario, Stocks};
 
+/// What cells read of one state in one week.
+#[derive(Debug, Clone, Copy)]
+struct StateWeek {
+    /// e_s.
+    intel_effect: f64,
+    /// q (interdiction probability once detected).
+    interdict: f64,
+    /// μ0 · e_s · (1 + φ R_s) (the part of the interior hazard that does
+    /// not depend on the cell).
+    interior_hazard: f64,
+    /// exp(-ν e_s): the factor by which exposure (§3.7) shrinks 1 - σ of
+    /// every cell standing in the state. Tabulated because it is the same
+    /// for every cell and was one `exp` per cell-week.
+    exposure: f64,
+}
+
 /// Per-week tables that every trial of one variant shares.
 #[derive(Debug, Clone)]
 pub struct Defences {
@@ -20,17 +36,10 @@ pub struct Defences {
     borders: usize,
     /// S, I, R per week and state, after exercises and relaxation.
     pub stocks: Vec<Stocks>,
-    /// e_s per week and state.
-    pub intel_effect: Vec<f64>,
-    /// q per week and state (interdiction probability once detected).
-    pub interdict: Vec<f64>,
-    /// μ0 · e_s · (1 + φ R_s) per week and state (the part of the interior
-    /// hazard that does not depend on the cell).
-    pub interior_hazard: Vec<f64>,
-    /// exp(-ν e_s) per week and state: the factor by which exposure (§3.7)
-    /// shrinks 1 - σ of every cell standing in the state. Tabulated because
-    /// it is the same for every cell and was one `exp` per cell-week.
-    pub exposure: Vec<f64>,
+    /// What a cell reads of a state in a week, per week and state, side by
+    /// side: a cell's week reads several of them at once, and the tables
+    /// of a scenario's variants do not all fit in cache.
+    state_weeks: Vec<StateWeek>,
     /// Patrol detection per week and direction (0 on internal links).
     pub patrol: Vec<f64>,
     /// Whether each border is open, per week.
@@ -55,10 +64,7 @@ impl Defences {
             directions: 2 * s.borders.len(),
             borders: s.borders.len(),
             stocks: Vec::with_capacity(w * n),
-            intel_effect: Vec::with_capacity(w * n),
-            interdict: Vec::with_capacity(w * n),
-            interior_hazard: Vec::with_capacity(w * n),
-            exposure: Vec::with_capacity(w * n),
+            state_weeks: Vec::with_capacity(w * n),
             patrol: Vec::with_capacity(w * 2 * s.borders.len()),
             open: Vec::with_capacity(w * s.borders.len()),
             readiness_mean: Vec::with_capacity(s.weeks as usize),
@@ -85,16 +91,16 @@ impl Defences {
             let effect = intel_effects_with(s, &stocks, &mut effect_exp);
             for (i, st) in stocks.iter().enumerate() {
                 d.stocks.push(*st);
-                d.intel_effect.push(effect[i]);
-                d.interdict
-                    .push(m.interdict_min + (m.interdict_max - m.interdict_min) * st.readiness);
                 let is_member = s.states[i].role == Role::Member;
                 let hazard = m.interdiction_hazard
                     * effect[i]
                     * (1.0 + m.interdiction_readiness_gain * st.readiness);
-                d.interior_hazard.push(if is_member { hazard } else { 0.0 });
-                d.exposure
-                    .push(exposure_exp.of(i, -m.signature_rate * effect[i]));
+                d.state_weeks.push(StateWeek {
+                    intel_effect: effect[i],
+                    interdict: m.interdict_min + (m.interdict_max - m.interdict_min) * st.readiness,
+                    interior_hazard: if is_member { hazard } else { 0.0 },
+                    exposure: exposure_exp.of(i, -m.signature_rate * effect[i]),
+                });
             }
             let woy = s.week_of_year_run(tau);
             for b in &s.borders {
@@ -152,25 +158,25 @@ impl Defences {
     /// e of state `i` in week `t`.
     #[inline]
     pub fn effect(&self, t: u32, i: usize) -> f64 {
-        self.intel_effect[t as usize * self.states + i]
+        self.state_weeks[t as usize * self.states + i].intel_effect
     }
 
     /// q of state `i` in week `t`.
     #[inline]
     pub fn interdict(&self, t: u32, i: usize) -> f64 {
-        self.interdict[t as usize * self.states + i]
+        self.state_weeks[t as usize * self.states + i].interdict
     }
 
     /// μ0 · e · (1 + φR) of state `i` in week `t` (0 for non-members).
     #[inline]
     pub fn interior_hazard(&self, t: u32, i: usize) -> f64 {
-        self.interior_hazard[t as usize * self.states + i]
+        self.state_weeks[t as usize * self.states + i].interior_hazard
     }
 
     /// exp(-ν e) of state `i` in week `t`.
     #[inline]
     pub fn exposure(&self, t: u32, i: usize) -> f64 {
-        self.exposure[t as usize * self.states + i]
+        self.state_weeks[t as usize * self.states + i].exposure
     }
 
     /// Patrol detection on direction `dir` in week `t`.

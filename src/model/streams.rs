@@ -97,22 +97,32 @@ pub fn philox4x32(ctr: [u32; 4], key: [u32; 2]) -> [u32; 4] {
 
 /// What a block of two words of a cell is for: the first part of an
 /// address. Words that are used together share a block (one Philox call).
+/// A transit cell's blocks are addressed by the week, an established
+/// cell's by the number of its week of change (docs/model.md §7.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
     /// A new cell's size and target.
     NewCell = 0,
     /// A transit cell's route and detection.
     Move = 1,
-    /// Interdiction at the border, or an attack's severity.
+    /// A transit cell's interdiction at the border, and inside member
+    /// territory.
     Rare = 2,
     /// An established cell's births and deaths.
     Growth = 3,
-    /// The event inside member territory, and its kind.
-    Event = 4,
+    /// After births or deaths: whether there are births, and whether the
+    /// event happens.
+    Change = 4,
+    /// The event's kind, and an attack's severity.
+    Outcome = 5,
+    /// How long an established cell waits for its next week of change,
+    /// and what that week brings first (an event alone, or births or
+    /// deaths).
+    Sleep = 6,
 }
 
 /// How many purposes.
-const PURPOSES: usize = 5;
+const PURPOSES: usize = 7;
 
 /// A cell's key: where and when it was spawned. Its draws are addressed by
 /// it, so a cell sees the same numbers in every variant.
@@ -297,28 +307,69 @@ fn binomial_from(word: u64, n: u64, p: f64, q_pow_n: Option<f64>) -> u64 {
         return n;
     }
     if n as f64 * p <= INVERSION_LIMIT && n <= 10_000 {
-        let u = unit(word);
-        let q = 1.0 - p;
-        let ratio = p / q;
-        let mut prob = match q_pow_n {
+        let start = match q_pow_n {
             Some(start) => start,
-            None => power(q, n),
+            None => power(1.0 - p, n),
         };
-        let mut cdf = prob;
-        let mut k = 0u64;
-        while u >= cdf && k < n {
-            prob *= ratio * (n - k) as f64 / (k + 1) as f64;
-            k += 1;
-            // As for the Poisson: a tail below rounding ends the walk.
-            if cdf + prob == cdf {
-                break;
-            }
-            cdf += prob;
-        }
-        return k;
+        return binomial_walk(unit(word), n, p, start);
     }
     let mut rng = StreamRng::seed_from_u64(word);
     rand_distr::Binomial::new(n, p).map_or(0, |d| d.sample(&mut rng))
+}
+
+/// The inversion of Binomial(n, p) at the uniform `u`, from P(0) = `start`
+/// = q^n: the least k whose cumulative probability is above `u`.
+#[inline(always)]
+fn binomial_walk(u: f64, n: u64, p: f64, start: f64) -> u64 {
+    let ratio = p / (1.0 - p);
+    let mut prob = start;
+    let mut cdf = prob;
+    let mut k = 0u64;
+    while u >= cdf && k < n {
+        prob *= ratio * (n - k) as f64 / (k + 1) as f64;
+        k += 1;
+        // As for the Poisson: a tail below rounding ends the walk.
+        if cdf + prob == cdf {
+            break;
+        }
+        cdf += prob;
+    }
+    k
+}
+
+impl Binomial {
+    /// Binomial(n, p) given that it is at least 1, from one word: the
+    /// inversion of the law at a uniform on [q^n, 1), so that the word
+    /// decides as [`Binomial::draw`] would among the draws above 0. With a
+    /// mean above 30 (P(0) below e^-30) a draw of 0 from the word's own
+    /// generator is drawn again. For n = 0 or p = 0 there is no such draw:
+    /// 0.
+    pub fn draw_positive(&self, word: u64, n: u64) -> u64 {
+        if n == 0 || self.p <= 0.0 {
+            return 0;
+        }
+        if self.p >= 1.0 {
+            return n;
+        }
+        if n as f64 * self.p <= INVERSION_LIMIT {
+            let start = usize::try_from(n)
+                .ok()
+                .and_then(|i| self.start.get(i))
+                .map_or_else(|| power(1.0 - self.p, n), |&s| s);
+            let u = start + unit(word) * (1.0 - start);
+            return binomial_walk(u, n, self.p, start);
+        }
+        let mut rng = StreamRng::seed_from_u64(word);
+        let Ok(law) = rand_distr::Binomial::new(n, self.p) else {
+            return 1;
+        };
+        loop {
+            let k = law.sample(&mut rng);
+            if k > 0 {
+                return k;
+            }
+        }
+    }
 }
 
 /// Severity of one attack: floor of a Pareto(scale 1, shape α - 1) draw,
@@ -514,16 +565,16 @@ mod tests {
             index: 3,
         };
         let d = Draws::new(7, 4);
-        let at = d.cell(Purpose::Event, cell, 9);
-        assert_eq!(at, Draws::new(7, 4).cell(Purpose::Event, cell, 9));
+        let at = d.cell(Purpose::Rare, cell, 9);
+        assert_eq!(at, Draws::new(7, 4).cell(Purpose::Rare, cell, 9));
         let others = [
-            Draws::new(8, 4).cell(Purpose::Event, cell, 9),
-            Draws::new(7, 5).cell(Purpose::Event, cell, 9),
+            Draws::new(8, 4).cell(Purpose::Rare, cell, 9),
+            Draws::new(7, 5).cell(Purpose::Rare, cell, 9),
             d.cell(Purpose::Growth, cell, 9),
-            d.cell(Purpose::Event, cell, 10),
-            d.cell(Purpose::Event, CellId { source: 0, ..cell }, 9),
-            d.cell(Purpose::Event, CellId { week: 3, ..cell }, 9),
-            d.cell(Purpose::Event, CellId { index: 4, ..cell }, 9),
+            d.cell(Purpose::Rare, cell, 10),
+            d.cell(Purpose::Rare, CellId { source: 0, ..cell }, 9),
+            d.cell(Purpose::Rare, CellId { week: 3, ..cell }, 9),
+            d.cell(Purpose::Rare, CellId { index: 4, ..cell }, 9),
         ];
         for (i, o) in others.iter().enumerate() {
             assert!(o[0] != at[0] && o[1] != at[1], "part {i}");
@@ -562,17 +613,19 @@ mod tests {
         let words = [
             d.cell(Purpose::NewCell, cell, 2)[0],
             d.cell(Purpose::Move, cell, 5)[0],
-            d.cell(Purpose::Event, cell, 5)[1],
+            d.cell(Purpose::Rare, cell, 5)[1],
+            d.cell(Purpose::Sleep, cell, 1)[1],
         ];
         assert_eq!(words, GOLDEN_WORDS, "{words:#x?}");
     }
 
     const GOLDEN_KEYS: [u64; 2] = [0xf69e_37ef_1437_06e0, 0x16e6_39e2_c7aa_e6e3];
 
-    const GOLDEN_WORDS: [u64; 3] = [
+    const GOLDEN_WORDS: [u64; 4] = [
         0xe90d_ff24_5692_3497,
         0xbb4b_0abd_1f81_36c1,
-        0x730d_ebe8_6200_d5d7,
+        0xb727_9bf3_93d1_2a44,
+        0x197e_6cb9_216f_aeeb,
     ];
 
     #[test]

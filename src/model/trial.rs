@@ -18,42 +18,49 @@ use super::streams::{self, Binomial, CellId, Draws, Poisson, Purpose, Stream, St
 use crate::scenario::{Link, ModelParams, Scenario};
 
 /// How many kinds of word a cell may use in a week (see [`Slot`]).
-const SLOTS: usize = 8;
+const SLOTS: usize = 10;
 
-/// What each of a cell's weekly words is for, and where it lies: a purpose
-/// (one Philox block of two words) and the word within the block.
+/// What each of a cell's words is for, and where it lies: a purpose (one
+/// Philox block of two words) and the word within it. A transit cell asks
+/// for the first four in a week, an established cell for the rest in a
+/// week of change.
 #[derive(Clone, Copy)]
 enum Slot {
     Route = 0,
     Detect = 1,
     Interdict = 2,
-    /// Interior interdiction of a transit cell, or an established cell's event.
-    Event = 3,
+    /// Interdiction inside member territory.
+    Inside = 3,
     Births = 4,
     Deaths = 5,
-    EventKind = 6,
-    Severity = 7,
+    /// Births or deaths: whether there are births.
+    Side = 6,
+    /// After births or deaths: whether the event happens.
+    Event = 7,
+    EventKind = 8,
+    Severity = 9,
 }
 
 impl Slot {
     /// The block (index into [`CellWeek`]'s cache, and its purpose) and the
     /// word within it. Words used together share a block: route and
-    /// detection; births and deaths; the event and its kind. Interdiction
-    /// at the border and severity share the block of rare draws (a cell
-    /// interdicted or repelled this week has not reached its target, so it
-    /// cannot attack in the same week; were both used they are still two
-    /// independent words).
+    /// detection; interdiction at the border and inside (a cell repelled
+    /// into member territory may use both: two independent words); births
+    /// and deaths; whether births, and whether the event after them; the
+    /// event's kind and severity.
     #[inline(always)]
     fn place(self) -> (usize, Purpose, usize) {
         match self {
             Slot::Route => (0, Purpose::Move, 0),
             Slot::Detect => (0, Purpose::Move, 1),
             Slot::Interdict => (1, Purpose::Rare, 0),
-            Slot::Severity => (1, Purpose::Rare, 1),
+            Slot::Inside => (1, Purpose::Rare, 1),
             Slot::Births => (2, Purpose::Growth, 0),
             Slot::Deaths => (2, Purpose::Growth, 1),
-            Slot::Event => (3, Purpose::Event, 0),
-            Slot::EventKind => (3, Purpose::Event, 1),
+            Slot::Side => (3, Purpose::Change, 0),
+            Slot::Event => (3, Purpose::Change, 1),
+            Slot::EventKind => (4, Purpose::Outcome, 0),
+            Slot::Severity => (4, Purpose::Outcome, 1),
         }
     }
 }
@@ -71,13 +78,16 @@ impl Words for [u64; SLOTS] {
     }
 }
 
-/// The words of one cell in one week, each block computed the first time
+/// The words of one cell at one address (a transit cell's week, an
+/// established cell's week of change), each block computed the first time
 /// one of its words is asked for.
 struct CellWeek<'d> {
     draws: &'d Draws,
     id: CellId,
-    week: u32,
-    blocks: [Option<[u64; 2]>; 4],
+    /// The counter's first part: the week run, or the number of the week
+    /// of change.
+    at: u32,
+    blocks: [Option<[u64; 2]>; 5],
 }
 
 impl Words for CellWeek<'_> {
@@ -96,7 +106,7 @@ impl CellWeek<'_> {
     /// word costs a test and a load.
     #[inline(never)]
     fn fill(&mut self, i: usize, purpose: Purpose) -> [u64; 2] {
-        let block = self.draws.cell(purpose, self.id, self.week);
+        let block = self.draws.cell(purpose, self.id, self.at);
         self.blocks[i] = Some(block);
         block
     }
@@ -119,6 +129,13 @@ pub struct Theatre<'a> {
     births: Vec<Binomial>,
     /// Deaths in an established cell: Binomial(n, d).
     deaths: Binomial,
+    /// -ln(1 - g (1 - L_r)) per region: n times it is the hazard of a week
+    /// without births, (1 - p)^n = e^(-n·it).
+    birth_hazard: Vec<f64>,
+    /// -ln(1 - d), the same for deaths.
+    death_hazard: f64,
+    /// Weeks run: warm-up and recorded.
+    run_weeks: u32,
     attack: AttackLaw,
     /// A new cell's size less one: Poisson(m - 1).
     cell_size: Poisson,
@@ -160,6 +177,13 @@ impl<'a> Theatre<'a> {
                 .map(|r| Binomial::new(s.model.growth_rate * (1.0 - r.legitimacy)))
                 .collect(),
             deaths: Binomial::new(s.model.attrition_rate),
+            birth_hazard: s
+                .regions
+                .iter()
+                .map(|r| weekly_hazard(s.model.growth_rate * (1.0 - r.legitimacy)))
+                .collect(),
+            death_hazard: weekly_hazard(s.model.attrition_rate),
+            run_weeks: s.run_weeks(),
             attack: AttackLaw::new(&s.model),
             cell_size: Poisson::new(s.model.cell_size_mean - 1.0),
             spawning: s.source.noise.is_none().then(|| {
@@ -169,6 +193,12 @@ impl<'a> Theatre<'a> {
             }),
         }
     }
+}
+
+/// -ln(1 - p): the hazard whose week passes without the event with
+/// probability 1 - p (infinite for p = 1).
+fn weekly_hazard(p: f64) -> f64 {
+    -(-p).ln_1p()
 }
 
 /// A small militant cell. `T` is what a [`Recorder`] tags it with: `()`
@@ -189,6 +219,12 @@ pub(crate) struct Cell<T = ()> {
     experience: u32,
     decisions: u32,
     established: bool,
+    /// Established: how many weeks of change it has had, the address of
+    /// its next sleep and week of change.
+    changes: u32,
+    /// Established: the word that decides what its next week of change
+    /// brings first (drawn with the waiting time).
+    which: u64,
 }
 
 impl<T> Cell<T> {
@@ -209,7 +245,14 @@ impl<T> Cell<T> {
 /// `T` is the cells' [`Recorder::Tag`].
 #[derive(Debug)]
 pub struct Workspace<T = ()> {
+    /// The cells in transit.
     cells: Vec<Cell<T>>,
+    /// The established cells, by the week run of their next week of
+    /// change ([`fall_asleep`]); one that sleeps past the last week is only
+    /// counted.
+    calendar: Vec<Vec<Cell<T>>>,
+    /// How many established cells are alive.
+    established: u64,
     candidates: Vec<Link>,
     /// Utilities of the candidates, then their cumulative logit weights.
     weights: Vec<f64>,
@@ -281,6 +324,8 @@ impl<T> Default for Workspace<T> {
     fn default() -> Self {
         Workspace {
             cells: Vec::new(),
+            calendar: Vec::new(),
+            established: 0,
             candidates: Vec::new(),
             weights: Vec::new(),
             laws: Vec::new(),
@@ -304,6 +349,10 @@ struct Week {
 enum Fate {
     Alive,
     Removed,
+    /// Reached its target this week: it lives on as an established cell,
+    /// whose weeks (this one's §3.6 and §3.7 included) are run from its
+    /// waiting time ([`fall_asleep`]).
+    Established,
 }
 
 /// Runs trial `trial` of the variant in `theatre`, writing into `rec`.
@@ -409,6 +458,12 @@ fn run_trial_from<R: Recorder>(
     let s = theatre.scenario;
     let (states, directions) = (s.states.len(), 2 * s.borders.len());
     work.cells.clear();
+    // Every week's list is emptied in its week, so a trial leaves them all
+    // empty for the next.
+    debug_assert!(work.calendar.iter().all(Vec::is_empty));
+    work.calendar
+        .resize_with(theatre.run_weeks as usize, Vec::new);
+    work.established = 0;
     let mut source = Source {
         draws: Draws::new(s.seed, trial),
         spawn: streams::stream(s.seed, trial, Stream::Spawn),
@@ -434,7 +489,7 @@ fn run_trial_from<R: Recorder>(
         work.warmup = scratch;
     }
     rec.reset(s.weeks as usize, states, directions);
-    rec.alive_start = work.cells.len() as u64;
+    rec.alive_start = work.cells.len() as u64 + work.established;
     for t in 0..s.weeks {
         let week = Week {
             run: s.warmup_weeks + t,
@@ -552,8 +607,10 @@ fn spawn_laws(s: &Scenario, tau: u32, z: Option<f64>) -> impl Iterator<Item = Po
     sources.map(move |&r| Poisson::new(s.regions[r].new_cells * recruit))
 }
 
-/// §3.5–§3.7 for every cell alive in week `t`, removing those whose life
-/// ends, then the levels at the end of the week.
+/// §3.5–§3.7 for every cell alive in week `t`: the cells in transit,
+/// then the established cells whose week of change this is (an
+/// established cell's quiet weeks are skipped, §7.1 of docs/model.md),
+/// removing those whose life ends; then the levels at the end of the week.
 fn live<R: Recorder>(
     th: &Theatre<'_>,
     t: Week,
@@ -564,24 +621,108 @@ fn live<R: Recorder>(
 ) {
     let Workspace {
         cells,
+        calendar,
+        established,
         candidates,
         weights,
         ..
     } = work;
-    // The levels are tallied in the same pass, while each surviving cell is
-    // at hand.
+    // The levels of the cells in transit are tallied in the same pass,
+    // while each is at hand.
     let mut levels = [0u64; N_LEVELS];
-    cells.retain_mut(|cell| {
-        let fate = cell_week(th, draws, cell, t, candidates, weights, rec, recorder);
-        if let Fate::Alive = fate {
-            levels[Level::Alive as usize] += 1;
-            levels[Level::CellsInAlliance as usize] +=
-                u64::from(th.member_region[cell.region as usize]);
-            levels[Level::Established as usize] += u64::from(cell.established);
-        }
-        matches!(fate, Fate::Alive)
-    });
+    // Most weeks of a quiet scenario have no cell in transit and no week
+    // of change: the two passes are skipped.
+    if !cells.is_empty() {
+        transit_week(
+            th,
+            t,
+            draws,
+            cells,
+            calendar,
+            established,
+            (candidates, weights),
+            rec,
+            recorder,
+            &mut levels,
+        );
+    }
+    if !calendar[t.run as usize].is_empty() {
+        wake_week(th, t, draws, calendar, established, rec, recorder);
+    }
+    levels[Level::Alive as usize] += *established;
+    levels[Level::CellsInAlliance as usize] += *established;
+    levels[Level::Established as usize] = *established;
     rec.levels[t.rec] = levels;
+}
+
+/// §3.5–§3.7 for the cells in transit in week `t`, tallying their levels;
+/// a cell that reaches its target goes to sleep ([`fall_asleep`]).
+#[allow(clippy::too_many_arguments)] // the hot loop's state, passed apart to stay borrowable
+fn transit_week<R: Recorder>(
+    th: &Theatre<'_>,
+    t: Week,
+    draws: &Draws,
+    cells: &mut Vec<Cell<R::Tag>>,
+    calendar: &mut [Vec<Cell<R::Tag>>],
+    established: &mut u64,
+    (candidates, weights): (&mut Vec<Link>, &mut Vec<f64>),
+    rec: &mut TrialRecord,
+    recorder: &mut R,
+    levels: &mut [u64; N_LEVELS],
+) {
+    cells.retain_mut(|cell| {
+        match cell_week(th, draws, cell, t, candidates, weights, rec, recorder) {
+            Fate::Removed => false,
+            Fate::Alive => {
+                levels[Level::Alive as usize] += 1;
+                levels[Level::CellsInAlliance as usize] +=
+                    u64::from(th.member_region[cell.region as usize]);
+                true
+            }
+            Fate::Established => {
+                *established += 1;
+                let mut cell = cell.clone();
+                let sleep = draws.cell(Purpose::Sleep, cell.id, 0);
+                if let Some(w) = fall_asleep(th, &mut cell, t.run, sleep) {
+                    calendar[w as usize].push(cell);
+                }
+                false
+            }
+        }
+    });
+}
+
+/// The weeks of change of the established cells whose week `t` is (§3.6,
+/// §3.7), each going back to sleep unless its life ends.
+fn wake_week<R: Recorder>(
+    th: &Theatre<'_>,
+    t: Week,
+    draws: &Draws,
+    calendar: &mut [Vec<Cell<R::Tag>>],
+    established: &mut u64,
+    rec: &mut TrialRecord,
+    recorder: &mut R,
+) {
+    let mut waking = std::mem::take(&mut calendar[t.run as usize]);
+    for mut cell in waking.drain(..) {
+        let mut words = CellWeek {
+            draws,
+            id: cell.id,
+            at: cell.changes,
+            blocks: [None; 5],
+        };
+        if let Fate::Removed = wake(th, &mut cell, t, &mut words, rec, recorder) {
+            *established -= 1;
+            continue;
+        }
+        cell.changes += 1;
+        let sleep = draws.cell(Purpose::Sleep, cell.id, cell.changes);
+        if let Some(w) = fall_asleep(th, &mut cell, t.run + 1, sleep) {
+            calendar[w as usize].push(cell);
+        }
+    }
+    // The emptied list keeps its room for the next trial.
+    calendar[t.run as usize] = waking;
 }
 
 /// A new cell `id` at source region `r` (§3.4), drawing size and target
@@ -604,11 +745,14 @@ fn spawn_cell<T>(th: &Theatre<'_>, draws: &Draws, id: CellId, r: usize, tag: T) 
         experience: 0,
         decisions: 0,
         established: false,
+        changes: 0,
+        which: 0,
     }
 }
 
-/// One week of one cell: §3.5 if in transit, §3.6 inside member territory,
-/// then §3.7.
+/// One week of one cell in transit: §3.5, then §3.6 inside member
+/// territory, then §3.7; a cell that reaches its target leaves the rest of
+/// its week to [`fall_asleep`].
 #[allow(clippy::too_many_arguments)] // the hot loop's state, passed apart to stay borrowable
 fn cell_week<R: Recorder>(
     th: &Theatre<'_>,
@@ -623,23 +767,30 @@ fn cell_week<R: Recorder>(
     let mut words = CellWeek {
         draws,
         id: cell.id,
-        week: t.run,
-        blocks: [None; 4],
+        at: t.run,
+        blocks: [None; 5],
     };
-    if !cell.established {
-        let fate = transit_move(th, cell, t, &mut words, candidates, weights, rec, recorder);
-        if let Fate::Removed = fate {
-            return Fate::Removed;
-        }
+    if let Fate::Removed = transit_move(th, cell, t, &mut words, candidates, weights, rec, recorder)
+    {
+        return Fate::Removed;
+    }
+    if cell.established {
+        return Fate::Established;
     }
     if th.member_region[cell.region as usize]
         && let Fate::Removed = inside_territory(th, cell, t, &mut words, rec, recorder)
     {
         return Fate::Removed;
     }
-    let state = th.region_state[cell.region as usize] as usize;
-    cell.signature = 1.0 - (1.0 - cell.signature) * th.defences.exposure(t.run, state);
+    expose(th, cell, t.run);
     Fate::Alive
+}
+
+/// §3.7: σ <- 1 - (1 - σ) exp(-ν e) for the state the cell stands in.
+#[inline]
+fn expose<T>(th: &Theatre<'_>, cell: &mut Cell<T>, run: u32) {
+    let state = th.region_state[cell.region as usize] as usize;
+    cell.signature = 1.0 - (1.0 - cell.signature) * th.defences.exposure(run, state);
 }
 
 /// §3.5 for one transit cell.
@@ -766,8 +917,122 @@ fn detection(th: &Theatre<'_>, signature: f64, t: u32, link: &Link, v_state: usi
     1.0 - (1.0 - patrol) * (1.0 - cue)
 }
 
-/// §3.6 for one cell in a member region.
+/// §3.6 for a transit cell in a member region: interdiction with
+/// probability 1 - e^(-μ).
 fn inside_territory<R: Recorder>(
+    th: &Theatre<'_>,
+    cell: &mut Cell<R::Tag>,
+    t: Week,
+    words: &mut impl Words,
+    rec: &mut TrialRecord,
+    recorder: &mut R,
+) -> Fate {
+    let state = th.region_state[cell.region as usize] as usize;
+    let mu = th.defences.interior_hazard(t.run, state) * (0.5 + 0.5 * cell.signature);
+    if happens(unit(words.word(Slot::Inside)), mu) {
+        interdicted_inside(cell, t, state, rec, recorder);
+        return Fate::Removed;
+    }
+    Fate::Alive
+}
+
+/// Counts an interdiction inside member territory.
+fn interdicted_inside<R: Recorder>(
+    cell: &Cell<R::Tag>,
+    t: Week,
+    state: usize,
+    rec: &mut TrialRecord,
+    recorder: &mut R,
+) {
+    rec.counters[t.rec][Counter::InteriorInterdictions as usize] += 1;
+    rec.add_state(t.rec, state, StateMetric::InteriorInterdictions, 1);
+    recorder.event(
+        cell.tag,
+        Event::at(t.run, EventKind::InterdictedInside, cell),
+    );
+}
+
+/// The hazards of an established cell's week (§3.6): births and deaths
+/// (n times [`weekly_hazard`]), an attack a and an interdiction μ. The
+/// week is quiet (no birth, no death, no event) with probability
+/// e^-(births + deaths + a + μ).
+#[derive(Debug, Clone, Copy)]
+struct Hazards {
+    births: f64,
+    deaths: f64,
+    attack: f64,
+    interdiction: f64,
+}
+
+impl Hazards {
+    /// A cell's hazards in week `run`, its signature as it stands.
+    #[inline]
+    fn of<T>(th: &Theatre<'_>, cell: &Cell<T>, run: u32) -> Hazards {
+        let r = cell.region as usize;
+        let state = th.region_state[r] as usize;
+        let n = cell.size as f64;
+        Hazards {
+            births: n * th.birth_hazard[r],
+            deaths: n * th.death_hazard,
+            attack: th
+                .attack
+                .hazard(&th.scenario.model, cell.size, cell.experience),
+            interdiction: th.defences.interior_hazard(run, state) * (0.5 + 0.5 * cell.signature),
+        }
+    }
+}
+
+/// Finds an established cell's next week of change, from week `from` (run)
+/// on: the first week that is not quiet. A week is quiet with probability
+/// e^-h(t), h(t) = births + deaths + a + μ(t) (the sizes and experience
+/// stand still while it sleeps; μ follows the defences and the signature,
+/// which exposure raises each week); so with W = -ln(1 - u) for the
+/// uniform `u` of `wait_word`, the week of change is the first t with
+/// h(from) + … + h(t) > W (P = 1 - e^-h(t) in each week reached, as one
+/// draw a week would give). The walk runs §3.7 over the quiet weeks and
+/// leaves the signature as it stands at the start of the week found. The
+/// block's second word is kept to decide what that week brings first.
+/// `None`: the cell sleeps past the last week.
+fn fall_asleep<T>(
+    th: &Theatre<'_>,
+    cell: &mut Cell<T>,
+    from: u32,
+    [wait_word, which]: [u64; 2],
+) -> Option<u32> {
+    cell.which = which;
+    let r = cell.region as usize;
+    let state = th.region_state[r] as usize;
+    let n = cell.size as f64;
+    let attack = th
+        .attack
+        .hazard(&th.scenario.model, cell.size, cell.experience);
+    let still = n * th.birth_hazard[r] + n * th.death_hazard + attack;
+    let wait = weekly_hazard(unit(wait_word));
+    let mut sum = 0.0;
+    for run in from..th.run_weeks {
+        sum += still + th.defences.interior_hazard(run, state) * (0.5 + 0.5 * cell.signature);
+        if sum > wait {
+            return Some(run);
+        }
+        cell.signature = 1.0 - (1.0 - cell.signature) * th.defences.exposure(run, state);
+    }
+    None
+}
+
+/// An established cell's week of change `t` (§3.6, then §3.7): what
+/// happens in it is drawn given that the week is not quiet. With B births,
+/// D deaths (on the old size) and E the event:
+///
+/// * an event alone (B = D = 0) with probability
+///   e^-(births + deaths) (1 - e^-(a + μ)) / (1 - e^-h);
+/// * otherwise B > 0 with probability (1 - e^-births) / (1 - e^-(births +
+///   deaths)), B drawn given B ≥ 1 and D as usual, else B = 0 and D given
+///   D ≥ 1; the size changes (0 dissolves the cell) and the event happens
+///   with its usual probability 1 - e^-(a + μ) on the new size.
+///
+/// An event is an interdiction with probability μ / (a + μ), else an
+/// attack. Together this is one week of §3.6 given that something happens.
+fn wake<R: Recorder>(
     th: &Theatre<'_>,
     cell: &mut Cell<R::Tag>,
     t: Week,
@@ -778,43 +1043,36 @@ fn inside_territory<R: Recorder>(
     let m = &th.scenario.model;
     let r = cell.region as usize;
     let state = th.region_state[r] as usize;
-    let mu = th.defences.interior_hazard(t.run, state) * (0.5 + 0.5 * cell.signature);
-    if !cell.established {
-        if happens(unit(words.word(Slot::Event)), mu) {
-            rec.counters[t.rec][Counter::InteriorInterdictions as usize] += 1;
-            rec.add_state(t.rec, state, StateMetric::InteriorInterdictions, 1);
-            recorder.event(
-                cell.tag,
-                Event::at(t.run, EventKind::InterdictedInside, cell),
-            );
+    let h = Hazards::of(th, cell, t.run);
+    let growth = h.births + h.deaths;
+    let event = h.attack + h.interdiction;
+    let alone = (-growth).exp() * -(-event).exp_m1() / -(-(growth + event)).exp_m1();
+    let mut attack = h.attack;
+    if unit(cell.which) >= alone {
+        let births_first = -(-h.births).exp_m1() / -(-growth).exp_m1();
+        let n = cell.size;
+        let (born, died) = if unit(words.word(Slot::Side)) < births_first {
+            (
+                th.births[r].draw_positive(words.word(Slot::Births), n),
+                th.deaths.draw(words.word(Slot::Deaths), n),
+            )
+        } else {
+            (0, th.deaths.draw_positive(words.word(Slot::Deaths), n))
+        };
+        cell.size = (n + born).saturating_sub(died);
+        if cell.size == 0 {
+            rec.counters[t.rec][Counter::Dissolved as usize] += 1;
+            recorder.event(cell.tag, Event::at(t.run, EventKind::Dissolved, cell));
             return Fate::Removed;
         }
-        return Fate::Alive;
+        attack = th.attack.hazard(m, cell.size, cell.experience);
+        if !happens(unit(words.word(Slot::Event)), attack + h.interdiction) {
+            expose(th, cell, t.run);
+            return Fate::Alive;
+        }
     }
-    cell.size = grow(
-        cell.size,
-        &th.births[r],
-        &th.deaths,
-        words.word(Slot::Births),
-        words.word(Slot::Deaths),
-    );
-    if cell.size == 0 {
-        rec.counters[t.rec][Counter::Dissolved as usize] += 1;
-        recorder.event(cell.tag, Event::at(t.run, EventKind::Dissolved, cell));
-        return Fate::Removed;
-    }
-    let a = th.attack.hazard(m, cell.size, cell.experience);
-    let total = a + mu;
-    if total <= 0.0 || !happens(unit(words.word(Slot::Event)), total) {
-        return Fate::Alive;
-    }
-    if unit(words.word(Slot::EventKind)) < mu / total {
-        rec.counters[t.rec][Counter::InteriorInterdictions as usize] += 1;
-        rec.add_state(t.rec, state, StateMetric::InteriorInterdictions, 1);
-        recorder.event(
-            cell.tag,
-            Event::at(t.run, EventKind::InterdictedInside, cell),
-        );
+    if unit(words.word(Slot::EventKind)) < h.interdiction / (attack + h.interdiction) {
+        interdicted_inside(cell, t, state, rec, recorder);
         return Fate::Removed;
     }
     let severity = streams::severity(
@@ -836,6 +1094,7 @@ fn inside_territory<R: Recorder>(
     let mut attack = Event::at(t.run, EventKind::Attacked, cell);
     attack.severity = severity;
     recorder.event(cell.tag, attack);
+    expose(th, cell, t.run);
     Fate::Alive
 }
 
@@ -855,20 +1114,6 @@ fn happens(u: f64, h: f64) -> bool {
         return false;
     }
     u < 1.0 - (-h).exp()
-}
-
-/// n <- n + Binomial(n, g (1 - L_r)) - Binomial(n, d), both on the old n
-/// (§3.6), one word for each draw.
-pub(crate) fn grow(
-    n: u64,
-    births: &Binomial,
-    deaths: &Binomial,
-    births_word: u64,
-    deaths_word: u64,
-) -> u64 {
-    let born = births.draw(births_word, n);
-    let died = deaths.draw(deaths_word, n);
-    (n + born).saturating_sub(died)
 }
 
 /// a = a0 · n^β · (1 + k)^γ (§3.6).
@@ -1311,24 +1556,6 @@ b = "B"
             }
         }
         assert!(!happens(0.5, f64::NAN) && !formula(0.5, f64::NAN));
-    }
-
-    #[test]
-    fn growth_adds_and_removes_binomially_on_the_old_size() {
-        let mut rng = StreamRng::seed_from_u64(5);
-        let (n, g, d) = (10u64, 0.2, 0.1);
-        let (births, deaths) = (Binomial::new(g), Binomial::new(d));
-        let draws: Vec<f64> = (0..40_000)
-            .map(|_| grow(n, &births, &deaths, rng.next_u64(), rng.next_u64()) as f64)
-            .collect();
-        let mean = draws.iter().sum::<f64>() / draws.len() as f64;
-        let var = 10.0 * (g * (1.0 - g) + d * (1.0 - d));
-        let want = 10.0 * (1.0 + g - d);
-        assert!(
-            (mean - want).abs() < 4.0 * (var / draws.len() as f64).sqrt(),
-            "{mean} vs {want}"
-        );
-        assert_eq!(grow(3, &Binomial::new(0.0), &Binomial::new(1.0), 1, 2), 0);
     }
 
     #[test]

@@ -369,6 +369,8 @@ fn cell_at(th: &Theatre<'_>, region: usize, previous: u32) -> Cell {
         experience: 0,
         decisions: 0,
         established: false,
+        changes: 0,
+        which: 0,
         tag: (),
     }
 }
@@ -878,6 +880,75 @@ fn interior_mu(s: &Scenario) -> f64 {
     m.interdiction_hazard * e * (0.5 + 0.5 * 0.2) * (1.0 + m.interdiction_readiness_gain * 0.4)
 }
 
+/// Week `w` of an established cell by the engine's path: the waiting time
+/// from `w` (one word); if it ends in `w`, the week of change with fresh
+/// words; otherwise the week is quiet and only §3.7 runs. The signature is
+/// left as one week leaves it.
+fn established_week(
+    th: &Theatre<'_>,
+    cell: &mut Cell,
+    w: u32,
+    rng: &mut StreamRng,
+    rec: &mut TrialRecord,
+) -> Fate {
+    let before = cell.signature;
+    if fall_asleep(th, cell, w, [rng.next_u64(), rng.next_u64()]) == Some(w) {
+        let mut words: [u64; SLOTS] = std::array::from_fn(|_| rng.next_u64());
+        return wake(th, cell, week(w), &mut words, rec, &mut NoRecorder);
+    }
+    cell.signature = before;
+    expose(th, cell, w);
+    Fate::Alive
+}
+
+/// An established cell of `size` at `region`.
+fn established_at(th: &Theatre<'_>, region: usize, size: u64) -> Cell {
+    let mut cell = cell_at(th, region, u32::MAX);
+    cell.established = true;
+    cell.size = size;
+    cell
+}
+
+/// Pearson's χ² of `observed` counts against the probabilities `probs`
+/// (which sum to 1), bins with an expected count under 5 pooled with the
+/// next: below the χ² quantile of 1 - 1e-6 (Wilson-Hilferty), so a fixed
+/// seed fails only on a wrong law.
+fn assert_chi_square(observed: &[f64], probs: &[f64], what: &str) {
+    let n: f64 = observed.iter().sum();
+    let (mut bins, mut o, mut e) = (Vec::new(), 0.0, 0.0);
+    for (x, p) in observed.iter().zip(probs) {
+        o += x;
+        e += n * p;
+        if e >= 5.0 {
+            bins.push((o, e));
+            (o, e) = (0.0, 0.0);
+        }
+    }
+    if let Some(last) = bins.last_mut() {
+        last.0 += o;
+        last.1 += e;
+    }
+    assert!(bins.len() >= 2, "{what}: too few bins");
+    let chi2: f64 = bins.iter().map(|(o, e)| (o - e).powi(2) / e).sum();
+    let k = (bins.len() - 1) as f64;
+    let z = 4.75;
+    let limit = k * (1.0 - 2.0 / (9.0 * k) + z * (2.0 / (9.0 * k)).sqrt()).powi(3);
+    assert!(
+        chi2 < limit,
+        "{what}: χ² {chi2:.1} on {k} degrees of freedom (limit {limit:.1}); bins {bins:?}"
+    );
+}
+
+/// Binomial(n, p) probabilities of 0..=n.
+fn binomial_pmf(n: u64, p: f64) -> Vec<f64> {
+    let mut pmf = vec![(1.0 - p).powi(n as i32)];
+    for k in 0..n {
+        let next = pmf[k as usize] * p / (1.0 - p) * (n - k) as f64 / (k + 1) as f64;
+        pmf.push(next);
+    }
+    pmf
+}
+
 #[test]
 fn a_transit_cell_in_member_territory_is_interdicted_at_rate_mu() {
     let s = interior("");
@@ -930,23 +1001,14 @@ fn competing_hazards_split_events_and_set_the_waiting_time() {
     let mut rec = record(&s);
     let (cells, mut weeks, mut waits) = (4_000, 0.0, Vec::new());
     for _ in 0..cells {
-        let mut cell = cell_at(&th, mem, u32::MAX);
-        cell.established = true;
+        let mut cell = established_at(&th, mem, 1);
         let mut wait = 0.0;
         loop {
             wait += 1.0;
             // p_rem is 0.035 a week: 2,000 weeks without removal has
             // probability e^-70; a broken μ must fail, not hang.
             assert!(wait <= 2_000.0, "no removal in 2,000 weeks");
-            let mut words: [u64; SLOTS] = std::array::from_fn(|_| rng.next_u64());
-            if let Fate::Removed = inside_territory(
-                &th,
-                &mut cell,
-                week(0),
-                &mut words,
-                &mut rec,
-                &mut NoRecorder,
-            ) {
+            if let Fate::Removed = established_week(&th, &mut cell, 0, &mut rng, &mut rec) {
                 break;
             }
         }
@@ -982,28 +1044,28 @@ fn competing_hazards_split_events_and_set_the_waiting_time() {
 
 #[test]
 fn an_attack_scores_its_severity_and_flags_the_cell() {
-    // Event and attack words at 0, μ = 0 (no intelligence): an attack for
-    // sure; severity from the severity word; k += 1; σ by the attack flag.
+    // A week of change without growth (g = d = 0) is an event alone; μ = 0
+    // (no intelligence): an attack for sure; severity from the severity
+    // word; k += 1; σ by the attack flag (and no exposure, e = 0).
     let s = one_border(
-        "attack_hazard = 0.5\nattack_flag = 0.25\nsignature_start = 0.2\nseverity_exponent = 2.5",
+        "attack_hazard = 0.5\nattack_flag = 0.25\nsignature_start = 0.2\nseverity_exponent = 2.5\ngrowth_rate = 0.0\nattrition_rate = 0.0",
         "budget = 1.0\nallocation = { border = 1.0, intel = 0.0, readiness = 0.0 }",
         8,
     );
     let th = Theatre::new(&s);
     let mem = region(&s, "MEM_S");
     let mut rec = record(&s);
-    let mut cell = cell_at(&th, mem, u32::MAX);
-    cell.established = true;
+    let mut cell = established_at(&th, mem, 1);
+    // An event alone has probability 1 here.
+    cell.which = word(0.999_999);
     let mut words = [word(0.0); SLOTS];
-    words[Slot::Births as usize] = word(0.5);
-    words[Slot::Deaths as usize] = word(0.5);
     // The kind word at 0 too: with μ = 0 the event is an attack even for
     // u = 0 (`u < μ/(a+μ)`, not `<=`).
     words[Slot::EventKind as usize] = word(0.0);
     words[Slot::Severity as usize] = word(0.99);
     // 1 - u = 0.01: X = 0.01^(-1/1.5) = 21.5..., floor 21.
     assert!(matches!(
-        inside_territory(
+        wake(
             &th,
             &mut cell,
             week(3),
@@ -1021,7 +1083,7 @@ fn an_attack_scores_its_severity_and_flags_the_cell() {
     assert_eq!((rec.first_attack_week, cell.experience), (Some(3), 1));
     assert!((cell.signature - (1.0 - 0.8 * 0.75)).abs() < 1e-15);
     assert!(matches!(
-        inside_territory(
+        wake(
             &th,
             &mut cell,
             week(5),
@@ -1037,10 +1099,12 @@ fn an_attack_scores_its_severity_and_flags_the_cell() {
 
 #[test]
 fn births_follow_growth_times_one_minus_legitimacy_and_deaths_attrition() {
-    // Births ~ Binomial(n, g (1 - L_r)), deaths ~ Binomial(n, d), both on the
-    // old n: mean n (1 + g (1 - L) - d), variance n (p(1-p) + d(1-d)).
+    // One week of an established cell by the engine's path (waiting time,
+    // then the week of change given that it is not quiet), with a0 = μ = 0:
+    // births ~ Binomial(n, g (1 - L_r)), deaths ~ Binomial(n, d), both on
+    // the old n: mean n (1 + g (1 - L) - d), variance n (p(1-p) + d(1-d)).
     let s = one_border(
-        "growth_rate = 0.1\nattrition_rate = 0.05",
+        "growth_rate = 0.1\nattrition_rate = 0.05\nattack_hazard = 0.0",
         "budget = 1.0\nallocation = { border = 1.0, intel = 0.0, readiness = 0.0 }",
         4,
     );
@@ -1050,15 +1114,12 @@ fn births_follow_growth_times_one_minus_legitimacy_and_deaths_attrition() {
     let th = Theatre::new(&s);
     let (n, p, d) = (20u64, 0.1 * (1.0 - 0.2), 0.05);
     let mut rng = StreamRng::seed_from_u64(47);
+    let mut rec = record(&s);
     let sizes: Vec<f64> = (0..40_000)
         .map(|_| {
-            grow(
-                n,
-                &th.births[mem],
-                &th.deaths,
-                rng.next_u64(),
-                rng.next_u64(),
-            ) as f64
+            let mut cell = established_at(&th, mem, n);
+            established_week(&th, &mut cell, 1, &mut rng, &mut rec);
+            cell.size as f64
         })
         .collect();
     let nf = n as f64;
@@ -1073,16 +1134,15 @@ fn births_follow_growth_times_one_minus_legitimacy_and_deaths_attrition() {
         k4 / (var * var),
         "size after a week",
     );
-    // A cell whose members all leave dissolves.
+    // A cell whose members all leave dissolves (the births word at 0.5 is
+    // above the chance of births first, 1 - 0.92^3).
     s.model.attrition_rate = 1.0;
     let th = Theatre::new(&s);
     let mut rec = record(&s);
-    let mut cell = cell_at(&th, mem, u32::MAX);
-    cell.established = true;
-    cell.size = 3;
+    let mut cell = established_at(&th, mem, 3);
     let mut words = [word(0.5); SLOTS];
     assert!(matches!(
-        inside_territory(
+        wake(
             &th,
             &mut cell,
             week(1),
@@ -1093,14 +1153,153 @@ fn births_follow_growth_times_one_minus_legitimacy_and_deaths_attrition() {
         Fate::Removed
     ));
     assert_eq!(rec.counters[1][Counter::Dissolved as usize], 1);
+    // With births first, the births word given B >= 1 and the deaths word
+    // as usual: all 3 die, the one born stays (n + B - D on the old n).
+    let mut cell = established_at(&th, mem, 3);
+    words[Slot::Side as usize] = word(0.0);
+    words[Slot::Births as usize] = word(0.0);
+    assert!(matches!(
+        wake(
+            &th,
+            &mut cell,
+            week(1),
+            &mut words,
+            &mut rec,
+            &mut NoRecorder
+        ),
+        Fate::Alive
+    ));
+    assert_eq!(cell.size, 1);
+}
+
+#[test]
+fn a_week_of_change_is_one_week_of_the_rules_given_that_something_happens() {
+    // The outcome of `wake` (size after growth; dissolved, interdicted,
+    // attacked or nothing more) against the law of one week of §3.6,
+    // enumerated over births and deaths on the old size, then the event on
+    // the new size, less the quiet week and divided by 1 - P(quiet).
+    let mut s = one_border(
+        "signature_start = 0.2\ninterdiction_hazard = 0.1\ngrowth_rate = 0.15\nattrition_rate = 0.09\nattack_hazard = 0.06\nattack_size_exponent = 0.5\nattack_experience_exponent = 0.3",
+        "budget = 1.0\nallocation = { border = 0.0, intel = 1.0, readiness = 0.0 }\ninitial = { readiness = 0.4 }",
+        8,
+    );
+    let mem = region(&s, "MEM_S");
+    s.regions[mem].legitimacy = 0.2;
+    let th = Theatre::new(&s);
+    let m = &s.model;
+    let mu = th.defences.interior_hazard(0, state(&s, "MEM")) * (0.5 + 0.5 * 0.2);
+    let (n, k) = (4u64, 2u32);
+    let (births, deaths) = (binomial_pmf(n, 0.15 * 0.8), binomial_pmf(n, 0.09));
+    // Outcomes: index 4 * size + {0 nothing, 1 attacked, 2 interdicted};
+    // size 0 is dissolved (index 0).
+    let top = 2 * n as usize;
+    let mut law = vec![0.0; 4 * (top + 1)];
+    for (b, pb) in births.iter().enumerate() {
+        for (d, pd) in deaths.iter().enumerate() {
+            let size = (n as usize + b).saturating_sub(d);
+            let p = pb * pd;
+            if size == 0 {
+                law[0] += p;
+                continue;
+            }
+            let a = attack_hazard(m, size as u64, k);
+            let event = 1.0 - (-(a + mu)).exp();
+            law[4 * size] += p * (1.0 - event);
+            law[4 * size + 1] += p * event * a / (a + mu);
+            law[4 * size + 2] += p * event * mu / (a + mu);
+        }
+    }
+    // Quiet: no birth, no death, no event (a birth and a death also leave
+    // the size as it was, and are a week of change).
+    let a = attack_hazard(m, n, k);
+    let quiet = births[0] * deaths[0] * (-(a + mu)).exp();
+    law[4 * n as usize] -= quiet;
+    law.iter_mut().for_each(|p| *p /= 1.0 - quiet);
+    let mut rng = StreamRng::seed_from_u64(53);
+    let mut rec = record(&s);
+    let mut seen = vec![0.0; law.len()];
+    for _ in 0..100_000 {
+        let mut cell = established_at(&th, mem, n);
+        cell.experience = k;
+        cell.which = rng.next_u64();
+        let mut words: [u64; SLOTS] = std::array::from_fn(|_| rng.next_u64());
+        let attacks = rec.total(Counter::Attacks);
+        let fate = wake(
+            &th,
+            &mut cell,
+            week(0),
+            &mut words,
+            &mut rec,
+            &mut NoRecorder,
+        );
+        let i = match fate {
+            Fate::Removed if cell.size == 0 => 0,
+            Fate::Removed => 4 * cell.size as usize + 2,
+            _ if rec.total(Counter::Attacks) > attacks => 4 * cell.size as usize + 1,
+            _ => 4 * cell.size as usize,
+        };
+        seen[i] += 1.0;
+    }
+    assert_chi_square(&seen, &law, "outcomes of a week of change");
+}
+
+#[test]
+fn an_established_cell_wakes_in_the_first_week_that_is_not_quiet() {
+    // Exposure raises σ each week (ν > 0, e > 0), so μ(t) rises: the week
+    // of change from week 0 has P(t) = q(0) ... q(t-1) (1 - q(t)), q(t) =
+    // e^-(births + deaths + a + μ(t)), and the walk leaves σ as it stands at
+    // the start of that week. Past the last week: None.
+    let weeks = 12;
+    let s = one_border(
+        "signature_start = 0.1\nsignature_rate = 0.4\nattack_flag = 0.0\ngrowth_rate = 0.02\nattrition_rate = 0.03\nattack_hazard = 0.01\ninterdiction_hazard = 0.3\nreadiness_half_life = inf",
+        "budget = 1.0\nallocation = { border = 0.0, intel = 1.0, readiness = 0.0 }\ninitial = { readiness = 0.4 }",
+        weeks,
+    );
+    let th = Theatre::new(&s);
+    let m = &s.model;
+    let mem = region(&s, "MEM_S");
+    let mem_state = state(&s, "MEM");
+    let n = 3u64;
+    let births = m.growth_rate * (1.0 - s.regions[mem].legitimacy);
+    let still = -(n as f64) * ((1.0 - births).ln() + (1.0 - m.attrition_rate).ln())
+        + attack_hazard(m, n, 0);
+    let (mut law, mut sigma, mut alive) = (Vec::new(), Vec::new(), 1.0);
+    let mut sg = m.signature_start;
+    for t in 0..weeks {
+        let mu = th.defences.interior_hazard(t, mem_state) * (0.5 + 0.5 * sg);
+        let q = (-(still + mu)).exp();
+        law.push(alive * (1.0 - q));
+        sigma.push(sg);
+        alive *= q;
+        sg = 1.0 - (1.0 - sg) * th.defences.exposure(t, mem_state);
+    }
+    law.push(alive);
+    assert!(sigma[weeks as usize - 1] > 0.5, "σ should rise: {sigma:?}");
+    let mut rng = StreamRng::seed_from_u64(59);
+    let mut seen = vec![0.0; law.len()];
+    for _ in 0..60_000 {
+        let mut cell = established_at(&th, mem, n);
+        let at = fall_asleep(&th, &mut cell, 0, [rng.next_u64(), 0]);
+        let i = at.map_or(weeks as usize, |w| w as usize);
+        let want = if i < weeks as usize { sigma[i] } else { sg };
+        assert!((cell.signature - want).abs() < 1e-12, "σ at week {i}");
+        seen[i] += 1.0;
+    }
+    assert_chi_square(&seen, &law, "week of change");
+    // The uniform 0 waits no time: the first week with any hazard.
+    let mut cell = established_at(&th, mem, n);
+    assert_eq!(fall_asleep(&th, &mut cell, 3, [0, 7]), Some(3));
+    assert_eq!(cell.which, 7);
 }
 
 // ---- §3.7 exposure and the levels of §5 -------------------------------------
 
 #[test]
 fn exposure_raises_the_signature_by_the_intelligence_effect() {
-    // σ <- 1 - (1 - σ) exp(-ν e) at the end of the week, e of the state of
-    // the cell's region: an established cell with no events (a0 = μ0 = 0).
+    // σ <- 1 - (1 - σ) exp(-ν e) at the end of each week, e of the state of
+    // the cell's region: an established cell with no events (a0 = μ0 = 0)
+    // sleeps through the four weeks, the walk raising σ each week; one
+    // week of §3.7 raises it once.
     let s = one_border(
         "signature_start = 0.2\nsignature_rate = 0.3\nattack_hazard = 0.0\ninterdiction_hazard = 0.0\ngrowth_rate = 0.0\nattrition_rate = 0.0",
         "budget = 1.0\nallocation = { border = 0.0, intel = 1.0, readiness = 0.0 }",
@@ -1109,22 +1308,17 @@ fn exposure_raises_the_signature_by_the_intelligence_effect() {
     let th = Theatre::new(&s);
     let m = &s.model;
     let e = 1.0 - (-m.intel_saturation * m.budget_to_intel / m.intel_decay).exp();
-    let mut cell = cell_at(&th, region(&s, "MEM_S"), u32::MAX);
-    cell.established = true;
-    let (mut candidates, mut weights, mut rec) = (Vec::new(), Vec::new(), record(&s));
-    assert!(matches!(
-        cell_week(
-            &th,
-            &Draws::new(s.seed, 0),
-            &mut cell,
-            week(0),
-            &mut candidates,
-            &mut weights,
-            &mut rec,
-            &mut NoRecorder
-        ),
-        Fate::Alive
-    ));
+    let mem = region(&s, "MEM_S");
+    let mut cell = established_at(&th, mem, 1);
+    assert_eq!(fall_asleep(&th, &mut cell, 0, [word(0.5), 0]), None);
+    let want = 1.0 - 0.8 * (-0.3 * e).exp().powi(4);
+    assert!(
+        (cell.signature - want).abs() < 1e-12,
+        "{} vs {want}",
+        cell.signature
+    );
+    let mut cell = cell_at(&th, mem, u32::MAX);
+    expose(&th, &mut cell, 0);
     let want = 1.0 - 0.8 * (-0.3 * e).exp();
     assert!(
         (cell.signature - want).abs() < 1e-12,
