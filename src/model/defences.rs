@@ -86,9 +86,13 @@ impl Defences {
         let patrol_dirs: Vec<Option<PatrolDir>> = (0..2 * s.borders.len())
             .map(|dir| PatrolDir::new(s, &shares, dir))
             .collect();
+        let inflows = Inflows::of(s);
+        let mut next = Vec::with_capacity(n);
+        let (mut own, mut effect) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for tau in 0..s.run_weeks() {
-            stocks = next_stocks(s, &stocks, tau);
-            let effect = intel_effects_with(s, &stocks, &mut effect_exp);
+            next_stocks_into(s, &inflows, &stocks, tau, &mut next);
+            std::mem::swap(&mut stocks, &mut next);
+            intel_effects_into(s, &stocks, &mut effect_exp, &mut own, &mut effect);
             for (i, st) in stocks.iter().enumerate() {
                 d.stocks.push(*st);
                 let is_member = s.states[i].role == Role::Member;
@@ -205,41 +209,99 @@ fn initial_stocks(s: &Scenario) -> Vec<Stocks> {
 
 /// One week of §3.1 (the `tau`-th week run, warm-up included): flows and
 /// decay, then exercises, then partners relax.
+#[cfg(test)]
 fn next_stocks(s: &Scenario, last: &[Stocks], tau: u32) -> Vec<Stocks> {
-    let m = &s.model;
-    let keep = readiness_retention(m.readiness_half_life);
-    let pool_share = s.alliance.pool.map_or(0.0, |p| p.share);
-    let pool_total: f64 = s.states.iter().map(|st| pool_share * st.budget()).sum();
-    let mut next: Vec<Stocks> = s
-        .states
-        .iter()
-        .enumerate()
-        .map(|(i, st)| match &st.posture {
-            Posture::Member {
-                budget, allocation, ..
-            } => {
-                let own = (1.0 - pool_share) * budget;
-                let pool_in = match s.alliance.pool {
-                    Some(p) if p.recipient == i => pool_total,
-                    _ => 0.0,
-                };
-                let r = last[i].readiness;
-                Stocks {
-                    border: (1.0 - m.border_decay) * last[i].border
-                        + m.budget_to_border * (allocation.border * own + pool_in),
-                    intel: (1.0 - m.intel_decay) * last[i].intel
-                        + m.budget_to_intel * allocation.intel * own,
-                    readiness: r * keep
-                        + (1.0 - (-m.budget_to_readiness * allocation.readiness * own).exp())
-                            * (1.0 - r),
+    let mut next = Vec::new();
+    next_stocks_into(s, &Inflows::of(s), last, tau, &mut next);
+    next
+}
+
+/// What one state adds to its stocks every week.
+enum Inflow {
+    /// A member: ρ_B (b B' + pool in), ρ_I i B' and 1 − exp(−ρ_X x B').
+    Member { border: f64, intel: f64, gain: f64 },
+    /// A state whose border and intelligence are its capability.
+    Fixed(Stocks),
+}
+
+/// What each state adds to its stocks every week (§3.1), the same in every
+/// week: worked out once rather than in each of a scenario's weeks.
+struct Inflows {
+    /// Each state's.
+    states: Vec<Inflow>,
+    /// 2^(−1/h).
+    keep: f64,
+}
+
+impl Inflows {
+    fn of(s: &Scenario) -> Inflows {
+        let m = &s.model;
+        let pool_share = s.alliance.pool.map_or(0.0, |p| p.share);
+        let pool_total: f64 = s.states.iter().map(|st| pool_share * st.budget()).sum();
+        let states = s
+            .states
+            .iter()
+            .enumerate()
+            .map(|(i, st)| match &st.posture {
+                Posture::Member {
+                    budget, allocation, ..
+                } => {
+                    let own = (1.0 - pool_share) * budget;
+                    let pool_in = match s.alliance.pool {
+                        Some(p) if p.recipient == i => pool_total,
+                        _ => 0.0,
+                    };
+                    Inflow::Member {
+                        border: m.budget_to_border * (allocation.border * own + pool_in),
+                        intel: m.budget_to_intel * allocation.intel * own,
+                        gain: 1.0 - (-m.budget_to_readiness * allocation.readiness * own).exp(),
+                    }
                 }
-            }
-            Posture::Fixed { capability } => Stocks {
-                readiness: last[i].readiness,
-                ..*capability
-            },
-        })
-        .collect();
+                Posture::Fixed { capability } => Inflow::Fixed(*capability),
+            })
+            .collect();
+        Inflows {
+            states,
+            keep: readiness_retention(m.readiness_half_life),
+        }
+    }
+}
+
+/// The stocks of the `tau`-th week run from last week's, into `next`.
+fn next_stocks_into(
+    s: &Scenario,
+    inflows: &Inflows,
+    last: &[Stocks],
+    tau: u32,
+    next: &mut Vec<Stocks>,
+) {
+    let m = &s.model;
+    let keep = inflows.keep;
+    next.clear();
+    next.extend(
+        inflows
+            .states
+            .iter()
+            .zip(last)
+            .map(|(inflow, last)| match *inflow {
+                Inflow::Member {
+                    border,
+                    intel,
+                    gain,
+                } => {
+                    let r = last.readiness;
+                    Stocks {
+                        border: (1.0 - m.border_decay) * last.border + border,
+                        intel: (1.0 - m.intel_decay) * last.intel + intel,
+                        readiness: r * keep + gain * (1.0 - r),
+                    }
+                }
+                Inflow::Fixed(capability) => Stocks {
+                    readiness: last.readiness,
+                    ..capability
+                },
+            }),
+    );
     for e in s
         .exercises
         .iter()
@@ -256,7 +318,6 @@ fn next_stocks(s: &Scenario, last: &[Stocks], tau: u32) -> Vec<Stocks> {
             next[i].readiness = r0 + (next[i].readiness - r0) * keep;
         }
     }
-    next
 }
 
 /// The model parameters that [`Defences::compute`] reads, as bits (the
@@ -304,45 +365,43 @@ impl Exp {
     }
 }
 
-/// The intelligence effect of every member state, with its `exp`s
-/// remembered week to week.
-fn intel_effects_with(s: &Scenario, stocks: &[Stocks], exp: &mut Exp) -> Vec<f64> {
-    let own: Vec<f64> = s
-        .states
-        .iter()
-        .zip(stocks)
-        .map(|(st, k)| {
-            if st.role == Role::Member {
-                st.participation * k.intel
-            } else {
-                k.intel
-            }
-        })
-        .collect();
+/// The intelligence effect of every state into `effects`, with its
+/// `exp`s remembered week to week and `own` as scratch (the weekly loop of
+/// [`Defences::compute`] allocates nothing).
+fn intel_effects_into(
+    s: &Scenario,
+    stocks: &[Stocks],
+    exp: &mut Exp,
+    own: &mut Vec<f64>,
+    effects: &mut Vec<f64>,
+) {
+    own.clear();
+    own.extend(s.states.iter().zip(stocks).map(|(st, k)| {
+        if st.role == Role::Member {
+            st.participation * k.intel
+        } else {
+            k.intel
+        }
+    }));
     let sum_role = |role: Role| -> f64 {
         s.states
             .iter()
-            .zip(&own)
+            .zip(own.iter())
             .filter(|(st, _)| st.role == role)
             .map(|(_, o)| o)
             .sum()
     };
     let (members, partners) = (sum_role(Role::Member), sum_role(Role::Partner));
     let (sigma, sigma_p) = (s.alliance.intel_sharing, s.alliance.partner_cooperation);
-    s.states
-        .iter()
-        .enumerate()
-        .map(|(i, st)| {
-            let shared = match st.role {
-                Role::Member => {
-                    st.participation * (sigma * (members - own[i]) + sigma_p * partners)
-                }
-                Role::Partner => sigma_p * members,
-                Role::Other => 0.0,
-            };
-            1.0 - exp.of(i, -s.model.intel_saturation * (stocks[i].intel + shared))
-        })
-        .collect()
+    effects.clear();
+    effects.extend(s.states.iter().enumerate().map(|(i, st)| {
+        let shared = match st.role {
+            Role::Member => st.participation * (sigma * (members - own[i]) + sigma_p * partners),
+            Role::Partner => sigma_p * members,
+            Role::Other => 0.0,
+        };
+        1.0 - exp.of(i, -s.model.intel_saturation * (stocks[i].intel + shared))
+    }));
 }
 
 /// Share of each end's state's border stock that goes to each border

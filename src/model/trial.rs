@@ -258,6 +258,8 @@ pub struct Workspace<T = ()> {
     weights: Vec<f64>,
     /// This week's spawning laws, when they differ by trial.
     laws: Vec<Poisson>,
+    /// The new cells of a trial that keeps them for no one.
+    births: Births,
     /// Where the warm-up weeks record, to be thrown away.
     warmup: TrialRecord,
     /// New cells per week and source region of the trial last run in each
@@ -276,35 +278,17 @@ struct Spawned {
     births: Births,
 }
 
-/// New cells by week run: `(k, n)`, n ≥ 1 new cells at the k-th source
-/// region, week by week, sources in order.
+/// A trial's new cells: `(week run, k, n)`, n ≥ 1 new cells at the k-th
+/// source region, week by week, sources in order. Most source-weeks
+/// spawn nothing, so only the others are kept.
 #[derive(Debug, Clone, Default)]
 struct Births {
-    /// Where each week's entries start in `entries`.
-    week_start: Vec<u32>,
-    entries: Vec<(u32, u64)>,
-}
-
-impl Births {
-    fn clear(&mut self) {
-        self.week_start.clear();
-        self.entries.clear();
-    }
-
-    /// The entries of the `tau`-th week run.
-    fn week(&self, tau: u32) -> &[(u32, u64)] {
-        let tau = tau as usize;
-        let end = self
-            .week_start
-            .get(tau + 1)
-            .map_or(self.entries.len(), |&e| e as usize);
-        &self.entries[self.week_start[tau] as usize..end]
-    }
+    entries: Vec<(u32, u32, u64)>,
 }
 
 /// Where a trial's new cells come from.
 enum Spawning<'w> {
-    /// Drawn from the spawn stream.
+    /// Drawn from the spawn stream (into the workspace's scratch).
     Draw,
     /// Drawn, and kept for the other variants of the group.
     Keep(&'w mut Births),
@@ -329,6 +313,7 @@ impl<T> Default for Workspace<T> {
             candidates: Vec::new(),
             weights: Vec::new(),
             laws: Vec::new(),
+            births: Births::default(),
             warmup: TrialRecord::default(),
             spawned: Vec::new(),
         }
@@ -392,7 +377,7 @@ pub fn run_trial_shared(
             Spawning::Take(&kept.births),
         );
     } else {
-        kept.births.clear();
+        kept.births.entries.clear();
         run_trial_from(
             theatre,
             trial,
@@ -453,7 +438,7 @@ fn run_trial_from<R: Recorder>(
     work: &mut Workspace<R::Tag>,
     rec: &mut TrialRecord,
     recorder: &mut R,
-    mut spawning: Spawning<'_>,
+    spawning: Spawning<'_>,
 ) {
     let s = theatre.scenario;
     let (states, directions) = (s.states.len(), 2 * s.borders.len());
@@ -470,46 +455,116 @@ fn run_trial_from<R: Recorder>(
         governance: streams::stream(s.seed, trial, Stream::Governance),
         noise: 0.0,
     };
+    // The new cells of every week first: the source's two streams are
+    // drawn week by week in order as before, and no cell draws from them,
+    // so the counts are those the weeks would draw.
+    let mut scratch_births = std::mem::take(&mut work.births);
+    let births: &Births = match spawning {
+        Spawning::Take(births) => births,
+        Spawning::Keep(births) => {
+            draw_births(theatre, &mut source, &mut work.laws, births);
+            births
+        }
+        Spawning::Draw => {
+            draw_births(theatre, &mut source, &mut work.laws, &mut scratch_births);
+            &scratch_births
+        }
+    };
+    let mut next = 0;
     if s.warmup_weeks > 0 {
         let mut scratch = std::mem::take(&mut work.warmup);
         scratch.reset(1, states, directions);
-        for run in 0..s.warmup_weeks {
-            let week = Week { run, rec: 0 };
-            spawn(
-                theatre,
-                week,
-                &mut source,
-                &mut spawning,
-                work,
-                &mut scratch,
-                recorder,
-            );
-            live(theatre, week, &source.draws, work, &mut scratch, recorder);
-        }
+        let weeks = 0..s.warmup_weeks;
+        run_weeks(
+            theatre,
+            weeks,
+            births,
+            &mut next,
+            &source.draws,
+            work,
+            &mut scratch,
+            recorder,
+        );
         work.warmup = scratch;
     }
     rec.reset(s.weeks as usize, states, directions);
     rec.alive_start = work.cells.len() as u64 + work.established;
-    for t in 0..s.weeks {
-        let week = Week {
-            run: s.warmup_weeks + t,
-            rec: t as usize,
-        };
-        spawn(
-            theatre,
-            week,
-            &mut source,
-            &mut spawning,
-            work,
-            rec,
-            recorder,
-        );
-        live(theatre, week, &source.draws, work, rec, recorder);
-    }
+    let weeks = s.warmup_weeks..theatre.run_weeks;
+    run_weeks(
+        theatre,
+        weeks,
+        births,
+        &mut next,
+        &source.draws,
+        work,
+        rec,
+        recorder,
+    );
+    work.births = scratch_births;
     debug_assert!(
         rec.conserves_cells(),
         "conservation of cells broken in trial {trial}"
     );
+}
+
+/// Runs the weeks `weeks` (run), the new cells from `births` at `next` on.
+/// A week with no cell in transit, no new cell and no established cell's
+/// week of change has nothing to run: its levels are the established
+/// cells, and such weeks are skipped to the next that has something
+/// (most weeks of a quiet scenario). Warm-up weeks record into row 0 of a
+/// record that is thrown away.
+#[allow(clippy::too_many_arguments)] // the hot loop's state, passed apart to stay borrowable
+fn run_weeks<R: Recorder>(
+    th: &Theatre<'_>,
+    weeks: std::ops::Range<u32>,
+    births: &Births,
+    next: &mut usize,
+    draws: &Draws,
+    work: &mut Workspace<R::Tag>,
+    rec: &mut TrialRecord,
+    recorder: &mut R,
+) {
+    let warmup = th.scenario.warmup_weeks;
+    let row = |run: u32| run.checked_sub(warmup).map_or(0, |t| t as usize);
+    let mut run = weeks.start;
+    while run < weeks.end {
+        if work.cells.is_empty() {
+            let born = births
+                .entries
+                .get(*next)
+                .map_or(weeks.end, |&(w, _, _)| w.min(weeks.end));
+            let busy = (run..born)
+                .find(|&w| !work.calendar[w as usize].is_empty())
+                .unwrap_or(born);
+            if run < warmup {
+                run = busy;
+            } else {
+                rec.levels[row(run)..row(busy)].fill([work.established; N_LEVELS]);
+                run = busy;
+            }
+            if run == weeks.end {
+                break;
+            }
+        }
+        let week = Week { run, rec: row(run) };
+        while let Some(&(w, k, n)) = births.entries.get(*next)
+            && w == run
+        {
+            bear(
+                th,
+                week,
+                k as usize,
+                n,
+                draws,
+                &mut work.cells,
+                rec,
+                recorder,
+            );
+            *next += 1;
+        }
+        live(th, week, draws, work, rec, recorder);
+        run += 1;
+    }
 }
 
 /// The trial's draws: the cells' addressed draws, the source's two
@@ -522,48 +577,33 @@ struct Source {
     noise: f64,
 }
 
-/// §3.3–§3.4 for week `t`: new cells at every source region, one word of
-/// the spawn stream each (or, in a variant that takes its group's counts,
-/// those counts and no draw).
-#[allow(clippy::too_many_arguments)] // the hot loop's state, passed apart to stay borrowable
-fn spawn<R: Recorder>(
+/// The new cells of every week run of the trial (§3.3–§3.4), into
+/// `births`.
+fn draw_births(th: &Theatre<'_>, src: &mut Source, laws: &mut Vec<Poisson>, births: &mut Births) {
+    births.entries.clear();
+    for run in 0..th.run_weeks {
+        draw_week(th, run, src, laws, |k, n| {
+            if n > 0 {
+                births.entries.push((run, k as u32, n));
+            }
+        });
+    }
+}
+
+/// §3.3–§3.4's draws for the `run`-th week: this week's governance noise,
+/// if any, then new cells at every source region, one word of the spawn
+/// stream each; `each(k, n)` for each source region k in order.
+fn draw_week(
     th: &Theatre<'_>,
-    t: Week,
+    run: u32,
     src: &mut Source,
-    spawning: &mut Spawning<'_>,
-    work: &mut Workspace<R::Tag>,
-    rec: &mut TrialRecord,
-    recorder: &mut R,
+    laws: &mut Vec<Poisson>,
+    mut each: impl FnMut(usize, u64),
 ) {
     let s = th.scenario;
-    let sources = &s.network.sources;
-    let Workspace { cells, laws, .. } = work;
-    let mut born = |k: usize, n: u64| {
-        rec.counters[t.rec][Counter::NewCells as usize] += n;
-        for j in 0..n {
-            let tag = R::tag(k as u32, t.run, j as u32);
-            let id = CellId {
-                source: k as u32,
-                week: t.run,
-                index: j as u32,
-            };
-            let cell = spawn_cell(th, &src.draws, id, sources[k], tag);
-            let target = s.network.targets[cell.target as usize] as u32;
-            recorder.event(
-                tag,
-                Event::at(t.run, EventKind::Spawned, &cell).towards(target, None),
-            );
-            cells.push(cell);
-        }
-    };
-    if let Spawning::Take(births) = spawning {
-        for &(k, n) in births.week(t.run) {
-            born(k as usize, n);
-        }
-        return;
-    }
+    let sources = s.network.sources.len();
     let laws: &[Poisson] = match &th.spawning {
-        Some(fixed) => &fixed[t.run as usize * sources.len()..][..sources.len()],
+        Some(fixed) => &fixed[run as usize * sources..][..sources],
         None => {
             let noise = s.source.noise.map(|n| {
                 let draw: f64 = StandardNormal.sample(&mut src.governance);
@@ -571,21 +611,43 @@ fn spawn<R: Recorder>(
                 src.noise
             });
             laws.clear();
-            laws.extend(spawn_laws(s, t.run, noise));
+            laws.extend(spawn_laws(s, run, noise));
             laws
         }
     };
-    if let Spawning::Keep(births) = spawning {
-        births.week_start.push(births.entries.len() as u32);
-    }
     for (k, law) in laws.iter().enumerate() {
-        let n = law.draw(src.spawn.next_u64());
-        if let Spawning::Keep(births) = spawning
-            && n > 0
-        {
-            births.entries.push((k as u32, n));
-        }
-        born(k, n);
+        each(k, law.draw(src.spawn.next_u64()));
+    }
+}
+
+/// `n` new cells at the k-th source region in week `t`.
+#[allow(clippy::too_many_arguments)] // the hot loop's state, passed apart to stay borrowable
+fn bear<R: Recorder>(
+    th: &Theatre<'_>,
+    t: Week,
+    k: usize,
+    n: u64,
+    draws: &Draws,
+    cells: &mut Vec<Cell<R::Tag>>,
+    rec: &mut TrialRecord,
+    recorder: &mut R,
+) {
+    let s = th.scenario;
+    rec.counters[t.rec][Counter::NewCells as usize] += n;
+    for j in 0..n {
+        let tag = R::tag(k as u32, t.run, j as u32);
+        let id = CellId {
+            source: k as u32,
+            week: t.run,
+            index: j as u32,
+        };
+        let cell = spawn_cell(th, draws, id, s.network.sources[k], tag);
+        let target = s.network.targets[cell.target as usize] as u32;
+        recorder.event(
+            tag,
+            Event::at(t.run, EventKind::Spawned, &cell).towards(target, None),
+        );
+        cells.push(cell);
     }
 }
 
@@ -1007,7 +1069,8 @@ fn fall_asleep<T>(
         .attack
         .hazard(&th.scenario.model, cell.size, cell.experience);
     let still = n * th.birth_hazard[r] + n * th.death_hazard + attack;
-    let wait = weekly_hazard(unit(wait_word));
+    // W = -ln(1 - u); 1 - u is exact for u on the 2^-53 grid.
+    let wait = -(1.0 - unit(wait_word)).ln();
     let mut sum = 0.0;
     for run in from..th.run_weeks {
         sum += still + th.defences.interior_hazard(run, state) * (0.5 + 0.5 * cell.signature);
@@ -1044,12 +1107,13 @@ fn wake<R: Recorder>(
     let r = cell.region as usize;
     let state = th.region_state[r] as usize;
     let h = Hazards::of(th, cell, t.run);
-    let growth = h.births + h.deaths;
-    let event = h.attack + h.interdiction;
-    let alone = (-growth).exp() * -(-event).exp_m1() / -(-(growth + event)).exp_m1();
+    // P(births or deaths) = 1 - e^-(births + deaths); P(event) = 1 - e^-(a + μ).
+    let grows = -(-(h.births + h.deaths)).exp_m1();
+    let fires = -(-(h.attack + h.interdiction)).exp_m1();
+    let alone = (1.0 - grows) * fires / (grows + (1.0 - grows) * fires);
     let mut attack = h.attack;
     if unit(cell.which) >= alone {
-        let births_first = -(-h.births).exp_m1() / -(-growth).exp_m1();
+        let births_first = -(-h.births).exp_m1() / grows;
         let n = cell.size;
         let (born, died) = if unit(words.word(Slot::Side)) < births_first {
             (

@@ -62,17 +62,14 @@ fn spawn_weeks(th: &Theatre<'_>, trial: u64, weeks: u32, mut each: impl FnMut(u3
     };
     let (mut work, mut rec) = (Workspace::default(), TrialRecord::default());
     rec.reset(s.weeks as usize, s.states.len(), 2 * s.borders.len());
+    let mut laws = Vec::new();
     for t in 0..weeks {
         work.cells.clear();
-        spawn(
-            th,
-            week(t),
-            &mut src,
-            &mut Spawning::Draw,
-            &mut work,
-            &mut rec,
-            &mut NoRecorder,
-        );
+        let draws = src.draws.clone();
+        let (cells, rec) = (&mut work.cells, &mut rec);
+        draw_week(th, t, &mut src, &mut laws, |k, n| {
+            bear(th, week(t), k, n, &draws, cells, rec, &mut NoRecorder);
+        });
         let counted = rec.counters[t as usize][Counter::NewCells as usize];
         assert_eq!(
             counted,
