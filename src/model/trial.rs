@@ -536,12 +536,10 @@ fn run_weeks<R: Recorder>(
             let busy = (run..born)
                 .find(|&w| !work.calendar[w as usize].is_empty())
                 .unwrap_or(born);
-            if run < warmup {
-                run = busy;
-            } else {
+            if run >= warmup {
                 rec.levels[row(run)..row(busy)].fill([work.established; N_LEVELS]);
-                run = busy;
             }
+            run = busy;
             if run == weeks.end {
                 break;
             }
