@@ -464,6 +464,59 @@ mod tests {
     }
 
     #[test]
+    fn a_positive_binomial_inverts_the_law_above_zero() {
+        // Binomial(n, p) given at least 1: the inversion of the law at the
+        // uniform start + u (1 - start), start = q^n (tabulated below 128,
+        // `powf` beyond), to the bit, while the mean is at most 30; the
+        // degenerate laws exactly; above a mean of 30 the word's own
+        // generator, whose draws of 0 (probability below e^-30) are drawn
+        // again, with the binomial's moments.
+        let ws = words(600, 19);
+        for p in [1e-3, 0.05, 0.2] {
+            let law = Binomial::new(p);
+            for (i, &w) in ws.iter().enumerate() {
+                let n = [1, 4, 127, 128, 130, 149][i % 6];
+                if n as f64 * p > INVERSION_LIMIT {
+                    continue;
+                }
+                let start = (1.0 - p).powf(n as f64);
+                let u = start + unit(w) * (1.0 - start);
+                let k = law.draw_positive(w, n);
+                assert_eq!(k, binomial_walk(u, n, p, start), "n={n}, p={p}");
+                assert!((1..=n).contains(&k), "n={n}, p={p}: {k}");
+            }
+        }
+        for &w in &ws[..20] {
+            assert_eq!(Binomial::new(0.0).draw_positive(w, 5), 0);
+            assert_eq!(Binomial::new(0.3).draw_positive(w, 0), 0);
+            assert_eq!(Binomial::new(1.0).draw_positive(w, 7), 7);
+        }
+        let (n, p) = (200u64, 0.4);
+        let law = Binomial::new(p);
+        let draws: Vec<f64> = words(20_000, 23)
+            .into_iter()
+            .map(|w| law.draw_positive(w, n) as f64)
+            .collect();
+        let var = n as f64 * p * (1.0 - p);
+        check_moments(&draws, n as f64 * p, var, (1.0 - 6.0 * p * (1.0 - p)) / var);
+        // Given at least one, a small law: P(k) = pmf(k) / (1 - q^n).
+        let (n, p) = (3u64, 0.3);
+        let law = Binomial::new(p);
+        let mut seen = [0.0; 4];
+        for w in words(40_000, 29) {
+            seen[law.draw_positive(w, n) as usize] += 1.0;
+        }
+        let q3 = 0.7f64.powi(3);
+        for (k, pk) in [(1, 3.0 * 0.3 * 0.49), (2, 3.0 * 0.09 * 0.7), (3, 0.027)] {
+            let want = pk / (1.0 - q3);
+            let se = (want * (1.0 - want) / 40_000.0).sqrt();
+            let got = seen[k] / 40_000.0;
+            assert!((got - want).abs() < 4.0 * se, "P({k}) {got} vs {want}");
+        }
+        assert_eq!(seen[0], 0.0);
+    }
+
+    #[test]
     fn poisson_draws_with_a_known_start_are_poisson_to_the_bit() {
         for mean in [0.0, 1e-3, 0.5, 17.97, 30.0, 30.5, 400.0] {
             let law = Poisson::new(mean);
