@@ -1545,26 +1545,34 @@ b = "B"
     #[test]
     fn established_cells_attack_at_the_base_hazard() {
         // No detection, no intelligence (μ = 0), size 1, no growth, γ = 0:
-        // each established cell-week attacks with probability 1 - e^-a0.
-        let s = one_border(
-            "attack_hazard = 0.05\nattack_experience_exponent = 0\ncell_size_mean = 1\ngrowth_rate = 0\nattrition_rate = 0",
-            "budget = 1.0\nallocation = { border = 0.0, intel = 0.0, readiness = 1.0 }",
-            40,
-        );
-        let recs = records(&s, 300);
-        let cell_weeks = sum(&recs, |r| {
-            r.levels
-                .iter()
-                .map(|l| l[Level::Established as usize])
-                .sum()
-        });
-        let attacks = sum(&recs, |r| r.total(Counter::Attacks));
-        assert_binomial(
-            attacks,
-            cell_weeks,
-            1.0 - (-0.05f64).exp(),
-            "attacks per established cell-week",
-        );
+        // each established cell-week attacks with probability 1 - e^-a0,
+        // at a low hazard and at a high one, where a cell attacks in most
+        // weeks and so sleeps again straight after most of its weeks of
+        // change (kills the next sleep starting in the week of change
+        // rather than the week after, which loses the cell).
+        for a0 in [0.05f64, 0.7] {
+            let s = one_border(
+                &format!(
+                    "attack_hazard = {a0}\nattack_experience_exponent = 0\ncell_size_mean = 1\ngrowth_rate = 0\nattrition_rate = 0"
+                ),
+                "budget = 1.0\nallocation = { border = 0.0, intel = 0.0, readiness = 1.0 }",
+                40,
+            );
+            let recs = records(&s, 300);
+            let cell_weeks = sum(&recs, |r| {
+                r.levels
+                    .iter()
+                    .map(|l| l[Level::Established as usize])
+                    .sum()
+            });
+            let attacks = sum(&recs, |r| r.total(Counter::Attacks));
+            assert_binomial(
+                attacks,
+                cell_weeks,
+                1.0 - (-a0).exp(),
+                &format!("attacks per established cell-week at a0 = {a0}"),
+            );
+        }
     }
 
     #[test]

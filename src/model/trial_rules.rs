@@ -1325,6 +1325,28 @@ fn exposure_raises_the_signature_by_the_intelligence_effect() {
 }
 
 #[test]
+fn levels_count_a_cell_in_transit_where_it_stands() {
+    // A transit cell in member region A that came from SRC_N goes on to B
+    // (member territory, not its target): alive and in the alliance, not
+    // established.
+    let mut s = dead_end();
+    s.weeks = 1;
+    let th = Theatre::new(&s);
+    let (a, src) = (region(&s, "A"), region(&s, "SRC_N"));
+    let mut work = Workspace::default();
+    work.calendar.resize_with(th.run_weeks as usize, Vec::new);
+    work.cells.push(cell_at(&th, a, src as u32));
+    let mut rec = record(&s);
+    let draws = Draws::new(s.seed, 0);
+    live(&th, week(0), &draws, &mut work, &mut rec, &mut NoRecorder);
+    assert_eq!(work.cells[0].region as usize, region(&s, "B"));
+    let mut want = [0; N_LEVELS];
+    want[Level::Alive as usize] = 1;
+    want[Level::CellsInAlliance as usize] = 1;
+    assert_eq!(rec.levels[0], want);
+}
+
+#[test]
 fn levels_count_every_living_cell_where_it_stands() {
     // No patrol, no intelligence, nothing inside: every cell crosses into
     // its target in its first week and lives on, so alive(t) =
