@@ -1167,6 +1167,29 @@ fn births_follow_growth_times_one_minus_legitimacy_and_deaths_attrition() {
         Fate::Alive
     ));
     assert_eq!(cell.size, 1);
+    // Without births (g = 0) a week of change that is not an event brings
+    // deaths, even on the word 0: a chance of 0 never happens.
+    s.model.growth_rate = 0.0;
+    s.model.attrition_rate = 0.5;
+    let th = Theatre::new(&s);
+    let mut cell = established_at(&th, mem, 3);
+    let mut words = [0; SLOTS];
+    assert!(matches!(
+        wake(
+            &th,
+            &mut cell,
+            week(1),
+            &mut words,
+            &mut rec,
+            &mut NoRecorder
+        ),
+        Fate::Alive
+    ));
+    // D given D >= 1 at the uniform q^3, the least: one death.
+    assert_eq!(
+        cell.size, 2,
+        "a week of change without births brings deaths"
+    );
 }
 
 #[test]
@@ -1308,6 +1331,10 @@ fn exposure_raises_the_signature_by_the_intelligence_effect() {
     let mem = region(&s, "MEM_S");
     let mut cell = established_at(&th, mem, 1);
     assert_eq!(fall_asleep(&th, &mut cell, 0, [word(0.5), 0]), None);
+    // With no hazard at all even the uniform 0 (a wait of 0) never wakes
+    // the cell: the sum must pass the wait, not reach it.
+    let mut still = established_at(&th, mem, 1);
+    assert_eq!(fall_asleep(&th, &mut still, 0, [0, 0]), None);
     let want = 1.0 - 0.8 * (-0.3 * e).exp().powi(4);
     assert!(
         (cell.signature - want).abs() < 1e-12,
