@@ -393,10 +393,16 @@ pub fn in_parallel<'a, T: Send>(
 }
 
 /// `s` made ready to run, reusing the defences of `like` when the two
-/// share them (most parameter points of a calibration or a posterior do).
+/// share them (most parameter points of a calibration or a posterior do),
+/// or their stocks when only the patrol law differs (a sweep over the
+/// detection scale or a terrain).
 pub fn prepared_like<'a>(s: &'a crate::scenario::Scenario, like: &Theatre<'_>) -> Theatre<'a> {
-    if crate::model::Defences::shared_by(s, like.scenario) {
+    use crate::model::Defences;
+    if Defences::shared_by(s, like.scenario) {
         Theatre::with_defences(s, like.defences.clone())
+    } else if Defences::stocks_shared_by(s, like.scenario) {
+        let defences = Defences::compute_like(s, &like.defences);
+        Theatre::with_defences(s, std::sync::Arc::new(defences))
     } else {
         Theatre::new(s)
     }

@@ -103,25 +103,38 @@ impl BaseText {
     }
 }
 
+/// Designs of at most this many points keep the scenario sets their
+/// validation built, for the run (a set of the default scenario is a few
+/// hundred KB).
+pub const KEPT_POINTS: usize = 64;
+
 impl BaseText {
     /// Builds (and so validates) the scenario at every point of `points`
-    /// in parallel on `threads` workers (0: one per core), each dropped
-    /// once built; the error is the first invalid point's, in point order,
-    /// as a serial check would report it.
+    /// in parallel on `threads` workers (0: one per core); the error is the
+    /// first invalid point's, in point order, as a serial check would
+    /// report it. The sets are kept and returned when there are at most
+    /// [`KEPT_POINTS`] points (so that the run does not build them again),
+    /// and dropped once built otherwise (a design may have many points,
+    /// each a whole scenario with its variants).
     pub fn check_points(
         &self,
         params: &[ParamRange],
         points: &[Vec<f64>],
         threads: usize,
-    ) -> Result<()> {
+    ) -> Result<Vec<ScenarioSet>> {
         use rayon::prelude::*;
-        let errors: Vec<Option<Error>> = crate::engine::with_pool(threads, || {
+        let keep = points.len() <= KEPT_POINTS;
+        let built: Vec<Result<Option<ScenarioSet>>> = crate::engine::with_pool(threads, || {
             points
                 .par_iter()
-                .map(|values| self.at(params, values).err())
+                .map(|values| self.at(params, values).map(|set| keep.then_some(set)))
                 .collect()
         })?;
-        errors.into_iter().flatten().next().map_or(Ok(()), Err)
+        let mut kept = Vec::with_capacity(if keep { points.len() } else { 0 });
+        for set in built {
+            kept.extend(set?);
+        }
+        Ok(kept)
     }
 }
 

@@ -57,6 +57,19 @@ impl Defences {
     /// the week run, warm-up first (see [`Scenario::run_weeks`]); the
     /// members' means cover the recorded weeks only.
     pub fn compute(s: &Scenario) -> Defences {
+        Defences::build(s, None)
+    }
+
+    /// [`Defences::compute`] for `s`, taking the stocks and the state
+    /// tables from `like`, computed for a scenario that has the same ones
+    /// (see [`Defences::stocks_shared_by`]): only the patrol law and the
+    /// closures are worked out. The points of a sweep over the detection
+    /// scale or a border's terrain prepare their defences this way.
+    pub fn compute_like(s: &Scenario, like: &Defences) -> Defences {
+        Defences::build(s, Some(like))
+    }
+
+    fn build(s: &Scenario, like: Option<&Defences>) -> Defences {
         let (n, w) = (s.states.len(), s.run_weeks() as usize);
         let mut d = Defences {
             warmup: s.warmup_weeks,
@@ -89,6 +102,22 @@ impl Defences {
         let inflows = Inflows::of(s);
         let mut next = Vec::with_capacity(n);
         let (mut own, mut effect) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        if let Some(like) = like {
+            d.stocks.clone_from(&like.stocks);
+            d.state_weeks.clone_from(&like.state_weeks);
+            d.readiness_mean.clone_from(&like.readiness_mean);
+            d.intel_effect_mean.clone_from(&like.intel_effect_mean);
+            for tau in 0..s.run_weeks() {
+                let stocks = &d.stocks[tau as usize * n..][..n];
+                d.open.extend(open_borders(s, tau));
+                d.patrol
+                    .extend(patrol_dirs.iter().enumerate().map(|(dir, p)| match p {
+                        Some(p) => 1.0 - patrol_exp.of(dir, p.exponent(stocks)),
+                        None => 0.0,
+                    }));
+            }
+            return d;
+        }
         for tau in 0..s.run_weeks() {
             next_stocks_into(s, &inflows, &stocks, tau, &mut next);
             std::mem::swap(&mut stocks, &mut next);
@@ -106,13 +135,7 @@ impl Defences {
                     exposure: exposure_exp.of(i, -m.signature_rate * effect[i]),
                 });
             }
-            let woy = s.week_of_year_run(tau);
-            for b in &s.borders {
-                d.open.push(match &b.kind {
-                    LinkKind::Internal => true,
-                    LinkKind::Segment { terrain, .. } => !terrain.is_closed(woy),
-                });
-            }
+            d.open.extend(open_borders(s, tau));
             for (dir, p) in patrol_dirs.iter().enumerate() {
                 d.patrol.push(match p {
                     Some(p) => 1.0 - patrol_exp.of(dir, p.exponent(&stocks)),
@@ -129,6 +152,28 @@ impl Defences {
                 .push(members.iter().map(|&i| effect[i]).sum::<f64>() / k);
         }
         d
+    }
+
+    /// Whether two scenarios have the same stocks and state tables (all of
+    /// [`Defences`] but the patrol law and the closures): they agree on
+    /// everything those read (the horizon, states, alliance, exercises and
+    /// the model's defence parameters other than the detection scale and
+    /// pooling, which only the patrol law reads), whatever their borders.
+    pub fn stocks_shared_by(a: &Scenario, b: &Scenario) -> bool {
+        let stock_side = |m: &crate::scenario::ModelParams| {
+            let mut p = defence_parameters(m);
+            // detection_scale and pooling: the patrol law's alone.
+            p[0] = 0;
+            p[6] = 0;
+            p
+        };
+        a.weeks == b.weeks
+            && a.warmup_weeks == b.warmup_weeks
+            && a.start_week == b.start_week
+            && stock_side(&a.model) == stock_side(&b.model)
+            && a.states == b.states
+            && a.alliance == b.alliance
+            && a.exercises == b.exercises
     }
 
     /// Whether two scenarios have the same defences: they agree on
@@ -194,6 +239,15 @@ impl Defences {
     pub fn is_open(&self, t: u32, b: usize) -> bool {
         self.open[t as usize * self.borders + b]
     }
+}
+
+/// Whether each border is open in the `tau`-th week run.
+fn open_borders(s: &Scenario, tau: u32) -> impl Iterator<Item = bool> + '_ {
+    let woy = s.week_of_year_run(tau);
+    s.borders.iter().map(move |b| match &b.kind {
+        LinkKind::Internal => true,
+        LinkKind::Segment { terrain, .. } => !terrain.is_closed(woy),
+    })
 }
 
 /// Stocks before week 0: members' initial values, others' capabilities.
@@ -923,6 +977,48 @@ terrain = "desert"
                 !Defences::shared_by(&b, &a),
                 "{what} differs, the other way"
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod like_another {
+    use super::tests::scenario;
+    use super::*;
+
+    /// Defences prepared like another's take its stocks and state tables
+    /// and compute the patrol law and closures: every table the same to
+    /// the bit as computing them whole, for a scenario whose detection
+    /// scale, pooling and borders differ. Stocks are shared exactly when
+    /// what they read agrees (each of weeks, warm-up, start week, a stock
+    /// parameter, a state, the alliance and an exercise breaks it).
+    #[test]
+    fn defences_like_another_are_the_ones_computed_whole() {
+        let a = scenario(include_str!("../../scenarios/csto-southern-frontier.toml"));
+        let mut b = a.clone();
+        b.model.detection_scale *= 1.7;
+        b.model.pooling /= 2.0;
+        let (u, v) = (b.borders[0].a, b.borders[0].b);
+        (b.borders[0].a, b.borders[0].b) = (v, u);
+        assert!(Defences::stocks_shared_by(&a, &b) && !Defences::shared_by(&a, &b));
+        let like = Defences::compute_like(&b, &Defences::compute(&a));
+        assert_eq!(format!("{like:?}"), format!("{:?}", Defences::compute(&b)));
+        type Change = (&'static str, fn(&mut Scenario));
+        let changes: [Change; 8] = [
+            ("weeks", |s| s.weeks += 1),
+            ("warm-up", |s| s.warmup_weeks += 1),
+            ("start week", |s| s.start_week += 1),
+            ("a stock parameter", |s| s.model.intel_decay *= 2.0),
+            ("another stock parameter", |s| s.model.interdict_max /= 2.0),
+            ("a state", |s| s.states[0].participation /= 2.0),
+            ("the alliance", |s| s.alliance.intel_sharing /= 2.0),
+            ("an exercise", |s| s.exercises[0].boost *= 2.0),
+        ];
+        for (what, change) in changes {
+            let mut c = a.clone();
+            change(&mut c);
+            assert!(!Defences::stocks_shared_by(&a, &c), "{what} differs");
+            assert!(!Defences::stocks_shared_by(&c, &a), "{what}, the other way");
         }
     }
 }

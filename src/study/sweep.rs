@@ -60,6 +60,9 @@ pub struct SweepPlan {
     pub trials: u64,
     /// The posterior every point runs over (`--posterior`).
     pub(crate) posterior: Option<OverPosterior>,
+    /// Every point's scenario set as its validation built it, when the
+    /// design is small enough to keep them (else empty: built again).
+    built: Vec<ScenarioSet>,
 }
 
 impl SweepPlan {
@@ -139,16 +142,16 @@ pub fn plan_spec(
             1 + base.variants.len()
         )));
     }
-    // Every point is built (and so validated) now, in parallel, and
-    // dropped: a design may have many points, each a whole scenario with
-    // its variants.
-    source.check_points(&design.params, &design.points, threads)?;
+    // Every point is built (and so validated) now, in parallel; a small
+    // design keeps them for the run.
+    let built = source.check_points(&design.params, &design.points, threads)?;
     Ok(SweepPlan {
         source,
         base,
         design,
         trials,
         posterior: None,
+        built,
     })
 }
 
@@ -189,7 +192,10 @@ pub fn sweep(
         // Every (point, trial) of the design in one pool.
         None => run_points(
             plan.design.points.len(),
-            &|j| plan.source.at(&plan.design.params, &plan.design.points[j]),
+            &|j| match plan.built.get(j) {
+                Some(set) => Ok(set.clone()),
+                None => plan.source.at(&plan.design.params, &plan.design.points[j]),
+            },
             0..plan.trials,
             opts.common.threads,
             cancel,
