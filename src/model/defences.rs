@@ -84,7 +84,39 @@ impl Defences {
             intel_effect_mean: Vec::with_capacity(s.weeks as usize),
             spend: total_spend(s),
         };
+        match like {
+            Some(like) => {
+                d.stocks.clone_from(&like.stocks);
+                d.state_weeks.clone_from(&like.state_weeks);
+                d.readiness_mean.clone_from(&like.readiness_mean);
+                d.intel_effect_mean.clone_from(&like.intel_effect_mean);
+            }
+            None => d.fill_state_tables(s),
+        }
+        // The patrol law and the closures, week by week, from the stocks.
+        // Most weeks repeat last week's stocks exactly, so each `exp` is
+        // remembered with its argument (see `Exp`).
         let shares = effort_shares(s);
+        let patrol_dirs: Vec<Option<PatrolDir>> = (0..2 * s.borders.len())
+            .map(|dir| PatrolDir::new(s, &shares, dir))
+            .collect();
+        let mut patrol_exp = Exp::default();
+        for tau in 0..s.run_weeks() {
+            let stocks = &d.stocks[tau as usize * n..][..n];
+            d.open.extend(open_borders(s, tau));
+            d.patrol
+                .extend(patrol_dirs.iter().enumerate().map(|(dir, p)| match p {
+                    Some(p) => 1.0 - patrol_exp.of(dir, p.exponent(stocks)),
+                    None => 0.0,
+                }));
+        }
+        d
+    }
+
+    /// The stocks, the state tables and the members' means of every week
+    /// run (§3.1–§3.2, the cells' view of §3.6–§3.7).
+    fn fill_state_tables(&mut self, s: &Scenario) {
+        let n = s.states.len();
         let m = &s.model;
         let mut stocks = initial_stocks(s);
         let members: Vec<usize> = s.members().collect();
@@ -94,64 +126,36 @@ impl Defences {
         // same to the bit: the same numbers, without most of the `exp`s
         // that made preparing a scenario cost more than a trial.
         let mut exposure_exp = Exp::default();
-        let mut patrol_exp = Exp::default();
         let mut effect_exp = Exp::default();
-        let patrol_dirs: Vec<Option<PatrolDir>> = (0..2 * s.borders.len())
-            .map(|dir| PatrolDir::new(s, &shares, dir))
-            .collect();
         let inflows = Inflows::of(s);
         let mut next = Vec::with_capacity(n);
         let (mut own, mut effect) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        if let Some(like) = like {
-            d.stocks.clone_from(&like.stocks);
-            d.state_weeks.clone_from(&like.state_weeks);
-            d.readiness_mean.clone_from(&like.readiness_mean);
-            d.intel_effect_mean.clone_from(&like.intel_effect_mean);
-            for tau in 0..s.run_weeks() {
-                let stocks = &d.stocks[tau as usize * n..][..n];
-                d.open.extend(open_borders(s, tau));
-                d.patrol
-                    .extend(patrol_dirs.iter().enumerate().map(|(dir, p)| match p {
-                        Some(p) => 1.0 - patrol_exp.of(dir, p.exponent(stocks)),
-                        None => 0.0,
-                    }));
-            }
-            return d;
-        }
         for tau in 0..s.run_weeks() {
             next_stocks_into(s, &inflows, &stocks, tau, &mut next);
             std::mem::swap(&mut stocks, &mut next);
             intel_effects_into(s, &stocks, &mut effect_exp, &mut own, &mut effect);
             for (i, st) in stocks.iter().enumerate() {
-                d.stocks.push(*st);
+                self.stocks.push(*st);
                 let is_member = s.states[i].role == Role::Member;
                 let hazard = m.interdiction_hazard
                     * effect[i]
                     * (1.0 + m.interdiction_readiness_gain * st.readiness);
-                d.state_weeks.push(StateWeek {
+                self.state_weeks.push(StateWeek {
                     intel_effect: effect[i],
                     interdict: m.interdict_min + (m.interdict_max - m.interdict_min) * st.readiness,
                     interior_hazard: if is_member { hazard } else { 0.0 },
                     exposure: exposure_exp.of(i, -m.signature_rate * effect[i]),
                 });
             }
-            d.open.extend(open_borders(s, tau));
-            for (dir, p) in patrol_dirs.iter().enumerate() {
-                d.patrol.push(match p {
-                    Some(p) => 1.0 - patrol_exp.of(dir, p.exponent(&stocks)),
-                    None => 0.0,
-                });
-            }
             if tau < s.warmup_weeks {
                 continue;
             }
             let k = members.len().max(1) as f64;
-            d.readiness_mean
+            self.readiness_mean
                 .push(members.iter().map(|&i| stocks[i].readiness).sum::<f64>() / k);
-            d.intel_effect_mean
+            self.intel_effect_mean
                 .push(members.iter().map(|&i| effect[i]).sum::<f64>() / k);
         }
-        d
     }
 
     /// Whether two scenarios have the same stocks and state tables (all of
