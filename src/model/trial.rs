@@ -101,7 +101,17 @@ impl Words for CellWeek<'_> {
     }
 }
 
-impl CellWeek<'_> {
+impl<'d> CellWeek<'d> {
+    /// The words of cell `id` at `at`, none computed yet.
+    fn new(draws: &'d Draws, id: CellId, at: u32) -> CellWeek<'d> {
+        CellWeek {
+            draws,
+            id,
+            at,
+            blocks: [None; 5],
+        }
+    }
+
     /// Computes block `i` (one Philox call), out of line so that a cached
     /// word costs a test and a load.
     #[inline(never)]
@@ -741,11 +751,7 @@ fn transit_week<R: Recorder>(
             }
             Fate::Established => {
                 *established += 1;
-                let mut cell = cell.clone();
-                let sleep = draws.cell(Purpose::Sleep, cell.id, 0);
-                if let Some(w) = fall_asleep(th, &mut cell, t.run, sleep) {
-                    calendar[w as usize].push(cell);
-                }
+                put_to_sleep(th, draws, calendar, cell.clone(), t.run);
                 false
             }
         }
@@ -765,24 +771,32 @@ fn wake_week<R: Recorder>(
 ) {
     let mut waking = std::mem::take(&mut calendar[t.run as usize]);
     for mut cell in waking.drain(..) {
-        let mut words = CellWeek {
-            draws,
-            id: cell.id,
-            at: cell.changes,
-            blocks: [None; 5],
-        };
+        let mut words = CellWeek::new(draws, cell.id, cell.changes);
         if let Fate::Removed = wake(th, &mut cell, t, &mut words, rec, recorder) {
             *established -= 1;
             continue;
         }
         cell.changes += 1;
-        let sleep = draws.cell(Purpose::Sleep, cell.id, cell.changes);
-        if let Some(w) = fall_asleep(th, &mut cell, t.run + 1, sleep) {
-            calendar[w as usize].push(cell);
-        }
+        put_to_sleep(th, draws, calendar, cell, t.run + 1);
     }
     // The emptied list keeps its room for the next trial.
     calendar[t.run as usize] = waking;
+}
+
+/// Puts an established cell to sleep from week `from` on, with the words
+/// of its next sleep ([`fall_asleep`]), and files it under its week of
+/// change; one that sleeps past the last week is only counted.
+fn put_to_sleep<T>(
+    th: &Theatre<'_>,
+    draws: &Draws,
+    calendar: &mut [Vec<Cell<T>>],
+    mut cell: Cell<T>,
+    from: u32,
+) {
+    let sleep = draws.cell(Purpose::Sleep, cell.id, cell.changes);
+    if let Some(w) = fall_asleep(th, &mut cell, from, sleep) {
+        calendar[w as usize].push(cell);
+    }
 }
 
 /// A new cell `id` at source region `r` (§3.4), drawing size and target
@@ -824,12 +838,7 @@ fn cell_week<R: Recorder>(
     rec: &mut TrialRecord,
     recorder: &mut R,
 ) -> Fate {
-    let mut words = CellWeek {
-        draws,
-        id: cell.id,
-        at: t.run,
-        blocks: [None; 5],
-    };
+    let mut words = CellWeek::new(draws, cell.id, t.run);
     if let Fate::Removed = transit_move(th, cell, t, &mut words, candidates, weights, rec, recorder)
     {
         return Fate::Removed;
@@ -988,12 +997,19 @@ fn inside_territory<R: Recorder>(
     recorder: &mut R,
 ) -> Fate {
     let state = th.region_state[cell.region as usize] as usize;
-    let mu = th.defences.interior_hazard(t.run, state) * (0.5 + 0.5 * cell.signature);
+    let mu = interior_hazard(th, t.run, state, cell.signature);
     if happens(unit(words.word(Slot::Inside)), mu) {
         interdicted_inside(cell, t, state, rec, recorder);
         return Fate::Removed;
     }
     Fate::Alive
+}
+
+/// μ = μ0 · e_s · (0.5 + 0.5 σ) · (1 + φ R_s) (§3.6) of a cell of
+/// signature σ in state `state` in week `run`.
+#[inline]
+fn interior_hazard(th: &Theatre<'_>, run: u32, state: usize, signature: f64) -> f64 {
+    th.defences.interior_hazard(run, state) * (0.5 + 0.5 * signature)
 }
 
 /// Counts an interdiction inside member territory.
@@ -1028,17 +1044,29 @@ impl Hazards {
     /// A cell's hazards in week `run`, its signature as it stands.
     #[inline]
     fn of<T>(th: &Theatre<'_>, cell: &Cell<T>, run: u32) -> Hazards {
-        let r = cell.region as usize;
-        let state = th.region_state[r] as usize;
-        let n = cell.size as f64;
+        let state = th.region_state[cell.region as usize] as usize;
+        let (births, deaths, attack) = Hazards::standing(th, cell);
         Hazards {
-            births: n * th.birth_hazard[r],
-            deaths: n * th.death_hazard,
-            attack: th
-                .attack
-                .hazard(&th.scenario.model, cell.size, cell.experience),
-            interdiction: th.defences.interior_hazard(run, state) * (0.5 + 0.5 * cell.signature),
+            births,
+            deaths,
+            attack,
+            interdiction: interior_hazard(th, run, state, cell.signature),
         }
+    }
+
+    /// Births, deaths and attack: the hazards that stand still while the
+    /// cell sleeps (its size and experience do not change).
+    #[inline]
+    fn standing<T>(th: &Theatre<'_>, cell: &Cell<T>) -> (f64, f64, f64) {
+        let n = cell.size as f64;
+        let attack = th
+            .attack
+            .hazard(&th.scenario.model, cell.size, cell.experience);
+        (
+            n * th.birth_hazard[cell.region as usize],
+            n * th.death_hazard,
+            attack,
+        )
     }
 }
 
@@ -1060,22 +1088,18 @@ fn fall_asleep<T>(
     [wait_word, which]: [u64; 2],
 ) -> Option<u32> {
     cell.which = which;
-    let r = cell.region as usize;
-    let state = th.region_state[r] as usize;
-    let n = cell.size as f64;
-    let attack = th
-        .attack
-        .hazard(&th.scenario.model, cell.size, cell.experience);
-    let still = n * th.birth_hazard[r] + n * th.death_hazard + attack;
+    let state = th.region_state[cell.region as usize] as usize;
+    let (births, deaths, attack) = Hazards::standing(th, cell);
+    let still = births + deaths + attack;
     // W = -ln(1 - u); 1 - u is exact for u on the 2^-53 grid.
     let wait = -(1.0 - unit(wait_word)).ln();
     let mut sum = 0.0;
     for run in from..th.run_weeks {
-        sum += still + th.defences.interior_hazard(run, state) * (0.5 + 0.5 * cell.signature);
+        sum += still + interior_hazard(th, run, state, cell.signature);
         if sum > wait {
             return Some(run);
         }
-        cell.signature = 1.0 - (1.0 - cell.signature) * th.defences.exposure(run, state);
+        expose(th, cell, run);
     }
     None
 }
