@@ -891,11 +891,22 @@ fn established_week(
     let before = cell.signature;
     if fall_asleep(th, cell, w, [rng.next_u64(), rng.next_u64()]) == Some(w) {
         let mut words: [u64; SLOTS] = std::array::from_fn(|_| rng.next_u64());
-        return wake(th, cell, week(w), &mut words, rec, &mut NoRecorder);
+        return wake_on(th, cell, w, &mut words, rec);
     }
     cell.signature = before;
     expose(th, cell, w);
     Fate::Alive
+}
+
+/// `cell`'s week of change `t` with the given words.
+fn wake_on(
+    th: &Theatre<'_>,
+    cell: &mut Cell,
+    t: u32,
+    words: &mut [u64; SLOTS],
+    rec: &mut TrialRecord,
+) -> Fate {
+    wake(th, cell, week(t), words, rec, &mut NoRecorder)
 }
 
 /// An established cell of `size` at `region`.
@@ -1062,14 +1073,7 @@ fn an_attack_scores_its_severity_and_flags_the_cell() {
     words[Slot::Severity as usize] = word(0.99);
     // 1 - u = 0.01: X = 0.01^(-1/1.5) = 21.5..., floor 21.
     assert!(matches!(
-        wake(
-            &th,
-            &mut cell,
-            week(3),
-            &mut words,
-            &mut rec,
-            &mut NoRecorder
-        ),
+        wake_on(&th, &mut cell, 3, &mut words, &mut rec),
         Fate::Alive
     ));
     assert_eq!(rec.counters[3][Counter::Attacks as usize], 1);
@@ -1080,14 +1084,7 @@ fn an_attack_scores_its_severity_and_flags_the_cell() {
     assert_eq!((rec.first_attack_week, cell.experience), (Some(3), 1));
     assert!((cell.signature - (1.0 - 0.8 * 0.75)).abs() < 1e-15);
     assert!(matches!(
-        wake(
-            &th,
-            &mut cell,
-            week(5),
-            &mut words,
-            &mut rec,
-            &mut NoRecorder
-        ),
+        wake_on(&th, &mut cell, 5, &mut words, &mut rec),
         Fate::Alive
     ));
     assert_eq!((rec.first_attack_week, cell.experience), (Some(3), 2));
@@ -1139,14 +1136,7 @@ fn births_follow_growth_times_one_minus_legitimacy_and_deaths_attrition() {
     let mut cell = established_at(&th, mem, 3);
     let mut words = [word(0.5); SLOTS];
     assert!(matches!(
-        wake(
-            &th,
-            &mut cell,
-            week(1),
-            &mut words,
-            &mut rec,
-            &mut NoRecorder
-        ),
+        wake_on(&th, &mut cell, 1, &mut words, &mut rec),
         Fate::Removed
     ));
     assert_eq!(rec.counters[1][Counter::Dissolved as usize], 1);
@@ -1156,14 +1146,7 @@ fn births_follow_growth_times_one_minus_legitimacy_and_deaths_attrition() {
     words[Slot::Side as usize] = word(0.0);
     words[Slot::Births as usize] = word(0.0);
     assert!(matches!(
-        wake(
-            &th,
-            &mut cell,
-            week(1),
-            &mut words,
-            &mut rec,
-            &mut NoRecorder
-        ),
+        wake_on(&th, &mut cell, 1, &mut words, &mut rec),
         Fate::Alive
     ));
     assert_eq!(cell.size, 1);
@@ -1175,14 +1158,7 @@ fn births_follow_growth_times_one_minus_legitimacy_and_deaths_attrition() {
     let mut cell = established_at(&th, mem, 3);
     let mut words = [0; SLOTS];
     assert!(matches!(
-        wake(
-            &th,
-            &mut cell,
-            week(1),
-            &mut words,
-            &mut rec,
-            &mut NoRecorder
-        ),
+        wake_on(&th, &mut cell, 1, &mut words, &mut rec),
         Fate::Alive
     ));
     // D given D >= 1 at the uniform q^3, the least: one death.
@@ -1244,14 +1220,7 @@ fn a_week_of_change_is_one_week_of_the_rules_given_that_something_happens() {
         cell.which = rng.next_u64();
         let mut words: [u64; SLOTS] = std::array::from_fn(|_| rng.next_u64());
         let attacks = rec.total(Counter::Attacks);
-        let fate = wake(
-            &th,
-            &mut cell,
-            week(0),
-            &mut words,
-            &mut rec,
-            &mut NoRecorder,
-        );
+        let fate = wake_on(&th, &mut cell, 0, &mut words, &mut rec);
         let i = match fate {
             Fate::Removed if cell.size == 0 => 0,
             Fate::Removed => 4 * cell.size as usize + 2,
