@@ -116,43 +116,40 @@ pub struct BorderRow<'a> {
 /// the shortest form that reads back to the same bits, never in exponent
 /// notation; missing and non-finite values as an empty cell.
 pub fn format_number(x: Option<f64>) -> String {
-    match x {
-        Some(x) if x.is_finite() => {
-            if x.fract() == 0.0 && x.abs() < 1e15 {
-                format!("{}", x as i64)
-            } else {
-                format!("{x}")
-            }
-        }
-        _ => String::new(),
-    }
+    with_number_text(x, str::to_owned)
 }
 
 /// Serializes an optional number as [`format_number`] writes it, for the
 /// `serialize_with` of every CSV row struct.
 pub fn num<S: serde::Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    with_number_text(*x, |text| s.serialize_str(text))
+}
+
+/// Hands `f` the text of [`format_number`], written on the stack: the
+/// tables format millions of numbers, and an allocation for each was a
+/// tenth of a run's instructions. Integers are written digit by digit, the
+/// rest by `Display` (into a `String` only past 64 bytes).
+fn with_number_text<R>(x: Option<f64>, f: impl FnOnce(&str) -> R) -> R {
     use std::fmt::Write;
-    match *x {
+    match x {
         Some(v) if v.is_finite() => {
             if v.fract() == 0.0 && v.abs() < 1e15 {
                 let mut digits = [0u8; 20];
-                s.serialize_str(integer_text(v as i64, &mut digits))
+                f(integer_text(v as i64, &mut digits))
             } else {
                 let mut text = StackText::default();
                 match write!(text, "{v}") {
-                    Ok(()) => s.serialize_str(text.as_str()),
-                    Err(_) => s.serialize_str(&format_number(Some(v))),
+                    Ok(()) => f(text.as_str()),
+                    Err(_) => f(&v.to_string()),
                 }
             }
         }
-        _ => s.serialize_str(""),
+        _ => f(""),
     }
 }
 
 /// The decimal digits of `n`, with a sign when negative, written into
-/// `digits` (what `format!("{n}")` gives, without allocating: the tables
-/// format millions of numbers, and an allocation for each was a tenth of
-/// a run's instructions).
+/// `digits` (what `format!("{n}")` gives, without allocating).
 fn integer_text(n: i64, digits: &mut [u8; 20]) -> &str {
     let mut i = digits.len();
     let mut m = n.unsigned_abs();
@@ -173,7 +170,7 @@ fn integer_text(n: i64, digits: &mut [u8; 20]) -> &str {
 
 /// Text written on the stack, up to 64 bytes (the shortest form of a
 /// number below 10^15 that is not an integer is at most 24); a longer
-/// text is refused whole, and [`num`] allocates for it.
+/// text is refused whole, and [`with_number_text`] allocates for it.
 struct StackText {
     bytes: [u8; 64],
     len: usize,
@@ -531,12 +528,27 @@ mod tests {
         TOTALS.iter().position(|t| t.name == name).unwrap()
     }
 
+    /// What `format_number` wrote before its text went on the stack:
+    /// `Display` of the integer or of the number.
+    fn allocated_text(x: Option<f64>) -> String {
+        match x {
+            Some(x) if x.is_finite() => {
+                if x.fract() == 0.0 && x.abs() < 1e15 {
+                    format!("{}", x as i64)
+                } else {
+                    format!("{x}")
+                }
+            }
+            _ => String::new(),
+        }
+    }
+
     #[test]
     fn numbers_are_serialized_as_format_number_writes_them() {
-        // The stack-written text of `num` against the allocating reference,
-        // on integers of every length and sign, fractions, the bounds of
-        // the integer form, huge numbers (300 digits: the allocating
-        // fallback) and what is written empty.
+        // The stack-written text of `num` and `format_number` against the
+        // allocating `Display` reference, on integers of every length and
+        // sign, fractions, the bounds of the integer form, huge numbers
+        // (300 digits: the allocating fallback) and what is written empty.
         let mut xs = vec![
             None,
             Some(f64::NAN),
@@ -559,7 +571,8 @@ mod tests {
         }
         for x in xs {
             let got = num(&x, serde_json::value::Serializer).unwrap();
-            assert_eq!(got, serde_json::Value::String(format_number(x)), "{x:?}");
+            assert_eq!(got, serde_json::Value::String(allocated_text(x)), "{x:?}");
+            assert_eq!(format_number(x), allocated_text(x), "{x:?}");
         }
     }
 
