@@ -387,7 +387,7 @@ pub fn run_trial_shared(
             Spawning::Take(&kept.births),
         );
     } else {
-        kept.births.entries.clear();
+        // `draw_births` replaces what was kept.
         run_trial_from(
             theatre,
             trial,
