@@ -4,7 +4,9 @@
 # phases BIN reports with CORDON_TIMINGS=1 (a binary from issue 16 on).
 #
 # Serial is the wall time no other thread can share, whatever the thread
-# count: start-up, the last window's trials.csv rows, the flush, the
+# count: start-up, the longest task of building the workers' statistics
+# and of settling and merging them (and what is around those tasks), the
+# last window's trials.csv rows, the flush, the
 # longest task of each parallel step of the tables, the manifest and the
 # files written, reading weekly.csv back (its pieces are tasks: only the
 # longest counts), the commit and the longest chart. Parallel is the rest:
@@ -25,7 +27,11 @@ awk '
   { what = $2; for (i = 3; i < NF; i++) what = what " " $i; t = $NF }
   # The variants are prepared in parallel during start-up: only the
   # longest counts (older binaries report no tasks there).
-  what == "setup" { crit[stage] += stepmax; stepmax = 0; setup = t - sum[stage] + crit[stage] }
+  what == "setup" { crit[stage] += stepmax; stepmax = 0; setup = t - sum[stage] + crit[stage]; stage = "workers" }
+  # The workers statistics built before the trials, and settled and
+  # merged after them: parallel steps of their own inside the trials.
+  what == "workers" { crit[stage] += stepmax; stepmax = 0; workers = t - sum[stage] + crit[stage]; stage = "merge" }
+  what == "merged" { crit[stage] += stepmax; stepmax = 0; merge = t - sum[stage] + crit[stage]; stage = "trials" }
   what == "sink" { sink_last = t; sinks += t }
   what == "trials" { trials = t; stage = "tables" }
   what == "flush" { flush = t }
@@ -41,20 +47,24 @@ awk '
   # weekly.csv is parsed in pieces, tasks of their own: only the longest
   # piece and what is around them (reading the file, merging) are serial.
   what == "read weekly.csv" { crit[stage] += stepmax; stepmax = 0; weekly = t; wsum = sum[stage]; wmax = crit[stage] }
-  what == "read trials.csv" { rtrials = t }
-  what == "read" { read = t; stage = "charts" }
+  what == "read trials.csv" { crit[stage] += stepmax; stepmax = 0; rtrials = t; rsum = sum[stage]; rcrit = crit[stage] }
+  # states.csv, borders.csv and comparison.csv are read by tasks of one
+  # step: only the longest counts.
+  what == "read" { crit[stage] += stepmax; stepmax = 0; read = t; small = sum[stage] - rsum - (crit[stage] - rcrit); stage = "charts" }
   what == "commit_and_charts" { charts = t }
   what == "total" { total = t }
   END {
     tsum = sum["tables"]; tmax = crit["tables"]; csum = sum["charts"]; cmax = crit["charts"]
     other_tables = tables - tsum            # the manifest, the files written
     other_charts = charts - read - csum     # fonts, the commit, charts/
-    other_read = read - weekly - rtrials    # states, borders, comparison
+    other_read = read - weekly - rtrials - small  # states, borders, comparison: the longest
     weekly_serial = weekly - wsum + wmax   # the file read and merged, the longest piece
-    serial = setup + sink_last + flush + tmax + other_tables + weekly_serial + other_read \
+    serial = setup + workers + merge + sink_last + flush + tmax + other_tables + weekly_serial + other_read \
       + other_charts + cmax
     printf "total_s,%.3f\ntrials_s,%.3f\nsinks_s,%.3f\nlast_sink_s,%.3f\n", total, trials, sinks, sink_last
+    printf "workers_critical_path_s,%.3f\nmerge_critical_path_s,%.3f\n", workers, merge
     printf "setup_s,%.3f\nflush_s,%.3f\ntables_s,%.3f\ntables_critical_path_s,%.3f\n", setup, flush, tables, tmax
+    printf "tables_other_s,%.3f\n", other_tables
     printf "read_weekly_s,%.3f\nread_weekly_critical_path_s,%.3f\nread_trials_s,%.3f\nread_other_s,%.3f\n", weekly, weekly_serial, rtrials, other_read
     printf "charts_s,%.3f\ncharts_critical_path_s,%.3f\ncommit_and_fonts_s,%.3f\n", csum, cmax, other_charts
     printf "outside_trials_s,%.3f\nserial_s,%.3f\nserial_share,%.4f\n", total - trials + sink_last, serial, serial / total

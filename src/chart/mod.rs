@@ -64,15 +64,34 @@ pub fn draw_all_on(
     })?;
     let list = charts(&run);
     let (run, out) = (&run, out.as_path());
+    // A chart's PNG and its SVG are tasks of their own: the longest chart
+    // is what the other workers wait for.
     let tasks: Vec<crate::engine::Task<'_, _>> = list
         .iter()
-        .map(|chart| -> crate::engine::Task<'_, _> { Box::new(move || render(run, chart, out)) })
+        .flat_map(|chart| [(chart, Format::Png), (chart, Format::Svg)])
+        .map(|(chart, format)| -> crate::engine::Task<'_, _> {
+            Box::new(move || write_as(&RunChart { run, chart }, out, &chart.stem(run), format))
+        })
         .collect();
+    let mut drawn = crate::engine::in_parallel(threads, tasks)?.into_iter();
     let mut written = Vec::new();
-    for drawn in crate::engine::in_parallel(threads, tasks)? {
-        written.extend(drawn?);
+    let mut failed = None;
+    while let (Some(png), Some(svg)) = (drawn.next(), drawn.next()) {
+        match (png, svg) {
+            (Ok(png), Ok(svg)) => written.extend([png, svg]),
+            (png, svg) => {
+                // On failure neither file of the chart is left.
+                for path in [&png, &svg].into_iter().filter_map(|p| p.as_ref().ok()) {
+                    let _ = std::fs::remove_file(path);
+                }
+                failed = failed.or(png.err()).or(svg.err());
+            }
+        }
     }
-    Ok(written)
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(written),
+    }
 }
 
 /// One chart to draw.
@@ -162,29 +181,56 @@ pub(crate) fn write_png_and_svg(
     out: &Path,
     stem: &str,
 ) -> Result<[PathBuf; 2], crate::Error> {
-    let png = out.join(format!("{stem}.png"));
-    let svg = out.join(format!("{stem}.svg"));
-    let drawn = present(
-        figure,
-        BitMapBackend::new(&png, figure.size()).into_drawing_area(),
-    )
-    .and_then(|()| {
-        present(
-            figure,
-            SVGBackend::new(&svg, figure.size()).into_drawing_area(),
-        )
-    });
-    if let Err(e) = drawn {
-        // A backend writes its file when dropped, even half drawn: remove it.
-        for path in [&png, &svg] {
-            let _ = std::fs::remove_file(path);
+    let png = write_as(figure, out, stem, Format::Png)?;
+    match write_as(figure, out, stem, Format::Svg) {
+        Ok(svg) => Ok([png, svg]),
+        Err(e) => {
+            let _ = std::fs::remove_file(&png);
+            Err(e)
         }
-        return Err(match e {
-            crate::Error::Draw(m) => crate::Error::Draw(format!("{stem}: {m}")),
-            other => other,
-        });
     }
-    Ok([png, svg])
+}
+
+/// The two files each chart is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Png,
+    Svg,
+}
+
+/// Draws `figure` as `STEM.png` or `STEM.svg` into `out`; on failure the
+/// file is not left, and the error names the chart.
+fn write_as(
+    figure: &impl Figure,
+    out: &Path,
+    stem: &str,
+    format: Format,
+) -> Result<PathBuf, crate::Error> {
+    let path = out.join(match format {
+        Format::Png => format!("{stem}.png"),
+        Format::Svg => format!("{stem}.svg"),
+    });
+    let drawn = match format {
+        Format::Png => present(
+            figure,
+            BitMapBackend::new(&path, figure.size()).into_drawing_area(),
+        ),
+        Format::Svg => present(
+            figure,
+            SVGBackend::new(&path, figure.size()).into_drawing_area(),
+        ),
+    };
+    match drawn {
+        Ok(()) => Ok(path),
+        Err(e) => {
+            // A backend writes its file when dropped, even half drawn: remove it.
+            let _ = std::fs::remove_file(&path);
+            Err(match e {
+                crate::Error::Draw(m) => crate::Error::Draw(format!("{stem}: {m}")),
+                other => other,
+            })
+        }
+    }
 }
 
 /// Draws `figure` on `root` and writes the file.
@@ -210,11 +256,6 @@ impl Figure for RunChart<'_> {
     ) -> Result<(), crate::Error> {
         self.chart.draw(self.run, root)
     }
-}
-
-/// Draws `chart` twice, as PNG and as SVG, into `out`.
-fn render(run: &RunData, chart: &Chart, out: &Path) -> Result<[PathBuf; 2], crate::Error> {
-    write_png_and_svg(&RunChart { run, chart }, out, &chart.stem(run))
 }
 
 /// `name` with anything but letters, digits, `-` and `_` replaced by `_`.

@@ -95,6 +95,29 @@ fn empty_with_weeks(theatres: &[Theatre<'_>], weeks: usize) -> RunStats {
     }
 }
 
+/// [`empty_stats`], each variant's built by a task of its own on
+/// `threads` workers (a variant's weekly tables are megabytes).
+pub fn empty_stats_on(theatres: &[Theatre<'_>], threads: usize) -> Result<RunStats, EngineError> {
+    let tasks: Vec<Task<'_, VariantStats>> = (0..theatres.len())
+        .map(|v| -> Task<'_, VariantStats> { Box::new(move || empty_variant(theatres, v)) })
+        .collect();
+    Ok(RunStats {
+        variants: in_parallel(threads, tasks)?,
+    })
+}
+
+/// The empty statistics of variant `v` of `theatres` (as in
+/// [`empty_stats`]).
+fn empty_variant(theatres: &[Theatre<'_>], v: usize) -> VariantStats {
+    let s = theatres[0].scenario;
+    VariantStats::new(
+        s.weeks as usize,
+        s.states.len(),
+        2 * s.borders.len(),
+        v == 0,
+    )
+}
+
 /// Runs `trials` of every variant in `theatres` (baseline first) on
 /// `threads` workers. `progress` is called once per finished trial; `sink`
 /// receives each window's rows in trial order, while the next window runs
@@ -236,7 +259,7 @@ pub fn run_trials_from(
         .num_threads(threads)
         .build()
         .map_err(|source| EngineError::Threads { threads, source })?;
-    let workers = workers(&pool, &empty_stats(theatres));
+    let workers = workers(&pool, theatres);
     let constants: Vec<WeeklyConstants> = theatres
         .iter()
         .map(|th| WeeklyConstants::new(&th.defences))
@@ -272,41 +295,86 @@ pub fn run_trials_from(
     Ok(merged(&pool, base, workers))
 }
 
-/// One worker per thread of `pool`, each starting from `empty`
-/// statistics (one per variant).
-fn workers(pool: &rayon::ThreadPool, empty: &RunStats) -> Vec<Mutex<Worker>> {
-    (0..pool.current_num_threads())
+/// A worker's statistics for every variant of `theatres`, one per thread
+/// of `pool`, each fold built empty by a task of its own in the pool (the
+/// tables are megabytes: built one after another they would be serial
+/// time that grows with the threads).
+fn workers(pool: &rayon::ThreadPool, theatres: &[Theatre<'_>]) -> Vec<Mutex<Worker>> {
+    let clock = std::time::Instant::now();
+    let variants = theatres.len();
+    let mut folds = pool
+        .install(|| {
+            (0..pool.current_num_threads() * variants)
+                .into_par_iter()
+                .with_max_len(1)
+                .map(|i| {
+                    timed(i, || {
+                        VariantFold::new(empty_variant(theatres, i % variants))
+                    })
+                })
+                .collect::<Vec<_>>()
+        })
+        .into_iter();
+    let workers = (0..pool.current_num_threads())
         .map(|_| {
             Mutex::new(Worker {
-                folds: empty
-                    .variants
-                    .iter()
-                    .cloned()
-                    .map(VariantFold::new)
-                    .collect(),
+                folds: folds.by_ref().take(variants).collect(),
                 work: Workspace::default(),
                 record: TrialRecord::default(),
             })
         })
-        .collect()
+        .collect();
+    timing("workers", clock);
+    workers
 }
 
 /// `base` with every worker's statistics added (exact, so the order does
-/// not matter). The workers settle their folds in parallel first.
+/// not matter). Each variant is a task of its own: its workers' folds are
+/// joined pairwise in a tree ([`VariantFold::absorb`], which adds their
+/// tables) and settled once, which costs a pass over the weekly
+/// distributions however many workers there were.
 fn merged(pool: &rayon::ThreadPool, mut base: RunStats, workers: Vec<Mutex<Worker>>) -> RunStats {
-    pool.install(|| {
-        workers.par_iter().for_each(|w| {
-            let mut w = w.lock().unwrap_or_else(|e| e.into_inner());
-            w.folds.iter_mut().for_each(VariantFold::settle);
-        })
-    });
+    let clock = std::time::Instant::now();
+    let variants = base.variants.len();
+    let mut by_variant: Vec<Vec<VariantFold>> = (0..variants).map(|_| Vec::new()).collect();
     for w in workers {
         let w = w.into_inner().unwrap_or_else(|e| e.into_inner());
-        for (all, fold) in base.variants.iter_mut().zip(w.folds) {
-            all.merge(&fold.into_stats());
+        for (v, fold) in w.folds.into_iter().enumerate() {
+            by_variant[v].push(fold);
         }
     }
+    pool.install(|| {
+        base.variants
+            .par_iter_mut()
+            .zip(by_variant)
+            .with_max_len(1)
+            .enumerate()
+            .for_each(|(v, (all, folds))| {
+                timed(v, || {
+                    let joined = folds.into_par_iter().reduce_with(|mut a, b| {
+                        a.absorb(b);
+                        a
+                    });
+                    match joined.map(VariantFold::into_stats) {
+                        // Nothing added to nothing: the statistics as they are.
+                        Some(stats) if all.trials == 0 => *all = stats,
+                        Some(stats) => all.merge(&stats),
+                        None => {}
+                    }
+                })
+            });
+    });
+    timing("merged", clock);
     base
+}
+
+/// Runs `f` as task `i` of a parallel step: its wall time is reported as
+/// [`in_parallel`]'s tasks are.
+fn timed<T>(i: usize, f: impl FnOnce() -> T) -> T {
+    let clock = std::time::Instant::now();
+    let done = f();
+    timing(&format!("task {i}"), clock);
+    done
 }
 
 /// Every variant of one trial, folded into the worker's statistics (the
@@ -362,6 +430,21 @@ pub fn timing(what: &str, since: std::time::Instant) {
     }
 }
 
+/// Independent pieces of loading a scenario run on `threads` workers (see
+/// [`crate::scenario::Each`]), each piece reported as a task of
+/// [`in_parallel`] is.
+pub struct Workers(pub usize);
+
+impl crate::scenario::Each for Workers {
+    fn each(&self, n: usize, piece: &(dyn Fn(usize) + Sync)) {
+        let one = |i: usize| timed(i, || piece(i));
+        let all = || (0..n).into_par_iter().with_max_len(1).for_each(one);
+        if self.0 <= 1 || n <= 1 || with_pool(self.0.min(n), all).is_err() {
+            (0..n).for_each(one);
+        }
+    }
+}
+
 /// One piece of work for [`in_parallel`].
 pub type Task<'a, T> = Box<dyn FnOnce() -> T + Send + 'a>;
 
@@ -373,12 +456,7 @@ pub fn in_parallel<'a, T: Send>(
     threads: usize,
     tasks: Vec<Task<'a, T>>,
 ) -> Result<Vec<T>, EngineError> {
-    let run = |(i, task): (usize, Task<'a, T>)| {
-        let clock = std::time::Instant::now();
-        let done = task();
-        timing(&format!("task {i}"), clock);
-        done
-    };
+    let run = |(i, task): (usize, Task<'a, T>)| timed(i, task);
     if threads <= 1 || tasks.len() <= 1 {
         return Ok(tasks.into_iter().enumerate().map(run).collect());
     }
@@ -502,8 +580,7 @@ pub fn run_posterior_trials_from(
         .build()
         .map_err(|source| EngineError::Threads { threads, source })?;
     let first: Vec<Theatre<'_>> = points[0].iter().map(|s| Theatre::new(s)).collect();
-    let empty = empty_stats(&first);
-    let workers = workers(&pool, &empty);
+    let workers = workers(&pool, &first);
     let run_window = |window: Range<u64>| -> Vec<TrialRow> {
         let mut groups: std::collections::BTreeMap<usize, Vec<u64>> = Default::default();
         for t in window {

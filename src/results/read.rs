@@ -310,26 +310,34 @@ const WEEKLY_PIECE_BYTES: usize = 1 << 19;
 /// [`weekly_by_rows`] keeps for the `wanted` variants, parsed in
 /// pieces of about [`WEEKLY_PIECE_BYTES`] on `threads` workers (each piece a task
 /// of [`crate::engine::in_parallel`], so `CORDON_TIMINGS` shows them).
-/// Only a plain file takes this way: no quote or carriage return, every
-/// row as wide as the header, every number cell empty or a finite number,
-/// every wanted series there. On anything else it gives `None`, and
+/// Each worker reads its piece from the file itself, so that reading the
+/// file is not left to one thread. Only a plain file takes this way: no
+/// quote or carriage return, every row as wide as the header, every
+/// number cell empty or a finite number, every wanted series there. On
+/// anything else (or a file that cannot be read) it gives `None`, and
 /// [`weekly_by_rows`] reads the file again and names the problem.
 fn weekly_in_pieces(
     path: &Path,
     wanted: &[&str],
     threads: usize,
 ) -> Result<Option<WeeklySeries>, crate::Error> {
+    use std::io::BufRead;
     const COLUMNS: [&str; 11] = [
         "variant", "week", "metric", "mean", "ci95_lo", "ci95_hi", "p05", "p25", "p50", "p75",
         "p95",
     ];
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(file) = std::fs::File::open(path) else {
         return Ok(None);
     };
-    if text.contains(['"', '\r']) {
+    let Ok(len) = file.metadata().map(|m| m.len()) else {
         return Ok(None);
-    }
-    let Some((header, body)) = text.split_once('\n') else {
+    };
+    let mut header = Vec::new();
+    match std::io::BufReader::new(file).read_until(b'\n', &mut header) {
+        Ok(_) if header.ends_with(b"\n") => header.pop(),
+        _ => return Ok(None),
+    };
+    let Some(header) = plain_text(&header) else {
         return Ok(None);
     };
     let names: Vec<&str> = header.split(',').collect();
@@ -340,26 +348,25 @@ fn weekly_in_pieces(
             None => return Ok(None),
         }
     }
-    // Pieces of whole lines, about WEEKLY_PIECE_BYTES each: a piece runs
-    // from where the last ended to the first newline past its share.
-    let mut pieces = Vec::new();
-    let mut rest = body;
-    while !rest.is_empty() {
-        let end = match rest.as_bytes().get(WEEKLY_PIECE_BYTES..) {
-            Some(past) => past
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(rest.len(), |at| WEEKLY_PIECE_BYTES + at + 1),
-            None => rest.len(),
-        };
-        pieces.push(&rest[..end]);
-        rest = &rest[end..];
-    }
+    // Piece k holds the lines that start in its share of the body, about
+    // WEEKLY_PIECE_BYTES from `body + k × WEEKLY_PIECE_BYTES`.
+    let body = header.len() as u64 + 1;
+    let share = WEEKLY_PIECE_BYTES as u64;
+    let starts: Vec<u64> = (0..len.saturating_sub(body).div_ceil(share))
+        .map(|k| body + k * share)
+        .collect();
     let width = names.len();
-    let tasks: Vec<crate::engine::Task<'_, _>> = pieces
+    let tasks: Vec<crate::engine::Task<'_, _>> = starts
         .iter()
-        .map(|piece| -> crate::engine::Task<'_, _> {
-            Box::new(move || weekly_piece(piece, wanted, width, &columns))
+        .map(|&from| -> crate::engine::Task<'_, _> {
+            Box::new(move || {
+                let text = read_piece(path, from, (from + share).min(len), from == body)?;
+                match text.is_empty() {
+                    // Its share lay inside a line of the piece before.
+                    true => Some(Vec::new()),
+                    false => weekly_piece(plain_text(&text)?, wanted, width, &columns),
+                }
+            })
         })
         .collect();
     let parsed =
@@ -367,24 +374,95 @@ fn weekly_in_pieces(
     let Some(parts) = parsed.into_iter().collect::<Option<Vec<_>>>() else {
         return Ok(None);
     };
-    let series = series_of(parts.into_iter().flatten());
+    let series = series_of(parts);
     Ok(missing_series(&series, wanted).is_none().then_some(series))
 }
 
-/// Wanted rows `(variant, metric, week)` in file order, as series by
-/// (variant, metric), each in week order.
-fn series_of<'a>(rows: impl Iterator<Item = (&'a str, &'a str, WeeklyStat)>) -> WeeklySeries {
+/// The whole lines of the file at `path` that start in bytes
+/// `from..to` (`first`: `from` starts a line), read from the file: from
+/// the first line start at or after `from` to the end of the line that
+/// holds byte `to − 1`. `None` if the file cannot be read.
+fn read_piece(path: &Path, from: u64, to: u64, first: bool) -> Option<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path).ok()?;
+    // One byte before the share tells whether a line starts at `from`.
+    let before = u64::from(!first);
+    file.seek(SeekFrom::Start(from - before)).ok()?;
+    let mut text = Vec::with_capacity((to - from + before) as usize + 512);
+    file.by_ref()
+        .take(to - from + before)
+        .read_to_end(&mut text)
+        .ok()?;
+    // The line holding byte `to − 1` runs on past the share: read to its end.
+    let mut chunk = [0u8; 512];
+    while text.last().is_some_and(|&b| b != b'\n') {
+        match file.read(&mut chunk).ok()? {
+            0 => break,
+            n => match chunk[..n].iter().position(|&b| b == b'\n') {
+                Some(at) => text.extend_from_slice(&chunk[..=at]),
+                None => text.extend_from_slice(&chunk[..n]),
+            },
+        }
+    }
+    // A line that began before the share belongs to the piece before.
+    let start = match first {
+        true => 0,
+        false => text
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(text.len(), |at| at + 1),
+    };
+    text.drain(..start);
+    Some(text)
+}
+
+/// `bytes` as text, if it is UTF-8 with no quote and no carriage return:
+/// what [`weekly_in_pieces`] takes.
+fn plain_text(bytes: &[u8]) -> Option<&str> {
+    if bytes.iter().any(|&b| b == b'"' || b == b'\r') {
+        return None;
+    }
+    std::str::from_utf8(bytes).ok()
+}
+
+/// The wanted rows of each piece, grouped by (variant, metric) in the
+/// piece, put together in piece order: series by (variant, metric), each
+/// in week order.
+fn series_of(parts: Vec<PieceSeries>) -> WeeklySeries {
     let mut series = WeeklySeries::new();
-    for (v, m, stat) in rows {
-        series
-            .entry((v.to_string(), m.to_string()))
-            .or_default()
-            .push(stat);
+    for part in parts {
+        for (key, stats) in part {
+            match series.get_mut(&key) {
+                Some(s) => s.extend(stats),
+                None => {
+                    series.insert(key, stats);
+                }
+            }
+        }
     }
     for s in series.values_mut() {
         s.sort_by_key(|s| s.week);
     }
     series
+}
+
+/// One piece's wanted rows by (variant, metric), each in file order, in
+/// the order the series first appear in the piece.
+type PieceSeries = Vec<((String, String), Vec<WeeklyStat>)>;
+
+/// Adds `stat` to the series (`variant`, `metric`) of `rows` (a new one at
+/// the end if absent): a piece holds a few dozen series at most, and rows
+/// of one series come every few lines, so the last series found is tried
+/// first.
+fn group(rows: &mut PieceSeries, (variant, metric): (&str, &str), stat: WeeklyStat) {
+    match rows
+        .iter_mut()
+        .rev()
+        .find(|((v, m), _)| v == variant && m == metric)
+    {
+        Some((_, stats)) => stats.push(stat),
+        None => rows.push(((variant.to_string(), metric.to_string()), vec![stat])),
+    }
 }
 
 /// The first wanted (variant, metric) that `series` lacks.
@@ -402,12 +480,12 @@ fn missing_series<'a>(
 
 /// The wanted rows of one piece of `weekly.csv` (whole lines), or `None`
 /// at the first thing [`weekly_in_pieces`] does not take.
-fn weekly_piece<'a>(
-    piece: &'a str,
+fn weekly_piece(
+    piece: &str,
     wanted: &[&str],
     width: usize,
     c: &[usize; 11],
-) -> Option<Vec<(&'a str, &'a str, WeeklyStat)>> {
+) -> Option<PieceSeries> {
     let number = |cell: &str| -> Option<Option<f64>> {
         let cell = cell.trim();
         if cell.is_empty() {
@@ -437,10 +515,18 @@ fn weekly_piece<'a>(
         };
         let (v, m) = (cells[c[0]], cells[c[2]]);
         if wanted.contains(&v) && WEEKLY_METRICS.contains(&m) {
-            found.push((v, m, stat));
+            group(&mut found, (v, m), stat);
         }
     }
     Some(found)
+}
+
+/// One of the small tables of a run folder, read by a worker of
+/// [`RunData::read_on`].
+enum Small {
+    States(HashMap<(String, String, String), Estimate>),
+    Borders(HashMap<(String, String, String), f64>),
+    Comparison(HashMap<(String, String), Estimate>),
 }
 
 /// `weekly.csv`'s series, by (variant, metric), in week order.
@@ -471,10 +557,10 @@ fn weekly_by_rows(path: &Path, wanted: &[&str]) -> Result<WeeklySeries, crate::E
         };
         let (v, m) = (row.text(variant), row.text(metric));
         if wanted.contains(&v) && WEEKLY_METRICS.contains(&m) {
-            rows.push((v, m, stat));
+            group(&mut rows, (v, m), stat);
         }
     }
-    let series = series_of(rows.into_iter());
+    let series = series_of(vec![rows]);
     match missing_series(&series, wanted) {
         Some((v, m)) => Err(table
             .header()
@@ -528,11 +614,31 @@ impl RunData {
             run.read_trials()?;
         }
         crate::engine::timing("read trials.csv", clock);
-        run.read_states()?;
-        run.read_borders()?;
-        if run.manifest.variants.len() > 1 {
-            run.read_comparison()?;
-        }
+        // The three small tables, read at the same time.
+        let (states, borders, comparison) = {
+            let run = &run;
+            let tasks: Vec<crate::engine::Task<'_, Result<Small, crate::Error>>> = vec![
+                Box::new(move || run.read_states().map(Small::States)),
+                Box::new(move || run.read_borders().map(Small::Borders)),
+                Box::new(move || match run.manifest.variants.len() > 1 {
+                    true => run.read_comparison().map(Small::Comparison),
+                    false => Ok(Small::Comparison(HashMap::new())),
+                }),
+            ];
+            let read = crate::engine::in_parallel(threads, tasks)
+                .map_err(|e| crate::Error::Other(e.into()))?;
+            match <[_; 3]>::try_from(read.into_iter().collect::<Result<Vec<_>, _>>()?) {
+                Ok([Small::States(s), Small::Borders(b), Small::Comparison(c)]) => (s, b, c),
+                _ => {
+                    return Err(crate::Error::Other(anyhow::anyhow!(
+                        "tables read out of order"
+                    )));
+                }
+            }
+        };
+        run.states = states;
+        run.borders = borders;
+        run.comparison = comparison;
         Ok(run)
     }
 
@@ -629,7 +735,8 @@ impl RunData {
         }
     }
 
-    fn read_states(&mut self) -> Result<(), crate::Error> {
+    fn read_states(&self) -> Result<HashMap<(String, String, String), Estimate>, crate::Error> {
+        let mut states = HashMap::new();
         let table = CsvTable::read(&self.dir.join("states.csv"), MISSING)?;
         let [variant, state, metric, mean, lo, hi] = table
             .header()
@@ -644,12 +751,13 @@ impl RunData {
                 row.text(state).to_string(),
                 row.text(metric).to_string(),
             );
-            self.states.insert(key, estimate);
+            states.insert(key, estimate);
         }
-        Ok(())
+        Ok(states)
     }
 
-    fn read_borders(&mut self) -> Result<(), crate::Error> {
+    fn read_borders(&self) -> Result<HashMap<(String, String, String), f64>, crate::Error> {
+        let mut borders: HashMap<_, f64> = HashMap::new();
         let table = CsvTable::read(&self.dir.join("borders.csv"), MISSING)?;
         let [variant, border, metric, mean] = table
             .header()
@@ -665,12 +773,13 @@ impl RunData {
                 row.text(border).to_string(),
                 m.to_string(),
             );
-            *self.borders.entry(key).or_default() += value;
+            *borders.entry(key).or_default() += value;
         }
-        Ok(())
+        Ok(borders)
     }
 
-    fn read_comparison(&mut self) -> Result<(), crate::Error> {
+    fn read_comparison(&self) -> Result<HashMap<(String, String), Estimate>, crate::Error> {
+        let mut comparison = HashMap::new();
         let table = CsvTable::read(&self.dir.join("comparison.csv"), MISSING)?;
         let [variant, metric, mean, lo, hi] = table.header().columns([
             "variant",
@@ -685,9 +794,9 @@ impl RunData {
                 continue;
             }
             let key = (row.text(variant).to_string(), row.text(metric).to_string());
-            self.comparison.insert(key, estimate);
+            comparison.insert(key, estimate);
         }
-        Ok(())
+        Ok(comparison)
     }
 
     /// Reads what a report needs beyond the charts: `summary.csv`,
@@ -977,6 +1086,36 @@ mod tests {
 
     /// The pieces give what the table reader gives, at any thread count,
     /// and anything unusual goes back to the table reader.
+    #[test]
+    fn pieces_read_from_the_file_are_its_lines_each_once() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("lines.csv");
+        let body = "a,1\nbb,22\n\nccc,333\nd,4\n".repeat(5) + "a-very-long-line-indeed,0\nlast";
+        let text = format!("h,k\n{body}");
+        std::fs::write(&path, &text).unwrap();
+        let (start, len) = (4u64, text.len() as u64);
+        for share in [1u64, 2, 3, 7, 10, 50, 1000] {
+            let mut joined = Vec::new();
+            let mut from = start;
+            while from < len {
+                let piece = read_piece(&path, from, (from + share).min(len), from == start)
+                    .expect("the file reads");
+                // Whole lines only: a piece ends a line, or ends the file.
+                if piece.last().is_some_and(|&b| b != b'\n') {
+                    assert_eq!(
+                        joined.len() + piece.len(),
+                        body.len(),
+                        "share {share} from {from}"
+                    );
+                }
+                joined.extend(piece);
+                from += share;
+            }
+            assert_eq!(String::from_utf8(joined).unwrap(), body, "share {share}");
+        }
+        assert_eq!(read_piece(&dir.path().join("none.csv"), 0, 1, true), None);
+    }
+
     #[test]
     fn weekly_pieces_keep_what_the_table_reader_keeps() {
         let dir = tempfile::tempdir().expect("a temporary folder");

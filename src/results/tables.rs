@@ -13,9 +13,11 @@ use super::csv::{CsvStream, CsvTable};
 use super::parquet::ParquetWriter;
 use crate::engine::TrialRow;
 use crate::stats::RunStats;
+use crate::stats::aggregate::N_WEEKLY;
 use crate::stats::aggregate::TOTALS;
 use crate::stats::tables::{
-    Layout, border_rows, comparison_rows, format_number, state_rows, summary_rows, weekly_rows_of,
+    Layout, border_rows_of, comparison_rows, format_number, state_rows, summary_rows,
+    weekly_rows_in,
 };
 
 /// Writes `rows` to `path` with a header row.
@@ -97,12 +99,14 @@ impl Formats {
 }
 
 /// Writes weekly, summary, states, borders and (with variants) comparison
-/// tables into `dir`, in `formats`, on `threads` workers: the tables' rows are built
-/// at the same time (the weekly table's a variant per task), then formatted as CSV in pieces of [`PIECE`] rows at
-/// the same time (so the largest table, `weekly.csv`, is not left to one
-/// worker), then the files are written at the same time. The bytes do not depend on
-/// `threads`; a failure names the first table, in the order above, that
-/// could not be written.
+/// tables into `dir`, in `formats`, on `threads` workers. Each table's
+/// rows are built and formatted as CSV by tasks run at the same time: the
+/// weekly table, by far the largest, in blocks of weeks of one variant
+/// (about [`PIECE`] rows each), the borders table a variant per task, the
+/// others a task each. Then the files are written at the same time, the
+/// weekly table's pieces each at its place in the file. The bytes do not
+/// depend on `threads`; a failure names the first table, in the order
+/// above, that could not be written.
 pub fn write_tables(
     dir: &Path,
     stats: &RunStats,
@@ -111,55 +115,40 @@ pub fn write_tables(
     threads: usize,
 ) -> Result<()> {
     use crate::engine::{Task, in_parallel};
-    let variants = layout.variants.len() > 1;
-    // Each variant's weekly rows are a task of their own: the weekly table
-    // is by far the largest.
-    let n_variants = stats.variants.len();
-    let (weekly, summary, states, borders, comparison) = {
-        let mut tasks: Vec<Task<'_, Rows<'_>>> = (0..n_variants)
-            .map(|v| -> Task<'_, Rows<'_>> {
-                Box::new(move || Rows::Weekly(weekly_rows_of(stats, layout, v)))
-            })
-            .collect();
-        tasks.push(Box::new(|| Rows::Summary(summary_rows(stats, layout))));
-        tasks.push(Box::new(|| Rows::States(state_rows(stats, layout))));
-        tasks.push(Box::new(|| Rows::Borders(border_rows(stats, layout))));
-        tasks.push(Box::new(move || match variants {
-            true => Rows::Comparison(comparison_rows(stats, layout)),
-            false => Rows::Comparison(Vec::new()),
-        }));
-        let mut built = in_parallel(threads, tasks)?.into_iter();
-        let mut weekly = Vec::new();
-        for rows in built.by_ref().take(n_variants) {
-            match rows {
-                Rows::Weekly(w) => weekly.extend(w),
-                _ => anyhow::bail!("the tables were not built in order"),
-            }
+    let block = (PIECE / N_WEEKLY).max(1);
+    let mut tasks: Vec<Piece<'_>> = Vec::new();
+    for (v, vs) in stats.variants.iter().enumerate() {
+        for start in (0..vs.weeks).step_by(block) {
+            let header = tasks.is_empty();
+            let weeks = start..(start + block).min(vs.weeks);
+            tasks.push(Box::new(move || {
+                csv_text(&weekly_rows_in(stats, layout, v, weeks), header)
+            }));
         }
-        match (built.next(), built.next(), built.next(), built.next()) {
-            (
-                Some(Rows::Summary(s)),
-                Some(Rows::States(st)),
-                Some(Rows::Borders(b)),
-                Some(Rows::Comparison(c)),
-            ) => (weekly, s, st, b, c),
-            _ => anyhow::bail!("the tables were not built in order"),
-        }
-    };
-    let mut files: Vec<(&str, Vec<Piece<'_>>)> = vec![
-        ("weekly.csv", pieces(&weekly)),
-        ("summary.csv", pieces(&summary)),
-        ("states.csv", pieces(&states)),
-        ("borders.csv", pieces(&borders)),
-    ];
-    if variants {
-        files.push(("comparison.csv", pieces(&comparison)));
     }
-    let counts: Vec<usize> = files.iter().map(|(_, t)| t.len()).collect();
-    let tasks: Vec<_> = files.iter_mut().flat_map(|(_, t)| t.drain(..)).collect();
+    if tasks.is_empty() {
+        tasks.push(Box::new(|| Ok(Vec::new())));
+    }
+    let mut counts = vec![tasks.len(), 1, 1];
+    tasks.push(Box::new(|| csv_text(&summary_rows(stats, layout), true)));
+    tasks.push(Box::new(|| csv_text(&state_rows(stats, layout), true)));
+    let borders = tasks.len();
+    for v in 0..stats.variants.len() {
+        let header = tasks.len() == borders;
+        tasks.push(Box::new(move || {
+            csv_text(&border_rows_of(stats, layout, v), header)
+        }));
+    }
+    counts.push(tasks.len() - borders);
+    let mut names = vec!["weekly.csv", "summary.csv", "states.csv", "borders.csv"];
+    if layout.variants.len() > 1 {
+        tasks.push(Box::new(|| csv_text(&comparison_rows(stats, layout), true)));
+        names.push("comparison.csv");
+        counts.push(1);
+    }
     let mut formatted = in_parallel(threads, tasks)?.into_iter();
-    let mut texts = Vec::with_capacity(files.len());
-    for ((name, _), count) in files.iter().zip(counts) {
+    let mut texts = Vec::with_capacity(names.len());
+    for (name, count) in names.into_iter().zip(counts) {
         let path = dir.join(name);
         let pieces = formatted
             .by_ref()
@@ -168,15 +157,53 @@ pub fn write_tables(
             .with_context(|| format!("cannot write {}", path.display()))?;
         texts.push((path, pieces));
     }
-    // Each file written by one worker, its pieces one after another; the
-    // first failure in table order is the one reported.
-    let writes: Vec<Task<'_, Result<()>>> = texts
-        .iter()
-        .map(|(path, pieces)| -> Task<'_, Result<()>> {
-            Box::new(move || write_table(path, pieces, formats))
-        })
-        .collect();
-    in_parallel(threads, writes)?.into_iter().collect()
+    // The weekly table's CSV file is made as long as its pieces, and each
+    // piece written at its place by a task of its own; every other file
+    // by one task, its pieces one after another. The first failure in
+    // table order is the one reported.
+    let mut writes: Vec<Task<'_, Result<()>>> = Vec::new();
+    let mut weekly_writes = 0;
+    if let Some((path, pieces)) = texts.first()
+        && formats.csv
+    {
+        let len: usize = pieces.iter().map(Vec::len).sum();
+        File::create(path)
+            .and_then(|f| f.set_len(len as u64))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let mut at = 0;
+        for piece in pieces {
+            writes.push(Box::new(move || write_at(path, at, piece)));
+            at += piece.len() as u64;
+        }
+        weekly_writes = writes.len();
+    }
+    for (k, (path, pieces)) in texts.iter().enumerate() {
+        let formats = match k {
+            0 => Formats {
+                csv: false,
+                ..formats
+            },
+            _ => formats,
+        };
+        writes.push(Box::new(move || write_table(path, pieces, formats)));
+    }
+    let mut written = in_parallel(threads, writes)?.into_iter();
+    written
+        .by_ref()
+        .take(weekly_writes)
+        .collect::<Result<()>>()?;
+    written.collect()
+}
+
+/// Writes `piece` into the file at `path` from byte `at` on.
+fn write_at(path: &Path, at: u64, piece: &[u8]) -> Result<()> {
+    use std::io::{Seek, SeekFrom};
+    let write = || -> std::io::Result<()> {
+        let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
+        file.seek(SeekFrom::Start(at))?;
+        file.write_all(piece)
+    };
+    write().with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Writes one table's CSV text, in pieces, as `NAME.csv` and/or `NAME.parquet`. The
@@ -225,45 +252,22 @@ pub fn finish_trials(dir: &Path, formats: Formats) -> Result<()> {
     Ok(())
 }
 
-/// The rows of each run table, as [`write_tables`] builds them.
-enum Rows<'a> {
-    Weekly(Vec<crate::stats::tables::WeeklyRow<'a>>),
-    Summary(Vec<crate::stats::tables::SummaryRow<'a>>),
-    States(Vec<crate::stats::tables::StateRow<'a>>),
-    Borders(Vec<crate::stats::tables::BorderRow<'a>>),
-    Comparison(Vec<crate::stats::tables::ComparisonRow<'a>>),
-}
-
-/// Formats one piece of a table: its CSV text.
+/// One piece of a table's CSV text, built and formatted by one worker.
 type Piece<'a> = crate::engine::Task<'a, Result<Vec<u8>>>;
 
-/// Rows per piece of a table formatted by one worker.
-const PIECE: usize = 2048;
+/// Rows of the weekly table per piece built and formatted by one worker.
+const PIECE: usize = 1024;
 
-/// Tasks that format `rows` as CSV, [`PIECE`] rows each, the header only
-/// in the first: their texts one after another are what [`write_csv`]
-/// writes (also for no rows: then one empty piece).
-fn pieces<T: Serialize + Sync>(rows: &[T]) -> Vec<Piece<'_>> {
-    let chunks: Vec<&[T]> = if rows.is_empty() {
-        vec![rows]
-    } else {
-        rows.chunks(PIECE).collect()
-    };
-    chunks
-        .into_iter()
-        .enumerate()
-        .map(|(i, chunk)| -> Piece<'_> {
-            Box::new(move || {
-                let mut w = csv::WriterBuilder::new()
-                    .has_headers(i == 0)
-                    .from_writer(Vec::new());
-                for row in chunk {
-                    w.serialize(row)?;
-                }
-                w.into_inner().map_err(|e| anyhow::anyhow!("{}", e.error()))
-            })
-        })
-        .collect()
+/// `rows` as CSV text, with the header row first when `header` (the csv
+/// writer writes it with the first row: no rows give no text).
+fn csv_text<T: Serialize>(rows: &[T], header: bool) -> Result<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(header)
+        .from_writer(Vec::new());
+    for row in rows {
+        w.serialize(row)?;
+    }
+    w.into_inner().map_err(|e| anyhow::anyhow!("{}", e.error()))
 }
 
 /// `trials.csv` being flushed and synced ([`TrialsWriter::finish_meanwhile`]).

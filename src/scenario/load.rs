@@ -14,6 +14,46 @@ use super::read::{builtin_terrains, read};
 use super::types::{ScenarioSet, Variant};
 use super::validate::validate;
 
+/// Runs independent pieces of loading a scenario (a variant, an
+/// `[[uncertain]]` range and the scenarios at its ends), perhaps at the
+/// same time. The scenario module runs them one after another
+/// ([`OneByOne`]); the engine, which owns the threads, runs them on its
+/// workers (`engine::Workers`). Results do not depend on which.
+pub trait Each: Sync {
+    /// Calls `piece(0)`, …, `piece(n − 1)`, in any order, each once.
+    fn each(&self, n: usize, piece: &(dyn Fn(usize) + Sync));
+}
+
+/// [`Each`] one piece after another, on the calling thread.
+pub struct OneByOne;
+
+impl Each for OneByOne {
+    fn each(&self, n: usize, piece: &(dyn Fn(usize) + Sync)) {
+        (0..n).for_each(piece);
+    }
+}
+
+/// `f(0)`, …, `f(n − 1)` run by `each`, in that order.
+pub(crate) fn map_each<T: Send>(
+    each: &dyn Each,
+    n: usize,
+    f: impl Fn(usize) -> T + Sync,
+) -> Vec<T> {
+    let slots: Vec<std::sync::Mutex<Option<T>>> = (0..n).map(|_| Default::default()).collect();
+    each.each(n, &|i| {
+        let done = f(i);
+        *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(done);
+    });
+    slots
+        .into_iter()
+        .map(|s| {
+            s.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .expect("Each runs every piece")
+        })
+        .collect()
+}
+
 /// Why a scenario could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -43,6 +83,15 @@ fn count(n: usize) -> String {
 
 /// Reads and validates a scenario file, with `--set PATH=VALUE` arguments.
 pub fn load_file(path: &Path, sets: &[String]) -> Result<ScenarioSet, LoadError> {
+    load_file_on(path, sets, &OneByOne)
+}
+
+/// [`load_file`], its independent pieces run by `each`.
+pub fn load_file_on(
+    path: &Path,
+    sets: &[String],
+    each: &dyn Each,
+) -> Result<ScenarioSet, LoadError> {
     let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
         path: path.display().to_string(),
         source,
@@ -51,7 +100,10 @@ pub fn load_file(path: &Path, sets: &[String]) -> Result<ScenarioSet, LoadError>
     let stem = path
         .file_stem()
         .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned());
-    load_bytes(&name, &stem, bytes, sets).map_err(LoadError::Invalid)
+    match String::from_utf8(bytes) {
+        Ok(text) => load_str_on(&name, &stem, &text, sets, each).map_err(LoadError::Invalid),
+        Err(e) => load_bytes(&name, &stem, e.into_bytes(), sets).map_err(LoadError::Invalid),
+    }
 }
 
 /// Reads and validates scenario bytes, which must be UTF-8 text; see
@@ -92,7 +144,18 @@ pub fn load_str(
     text: &str,
     sets: &[String],
 ) -> Result<ScenarioSet, Diagnostics> {
-    load_inner(name, stem, text, sets, Some(&[]), true)
+    load_str_on(name, stem, text, sets, &OneByOne)
+}
+
+/// [`load_str`], its independent pieces run by `each`.
+pub fn load_str_on(
+    name: &str,
+    stem: &str,
+    text: &str,
+    sets: &[String],
+    each: &dyn Each,
+) -> Result<ScenarioSet, Diagnostics> {
+    load_inner(name, stem, text, sets, Some(&[]), true, each)
 }
 
 /// Like [`load_str`], without reading `[sweep]` and `[[uncertain]]` (they
@@ -104,7 +167,7 @@ pub fn load_point(
     text: &str,
     sets: &[String],
 ) -> Result<ScenarioSet, Diagnostics> {
-    load_inner(name, stem, text, sets, None, true)
+    load_inner(name, stem, text, sets, None, true, &OneByOne)
 }
 
 /// The base scenario alone at a parameter point: like [`load_point`]
@@ -115,7 +178,7 @@ pub fn load_base_point(
     text: &str,
     sets: &[String],
 ) -> Result<super::types::Scenario, Diagnostics> {
-    load_inner(name, stem, text, sets, None, false).map(|set| set.base)
+    load_inner(name, stem, text, sets, None, false, &OneByOne).map(|set| set.base)
 }
 
 /// Like [`load_str`], with `--vary PATH=LOW:HIGH[:STEPS]` arguments that
@@ -127,11 +190,12 @@ pub fn load_with_vary(
     sets: &[String],
     varies: &[String],
 ) -> Result<ScenarioSet, Diagnostics> {
-    load_inner(name, stem, text, sets, Some(varies), true)
+    load_inner(name, stem, text, sets, Some(varies), true, &OneByOne)
 }
 
 /// Loads the scenario; `varies` is `None` when `[sweep]` and
-/// `[[uncertain]]` are to be skipped.
+/// `[[uncertain]]` are to be skipped. The variants, and the ranges of
+/// `[[uncertain]]`, are checked by `each`, each on its own.
 fn load_inner(
     name: &str,
     stem: &str,
@@ -139,6 +203,7 @@ fn load_inner(
     sets: &[String],
     varies: Option<&[String]>,
     with_variants: bool,
+    each: &dyn Each,
 ) -> Result<ScenarioSet, Diagnostics> {
     let mut sources = Sources::default();
     let file = sources.add(name, text, 0);
@@ -167,7 +232,7 @@ fn load_inner(
     let base = validate(&raw, stem, &mut diags);
     let (sweep, uncertain) = match varies {
         Some(varies) => {
-            super::ranges::read_ranges(&doc, origin, stem, varies, &mut sources, &mut diags)
+            super::ranges::read_ranges(&doc, origin, stem, varies, &mut sources, &mut diags, each)
         }
         None => (None, vec![]),
     };
@@ -176,11 +241,14 @@ fn load_inner(
         _ => vec![],
     };
     let base_diags = diags.clone();
-    let mut variants = Vec::new();
-    for rv in raw.variants.iter().filter(|_| with_variants) {
-        let Some(set) = rv.set else { continue };
+    let listed: Vec<_> = raw.variants.iter().filter(|_| with_variants).collect();
+    let checked = map_each(each, listed.len(), |i| {
+        let rv = listed[i];
+        let Some(set) = rv.set else {
+            return (Vec::new(), None);
+        };
         let super::doc::Value::Table(set) = &set.value else {
-            continue;
+            return (Vec::new(), None);
         };
         let mut vdoc: Table = doc.clone();
         let mut vdiags = Vec::new();
@@ -202,21 +270,24 @@ fn load_inner(
         let scenario = validate(&vraw, stem, &mut found);
         // Problems already reported for the base are not repeated per variant.
         vdiags.extend(found.into_iter().filter(|d| !base_diags.contains(d)));
-        for mut d in vdiags {
+        for d in &mut vdiags {
             d.variant = Some(rv.name.v.clone());
-            diags.push(d);
         }
-        if let Some(scenario) = scenario {
-            variants.push(Variant {
-                name: rv.name.v.clone(),
-                description: rv.description.clone(),
-                overrides: overrides
-                    .iter()
-                    .map(|o| (o.path.clone(), o.value.value.to_string()))
-                    .collect(),
-                scenario,
-            });
-        }
+        let variant = scenario.map(|scenario| Variant {
+            name: rv.name.v.clone(),
+            description: rv.description.clone(),
+            overrides: overrides
+                .iter()
+                .map(|o| (o.path.clone(), o.value.value.to_string()))
+                .collect(),
+            scenario,
+        });
+        (vdiags, variant)
+    });
+    let mut variants = Vec::new();
+    for (vdiags, variant) in checked {
+        diags.extend(vdiags);
+        variants.extend(variant);
     }
     match base {
         Some(base) if diags.is_empty() => Ok(ScenarioSet {

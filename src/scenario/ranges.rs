@@ -136,6 +136,7 @@ pub fn read_ranges(
     varies: &[String],
     sources: &mut Sources,
     diags: &mut Vec<Diagnostic>,
+    each: &dyn super::load::Each,
 ) -> (Option<SweepSpec>, Vec<ParamRange>) {
     let builtins: Vec<String> = super::read::builtin_terrains()
         .into_iter()
@@ -167,14 +168,27 @@ pub fn read_ranges(
         Some(Node {
             value: Value::Array(items),
             ..
-        }) => items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, n)| {
-                let f = Fields::open(n, format!("uncertain[{i}]"), UNCERTAIN_KEYS, diags)?;
-                read_range(&f, false, &ctx, diags)
-            })
-            .collect(),
+        }) => {
+            // Each range is checked on its own (the scenario at each end
+            // is validated): by `each`, its problems kept in list order.
+            let checked = super::load::map_each(each, items.len(), |i| {
+                let mut found = Vec::new();
+                let range = Fields::open(
+                    &items[i],
+                    format!("uncertain[{i}]"),
+                    UNCERTAIN_KEYS,
+                    &mut found,
+                )
+                .and_then(|f| read_range(&f, false, &ctx, &mut found));
+                (found, range)
+            });
+            let mut ranges = Vec::new();
+            for (found, range) in checked {
+                diags.extend(found);
+                ranges.extend(range);
+            }
+            ranges
+        }
         Some(n) => {
             diags.push(Diagnostic::new(
                 Some(n.loc),

@@ -390,6 +390,41 @@ impl VariantFold {
         self.unsettled = 0;
     }
 
+    /// Takes in everything `other` (a fold of the same variant) has noted
+    /// and added, as if its trials had been folded here: its dense tables
+    /// are added to these, its lists and statistics joined to these. The
+    /// workers of a run end this way, so that a variant is settled once,
+    /// not once per worker; the statistics are the same to the bit as
+    /// settling each fold and merging them (the counts are exact).
+    pub fn absorb(&mut self, mut other: VariantFold) {
+        if self.unsettled.saturating_add(other.unsettled) >= MAX_UNSETTLED {
+            // The sum of the tables could come near overflow: settle both.
+            self.settle();
+            other.settle();
+        }
+        self.apply();
+        other.apply();
+        let mut touched = 0;
+        for (mine, theirs) in self.touched.iter_mut().zip(other.touched) {
+            *mine |= theirs;
+            touched |= theirs;
+        }
+        if touched != 0 {
+            for (a, b) in self.dense.iter_mut().zip(&other.dense) {
+                *a += b;
+            }
+        }
+        self.long.append(&mut other.long);
+        for (table, n) in other.tables {
+            match self.tables.last_mut() {
+                Some((c, k)) if std::sync::Arc::ptr_eq(&c.weeks, &table.weeks) => *k += n,
+                _ => self.tables.push((table, n)),
+            }
+        }
+        self.stats.merge(&other.stats);
+        self.unsettled += other.unsettled;
+    }
+
     /// The statistics of every trial folded in, settled.
     pub fn settled(&mut self) -> &VariantStats {
         self.settle();
@@ -434,6 +469,14 @@ mod tests {
         let mut folds: Vec<VariantFold> = (0..theatres.len())
             .map(|v| VariantFold::new(empty(v)))
             .collect();
+        // The same trials folded by three workers, joined at the end.
+        let mut workers: Vec<Vec<VariantFold>> = (0..3)
+            .map(|_| {
+                (0..theatres.len())
+                    .map(|v| VariantFold::new(empty(v)))
+                    .collect()
+            })
+            .collect();
         let mut work = Workspace::default();
         let mut recs = vec![TrialRecord::default(); theatres.len()];
         for trial in trials {
@@ -448,14 +491,36 @@ mod tests {
                 let baseline = (v > 0).then_some(&totals[0]);
                 let mine = folds[v].add(&recs[v], &constants[v], baseline);
                 assert_eq!(mine, totals[v]);
+                let worker = &mut workers[trial as usize % 3][v];
+                assert_eq!(worker.add(&recs[v], &constants[v], baseline), totals[v]);
             }
             // Settling now and then changes nothing.
             if trial % 7 == 3 {
                 folds[trial as usize % theatres.len()].settle();
+                workers[trial as usize % 2][trial as usize % theatres.len()].settle();
             }
         }
-        for (v, (p, f)) in plain.iter().zip(folds).enumerate() {
+        let [mut first, second, third]: [Vec<VariantFold>; 3] =
+            workers.try_into().expect("three workers");
+        for (v, ((p, f), (second, third))) in plain
+            .iter()
+            .zip(folds)
+            .zip(second.into_iter().zip(third))
+            .enumerate()
+        {
             assert_eq!(&f.into_stats(), p, "variant {v}");
+            let mut joined = third;
+            joined.absorb(second);
+            first[v].absorb(joined);
+        }
+        for (v, (p, f)) in plain.iter().zip(first).enumerate() {
+            let joined = f.into_stats();
+            assert_eq!(&joined, p, "variant {v}, the workers joined");
+            // A run takes the joined statistics as they are where it would
+            // merge them into empty ones: the same, to the last field.
+            let mut nothing = empty(v);
+            nothing.merge(&joined);
+            assert_eq!(nothing, joined, "variant {v}, merged into nothing");
         }
     }
 

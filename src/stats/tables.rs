@@ -222,9 +222,20 @@ pub fn weekly_rows<'a>(stats: &RunStats, layout: &'a Layout) -> Vec<WeeklyRow<'a
 /// The rows of `weekly.csv` of variant `v`, week by week (one block of
 /// [`weekly_rows`], so that the blocks can be built at the same time).
 pub fn weekly_rows_of<'a>(stats: &RunStats, layout: &'a Layout, v: usize) -> Vec<WeeklyRow<'a>> {
+    weekly_rows_in(stats, layout, v, 0..stats.variants[v].weeks)
+}
+
+/// The rows of `weekly.csv` of variant `v` in `weeks` (indices from 0),
+/// week by week: a smaller block of [`weekly_rows_of`].
+pub fn weekly_rows_in<'a>(
+    stats: &RunStats,
+    layout: &'a Layout,
+    v: usize,
+    weeks: std::ops::Range<usize>,
+) -> Vec<WeeklyRow<'a>> {
     let vs = &stats.variants[v];
-    let mut rows = Vec::with_capacity(vs.weeks * N_WEEKLY);
-    for t in 0..vs.weeks {
+    let mut rows = Vec::with_capacity(weeks.len() * N_WEEKLY);
+    for t in weeks {
         for m in 0..N_WEEKLY {
             rows.push(weekly_row(&layout.variants[v], vs, t, m));
         }
@@ -350,8 +361,17 @@ pub fn state_rows<'a>(stats: &RunStats, layout: &'a Layout) -> Vec<StateRow<'a>>
 
 /// Rows of `borders.csv`: border segments in both directions.
 pub fn border_rows<'a>(stats: &RunStats, layout: &'a Layout) -> Vec<BorderRow<'a>> {
+    (0..stats.variants.len())
+        .flat_map(|v| border_rows_of(stats, layout, v))
+        .collect()
+}
+
+/// The rows of `borders.csv` of variant `v` (one block of
+/// [`border_rows`], so that the blocks can be built at the same time).
+pub fn border_rows_of<'a>(stats: &RunStats, layout: &'a Layout, v: usize) -> Vec<BorderRow<'a>> {
     let mut rows = Vec::new();
-    for (v, vs) in stats.variants.iter().enumerate() {
+    let vs = &stats.variants[v];
+    {
         for (b, id, forward, backward) in &layout.segments {
             for (dir, label) in [(2 * b, forward), (2 * b + 1, backward)] {
                 let ds = &vs.directions[dir];

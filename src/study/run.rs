@@ -13,7 +13,9 @@ use sha2::{Digest, Sha256};
 use crate::engine::resources;
 use crate::engine::resume::{self, Checkpoint, RunIdentity};
 use crate::engine::shard::{STATE_FILE, Shard, ShardState};
-use crate::engine::{EngineError, empty_stats, run_posterior_trials_from, run_trials_from, timing};
+use crate::engine::{
+    EngineError, empty_stats_on, run_posterior_trials_from, run_trials_from, timing,
+};
 use crate::error::{Error, Result};
 use crate::model::Theatre;
 use crate::results::manifest::{
@@ -25,7 +27,7 @@ use crate::results::{
 };
 use crate::scenario::builtin::ScenarioSource;
 use crate::scenario::diagnostic::closest;
-use crate::scenario::{BASELINE, Scenario, ScenarioSet, load_file, load_str};
+use crate::scenario::{BASELINE, Scenario, ScenarioSet};
 use crate::stats::RunStats;
 use crate::stats::tables::Layout;
 use crate::study::posterior::OverPosterior;
@@ -82,20 +84,34 @@ pub fn load(opts: &RunOptions) -> Result<(ScenarioSet, Vec<u8>)> {
     if let Some(s) = opts.common.seed {
         sets.push(format!("scenario.seed={s}"));
     }
-    load_source(&opts.common.scenario, &sets)
+    load_source_on(
+        &opts.common.scenario,
+        &sets,
+        &crate::engine::Workers(opts.common.threads),
+    )
 }
 
 /// Loads a scenario from a file or a built-in, with `--set` values.
 pub fn load_source(src: &ScenarioSource, sets: &[String]) -> Result<(ScenarioSet, Vec<u8>)> {
+    load_source_on(src, sets, &crate::scenario::OneByOne)
+}
+
+/// [`load_source`], its independent pieces (variants, uncertain ranges)
+/// run by `each`.
+pub fn load_source_on(
+    src: &ScenarioSource,
+    sets: &[String],
+    each: &dyn crate::scenario::Each,
+) -> Result<(ScenarioSet, Vec<u8>)> {
     match src {
         ScenarioSource::File(path) => {
-            let set = load_file(path, sets)?;
+            let set = crate::scenario::load_file_on(path, sets, each)?;
             let text =
                 std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
             Ok((set, text))
         }
         ScenarioSource::Builtin(b) => {
-            let set = load_str(&src.display(), b.name, b.text, sets)
+            let set = crate::scenario::load_str_on(&src.display(), b.name, b.text, sets, each)
                 .map_err(|d| Error::from(crate::scenario::LoadError::Invalid(d)))?;
             Ok((set, b.text.as_bytes().to_vec()))
         }
@@ -217,7 +233,7 @@ pub fn run(
         }
         None => (
             range.start,
-            empty_stats(&theatres),
+            empty_stats_on(&theatres, opts.common.threads).map_err(|e| Error::Other(e.into()))?,
             TrialsWriter::create(&trials_csv, &names)?,
         ),
     };
