@@ -321,52 +321,18 @@ fn weekly_in_pieces(
     wanted: &[&str],
     threads: usize,
 ) -> Result<Option<WeeklySeries>, crate::Error> {
-    use std::io::BufRead;
     const COLUMNS: [&str; 11] = [
         "variant", "week", "metric", "mean", "ci95_lo", "ci95_hi", "p05", "p25", "p50", "p75",
         "p95",
     ];
-    let Ok(file) = std::fs::File::open(path) else {
+    let Some(plan) = Pieces::plan(path, &COLUMNS, WEEKLY_PIECE_BYTES as u64) else {
         return Ok(None);
     };
-    let Ok(len) = file.metadata().map(|m| m.len()) else {
-        return Ok(None);
-    };
-    let mut header = Vec::new();
-    match std::io::BufReader::new(file).read_until(b'\n', &mut header) {
-        Ok(_) if header.ends_with(b"\n") => header.pop(),
-        _ => return Ok(None),
-    };
-    let Some(header) = plain_text(&header) else {
-        return Ok(None);
-    };
-    let names: Vec<&str> = header.split(',').collect();
-    let mut columns = [0; 11];
-    for (slot, name) in columns.iter_mut().zip(COLUMNS) {
-        match names.iter().position(|h| *h == name) {
-            Some(at) => *slot = at,
-            None => return Ok(None),
-        }
-    }
-    // Piece k holds the lines that start in its share of the body, about
-    // WEEKLY_PIECE_BYTES from `body + k × WEEKLY_PIECE_BYTES`.
-    let body = header.len() as u64 + 1;
-    let share = WEEKLY_PIECE_BYTES as u64;
-    let starts: Vec<u64> = (0..len.saturating_sub(body).div_ceil(share))
-        .map(|k| body + k * share)
-        .collect();
-    let width = names.len();
-    let tasks: Vec<crate::engine::Task<'_, _>> = starts
-        .iter()
-        .map(|&from| -> crate::engine::Task<'_, _> {
-            Box::new(move || {
-                let text = read_piece(path, from, (from + share).min(len), from == body)?;
-                match text.is_empty() {
-                    // Its share lay inside a line of the piece before.
-                    true => Some(Vec::new()),
-                    false => weekly_piece(plain_text(&text)?, wanted, width, &columns),
-                }
-            })
+    let columns: [usize; 11] = std::array::from_fn(|k| plan.columns[k]);
+    let plan = &plan;
+    let tasks: Vec<crate::engine::Task<'_, _>> = (0..plan.count())
+        .map(|k| -> crate::engine::Task<'_, _> {
+            Box::new(move || plan.parse(k, |text| weekly_piece(text, wanted, plan.width, &columns)))
         })
         .collect();
     let parsed =
@@ -376,6 +342,67 @@ fn weekly_in_pieces(
     };
     let series = series_of(parts);
     Ok(missing_series(&series, wanted).is_none().then_some(series))
+}
+
+/// How a plain CSV file is read in pieces by several workers: where its
+/// named columns are, and the byte shares of its body. Piece k holds the
+/// lines that start in its share, `share` bytes from `body + k × share`
+/// ([`read_piece`]).
+struct Pieces<'a> {
+    path: &'a Path,
+    /// The file's length in bytes.
+    len: u64,
+    /// Where the first line after the header starts.
+    body: u64,
+    share: u64,
+    /// Cells in a row (the header's).
+    width: usize,
+    /// The place of each column asked for, in the order asked.
+    columns: Vec<usize>,
+}
+
+impl<'a> Pieces<'a> {
+    /// The plan for the file at `path`, if it can be read and its header
+    /// is plain text (see [`plain_text`]) naming every one of `columns`.
+    fn plan(path: &'a Path, columns: &[&str], share: u64) -> Option<Pieces<'a>> {
+        use std::io::BufRead;
+        let file = std::fs::File::open(path).ok()?;
+        let len = file.metadata().ok()?.len();
+        let mut header = Vec::new();
+        std::io::BufReader::new(file)
+            .read_until(b'\n', &mut header)
+            .ok()?;
+        header.pop_if(|b| *b == b'\n')?;
+        let names: Vec<&str> = plain_text(&header)?.split(',').collect();
+        Some(Pieces {
+            path,
+            len,
+            body: header.len() as u64 + 1,
+            share,
+            width: names.len(),
+            columns: columns
+                .iter()
+                .map(|c| names.iter().position(|h| h == c))
+                .collect::<Option<_>>()?,
+        })
+    }
+
+    /// How many pieces the body makes.
+    fn count(&self) -> usize {
+        self.len.saturating_sub(self.body).div_ceil(self.share) as usize
+    }
+
+    /// Piece `k` read from the file and handed to `parse` as text, if it
+    /// reads and is plain text; a piece whose share lay inside a line of
+    /// the piece before is empty, without calling `parse`.
+    fn parse<T: Default>(&self, k: usize, parse: impl FnOnce(&str) -> Option<T>) -> Option<T> {
+        let from = self.body + k as u64 * self.share;
+        let text = read_piece(self.path, from, (from + self.share).min(self.len), k == 0)?;
+        match text.is_empty() {
+            true => Some(T::default()),
+            false => parse(plain_text(&text)?),
+        }
+    }
 }
 
 /// The whole lines of the file at `path` that start in bytes
@@ -525,8 +552,47 @@ fn weekly_piece(
 /// [`RunData::read_on`].
 enum Small {
     States(HashMap<(String, String, String), Estimate>),
-    Borders(HashMap<(String, String, String), f64>),
+    /// A piece of `borders.csv` ([`RunData::border_piece`]), `None` where
+    /// the file must go back to the table reader.
+    Borders(Option<BorderPiece>),
     Comparison(HashMap<(String, String), Estimate>),
+}
+
+/// The wanted rows of a piece of `borders.csv`: (variant, border, metric)
+/// and the mean, in file order.
+type BorderPiece = Vec<((String, String, String), f64)>;
+
+/// `borders.csv` at `path` read by the table reader: the means of border
+/// counts of the `wanted` variants, every row checked.
+fn borders_by_rows(path: &Path, wanted: &[&str]) -> Result<BorderMeans, crate::Error> {
+    let mut rows = Vec::new();
+    let table = CsvTable::read(path, MISSING)?;
+    let [variant, border, metric, mean] = table
+        .header()
+        .columns(["variant", "border", "metric", "mean"])?;
+    for row in table.rows() {
+        let value = row.number_at(mean)?.unwrap_or(0.0);
+        let (v, m) = (row.text(variant), row.text(metric));
+        if !wanted.contains(&v) || !BORDER_COUNTS.contains(&m) {
+            continue;
+        }
+        let key = (v.to_string(), row.text(border).to_string(), m.to_string());
+        rows.push((key, value));
+    }
+    Ok(sum_borders(rows.into_iter()))
+}
+
+/// Means of border counts by (variant, border, metric).
+type BorderMeans = HashMap<(String, String, String), f64>;
+
+/// The means of border counts, by (variant, border, metric), summed over
+/// both directions in file order, as [`borders_by_rows`] sums them.
+fn sum_borders(rows: impl Iterator<Item = ((String, String, String), f64)>) -> BorderMeans {
+    let mut borders = BorderMeans::new();
+    for (key, value) in rows {
+        *borders.entry(key).or_default() += value;
+    }
+    borders
 }
 
 /// `weekly.csv`'s series, by (variant, metric), in week order.
@@ -614,30 +680,56 @@ impl RunData {
             run.read_trials()?;
         }
         crate::engine::timing("read trials.csv", clock);
-        // The three small tables, read at the same time.
-        let (states, borders, comparison) = {
+        // The small tables read at the same time, borders.csv in pieces.
+        let path = dir.join("borders.csv");
+        let plan = Pieces::plan(&path, &["variant", "border", "metric", "mean"], 1 << 16);
+        let (states, pieces, comparison) = {
             let run = &run;
-            let tasks: Vec<crate::engine::Task<'_, Result<Small, crate::Error>>> = vec![
+            let mut tasks: Vec<crate::engine::Task<'_, Result<Small, crate::Error>>> = vec![
                 Box::new(move || run.read_states().map(Small::States)),
-                Box::new(move || run.read_borders().map(Small::Borders)),
                 Box::new(move || match run.manifest.variants.len() > 1 {
                     true => run.read_comparison().map(Small::Comparison),
                     false => Ok(Small::Comparison(HashMap::new())),
                 }),
             ];
-            let read = crate::engine::in_parallel(threads, tasks)
-                .map_err(|e| crate::Error::Other(e.into()))?;
-            match <[_; 3]>::try_from(read.into_iter().collect::<Result<Vec<_>, _>>()?) {
-                Ok([Small::States(s), Small::Borders(b), Small::Comparison(c)]) => (s, b, c),
-                _ => {
-                    return Err(crate::Error::Other(anyhow::anyhow!(
-                        "tables read out of order"
-                    )));
+            if let Some(plan) = &plan {
+                tasks.extend((0..plan.count()).map(|k| -> crate::engine::Task<'_, _> {
+                    Box::new(move || {
+                        let wanted: Vec<&str> =
+                            run.variants.iter().map(|v| v.name.as_str()).collect();
+                        Ok(Small::Borders(
+                            plan.parse(k, |t| RunData::border_piece(t, &wanted, plan)),
+                        ))
+                    })
+                }));
+            }
+            let out_of_order = || crate::Error::Other(anyhow::anyhow!("tables read out of order"));
+            let mut read = crate::engine::in_parallel(threads, tasks)
+                .map_err(|e| crate::Error::Other(e.into()))?
+                .into_iter();
+            let (Some(Small::States(s)), Some(Small::Comparison(c))) =
+                (read.next().transpose()?, read.next().transpose()?)
+            else {
+                return Err(out_of_order());
+            };
+            let mut pieces = plan.as_ref().map(|_| Vec::new());
+            for piece in read {
+                match (piece?, pieces.as_mut()) {
+                    (Small::Borders(Some(piece)), Some(all)) => all.push(piece),
+                    (Small::Borders(None), _) => pieces = None,
+                    _ => return Err(out_of_order()),
                 }
             }
+            (s, pieces, c)
         };
         run.states = states;
-        run.borders = borders;
+        run.borders = match pieces {
+            Some(pieces) => sum_borders(pieces.into_iter().flatten()),
+            None => {
+                let wanted: Vec<&str> = run.variants.iter().map(|v| v.name.as_str()).collect();
+                borders_by_rows(&path, &wanted)?
+            }
+        };
         run.comparison = comparison;
         Ok(run)
     }
@@ -756,26 +848,31 @@ impl RunData {
         Ok(states)
     }
 
-    fn read_borders(&self) -> Result<HashMap<(String, String, String), f64>, crate::Error> {
-        let mut borders: HashMap<_, f64> = HashMap::new();
-        let table = CsvTable::read(&self.dir.join("borders.csv"), MISSING)?;
-        let [variant, border, metric, mean] = table
-            .header()
-            .columns(["variant", "border", "metric", "mean"])?;
-        for row in table.rows() {
-            let value = row.number_at(mean)?.unwrap_or(0.0);
-            let m = row.text(metric);
-            if !self.wants(row.text(variant)) || !BORDER_COUNTS.contains(&m) {
-                continue;
+    /// The wanted rows of one piece of `borders.csv` (whole lines), as
+    /// [`borders_by_rows`] reads them, or `None` at the first thing
+    /// it would not take as it is: a row of another width, or a mean that
+    /// is neither empty nor a finite number.
+    fn border_piece(piece: &str, wanted: &[&str], plan: &Pieces<'_>) -> Option<BorderPiece> {
+        let c = &plan.columns;
+        let mut found = Vec::new();
+        let mut cells: Vec<&str> = Vec::with_capacity(plan.width);
+        for line in piece.strip_suffix('\n').unwrap_or(piece).split('\n') {
+            cells.clear();
+            cells.extend(line.split(','));
+            if cells.len() != plan.width {
+                return None;
             }
-            let key = (
-                row.text(variant).to_string(),
-                row.text(border).to_string(),
-                m.to_string(),
-            );
-            *borders.entry(key).or_default() += value;
+            let mean = cells[c[3]].trim();
+            let value = match mean.is_empty() {
+                true => 0.0,
+                false => mean.parse::<f64>().ok().filter(|x| x.is_finite())?,
+            };
+            let (v, b, m) = (cells[c[0]], cells[c[1]], cells[c[2]]);
+            if wanted.contains(&v) && BORDER_COUNTS.contains(&m) {
+                found.push(((v.to_string(), b.to_string(), m.to_string()), value));
+            }
         }
-        Ok(borders)
+        Some(found)
     }
 
     fn read_comparison(&self) -> Result<HashMap<(String, String), Estimate>, crate::Error> {
@@ -1114,6 +1211,65 @@ mod tests {
             assert_eq!(String::from_utf8(joined).unwrap(), body, "share {share}");
         }
         assert_eq!(read_piece(&dir.path().join("none.csv"), 0, 1, true), None);
+    }
+
+    #[test]
+    fn border_pieces_keep_what_the_table_reader_keeps() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("borders.csv");
+        let mut text = String::from("variant,border,direction,metric,mean,se\n");
+        let mut x = 0.1f64;
+        for v in ["baseline", "b", "c"] {
+            for border in ["A-B", "B-C", "C-D"] {
+                for direction in ["out", "in"] {
+                    for metric in ["attempts", "detections", "interdictions", "crossings"] {
+                        // Means with many digits: summed in another order,
+                        // the two directions would differ in the last bit.
+                        x = (x * 7.31 + 0.137).fract() * 40.0;
+                        let mean = if x > 38.0 {
+                            String::new()
+                        } else {
+                            x.to_string()
+                        };
+                        text += &format!("{v},{border},{direction},{metric},{mean},0.5\n");
+                    }
+                }
+            }
+        }
+        std::fs::write(&path, &text).unwrap();
+        let wanted = ["baseline", "c"];
+        let rows = borders_by_rows(&path, &wanted).unwrap();
+        assert_eq!(rows.len(), 2 * 3 * BORDER_COUNTS.len());
+        let pieces = |share: u64| {
+            let plan = Pieces::plan(&path, &["variant", "border", "metric", "mean"], share)?;
+            let all = (0..plan.count())
+                .map(|k| plan.parse(k, |t| RunData::border_piece(t, &wanted, &plan)))
+                .collect::<Option<Vec<_>>>()?;
+            Some(sum_borders(all.into_iter().flatten()))
+        };
+        for share in [1, 40, 97, 1 << 16] {
+            let summed = pieces(share).expect("a plain file");
+            assert_eq!(summed.len(), rows.len(), "share {share}");
+            for (key, mean) in &rows {
+                assert_eq!(
+                    summed[key].to_bits(),
+                    mean.to_bits(),
+                    "{key:?}, share {share}"
+                );
+            }
+        }
+        for (k, bad) in [
+            text.replacen(",0.5", ",\"0.5\"", 1),
+            text.replacen(",0.5\n", ",0.5,\n", 1),
+            text.replacen("attempts,1", "attempts,x1", 1),
+            text.replace("mean", "average"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            std::fs::write(&path, bad).unwrap();
+            assert_eq!(pieces(97), None, "case {k}");
+        }
     }
 
     #[test]

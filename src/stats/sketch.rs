@@ -185,7 +185,7 @@ impl Sketch {
         let low = self.low as usize;
         if hi >= low + self.exact.len() {
             let len = hi - low + 1;
-            self.exact.reserve_exact(len - self.exact.len());
+            self.exact.reserve(len - self.exact.len());
             self.exact.resize(len, 0);
         }
         lo - low
