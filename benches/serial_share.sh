@@ -5,7 +5,9 @@
 #
 # Serial is the wall time no other thread can share, whatever the thread
 # count: start-up, the longest task of building the workers' statistics
-# and of settling and merging them (and what is around those tasks), the
+# and of joining and settling them (a variant's task settles its weeks in
+# pieces: only the longest piece counts, with what is around the pieces),
+# the
 # last window's trials.csv rows, the flush, the
 # longest task of each parallel step of the tables, the manifest and the
 # files written, reading weekly.csv back (its pieces are tasks: only the
@@ -37,9 +39,14 @@ awk '
   what == "flush" { flush = t }
   # A parallel step is a run of tasks numbered from 0; its critical path is
   # its longest task, and a stage (tables, charts) may have several steps.
+  # A task may run pieces of its own on the pool (the weeks of a variant,
+  # settled): its critical path is what is around its pieces plus the
+  # longest of them.
+  what ~ /^piece / { psum += t; if (t > pmax) pmax = t }
   what ~ /^task / {
     if (what == "task 0") { crit[stage] += stepmax; stepmax = 0 }
-    if (t > stepmax) stepmax = t
+    own = t - psum + pmax; psum = 0; pmax = 0
+    if (own > stepmax) stepmax = own
     sum[stage] += t
   }
   what == "tables" || what == "commit_and_charts" { crit[stage] += stepmax; stepmax = 0 }

@@ -355,7 +355,11 @@ fn merged(pool: &rayon::ThreadPool, mut base: RunStats, workers: Vec<Mutex<Worke
                         a.absorb(b);
                         a
                     });
-                    match joined.map(VariantFold::into_stats) {
+                    let joined = joined.map(|mut fold| {
+                        fold.settle_on(&InPool);
+                        fold.into_stats()
+                    });
+                    match joined {
                         // Nothing added to nothing: the statistics as they are.
                         Some(stats) if all.trials == 0 => *all = stats,
                         Some(stats) => all.merge(&stats),
@@ -442,6 +446,21 @@ impl crate::scenario::Each for Workers {
         if self.0 <= 1 || n <= 1 || with_pool(self.0.min(n), all).is_err() {
             (0..n).for_each(one);
         }
+    }
+}
+
+/// Pieces run on the pool the caller is in (a variant's weeks settled at
+/// the end of a run), each reported as `piece K` with its wall time: a
+/// piece of a task, which the serial share counts apart.
+struct InPool;
+
+impl crate::scenario::Each for InPool {
+    fn each(&self, n: usize, piece: &(dyn Fn(usize) + Sync)) {
+        (0..n).into_par_iter().with_max_len(1).for_each(|i| {
+            let clock = std::time::Instant::now();
+            piece(i);
+            timing(&format!("piece {i}"), clock);
+        });
     }
 }
 

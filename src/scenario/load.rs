@@ -14,11 +14,12 @@ use super::read::{builtin_terrains, read};
 use super::types::{ScenarioSet, Variant};
 use super::validate::validate;
 
-/// Runs independent pieces of loading a scenario (a variant, an
-/// `[[uncertain]]` range and the scenarios at its ends), perhaps at the
-/// same time. The scenario module runs them one after another
-/// ([`OneByOne`]); the engine, which owns the threads, runs them on its
-/// workers (`engine::Workers`). Results do not depend on which.
+/// Runs independent pieces of work, perhaps at the same time: loading a
+/// scenario (a variant, an `[[uncertain]]` range and the scenarios at its
+/// ends), settling a variant's statistics (a span of weeks). The modules
+/// below the engine run them one after another ([`OneByOne`]); the
+/// engine, which owns the threads, runs them on its workers
+/// (`engine::Workers`). Results do not depend on which.
 pub trait Each: Sync {
     /// Calls `piece(0)`, …, `piece(n − 1)`, in any order, each once.
     fn each(&self, n: usize, piece: &(dyn Fn(usize) + Sync));

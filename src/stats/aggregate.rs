@@ -189,6 +189,13 @@ impl Distribution {
         self.sketch.add_count(n);
     }
 
+    /// Makes room in the sketch for the counts `lo..=hi`, each about to be
+    /// added ([`super::sketch::Sketch::cover_counts`]).
+    #[inline]
+    pub(super) fn cover_counts(&mut self, lo: usize, hi: usize) {
+        self.sketch.cover_counts(lo, hi);
+    }
+
     /// Adds `copies` counts `n` (not 0 copies): the same as `copies` calls
     /// of [`Distribution::add_count`].
     #[inline]

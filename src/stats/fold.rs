@@ -35,8 +35,8 @@
 //! or when what it holds grows too large.
 
 use super::aggregate::{
-    CONSTANT_TOTALS, N_TOTALS, N_WEEKLY, VariantStats, WeeklyConstants, add_counter_sums, add_week,
-    totals_from,
+    CONSTANT_TOTALS, Distribution, N_TOTALS, N_WEEKLY, VariantStats, WeeklyConstants,
+    add_counter_sums, add_week, totals_from,
 };
 use crate::model::TrialRecord;
 use crate::model::record::{N_COUNTERS, N_LEVELS, N_STATE_METRICS};
@@ -303,82 +303,77 @@ impl VariantFold {
     /// Adds everything noted to the statistics (see the module
     /// documentation).
     pub fn settle(&mut self) {
+        self.settle_on(&crate::scenario::OneByOne);
+    }
+
+    /// [`VariantFold::settle`], its weeks settled in pieces of
+    /// [`SETTLE_WEEKS`] run by `each` (at the same time, where `each` runs
+    /// them so): a piece's distributions are its own, and the running
+    /// levels of the held metrics at its first week are summed first.
+    pub fn settle_on(&mut self, each: &dyn crate::scenario::Each) {
         if self.is_settled() {
             return;
         }
         self.apply();
         let weeks = self.stats.weeks;
-        let w1 = weeks + 1;
-        let weekly = &mut self.stats.weekly;
-        for (slot, touched) in self.touched.iter_mut().enumerate() {
-            let (m, held) = (metric_of(slot), slot >= N_COUNTERS);
-            let mut mask = std::mem::take(touched);
-            while mask != 0 {
-                let v = mask.trailing_zeros() as usize;
-                mask &= mask - 1;
-                let mut level = 0i64;
-                for t in 0..weeks {
-                    let d = i64::from(std::mem::take(&mut self.dense[cell(t, slot, v)]));
-                    let copies = if held {
-                        level += d;
-                        level
-                    } else {
-                        d
-                    };
-                    if copies > 0 {
-                        weekly[t * N_WEEKLY + m].add_count_copies(v as u64, copies as u64);
-                    }
+        let touched = std::mem::take(&mut self.touched);
+        // The running level of each held (slot, value) at each piece's
+        // first week: the sums of the difference tables before it.
+        let pieces = weeks.div_ceil(SETTLE_WEEKS);
+        let mut starts = vec![[[0i64; SMALL]; N_SLOTS]; pieces];
+        let mut level = [[0i64; SMALL]; N_SLOTS];
+        for t in 0..weeks {
+            if t % SETTLE_WEEKS == 0 {
+                starts[t / SETTLE_WEEKS] = level;
+            }
+            for slot in N_COUNTERS..N_SLOTS {
+                let mut bits = touched[slot];
+                while bits != 0 {
+                    let v = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    level[slot][v] += i64::from(self.dense[cell(t, slot, v)]);
                 }
+            }
+        }
+        self.long.sort_unstable_by_key(|h| (h.slot, h.value));
+        let trials = self.stats.trials;
+        let shared = Shared {
+            touched: &touched,
+            long: &self.long,
+            tables: &self.tables,
+            trials,
+        };
+        let parts: Vec<std::sync::Mutex<(&mut [Distribution], &mut [i32])>> = self
+            .stats
+            .weekly
+            .chunks_mut(SETTLE_WEEKS * N_WEEKLY)
+            .zip(self.dense.chunks_mut(SETTLE_WEEKS * N_SLOTS * SMALL))
+            .map(std::sync::Mutex::new)
+            .collect();
+        each.each(parts.len(), &|k| {
+            let mut part = parts[k].lock().unwrap_or_else(|e| e.into_inner());
+            let (weekly, dense) = &mut *part;
+            let first = k * SETTLE_WEEKS;
+            let span = first..(first + SETTLE_WEEKS).min(weeks);
+            shared.settle_weeks(span, weekly, dense, &starts[k]);
+        });
+        drop(parts);
+        for (slot, &mask) in touched.iter().enumerate() {
+            let mut bits = mask;
+            while bits != 0 {
+                let v = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
                 self.dense[cell(weeks, slot, v)] = 0;
             }
         }
-        // Large values held long, grouped by metric and value: a difference
-        // array over weeks per group.
-        self.long.sort_unstable_by_key(|h| (h.slot, h.value));
-        let mut diff = vec![0i64; w1];
-        for group in self
-            .long
-            .chunk_by(|a, b| (a.slot, a.value) == (b.slot, b.value))
-        {
-            let (m, v) = (metric_of(group[0].slot), group[0].value);
-            let (mut lo, mut hi) = (weeks, 0);
-            for h in group {
-                diff[h.from] += 1;
-                diff[h.to] -= 1;
-                (lo, hi) = (lo.min(h.from), hi.max(h.to));
-            }
-            let mut level = 0i64;
-            for (t, d) in diff.iter_mut().enumerate().take(hi).skip(lo) {
-                level += std::mem::take(d);
-                if level > 0 {
-                    weekly[t * N_WEEKLY + m].add_count_copies(v, level as u64);
-                }
-            }
-            diff[hi] = 0;
-        }
         self.long.clear();
         for (table, copies) in self.tables.drain(..) {
-            for t in 0..weeks {
-                for (m, c) in CONSTANT_METRICS.iter().zip(&table.weeks[t]) {
-                    weekly[t * N_WEEKLY + m].add_constant_copies(c, copies);
-                }
-            }
             for (&i, c) in CONSTANT_TOTALS.iter().zip(&table.totals) {
                 self.stats.totals[i].add_constant_copies(c, copies);
             }
         }
-        // Every trial gave one value to each weekly distribution and each
-        // state and direction moment: those not added are zeros.
-        let trials = self.stats.trials;
-        for (i, d) in weekly.iter_mut().enumerate() {
-            if CONSTANT_METRICS.contains(&(i % N_WEEKLY)) {
-                continue;
-            }
-            let zeros = trials - d.moments.n;
-            if zeros > 0 {
-                d.add_count_copies(0, zeros);
-            }
-        }
+        // Every trial gave one value to each state and direction moment:
+        // those not added are zeros.
         let fill = |m: &mut super::moments::Moments| m.add_grid_copies(0, trials - m.n);
         self.stats.states.iter_mut().for_each(&fill);
         for ds in &mut self.stats.directions {
@@ -438,12 +433,137 @@ impl VariantFold {
     }
 }
 
+/// Weeks settled by one piece of [`VariantFold::settle_on`].
+const SETTLE_WEEKS: usize = 32;
+
+/// What every piece of a settle reads: the values noted per slot, the
+/// long runs (sorted by slot and value), the weekly constants and the
+/// trials folded.
+struct Shared<'a> {
+    touched: &'a [u32; N_SLOTS],
+    long: &'a [Held],
+    tables: &'a [(WeeklyConstants, u64)],
+    trials: u64,
+}
+
+impl Shared<'_> {
+    /// Settles weeks `span`: `weekly` and `dense` are their distributions
+    /// and dense tables, `start` the running levels of the held slots at
+    /// the first of them. Each distribution gets its noted values, its
+    /// long runs, its constants and then its zeros, as one settle would.
+    fn settle_weeks(
+        &self,
+        span: std::ops::Range<usize>,
+        weekly: &mut [Distribution],
+        dense: &mut [i32],
+        start: &[[i64; SMALL]; N_SLOTS],
+    ) {
+        let first = span.start;
+        for (slot, &mask) in self.touched.iter().enumerate() {
+            let (m, held) = (metric_of(slot), slot >= N_COUNTERS);
+            if mask == 0 {
+                continue;
+            }
+            // Week by week, the values of the slot (a week's cells lie side
+            // by side): the running levels of a held metric, the counts of
+            // a counter. A week's distribution is widened once for all its
+            // values, then each is added.
+            let mut level = start[slot];
+            let mut copies = [0i64; SMALL];
+            for t in span.clone() {
+                let (mut lo, mut hi) = (SMALL, 0);
+                let mut bits = mask;
+                while bits != 0 {
+                    let v = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    let d = i64::from(std::mem::take(&mut dense[cell(t - first, slot, v)]));
+                    copies[v] = if held {
+                        level[v] += d;
+                        level[v]
+                    } else {
+                        d
+                    };
+                    if copies[v] > 0 {
+                        (lo, hi) = (lo.min(v), v);
+                    }
+                }
+                if lo > hi {
+                    continue;
+                }
+                let d = &mut weekly[(t - first) * N_WEEKLY + m];
+                d.cover_counts(lo, hi);
+                for (v, &k) in copies.iter().enumerate().take(hi + 1).skip(lo) {
+                    if k > 0 {
+                        d.add_count_copies(v as u64, k as u64);
+                    }
+                }
+            }
+        }
+        // Large values held long, grouped by metric and value: a difference
+        // array over these weeks per group.
+        let mut diff = vec![0i64; span.len() + 1];
+        for group in self
+            .long
+            .chunk_by(|a, b| (a.slot, a.value) == (b.slot, b.value))
+        {
+            let (m, v) = (metric_of(group[0].slot), group[0].value);
+            let mut any = false;
+            for h in group {
+                let (from, to) = (h.from.max(span.start), h.to.min(span.end));
+                if from < to {
+                    diff[from - first] += 1;
+                    diff[to - first] -= 1;
+                    any = true;
+                }
+            }
+            if !any {
+                continue;
+            }
+            let mut level = 0i64;
+            for (t, d) in diff.iter_mut().enumerate().take(span.len()) {
+                level += std::mem::take(d);
+                if level > 0 {
+                    weekly[t * N_WEEKLY + m].add_count_copies(v, level as u64);
+                }
+            }
+            diff[span.len()] = 0;
+        }
+        for (table, copies) in self.tables {
+            for t in span.clone() {
+                for (m, c) in CONSTANT_METRICS.iter().zip(&table.weeks[t]) {
+                    weekly[(t - first) * N_WEEKLY + m].add_constant_copies(c, *copies);
+                }
+            }
+        }
+        // Every trial gave one value to each weekly distribution: those not
+        // added are zeros.
+        for (i, d) in weekly.iter_mut().enumerate() {
+            if CONSTANT_METRICS.contains(&(i % N_WEEKLY)) {
+                continue;
+            }
+            let zeros = self.trials - d.moments.n;
+            if zeros > 0 {
+                d.add_count_copies(0, zeros);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::{Theatre, Workspace, run_trial};
     use crate::scenario::load_str;
     use crate::stats::aggregate::trial_totals;
+
+    /// Runs the pieces last to first.
+    struct Backwards;
+
+    impl crate::scenario::Each for Backwards {
+        fn each(&self, n: usize, piece: &(dyn Fn(usize) + Sync)) {
+            (0..n).rev().for_each(piece);
+        }
+    }
 
     /// Trials of every variant of `text`, folded both ways.
     fn both_ways(text: &str, sets: &[String], trials: std::ops::Range<u64>) {
@@ -512,6 +632,8 @@ mod tests {
             let mut joined = third;
             joined.absorb(second);
             first[v].absorb(joined);
+            // Its weeks settled in pieces, in any order.
+            first[v].settle_on(&Backwards);
         }
         for (v, (p, f)) in plain.iter().zip(first).enumerate() {
             let joined = f.into_stats();

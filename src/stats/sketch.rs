@@ -165,6 +165,16 @@ impl Sketch {
         }
     }
 
+    /// Makes room for exact counts of the integers `lo..=hi` (both below
+    /// [`EXACT_BELOW`]), each of which is about to be added: one
+    /// allocation for values that, added one by one in rising order, would
+    /// widen the counts once each. The sketch is what adding them gives.
+    #[inline]
+    pub(crate) fn cover_counts(&mut self, lo: usize, hi: usize) {
+        debug_assert!(lo <= hi && hi < EXACT_BELOW);
+        self.cover(lo, hi);
+    }
+
     /// Widens the exact counts to cover the integers `lo..=hi` (both below
     /// [`EXACT_BELOW`]) and returns the index of `lo`.
     #[inline]
@@ -185,7 +195,7 @@ impl Sketch {
         let low = self.low as usize;
         if hi >= low + self.exact.len() {
             let len = hi - low + 1;
-            self.exact.reserve(len - self.exact.len());
+            self.exact.reserve_exact(len - self.exact.len());
             self.exact.resize(len, 0);
         }
         lo - low
