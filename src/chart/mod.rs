@@ -73,14 +73,22 @@ pub fn draw_all_on(
             Box::new(move || write_as(&RunChart { run, chart }, out, &chart.stem(run), format))
         })
         .collect();
-    let mut drawn = crate::engine::in_parallel(threads, tasks)?.into_iter();
+    pairs_written(crate::engine::in_parallel(threads, tasks)?)
+}
+
+/// The files of charts drawn as a PNG and an SVG each (`drawn` holds
+/// them in pairs, in chart order): all of them, or the first failure in
+/// that order. A chart one of whose files failed leaves neither.
+pub(crate) fn pairs_written(
+    drawn: Vec<Result<PathBuf, crate::Error>>,
+) -> Result<Vec<PathBuf>, crate::Error> {
+    let mut drawn = drawn.into_iter();
     let mut written = Vec::new();
     let mut failed = None;
     while let (Some(png), Some(svg)) = (drawn.next(), drawn.next()) {
         match (png, svg) {
             (Ok(png), Ok(svg)) => written.extend([png, svg]),
             (png, svg) => {
-                // On failure neither file of the chart is left.
                 for path in [&png, &svg].into_iter().filter_map(|p| p.as_ref().ok()) {
                     let _ = std::fs::remove_file(path);
                 }
@@ -193,14 +201,14 @@ pub(crate) fn write_png_and_svg(
 
 /// The two files each chart is written as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
+pub(crate) enum Format {
     Png,
     Svg,
 }
 
 /// Draws `figure` as `STEM.png` or `STEM.svg` into `out`; on failure the
 /// file is not left, and the error names the chart.
-fn write_as(
+pub(crate) fn write_as(
     figure: &impl Figure,
     out: &Path,
     stem: &str,

@@ -46,8 +46,12 @@ pub(crate) fn draw_all(
             table.params.len()
         )]);
     }
-    // One chart per metric, drawn in parallel (in the caller's pool).
-    let drawn = crate::engine::par_map(&metrics, |metric| {
+    // Each chart's PNG and SVG drawn in parallel (in the caller's pool).
+    let files: Vec<(&String, super::Format)> = metrics
+        .iter()
+        .flat_map(|m| [(m, super::Format::Png), (m, super::Format::Svg)])
+        .collect();
+    let drawn = crate::engine::par_map(&files, |&(metric, format)| {
         let stem = if table.params.len() == 1 {
             format!("sweep_{metric}")
         } else {
@@ -60,9 +64,9 @@ pub(crate) fn draw_all(
             title: &title,
             caption,
         };
-        super::write_png_and_svg(&figure, out, &stem).map(|_| ())
+        super::write_as(&figure, out, &stem, format)
     });
-    drawn.into_iter().collect::<Result<(), _>>()?;
+    super::pairs_written(drawn)?;
     Ok(vec![])
 }
 

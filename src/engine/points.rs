@@ -388,7 +388,15 @@ fn run_points_in_batches<T>(
         return Ok(out);
     }
     let first = pool.install(|| build(0))?;
-    let like: Vec<Theatre<'_>> = scenarios_of(&first).map(Theatre::new).collect();
+    // The first point's variants prepared at the same time: the others are
+    // prepared like them.
+    let first_scenarios: Vec<&crate::scenario::Scenario> = scenarios_of(&first).collect();
+    let like: Vec<Theatre<'_>> = pool.install(|| {
+        first_scenarios
+            .par_iter()
+            .map(|s| Theatre::new(s))
+            .collect()
+    });
     let n = trials.end.saturating_sub(trials.start);
     let per_batch = per_batch.max(1);
     let held: Vec<Mutex<Held>> = (0..pool.current_num_threads())

@@ -34,12 +34,14 @@ pub struct Defences {
     states: usize,
     directions: usize,
     borders: usize,
-    /// S, I, R per week and state, after exercises and relaxation.
-    pub stocks: Vec<Stocks>,
+    /// S, I, R per week and state, after exercises and relaxation (shared
+    /// with defences computed like these: [`Defences::compute_like`]).
+    pub stocks: std::sync::Arc<Vec<Stocks>>,
     /// What a cell reads of a state in a week, per week and state, side by
     /// side: a cell's week reads several of them at once, and the tables
-    /// of a scenario's variants do not all fit in cache.
-    state_weeks: Vec<StateWeek>,
+    /// of a scenario's variants do not all fit in cache. Shared as the
+    /// stocks are.
+    state_weeks: std::sync::Arc<Vec<StateWeek>>,
     /// Patrol detection per week and direction (0 on internal links).
     pub patrol: Vec<f64>,
     /// Whether each border is open, per week.
@@ -76,8 +78,8 @@ impl Defences {
             states: n,
             directions: 2 * s.borders.len(),
             borders: s.borders.len(),
-            stocks: Vec::with_capacity(w * n),
-            state_weeks: Vec::with_capacity(w * n),
+            stocks: Default::default(),
+            state_weeks: Default::default(),
             patrol: Vec::with_capacity(w * 2 * s.borders.len()),
             open: Vec::with_capacity(w * s.borders.len()),
             readiness_mean: Vec::with_capacity(s.weeks as usize),
@@ -86,8 +88,8 @@ impl Defences {
         };
         match like {
             Some(like) => {
-                d.stocks.clone_from(&like.stocks);
-                d.state_weeks.clone_from(&like.state_weeks);
+                d.stocks = like.stocks.clone();
+                d.state_weeks = like.state_weeks.clone();
                 d.readiness_mean.clone_from(&like.readiness_mean);
                 d.intel_effect_mean.clone_from(&like.intel_effect_mean);
             }
@@ -130,17 +132,20 @@ impl Defences {
         let inflows = Inflows::of(s);
         let mut next = Vec::with_capacity(n);
         let (mut own, mut effect) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let weeks = s.run_weeks() as usize;
+        let (mut all_stocks, mut state_weeks) =
+            (Vec::with_capacity(weeks * n), Vec::with_capacity(weeks * n));
         for tau in 0..s.run_weeks() {
             next_stocks_into(s, &inflows, &stocks, tau, &mut next);
             std::mem::swap(&mut stocks, &mut next);
             intel_effects_into(s, &stocks, &mut effect_exp, &mut own, &mut effect);
             for (i, st) in stocks.iter().enumerate() {
-                self.stocks.push(*st);
+                all_stocks.push(*st);
                 let is_member = s.states[i].role == Role::Member;
                 let hazard = m.interdiction_hazard
                     * effect[i]
                     * (1.0 + m.interdiction_readiness_gain * st.readiness);
-                self.state_weeks.push(StateWeek {
+                state_weeks.push(StateWeek {
                     intel_effect: effect[i],
                     interdict: m.interdict_min + (m.interdict_max - m.interdict_min) * st.readiness,
                     interior_hazard: if is_member { hazard } else { 0.0 },
@@ -156,6 +161,8 @@ impl Defences {
             self.intel_effect_mean
                 .push(members.iter().map(|&i| effect[i]).sum::<f64>() / k);
         }
+        self.stocks = std::sync::Arc::new(all_stocks);
+        self.state_weeks = std::sync::Arc::new(state_weeks);
     }
 
     /// Whether two scenarios have the same stocks and state tables (all of
