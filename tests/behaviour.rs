@@ -165,6 +165,7 @@ fn set_of_one_share_is_the_one_point_vary_of_that_share() {
         stem: "two_states".into(),
         text: text.clone(),
         sets: vec![],
+        parsed: Default::default(),
     };
     let swept = base
         .load(&[format!("{SHARE}=0.2:0.8:2")])

@@ -38,6 +38,9 @@ pub struct BaseText {
     pub text: String,
     /// `--set` values applied to every point, before the point's own.
     pub sets: Vec<String>,
+    /// The text parsed once for every point (`None` inside when it is not
+    /// TOML: each point then reports that as [`load_point`] does).
+    pub parsed: std::sync::OnceLock<Option<crate::scenario::Parsed>>,
 }
 
 impl BaseText {
@@ -66,6 +69,7 @@ impl BaseText {
             stem: src.stem(),
             text,
             sets: sets.to_vec(),
+            parsed: Default::default(),
         })
     }
 
@@ -89,7 +93,14 @@ impl BaseText {
     pub fn at(&self, params: &[ParamRange], values: &[f64]) -> Result<ScenarioSet> {
         let mut sets = self.sets.clone();
         sets.extend(overrides(params, values));
-        load_point(&self.name, &self.stem, &self.text, &sets).map_err(|d| {
+        let parsed = self
+            .parsed
+            .get_or_init(|| crate::scenario::Parsed::new(&self.name, &self.stem, &self.text).ok());
+        match parsed {
+            Some(parsed) => parsed.point(&sets),
+            None => load_point(&self.name, &self.stem, &self.text, &sets),
+        }
+        .map_err(|d| {
             Error::Invalid(format!(
                 "design point {} is not a valid scenario ({}):\n{d}",
                 overrides(params, values).join(", "),
@@ -734,6 +745,7 @@ mod tests {
             stem: "all_features".into(),
             text: text.into(),
             sets: vec!["scenario.weeks=20".into()],
+            parsed: Default::default(),
         };
         let mut p = range(0.5, 1.5, 4, false);
         p.path = "model.detection_scale".into();

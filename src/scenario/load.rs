@@ -206,18 +206,84 @@ fn load_inner(
     with_variants: bool,
     each: &dyn Each,
 ) -> Result<ScenarioSet, Diagnostics> {
-    let mut sources = Sources::default();
-    let file = sources.add(name, text, 0);
-    let mut diags = Vec::new();
-    let mut doc = match parse_document(text, file) {
-        Ok(doc) => doc,
-        Err(errors) => {
-            diags.extend(errors.into_iter().map(|e| {
-                Diagnostic::new(Some(e.loc), "", format!("TOML syntax error: {}", e.message))
-            }));
-            return Err(finish(diags, sources));
+    let parsed = Parsed::new(name, stem, text)?;
+    let Parsed {
+        stem,
+        doc,
+        sources,
+        file,
+    } = parsed;
+    load_parsed(&stem, doc, sources, file, sets, varies, with_variants, each)
+}
+
+/// A scenario's text parsed once, from which the scenario set at many
+/// design points is built without parsing it again: the same sets, and
+/// the same problems, as [`load_point`] of the text.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    stem: String,
+    doc: Table,
+    sources: Sources,
+    file: u16,
+}
+
+impl Parsed {
+    /// Parses `text`; the problems are those [`load_str`] reports for a
+    /// text that is not TOML.
+    pub fn new(name: &str, stem: &str, text: &str) -> Result<Parsed, Diagnostics> {
+        let mut sources = Sources::default();
+        let file = sources.add(name, text, 0);
+        match parse_document(text, file) {
+            Ok(doc) => Ok(Parsed {
+                stem: stem.to_string(),
+                doc,
+                sources,
+                file,
+            }),
+            Err(errors) => {
+                let diags = errors
+                    .into_iter()
+                    .map(|e| {
+                        Diagnostic::new(
+                            Some(e.loc),
+                            "",
+                            format!("TOML syntax error: {}", e.message),
+                        )
+                    })
+                    .collect();
+                Err(finish(diags, sources))
+            }
         }
-    };
+    }
+
+    /// [`load_point`] of the text with `sets`.
+    pub fn point(&self, sets: &[String]) -> Result<ScenarioSet, Diagnostics> {
+        load_parsed(
+            &self.stem,
+            self.doc.clone(),
+            self.sources.clone(),
+            self.file,
+            sets,
+            None,
+            true,
+            &OneByOne,
+        )
+    }
+}
+
+/// [`load_inner`] of a parsed text: `doc` from source `file` of `sources`.
+#[allow(clippy::too_many_arguments)]
+fn load_parsed(
+    stem: &str,
+    mut doc: Table,
+    mut sources: Sources,
+    file: u16,
+    sets: &[String],
+    varies: Option<&[String]>,
+    with_variants: bool,
+    each: &dyn Each,
+) -> Result<ScenarioSet, Diagnostics> {
+    let mut diags = Vec::new();
     let builtins: Vec<String> = builtin_terrains().into_iter().map(|t| t.name).collect();
     let mut base_overrides = Vec::new();
     apply_sets(
@@ -497,5 +563,41 @@ fn apply_sets(
             },
             Err(d) => diags.extend(d),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A set built from the text parsed once is the one built from the
+    /// text, and so are its problems.
+    #[test]
+    fn a_parsed_text_builds_the_points_the_text_builds() {
+        let text = include_str!("../../tests/data/all_features.toml");
+        let parsed = Parsed::new("a.toml", "a", text).expect("the file parses");
+        for sets in [
+            vec![],
+            vec!["model.detection_scale=0.7".to_string()],
+            vec!["model.detection_scale=-1".to_string()],
+            vec!["model.detection_scal=1".to_string()],
+            vec!["scenario.weeks=\"many\"".to_string()],
+            vec![
+                "scenario.weeks=20".to_string(),
+                "model.pooling=2".to_string(),
+            ],
+        ] {
+            let once = parsed.point(&sets);
+            let again = load_point("a.toml", "a", text, &sets);
+            match (&once, &again) {
+                (Ok(a), Ok(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{sets:?}"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{sets:?}"),
+                _ => panic!("{sets:?}: one built, the other did not"),
+            }
+        }
+        let broken = "[scenario\nname = 1";
+        let e = Parsed::new("b.toml", "b", broken).expect_err("not TOML");
+        let again = load_point("b.toml", "b", broken, &[]).expect_err("not TOML");
+        assert_eq!(e.to_string(), again.to_string());
     }
 }
