@@ -715,6 +715,40 @@ mod tests {
     }
 
     #[test]
+    fn joined_folds_keep_each_points_constants() {
+        // Two workers of a run over a posterior, each with trials of its
+        // own point: joined, each point's weekly constants keep their own
+        // trials.
+        let text = include_str!("../../tests/data/two_states.toml");
+        let set = load_str("s.toml", "s", text, &[]).unwrap();
+        let points = [
+            Theatre::new(&set.base),
+            Theatre::new(&set.variants[0].scenario),
+        ];
+        let constants: Vec<WeeklyConstants> = points
+            .iter()
+            .map(|th| WeeklyConstants::new(&th.defences))
+            .collect();
+        let s = &set.base;
+        let empty =
+            || VariantStats::new(s.weeks as usize, s.states.len(), 2 * s.borders.len(), true);
+        let mut plain = empty();
+        let mut folds = [VariantFold::new(empty()), VariantFold::new(empty())];
+        let mut work = Workspace::default();
+        let mut rec = TrialRecord::default();
+        for trial in 0..12u64 {
+            let p = usize::from(trial >= 5);
+            run_trial(&points[p], trial, &mut work, &mut rec);
+            let totals = trial_totals(&rec, &points[p].defences);
+            plain.add(&rec, &constants[p], &totals, &totals);
+            assert_eq!(folds[p].add(&rec, &constants[p], None), totals);
+        }
+        let [mut first, second] = folds;
+        first.absorb(second);
+        assert_eq!(first.into_stats(), plain);
+    }
+
+    #[test]
     fn a_settled_fold_equals_adding_every_value() {
         let text = include_str!("../../tests/data/two_states.toml");
         both_ways(text, &[], 0..60);
