@@ -194,13 +194,10 @@ impl Defences {
     /// populations. Calibration and runs over a posterior use it to prepare
     /// the defences once for many parameter points.
     pub fn shared_by(a: &Scenario, b: &Scenario) -> bool {
-        a.weeks == b.weeks
-            && a.warmup_weeks == b.warmup_weeks
-            && a.start_week == b.start_week
+        // The stocks and state tables, then what the patrol law and the
+        // closures read besides.
+        Defences::stocks_shared_by(a, b)
             && defence_parameters(&a.model) == defence_parameters(&b.model)
-            && a.states == b.states
-            && a.alliance == b.alliance
-            && a.exercises == b.exercises
             && a.borders == b.borders
             && a.regions.len() == b.regions.len()
             && a.regions
