@@ -327,10 +327,7 @@ impl VariantFold {
                 starts[t / SETTLE_WEEKS] = level;
             }
             for slot in N_COUNTERS..N_SLOTS {
-                let mut bits = touched[slot];
-                while bits != 0 {
-                    let v = bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
+                for v in values(touched[slot]) {
                     level[slot][v] += i64::from(self.dense[cell(t, slot, v)]);
                 }
             }
@@ -359,10 +356,7 @@ impl VariantFold {
         });
         drop(parts);
         for (slot, &mask) in touched.iter().enumerate() {
-            let mut bits = mask;
-            while bits != 0 {
-                let v = bits.trailing_zeros() as usize;
-                bits &= bits - 1;
+            for v in values(mask) {
                 self.dense[cell(weeks, slot, v)] = 0;
             }
         }
@@ -433,6 +427,20 @@ impl VariantFold {
     }
 }
 
+/// The values `v` whose bit is set in `mask` (a slot's `touched`), in
+/// rising order.
+#[inline]
+fn values(mask: u32) -> impl Iterator<Item = usize> {
+    let mut bits = mask;
+    std::iter::from_fn(move || {
+        (bits != 0).then(|| {
+            let v = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            v
+        })
+    })
+}
+
 /// Weeks settled by one piece of [`VariantFold::settle_on`].
 const SETTLE_WEEKS: usize = 32;
 
@@ -472,10 +480,7 @@ impl Shared<'_> {
             let mut copies = [0i64; SMALL];
             for t in span.clone() {
                 let (mut lo, mut hi) = (SMALL, 0);
-                let mut bits = mask;
-                while bits != 0 {
-                    let v = bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
+                for v in values(mask) {
                     let d = i64::from(std::mem::take(&mut dense[cell(t - first, slot, v)]));
                     copies[v] = if held {
                         level[v] += d;
@@ -679,20 +684,33 @@ mod tests {
         assert_eq!(fold.dense.len(), 31 * N_SLOTS * SMALL);
     }
 
-    #[test]
-    fn trials_of_different_points_in_one_fold_keep_their_constants() {
-        // A run over a posterior folds trials of several points into one
-        // fold: each keeps its own weekly constants (readiness, intelligence).
+    /// `tests/data/two_states.toml`, whose base and first variant serve as
+    /// two points of a posterior.
+    fn two_states() -> crate::scenario::ScenarioSet {
         let text = include_str!("../../tests/data/two_states.toml");
-        let set = load_str("s.toml", "s", text, &[]).unwrap();
+        load_str("s.toml", "s", text, &[]).unwrap()
+    }
+
+    /// The two points of [`two_states`] made ready, and their weekly
+    /// constants.
+    fn two_points(set: &crate::scenario::ScenarioSet) -> ([Theatre<'_>; 2], [WeeklyConstants; 2]) {
         let points = [
             Theatre::new(&set.base),
             Theatre::new(&set.variants[0].scenario),
         ];
-        let constants: Vec<WeeklyConstants> = points
-            .iter()
-            .map(|th| WeeklyConstants::new(&th.defences))
-            .collect();
+        let constants = [
+            WeeklyConstants::new(&points[0].defences),
+            WeeklyConstants::new(&points[1].defences),
+        ];
+        (points, constants)
+    }
+
+    #[test]
+    fn trials_of_different_points_in_one_fold_keep_their_constants() {
+        // A run over a posterior folds trials of several points into one
+        // fold: each keeps its own weekly constants (readiness, intelligence).
+        let set = two_states();
+        let (points, constants) = two_points(&set);
         assert_ne!(
             constants[0].totals.map(|c| c.x),
             constants[1].totals.map(|c| c.x),
@@ -719,16 +737,8 @@ mod tests {
         // Two workers of a run over a posterior, each with trials of its
         // own point: joined, each point's weekly constants keep their own
         // trials.
-        let text = include_str!("../../tests/data/two_states.toml");
-        let set = load_str("s.toml", "s", text, &[]).unwrap();
-        let points = [
-            Theatre::new(&set.base),
-            Theatre::new(&set.variants[0].scenario),
-        ];
-        let constants: Vec<WeeklyConstants> = points
-            .iter()
-            .map(|th| WeeklyConstants::new(&th.defences))
-            .collect();
+        let set = two_states();
+        let (points, constants) = two_points(&set);
         let s = &set.base;
         let empty =
             || VariantStats::new(s.weeks as usize, s.states.len(), 2 * s.borders.len(), true);
