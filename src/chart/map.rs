@@ -228,15 +228,16 @@ fn regions<DB: DrawingBackend>(
         .map(|(_, at)| Rect::around(*at, REGION_RADIUS + 1))
         .collect();
     let words = style::text(13.0, &INK);
+    let points: Vec<(i32, i32)> = spots.iter().map(|(_, at)| *at).collect();
     for (r, at) in &spots {
         let name = short_name(r);
         let (w, h) = root.estimate_text_size(&name, &words)?;
-        let spot = labels::best(*at, (w as i32, h as i32), &taken);
+        let spot = labels::best(*at, (w as i32, h as i32), &taken, &points);
         if spot.leader {
             let end = spot.rect.nearest(*at);
             root.draw(&PathElement::new(
                 vec![rim(*at, end), end],
-                MUTED.stroke_width(1),
+                INK.mix(0.75).stroke_width(1),
             ))?;
         }
         root.draw(&Rectangle::new(
@@ -268,14 +269,22 @@ fn rim(centre: (i32, i32), towards: (i32, i32)) -> (i32, i32) {
     )
 }
 
-/// The region's name up to the first parenthesis or comma, or its id when
-/// even that is too long for a map label.
+/// The region's name up to the first parenthesis or comma; when that is
+/// still too long for a map label, up to the first " and " ("Dushanbe and
+/// Districts of Republican Subordination" reads "Dushanbe"); failing
+/// that, its id.
 pub fn short_name(r: &RegionEntry) -> String {
+    const LONGEST: usize = 26;
+    let fits = |s: &str| !s.is_empty() && s.chars().count() <= LONGEST;
     let short = r.name.split([',', '(']).next().unwrap_or(&r.name).trim();
-    if short.is_empty() || short.chars().count() > 26 {
-        r.id.clone()
+    if fits(short) {
+        return short.to_string();
+    }
+    let shorter = short.split(" and ").next().unwrap_or(short).trim();
+    if fits(shorter) {
+        shorter.to_string()
     } else {
-        short.to_string()
+        r.id.clone()
     }
 }
 
@@ -326,6 +335,12 @@ mod labels {
         pub(super) fn nearest(&self, p: (i32, i32)) -> (i32, i32) {
             (p.0.clamp(self.x0, self.x1), p.1.clamp(self.y0, self.y1))
         }
+
+        /// The distance from this box to `p` (0 inside).
+        fn distance(&self, p: (i32, i32)) -> f64 {
+            let (q0, q1) = self.nearest(p);
+            f64::from(q0 - p.0).hypot(f64::from(q1 - p.1))
+        }
     }
 
     /// Where a label goes, and whether it needs a line back to its point.
@@ -336,14 +351,44 @@ mod labels {
     }
 
     /// The first place around `at`, nearest first, where a label of `size`
-    /// (plus padding) overlaps nothing in `taken` and stays on the map;
-    /// failing that, the place with the least overlap.
-    pub(super) fn best(at: (i32, i32), size: (i32, i32), taken: &[Rect]) -> Spot {
+    /// (plus padding) overlaps nothing in `taken` and stays on the map; a
+    /// label right beside its point must be nearer it than any other of
+    /// `points` (beside another region's circle it reads as that region's),
+    /// and one further out, with a leader line, keeps clear of the other
+    /// points and its line passes none of them.
+    /// Failing that, the place that breaks these least.
+    pub(super) fn best(
+        at: (i32, i32),
+        size: (i32, i32),
+        taken: &[Rect],
+        points: &[(i32, i32)],
+    ) -> Spot {
+        // What a label nearer another region costs, as an overlap in
+        // square pixels: more than covering a circle (19 × 19).
+        const NEARER_ANOTHER: i64 = 600;
+        // How far a label with a leader line keeps from other points.
+        const CLEAR: f64 = 16.0;
         let (w, h) = (size.0 + 4, size.1 + 2);
         let mut fallback: Option<(i64, Spot)> = None;
-        for (ring, gap) in [12, 26, 44, 64].into_iter().enumerate() {
-            // Right, left, above, below, then the four corners.
-            let offsets = [
+        // Away from the crowd: from the centre of the points near `at`
+        // towards `at`, where labels further out go first.
+        let near: Vec<&(i32, i32)> = points
+            .iter()
+            .filter(|&&p| p != at && f64::from(p.0 - at.0).hypot(f64::from(p.1 - at.1)) < 80.0)
+            .collect();
+        let outward = if near.is_empty() {
+            (0.0, 0.0)
+        } else {
+            let n = near.len() as f64;
+            (
+                f64::from(at.0) - near.iter().map(|p| f64::from(p.0)).sum::<f64>() / n,
+                f64::from(at.1) - near.iter().map(|p| f64::from(p.1)).sum::<f64>() / n,
+            )
+        };
+        for (ring, gap) in [12, 26, 44, 64, 90].into_iter().enumerate() {
+            // Right, left, above, below, then the four corners; further
+            // out, the most outward first.
+            let mut offsets = [
                 (gap, -h / 2),
                 (-gap - w, -h / 2),
                 (-w / 2, -gap - h),
@@ -353,6 +398,12 @@ mod labels {
                 (gap * 3 / 4, gap * 3 / 4),
                 (-gap * 3 / 4 - w, gap * 3 / 4),
             ];
+            if ring > 0 {
+                let away = |&(dx, dy): &(i32, i32)| {
+                    -(f64::from(dx + w / 2) * outward.0 + f64::from(dy + h / 2) * outward.1)
+                };
+                offsets.sort_by(|a, b| away(a).total_cmp(&away(b)));
+            }
             for (dx, dy) in offsets {
                 let rect = Rect {
                     x0: at.0 + dx,
@@ -364,8 +415,22 @@ mod labels {
                     rect,
                     leader: ring > 0,
                 };
-                let cost =
-                    taken.iter().map(|t| t.overlap(&rect)).sum::<i64>() + 4 * rect.outside_map();
+                let own = rect.distance(at);
+                let leader = (at, rect.nearest(at));
+                let nearer = points
+                    .iter()
+                    .filter(|&&p| {
+                        p != at
+                            && if ring == 0 {
+                                rect.distance(p) < own
+                            } else {
+                                passes(leader, p) || rect.distance(p) < CLEAR
+                            }
+                    })
+                    .count() as i64;
+                let cost = taken.iter().map(|t| t.overlap(&rect)).sum::<i64>()
+                    + 4 * rect.outside_map()
+                    + NEARER_ANOTHER * nearer;
                 if cost == 0 {
                     return spot;
                 }
@@ -374,13 +439,27 @@ mod labels {
                 }
             }
         }
-        fallback.map_or(
+        return fallback.map_or(
             Spot {
                 rect: Rect::around(at, 0),
                 leader: false,
             },
             |(_, s)| s,
-        )
+        );
+
+        /// Whether the segment `(a, b)` passes within a circle's radius of
+        /// `p`.
+        fn passes((a, b): ((i32, i32), (i32, i32)), p: (i32, i32)) -> bool {
+            let (dx, dy) = (f64::from(b.0 - a.0), f64::from(b.1 - a.1));
+            let (px, py) = (f64::from(p.0 - a.0), f64::from(p.1 - a.1));
+            let length = dx * dx + dy * dy;
+            let t = if length > 0.0 {
+                ((px * dx + py * dy) / length).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            (px - t * dx).hypot(py - t * dy) <= f64::from(super::REGION_RADIUS + 2)
+        }
     }
 }
 
@@ -546,7 +625,7 @@ mod tests {
     #[test]
     fn labels_avoid_what_is_taken() {
         let taken = [Rect::around((100, 100), 9), Rect::around((125, 100), 9)];
-        let spot = labels::best((100, 100), (60, 14), &taken);
+        let spot = labels::best((100, 100), (60, 14), &taken, &[(100, 100), (125, 100)]);
         assert!(taken.iter().all(|t| t.x1 < spot.rect.x0
             || spot.rect.x1 < t.x0
             || t.y1 < spot.rect.y0
@@ -569,6 +648,12 @@ mod tests {
         );
         assert_eq!(
             short_name(&r("Dushanbe and Districts of Republican Subordination")),
+            "Dushanbe"
+        );
+        // A short name keeps its "and".
+        assert_eq!(short_name(&r("Bosnia and Herzegovina")), "Bosnia and Herzegovina");
+        assert_eq!(
+            short_name(&r("Districts of Republican Subordination of Tajikistan")),
             "TJK_DRS"
         );
     }

@@ -234,20 +234,47 @@ pub fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
 
 /// A tick label: at most two decimals, no trailing zeros, a true minus.
 pub fn tick(x: &f64) -> String {
-    let digits = if x.abs() >= 100.0 || x.fract() == 0.0 {
+    tick_to(*x, tick_digits(*x))
+}
+
+/// [`tick`]'s decimals for `x`.
+fn tick_digits(x: f64) -> usize {
+    if x.abs() >= 100.0 || x.fract() == 0.0 {
         0
     } else if x.abs() >= 1.0 {
         1
     } else {
         2
+    }
+}
+
+/// Tick labels for an axis from `low` to `high`: as [`tick`], with as
+/// many more decimals as ticks a tenth of the span apart need to differ
+/// (a sweep from 0.99 to 1.01 reads 0.99, 0.995, 1, 1.005, not 0.99,
+/// 0.99, 1, 1).
+pub fn ticks_over(low: f64, high: f64) -> impl Fn(&f64) -> String {
+    let span = (high - low).abs();
+    let needed = if span > 0.0 && span.is_finite() {
+        // Ticks fall on steps of 1, 2 or 5 times a power of ten, about a
+        // tenth of the span: a step of 10^-k needs k decimals, one of
+        // 2.5 · 10^-k (which plotters may choose) k + 1.
+        let step = span / 10.0;
+        (-step.log10()).ceil().max(0.0) as usize + 1
+    } else {
+        0
     };
+    move |x: &f64| tick_to(*x, tick_digits(*x).max(needed).min(12))
+}
+
+/// `x` with `digits` decimals, trailing zeros dropped, a true minus.
+fn tick_to(x: f64, digits: usize) -> String {
     let s = format!("{:.*}", digits, x.abs());
     let s = if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
         s
     };
-    if *x < 0.0 && s.chars().any(|c| c != '0' && c != '.') {
+    if x < 0.0 && s.chars().any(|c| c != '0' && c != '.') {
         format!("−{s}")
     } else {
         s
@@ -274,23 +301,81 @@ pub enum Swatch {
     Ring(RGBColor),
 }
 
-/// Draws a one-line key of `entries` from the left edge of `area`,
-/// vertically centred; returns the width used.
+/// Height of one line of a key, in pixels.
+pub const KEY_LINE: i32 = 26;
+
+/// The width of one key entry: swatch, words and the gap after them.
+fn entry_width<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    label: &str,
+    words: &TextStyle<'_>,
+) -> Result<i32, crate::Error> {
+    let (w, _) = area.estimate_text_size(label, words)?;
+    Ok(34 + w as i32 + 28)
+}
+
+/// The lines of `entries`, each as many as fit in `width` pixels from
+/// `x` (at least one entry a line).
+fn key_layout<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    x: i32,
+    width: i32,
+    entries: &[(Swatch, &str)],
+) -> Result<Vec<std::ops::Range<usize>>, crate::Error> {
+    let words = text(15.0, &INK);
+    let mut lines = Vec::new();
+    let (mut start, mut at) = (0, x);
+    for (i, (_, label)) in entries.iter().enumerate() {
+        let w = entry_width(area, label, &words)?;
+        // The gap after the last entry of a line may run past the edge.
+        if i > start && at + w - 28 > width {
+            lines.push(start..i);
+            (start, at) = (i, x);
+        }
+        at += w;
+    }
+    if start < entries.len() || lines.is_empty() {
+        lines.push(start..entries.len());
+    }
+    Ok(lines)
+}
+
+/// How many lines a key of `entries` from `x` needs in the width of
+/// `area` (see [`key`]).
+pub fn key_lines<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    x: i32,
+    entries: &[(Swatch, &str)],
+) -> Result<usize, crate::Error> {
+    let width = area.dim_in_pixel().0 as i32;
+    Ok(key_layout(area, x, width, entries)?.len())
+}
+
+/// Draws a key of `entries` from the left edge of `area`, vertically
+/// centred: one line, or as many lines of [`KEY_LINE`] pixels as the
+/// width needs ([`key_lines`] says how many, so that the caller can make
+/// room); returns the width used.
 pub fn key<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     x: i32,
     entries: &[(Swatch, &str)],
 ) -> Result<i32, crate::Error> {
-    let y = area.dim_in_pixel().1 as i32 / 2;
+    let (width, height) = area.dim_in_pixel();
+    let lines = key_layout(area, x, width as i32, entries)?;
     let words = anchored(text(15.0, &INK), HPos::Left, VPos::Center);
-    let mut at = x;
-    for (swatch, label) in entries {
-        draw_swatch(area, *swatch, (at, y))?;
-        area.draw_text(label, &words, (at + 34, y))?;
-        let (w, _) = area.estimate_text_size(label, &words)?;
-        at += 34 + w as i32 + 28;
+    let first = height as i32 / 2 - (lines.len() as i32 - 1) * KEY_LINE / 2;
+    let mut widest = 0;
+    for (n, line) in lines.into_iter().enumerate() {
+        let y = first + n as i32 * KEY_LINE;
+        let mut at = x;
+        for (swatch, label) in &entries[line] {
+            draw_swatch(area, *swatch, (at, y))?;
+            area.draw_text(label, &words, (at + 34, y))?;
+            at += entry_width(area, label, &words)?;
+        }
+        widest = widest.max(at - x);
     }
-    Ok(at - x)
+    Ok(widest)
 }
 
 /// Draws `swatch` 28 pixels wide, its left end at `(x, y)`.
@@ -363,6 +448,75 @@ mod tests {
         assert_eq!(tick(&0.25), "0.25");
         assert_eq!(tick(&-0.0), "0");
         assert_eq!(tick(&150.4), "150");
+    }
+
+    #[test]
+    fn ticks_over_a_narrow_range_differ() {
+        // Plotters' ticks of a sweep from 0.99 to 1.01: every label apart,
+        // where the plain rule gave 0.99, 0.99, 0.99, 1, 1.
+        let ticks = ticks_over(0.99, 1.01);
+        let labels: Vec<String> = (0..=10)
+            .map(|i| ticks(&(0.99 + 0.002 * f64::from(i))))
+            .collect();
+        assert_eq!(labels[0], "0.99");
+        assert_eq!(labels[1], "0.992");
+        assert_eq!(labels[5], "1");
+        assert_eq!(labels[10], "1.01");
+        let distinct: std::collections::HashSet<_> = labels.iter().collect();
+        assert_eq!(distinct.len(), labels.len(), "{labels:?}");
+        // Steps of 2.5 times a power of ten keep their last digit.
+        assert_eq!(ticks_over(0.0, 0.1)(&0.025), "0.025");
+        assert_eq!(ticks_over(1.0, 2.0)(&1.05), "1.05");
+        // An ordinary range reads as the plain rule.
+        let plain = ticks_over(0.0, 10.0);
+        for x in [0.0, 2.0, 2.5, 7.5, 10.0] {
+            assert_eq!(plain(&x), tick(&x));
+        }
+        assert_eq!(ticks_over(-0.5, 0.5)(&-0.25), "−0.25");
+        assert_eq!(ticks_over(3.0, 3.0)(&3.0), "3");
+    }
+
+    #[test]
+    fn a_key_too_wide_for_one_line_wraps() {
+        register_fonts().unwrap();
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (1200, 80)).into_drawing_area();
+            let names = [
+                "baseline",
+                "border_heavy",
+                "intel_heavy",
+                "readiness_heavy",
+                "balanced",
+                "alliance_fund",
+                "sco_cooperation",
+                "inclusive_government",
+                "combined",
+            ];
+            let entries: Vec<(Swatch, &str)> = names
+                .iter()
+                .enumerate()
+                .map(|(v, n)| (Swatch::Line(variant_colour(v), 3), *n))
+                .collect();
+            assert_eq!(key_lines(&root, 24, &entries[..4]).unwrap(), 1);
+            assert_eq!(key_lines(&root, 24, &entries).unwrap(), 2);
+            let used = key(&root, 24, &entries).unwrap();
+            assert!(used <= 1200 - 24, "{used}");
+            root.present().unwrap();
+        }
+        // Every name is drawn, in two rows.
+        for name in ["baseline", "combined", "inclusive_government"] {
+            assert!(svg.contains(name), "{name} missing");
+        }
+        let rows: std::collections::HashSet<&str> = svg
+            .match_indices("<text")
+            .map(|(i, _)| {
+                let y = &svg[i..];
+                let y = &y[y.find(" y=\"").unwrap() + 4..];
+                &y[..y.find('"').unwrap()]
+            })
+            .collect();
+        assert_eq!(rows.len(), 2, "{rows:?}");
     }
 
     #[test]

@@ -144,13 +144,15 @@ fn line<DB: DrawingBackend>(
     caption: &str,
 ) -> Result<(), crate::Error> {
     let body = style::frame_with(root, title, caption, "band: 95% interval of the mean")?;
-    let (key, plot) = body.split_vertically(34);
     let entries: Vec<(Swatch, &str)> = table
         .variants
         .iter()
         .enumerate()
         .map(|(v, name)| (Swatch::Line(style::variant_colour(v), 3), name.as_str()))
         .collect();
+    // Nine variants do not fit one line of the key.
+    let lines = style::key_lines(&body, 24, &entries)? as i32;
+    let (key, plot) = body.split_vertically(34 + (lines - 1) * style::KEY_LINE);
     style::key(&key, 24, &entries)?;
     let p = &table.params[0];
     let all: Vec<_> = (0..table.variants.len())
@@ -158,12 +160,15 @@ fn line<DB: DrawingBackend>(
         .collect();
     let (y0, y1) = span(all.iter().flat_map(|s| [s.1, s.2, s.3]).flatten());
     let mut chart = style::single(&plot).build_cartesian_2d(p.low..p.high, y0..y1)?;
+    let (x_ticks, y_ticks) = (style::ticks_over(p.low, p.high), style::ticks_over(y0, y1));
     style::axes(
         &mut chart.configure_mesh(),
         &p.path,
         &axis_name(metric),
         15.0,
     )
+    .x_label_formatter(&x_ticks)
+    .y_label_formatter(&y_ticks)
     .draw()?;
     for v in 0..table.variants.len() {
         let colour = style::variant_colour(v);
@@ -295,7 +300,10 @@ fn panel<DB: DrawingBackend>(
         .x_label_area_size(50)
         .y_label_area_size(70)
         .build_cartesian_2d(x0..x1, y0..y1)?;
+    let (x_ticks, y_ticks) = (style::ticks_over(x0, x1), style::ticks_over(y0, y1));
     style::axes(&mut chart.configure_mesh(), &px.path, &py.path, 13.0)
+        .x_label_formatter(&x_ticks)
+        .y_label_formatter(&y_ticks)
         .x_labels(6)
         .y_labels(6)
         .draw()?;
@@ -344,6 +352,7 @@ fn colour_scale<DB: DrawingBackend>(
         INK.stroke_width(1),
     ))?;
     let words = style::anchored(style::text(13.0, &INK), HPos::Left, VPos::Center);
+    let ticks = style::ticks_over(lo, hi);
     for k in 0..=4 {
         let f = k as f64 / 4.0;
         let y = bottom - ((bottom - top) as f64 * f) as i32;
@@ -351,7 +360,7 @@ fn colour_scale<DB: DrawingBackend>(
             vec![(34, y), (40, y)],
             INK.stroke_width(1),
         ))?;
-        area.draw_text(&style::tick(&(lo + (hi - lo) * f)), &words, (44, y))?;
+        area.draw_text(&ticks(&(lo + (hi - lo) * f)), &words, (44, y))?;
     }
     let caption = style::anchored(style::text(13.0, &MUTED), HPos::Left, VPos::Top);
     area.draw_text(label, &caption, (4, bottom + 14))?;
