@@ -651,7 +651,10 @@ mod tests {
             "Dushanbe"
         );
         // A short name keeps its "and".
-        assert_eq!(short_name(&r("Bosnia and Herzegovina")), "Bosnia and Herzegovina");
+        assert_eq!(
+            short_name(&r("Bosnia and Herzegovina")),
+            "Bosnia and Herzegovina"
+        );
         assert_eq!(
             short_name(&r("Districts of Republican Subordination of Tajikistan")),
             "TJK_DRS"

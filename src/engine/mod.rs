@@ -512,14 +512,42 @@ pub fn in_parallel<'a, T: Send>(
 /// or their stocks when only the patrol law differs (a sweep over the
 /// detection scale or a terrain).
 pub fn prepared_like<'a>(s: &'a crate::scenario::Scenario, like: &Theatre<'_>) -> Theatre<'a> {
+    Theatre::with_defences_like(s, defences_like(s, like), like)
+}
+
+/// The scenarios of one parameter point (its variants, the reference
+/// first) made ready to run: each variant's defences like those of the
+/// same variant of `first` (another point), the other tables like the
+/// point's own first variant's (variants that change only defences spawn
+/// alike and share them all).
+pub fn prepared_point<'a>(
+    scenarios: &[&'a crate::scenario::Scenario],
+    first: &[Theatre<'_>],
+) -> Vec<Theatre<'a>> {
+    let mut out: Vec<Theatre<'a>> = Vec::with_capacity(scenarios.len());
+    for (s, f) in scenarios.iter().zip(first) {
+        let theatre = match out.first() {
+            None => prepared_like(s, f),
+            Some(head) => Theatre::with_defences_like(s, defences_like(s, f), head),
+        };
+        out.push(theatre);
+    }
+    out
+}
+
+/// The defences of `s`: those of `like` when the two share them, else
+/// computed (from `like`'s stocks when only the patrol law differs).
+pub fn defences_like(
+    s: &crate::scenario::Scenario,
+    like: &Theatre<'_>,
+) -> std::sync::Arc<crate::model::Defences> {
     use crate::model::Defences;
     if Defences::shared_by(s, like.scenario) {
-        Theatre::with_defences(s, like.defences.clone())
+        like.defences.clone()
     } else if Defences::stocks_shared_by(s, like.scenario) {
-        let defences = Defences::compute_like(s, &like.defences);
-        Theatre::with_defences(s, std::sync::Arc::new(defences))
+        std::sync::Arc::new(Defences::compute_like(s, &like.defences))
     } else {
-        Theatre::new(s)
+        std::sync::Arc::new(Defences::compute(s))
     }
 }
 
@@ -627,11 +655,7 @@ pub fn run_posterior_trials_from(
         let rows: Vec<Vec<TrialRow>> = groups
             .par_iter()
             .map(|(point, list)| {
-                let theatres: Vec<Theatre<'_>> = points[*point]
-                    .iter()
-                    .zip(&first)
-                    .map(|(s, f)| prepared_like(s, f))
-                    .collect();
+                let theatres = prepared_point(&points[*point], &first);
                 let constants: Vec<WeeklyConstants> = theatres
                     .iter()
                     .map(|th| WeeklyConstants::new(&th.defences))

@@ -89,18 +89,26 @@ impl BaseText {
             .map_err(|d| Error::from(crate::scenario::LoadError::Invalid(d)))
     }
 
-    /// The scenario at one design point.
-    pub fn at(&self, params: &[ParamRange], values: &[f64]) -> Result<ScenarioSet> {
-        let mut sets = self.sets.clone();
-        sets.extend(overrides(params, values));
+    /// [`load_point`] of the text with `sets` (all of them: the base's
+    /// are not added), from the text parsed once.
+    pub fn point_with(
+        &self,
+        sets: &[String],
+    ) -> std::result::Result<ScenarioSet, crate::scenario::Diagnostics> {
         let parsed = self
             .parsed
             .get_or_init(|| crate::scenario::Parsed::new(&self.name, &self.stem, &self.text).ok());
         match parsed {
-            Some(parsed) => parsed.point(&sets),
-            None => load_point(&self.name, &self.stem, &self.text, &sets),
+            Some(parsed) => parsed.point(sets),
+            None => load_point(&self.name, &self.stem, &self.text, sets),
         }
-        .map_err(|d| {
+    }
+
+    /// The scenario at one design point.
+    pub fn at(&self, params: &[ParamRange], values: &[f64]) -> Result<ScenarioSet> {
+        let mut sets = self.sets.clone();
+        sets.extend(overrides(params, values));
+        self.point_with(&sets).map_err(|d| {
             Error::Invalid(format!(
                 "design point {} is not a valid scenario ({}):\n{d}",
                 overrides(params, values).join(", "),

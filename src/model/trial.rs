@@ -162,11 +162,79 @@ impl<'a> Theatre<'a> {
         Theatre::with_defences(scenario, std::sync::Arc::new(Defences::compute(scenario)))
     }
 
+    /// Like [`Theatre::with_defences`], taking from `like` the tables
+    /// that depend only on values the two scenarios share to the bit: the
+    /// births (growth rate and every region's legitimacy), the deaths
+    /// (attrition), the attack law (its two exponents) and the laws of new
+    /// cells in every week (see [`spawn_alike`]). The points of a posterior
+    /// or a sweep seldom change all of these, and their `powf` and `exp`
+    /// were most of what preparing a point cost; the tables are the very
+    /// ones [`Theatre::with_defences`] would build.
+    pub fn with_defences_like(
+        scenario: &'a Scenario,
+        defences: std::sync::Arc<Defences>,
+        like: &Theatre<'_>,
+    ) -> Theatre<'a> {
+        let (s, l) = (scenario, like.scenario);
+        let same = |a: f64, b: f64| a.to_bits() == b.to_bits();
+        let births_alike = same(s.model.growth_rate, l.model.growth_rate)
+            && s.regions.len() == l.regions.len()
+            && s.regions
+                .iter()
+                .zip(&l.regions)
+                .all(|(a, b)| same(a.legitimacy, b.legitimacy));
+        let births = if births_alike {
+            (like.births.clone(), like.birth_hazard.clone())
+        } else {
+            births_of(s)
+        };
+        let deaths = if same(s.model.attrition_rate, l.model.attrition_rate) {
+            (like.deaths.clone(), like.death_hazard)
+        } else {
+            deaths_of(s)
+        };
+        let attack = if same(s.model.attack_size_exponent, l.model.attack_size_exponent)
+            && same(
+                s.model.attack_experience_exponent,
+                l.model.attack_experience_exponent,
+            ) {
+            like.attack.clone()
+        } else {
+            AttackLaw::new(&s.model)
+        };
+        let spawning = if spawn_alike(s, l) {
+            like.spawning.clone()
+        } else {
+            spawning_of(s)
+        };
+        Theatre::assemble(s, defences, births, deaths, attack, spawning)
+    }
+
     /// Like [`Theatre::new`], with defences already computed for a
     /// scenario that shares them (see [`Defences::shared_by`]).
     pub fn with_defences(
         scenario: &'a Scenario,
         defences: std::sync::Arc<Defences>,
+    ) -> Theatre<'a> {
+        Theatre::assemble(
+            scenario,
+            defences,
+            births_of(scenario),
+            deaths_of(scenario),
+            AttackLaw::new(&scenario.model),
+            spawning_of(scenario),
+        )
+    }
+
+    /// The theatre of `scenario` with these tables of births and deaths
+    /// (each the laws and their hazards), attacks and new cells.
+    fn assemble(
+        scenario: &'a Scenario,
+        defences: std::sync::Arc<Defences>,
+        (births, birth_hazard): (Vec<Binomial>, Vec<f64>),
+        (deaths, death_hazard): (Binomial, f64),
+        attack: AttackLaw,
+        spawning: Option<Vec<Poisson>>,
     ) -> Theatre<'a> {
         let s = scenario;
         let mut has_source = vec![false; s.states.len()];
@@ -181,28 +249,43 @@ impl<'a> Theatre<'a> {
                 .map(|r| s.is_member_region(r))
                 .collect(),
             indirect_origin: has_source.iter().map(|h| !h).collect(),
-            births: s
-                .regions
-                .iter()
-                .map(|r| Binomial::new(s.model.growth_rate * (1.0 - r.legitimacy)))
-                .collect(),
-            deaths: Binomial::new(s.model.attrition_rate),
-            birth_hazard: s
-                .regions
-                .iter()
-                .map(|r| weekly_hazard(s.model.growth_rate * (1.0 - r.legitimacy)))
-                .collect(),
-            death_hazard: weekly_hazard(s.model.attrition_rate),
+            births,
+            deaths,
+            birth_hazard,
+            death_hazard,
             run_weeks: s.run_weeks(),
-            attack: AttackLaw::new(&s.model),
+            attack,
             cell_size: Poisson::new(s.model.cell_size_mean - 1.0),
-            spawning: s.source.noise.is_none().then(|| {
-                (0..s.run_weeks())
-                    .flat_map(|tau| spawn_laws(s, tau, None))
-                    .collect()
-            }),
+            spawning,
         }
     }
+}
+
+/// The laws of new cells per week and source region, when they are the
+/// same in every trial (see [`Theatre`]'s `spawning`).
+fn spawning_of(s: &Scenario) -> Option<Vec<Poisson>> {
+    s.source.noise.is_none().then(|| {
+        (0..s.run_weeks())
+            .flat_map(|tau| spawn_laws(s, tau, None))
+            .collect()
+    })
+}
+
+/// Births in an established cell per region: the law and its hazard.
+fn births_of(s: &Scenario) -> (Vec<Binomial>, Vec<f64>) {
+    let p = |r: &crate::scenario::Region| s.model.growth_rate * (1.0 - r.legitimacy);
+    (
+        s.regions.iter().map(|r| Binomial::new(p(r))).collect(),
+        s.regions.iter().map(|r| weekly_hazard(p(r))).collect(),
+    )
+}
+
+/// Deaths in an established cell: the law and its hazard.
+fn deaths_of(s: &Scenario) -> (Binomial, f64) {
+    (
+        Binomial::new(s.model.attrition_rate),
+        weekly_hazard(s.model.attrition_rate),
+    )
 }
 
 /// -ln(1 - p): the hazard whose week passes without the event with
@@ -407,17 +490,7 @@ pub fn run_trial_shared(
 /// cells per week, so the same new cells in every trial. Variants that
 /// change only defences share their first one's group.
 pub fn spawning_groups(theatres: &[Theatre<'_>]) -> Vec<usize> {
-    let same = |a: &Scenario, b: &Scenario| {
-        a.seed == b.seed
-            && a.weeks == b.weeks
-            && a.warmup_weeks == b.warmup_weeks
-            && a.source == b.source
-            && a.network.sources == b.network.sources
-            && a.network
-                .sources
-                .iter()
-                .all(|&r| a.regions[r].new_cells.to_bits() == b.regions[r].new_cells.to_bits())
-    };
+    let same = |a: &Scenario, b: &Scenario| a.seed == b.seed && spawn_alike(a, b);
     theatres
         .iter()
         .enumerate()
@@ -427,6 +500,20 @@ pub fn spawning_groups(theatres: &[Theatre<'_>]) -> Vec<usize> {
                 .unwrap_or(v)
         })
         .collect()
+}
+
+/// Whether `a` and `b` have the same laws of new cells in every week run:
+/// the same weeks, warm-up, source (hardship, recruitment exponent,
+/// governance path and noise), source regions and their new cells.
+fn spawn_alike(a: &Scenario, b: &Scenario) -> bool {
+    a.weeks == b.weeks
+        && a.warmup_weeks == b.warmup_weeks
+        && a.source == b.source
+        && a.network.sources == b.network.sources
+        && a.network
+            .sources
+            .iter()
+            .all(|&r| a.regions[r].new_cells.to_bits() == b.regions[r].new_cells.to_bits())
 }
 
 /// [`run_trial`], telling `recorder` of every cell event. The trial's
@@ -912,19 +999,37 @@ fn transit_move<R: Recorder>(
         };
         -m.route_risk_aversion * risk - m.route_distance_weight * f64::from(d)
     };
-    weights.clear();
-    weights.extend(candidates.iter().map(utility));
-    let best = weights.iter().fold(f64::NEG_INFINITY, |b, &u| b.max(u));
-    if best == f64::NEG_INFINITY {
-        return Fate::Alive;
-    }
-    let mut acc = 0.0;
-    for w in weights.iter_mut() {
-        acc += (*w - best).exp();
-        *w = acc;
-    }
-    let Some(i) = streams::choose(unit(words.word(Slot::Route)), weights) else {
-        return Fate::Alive;
+    let i = if let [only] = candidates[..] {
+        // One way on: the logit's one outcome, whatever the uniform, once
+        // the utility is above -∞ (as `choose` over the one weight e^0 = 1
+        // gives), so the route's word is not needed.
+        // NaN waits, as the fold of the maximum leaves -∞ then.
+        let u = utility(&only);
+        if u.is_nan() || u == f64::NEG_INFINITY {
+            return Fate::Alive;
+        }
+        0
+    } else {
+        weights.clear();
+        weights.extend(candidates.iter().map(utility));
+        let best = weights.iter().fold(f64::NEG_INFINITY, |b, &u| b.max(u));
+        if best == f64::NEG_INFINITY {
+            return Fate::Alive;
+        }
+        let mut acc = 0.0;
+        for w in weights.iter_mut() {
+            // e^0 = 1 exactly: the best candidate's term needs no `exp`.
+            acc += if *w == best && best.is_finite() {
+                1.0
+            } else {
+                (*w - best).exp()
+            };
+            *w = acc;
+        }
+        let Some(i) = streams::choose(unit(words.word(Slot::Route)), weights) else {
+            return Fate::Alive;
+        };
+        i
     };
     let link = candidates[i];
     let v = link.to as usize;

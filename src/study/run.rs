@@ -196,7 +196,7 @@ pub fn run(
     };
     let mut layout = layout(&set.base, &names, &theatres);
     if let Some(p) = &over {
-        layout.patrol = p.patrol(&opts.variants)?;
+        layout.patrol = p.patrol(&opts.variants, opts.common.threads)?;
     }
     let identity = RunIdentity {
         scenario_sha256: hex(&Sha256::digest(&text)),
@@ -501,7 +501,6 @@ pub use crate::results::manifest::write_json;
 
 /// Names for the tables: variants, members, segments, patrol detection.
 pub fn layout(base: &Scenario, names: &[String], theatres: &[Theatre<'_>]) -> Layout {
-    let weeks = f64::from(base.weeks.max(1));
     Layout {
         variants: names.to_vec(),
         members: base
@@ -524,18 +523,23 @@ pub fn layout(base: &Scenario, names: &[String], theatres: &[Theatre<'_>]) -> La
             .collect(),
         patrol: theatres
             .iter()
-            .map(|th| {
-                (0..2 * base.borders.len())
-                    .map(|d| {
-                        (0..base.weeks)
-                            .map(|t| th.defences.patrol(t + th.defences.warmup, d))
-                            .sum::<f64>()
-                            / weeks
-                    })
-                    .collect()
-            })
+            .map(|th| patrol_of(base, &th.defences))
             .collect(),
     }
+}
+
+/// Mean weekly patrol detection per direction of `defences`, over the
+/// weeks recorded.
+fn patrol_of(base: &Scenario, defences: &crate::model::Defences) -> Vec<f64> {
+    let weeks = f64::from(base.weeks.max(1));
+    (0..2 * base.borders.len())
+        .map(|d| {
+            (0..base.weeks)
+                .map(|t| defences.patrol(t + defences.warmup, d))
+                .sum::<f64>()
+                / weeks
+        })
+        .collect()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -563,7 +567,6 @@ impl PosteriorRun {
                 opts.common.scenario.display()
             ))
         })?;
-        let mut sets = Vec::with_capacity(over.values.len());
         let mut base_sets = opts.common.sets.clone();
         if let Some(t) = opts.trials {
             base_sets.push(format!("scenario.trials={t}"));
@@ -571,39 +574,66 @@ impl PosteriorRun {
         if let Some(s) = opts.common.seed {
             base_sets.push(format!("scenario.seed={s}"));
         }
-        for j in 0..over.values.len() {
-            let mut sets_here = base_sets.clone();
-            sets_here.extend(over.overrides(j));
-            let point = crate::scenario::load_point(
-                &opts.common.scenario.display(),
-                &opts.common.scenario.stem(),
-                text,
-                &sets_here,
-            )
-            .map_err(|d| over.misfit(j, d))?;
-            sets.push(point);
-        }
+        // The text parsed once, every distinct point built from it at the
+        // same time; the first point that is not a valid scenario, in
+        // order, is the one reported (as one after another would).
+        let (name, stem) = (opts.common.scenario.display(), opts.common.scenario.stem());
+        let parsed = crate::scenario::Parsed::new(&name, &stem, text).ok();
+        let points: Vec<usize> = (0..over.values.len()).collect();
+        let built: Vec<Result<ScenarioSet>> = crate::engine::with_pool(opts.common.threads, || {
+            crate::engine::par_map(&points, |&j| {
+                let mut sets_here = base_sets.clone();
+                sets_here.extend(over.overrides(j));
+                match &parsed {
+                    Some(parsed) => parsed.point(&sets_here),
+                    None => crate::scenario::load_point(&name, &stem, text, &sets_here),
+                }
+                .map_err(|d| over.misfit(j, d))
+            })
+        })
+        .map_err(|e| Error::Other(e.into()))?;
+        let sets = built.into_iter().collect::<Result<Vec<_>>>()?;
         let notes = over.variant_notes(set);
         Ok(PosteriorRun { over, sets, notes })
     }
 
     /// Mean weekly patrol detection per variant and direction, averaged
     /// over the posterior's points by weight.
-    fn patrol(&self, variants: &[String]) -> Result<Vec<Vec<f64>>> {
-        let mut total: Vec<Vec<f64>> = Vec::new();
+    fn patrol(&self, variants: &[String], threads: usize) -> Result<Vec<Vec<f64>>> {
         let first: Vec<Theatre<'_>> = select(&self.sets[0], variants)?
             .iter()
             .map(|(_, s)| Theatre::new(s))
             .collect();
-        for (set, &w) in self.sets.iter().zip(&self.over.weights) {
-            let chosen = select(set, variants)?;
-            let names: Vec<String> = chosen.iter().map(|(n, _)| n.clone()).collect();
-            let theatres: Vec<Theatre<'_>> = chosen
-                .iter()
-                .zip(&first)
-                .map(|((_, s), f)| crate::engine::prepared_like(s, f))
-                .collect();
-            let here = layout(&set.base, &names, &theatres).patrol;
+        let first_patrol: Vec<Vec<f64>> = first
+            .iter()
+            .map(|th| patrol_of(&self.sets[0].base, &th.defences))
+            .collect();
+        // Each point's patrol law worked out at the same time (only its
+        // defences are needed, and a point that shares the first point's
+        // has its patrol), then summed in the points' order (the same sums
+        // as one after another).
+        let each: Vec<Result<Vec<Vec<f64>>>> = crate::engine::with_pool(threads, || {
+            crate::engine::par_map(&self.sets, |set| {
+                let chosen = select(set, variants)?;
+                Ok(chosen
+                    .iter()
+                    .zip(&first)
+                    .zip(&first_patrol)
+                    .map(|(((_, s), f), known)| {
+                        let defences = crate::engine::defences_like(s, f);
+                        if std::sync::Arc::ptr_eq(&defences, &f.defences) {
+                            known.clone()
+                        } else {
+                            patrol_of(&set.base, &defences)
+                        }
+                    })
+                    .collect())
+            })
+        })
+        .map_err(|e| Error::Other(e.into()))?;
+        let mut total: Vec<Vec<f64>> = Vec::new();
+        for (here, &w) in each.into_iter().zip(&self.over.weights) {
+            let here = here?;
             if total.is_empty() {
                 total = here.iter().map(|v| vec![0.0; v.len()]).collect();
             }

@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use crate::engine::points::{
     BaseText, Design, PointResult, expand, overrides, patrol_in as point_patrol_in, run_points,
 };
-use crate::engine::{par_map, prepared_like, with_pool};
+use crate::engine::{par_map, prepared_point, with_pool};
 use crate::error::{Error, Result};
 use crate::model::Theatre;
 use crate::results::default_out;
@@ -312,7 +312,7 @@ fn run_point_over(
         par_map(&used, |&j| {
             let mut here = sets.clone();
             here.extend(over.overrides(j));
-            load_point(&src.name, &src.stem, &src.text, &here).map_err(|d| over.misfit(j, d))
+            src.point_with(&here).map_err(|d| over.misfit(j, d))
         })
     })?;
     let built: Vec<ScenarioSet> = built.into_iter().collect::<Result<_>>()?;
@@ -342,14 +342,16 @@ fn run_point_over(
         }
     }
     let first: Vec<Theatre<'_>> = scenarios[0].iter().map(|s| Theatre::new(s)).collect();
+    // Each posterior point's patrol worked out at the same time, then
+    // summed in order.
+    let each: Vec<Vec<Option<f64>>> = with_pool(threads, || {
+        par_map(
+            &built.iter().zip(&scenarios).collect::<Vec<_>>(),
+            |(set, list)| point_patrol_in(&set.base, &prepared_point(list, &first)),
+        )
+    })?;
     let mut patrol_in: Vec<Option<f64>> = Vec::new();
-    for ((set, list), &n) in built.iter().zip(&scenarios).zip(&counts) {
-        let theatres: Vec<Theatre<'_>> = list
-            .iter()
-            .zip(&first)
-            .map(|(s, f)| prepared_like(s, f))
-            .collect();
-        let here = point_patrol_in(&set.base, &theatres);
+    for (here, &n) in each.into_iter().zip(&counts) {
         if patrol_in.is_empty() {
             patrol_in = vec![Some(0.0); here.len()];
         }
