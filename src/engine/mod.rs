@@ -561,6 +561,13 @@ pub fn prepare_points(scenarios: &[Option<crate::scenario::Scenario>]) -> Vec<Op
     par_map(scenarios, |s| s.as_ref().map(|s| prepared_like(s, &first)))
 }
 
+/// Frees `items` on `threads` workers (each item's drop is a task).
+pub fn drop_in_parallel<T: Send>(items: Vec<T>, threads: usize) {
+    // Should the pool fail (it cannot for a size that ran), the items are
+    // freed with the closure, one by one.
+    let _ = with_pool(threads, || items.into_par_iter().for_each(drop));
+}
+
 /// `f` of every item, in parallel (in the pool of [`with_pool`]), in order.
 pub fn par_map<'a, T: Sync, U: Send>(
     items: &'a [T],

@@ -182,10 +182,13 @@ pub struct Key {
     pub loc: Loc,
 }
 
-/// A TOML table, in the order its keys were written.
+/// A TOML table, in the order its keys were written. The entries are
+/// shared between clones until one of them changes (each variant and
+/// parameter point of a study starts from a clone of the whole document
+/// and changes a few paths), so a clone costs a reference count.
 #[derive(Debug, Clone, Default)]
 pub struct Table {
-    pub entries: Vec<(Key, Node)>,
+    pub entries: Arc<Vec<(Key, Node)>>,
 }
 
 impl Table {
@@ -199,7 +202,7 @@ impl Table {
 
     /// The node under `key`, mutably.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
-        self.entries
+        Arc::make_mut(&mut self.entries)
             .iter_mut()
             .find(|(k, _)| k.name == key)
             .map(|(_, n)| n)
@@ -207,10 +210,16 @@ impl Table {
 
     /// Sets `key` to `node`, replacing any earlier value.
     pub fn set(&mut self, key: Key, node: Node) {
-        match self.entries.iter_mut().find(|(k, _)| k.name == key.name) {
+        let entries = Arc::make_mut(&mut self.entries);
+        match entries.iter_mut().find(|(k, _)| k.name == key.name) {
             Some((_, slot)) => *slot = node,
-            None => self.entries.push((key, node)),
+            None => entries.push((key, node)),
         }
+    }
+
+    /// The entries, to change in place.
+    pub fn entries_mut(&mut self) -> &mut Vec<(Key, Node)> {
+        Arc::make_mut(&mut self.entries)
     }
 }
 
@@ -299,7 +308,9 @@ fn convert_table(table: toml::de::DeTable<'_>, source: u16) -> Value {
         .collect();
     // Keep the order in which keys were written, so messages read top-down.
     entries.sort_by_key(|(k, _)| k.loc.start);
-    Value::Table(Table { entries })
+    Value::Table(Table {
+        entries: Arc::new(entries),
+    })
 }
 
 /// TOML floats: `inf`, `+inf`, `-inf`, `nan` and ordinary decimals.

@@ -104,7 +104,7 @@ impl<'a> Fields<'a> {
             ));
             return None;
         };
-        for (key, _) in &table.entries {
+        for (key, _) in table.entries.iter() {
             if !allowed.contains(&key.name.as_str()) {
                 diags.push(
                     Diagnostic::new(

@@ -443,7 +443,7 @@ fn relocate(node: &mut super::doc::Node, loc: Loc) {
     match &mut node.value {
         super::doc::Value::Array(items) => items.iter_mut().for_each(|n| relocate(n, loc)),
         super::doc::Value::Table(t) => {
-            for (k, n) in &mut t.entries {
+            for (k, n) in t.entries_mut() {
                 k.loc = loc;
                 relocate(n, loc);
             }

@@ -54,7 +54,7 @@ fn classify(segs: &[&str]) -> Shape2 {
 /// nested tables, down to a plain value or a value table.
 pub(crate) fn flatten_set(set: &Table) -> Vec<Override> {
     let mut out = Vec::new();
-    for (key, node) in &set.entries {
+    for (key, node) in set.entries.iter() {
         flatten_into(&key.name, key.loc, node, &mut out);
     }
     out
@@ -64,7 +64,7 @@ fn flatten_into(prefix: &str, loc: Loc, node: &Node, out: &mut Vec<Override>) {
     let segs: Vec<&str> = prefix.split('.').collect();
     match (&node.value, classify(&segs)) {
         (Value::Table(t), Shape2::Partial) if !t.entries.is_empty() => {
-            for (k, n) in &t.entries {
+            for (k, n) in t.entries.iter() {
                 flatten_into(&format!("{prefix}.{}", k.name), k.loc, n, out);
             }
         }
@@ -104,7 +104,7 @@ fn element_names(doc: &Table, sec: &Section, builtin_terrains: &[String]) -> Vec
         (Shape::Named, node) => {
             let mut names = builtin_terrains.to_vec();
             if let Some(Value::Table(t)) = node {
-                for (k, _) in &t.entries {
+                for (k, _) in t.entries.iter() {
                     if !names.contains(&k.name) {
                         names.push(k.name.clone());
                     }

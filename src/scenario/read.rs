@@ -215,17 +215,18 @@ pub(crate) fn read<'a>(
     // calibration builds one scenario per particle).
     let root = Node {
         value: Value::Table(Table {
-            entries: doc
-                .entries
-                .iter()
-                .map(|(k, n)| {
-                    let stub = Node {
-                        value: Value::Bool(false),
-                        loc: n.loc,
-                    };
-                    (k.clone(), stub)
-                })
-                .collect(),
+            entries: std::sync::Arc::new(
+                doc.entries
+                    .iter()
+                    .map(|(k, n)| {
+                        let stub = Node {
+                            value: Value::Bool(false),
+                            loc: n.loc,
+                        };
+                        (k.clone(), stub)
+                    })
+                    .collect(),
+            ),
         }),
         loc: origin,
     };
@@ -461,7 +462,7 @@ fn read_terrains(node: Option<&Node>, diags: &mut Vec<Diagnostic>) -> Vec<RawTer
         ));
         return terrains;
     };
-    for (key, class) in &table.entries {
+    for (key, class) in table.entries.iter() {
         let path = join("terrain", &key.name);
         if !is_id(&key.name) {
             diags.push(Diagnostic::new(
@@ -608,7 +609,7 @@ pub(crate) fn read_governance(
         }
     };
     let mut ok = true;
-    for (key, _) in &f.table.entries {
+    for (key, _) in f.table.entries.iter() {
         if GOVERNANCE_KEYS.contains(&key.name.as_str()) && !own.contains(&key.name.as_str()) {
             diags.push(Diagnostic::new(
                 Some(key.loc),
