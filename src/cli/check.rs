@@ -207,6 +207,7 @@ fn needs(set: &ScenarioSet) -> String {
         end_trial: set.base.trials,
         threads,
         resume: false,
+        posterior_points: 0,
     };
     let n = resources::estimate(&shape);
     format!(

@@ -56,6 +56,10 @@ pub(crate) struct Shape<'a> {
     pub threads: usize,
     /// Whether checkpoints are kept (`--resume`).
     pub resume: bool,
+    /// Distinct points of the posterior the run draws from (`--posterior`;
+    /// 0 without): each is held as a scenario per variant for the whole
+    /// run.
+    pub posterior_points: u64,
 }
 
 /// Estimates what a run of `shape` needs. Saturates instead of overflowing.
@@ -93,10 +97,16 @@ pub(crate) fn estimate(shape: &Shape<'_>) -> Needs {
     let folds = VariantFold::pending_bytes(weeks)
         .saturating_mul(n_variants)
         .saturating_mul(shape.threads as u64);
+    // A run over a posterior holds every distinct point's scenarios.
+    let posterior = shape
+        .posterior_points
+        .saturating_mul(n_variants)
+        .saturating_mul(scenario_bytes(s));
     let memory = stats
         .saturating_mul(copies)
         .saturating_add(records)
-        .saturating_add(folds);
+        .saturating_add(folds)
+        .saturating_add(posterior);
     let checkpoint = if shape.resume {
         stats.saturating_mul(3)
     } else {
@@ -110,6 +120,19 @@ pub(crate) fn estimate(shape: &Shape<'_>) -> Needs {
         trials_csv,
         stats,
     }
+}
+
+/// Heap of one validated scenario: its regions, borders and states (names,
+/// ids and fields, about 400 bytes each with the allocator's share), the
+/// route tables (hops from every region to every target) and a little
+/// more. For the default scenario (22 regions, 44 borders, 12 states) it
+/// gives 33 KB; a run over its 1,000-point posterior took 33 KB a
+/// scenario more than the same run without (341.5 against 45.2 MB peak,
+/// 9 variants, docs/performance.md).
+fn scenario_bytes(s: &Scenario) -> u64 {
+    let elements = (s.regions.len() + s.borders.len() + s.states.len()) as u64;
+    let routes = (s.network.targets.len() * s.regions.len()) as u64 * 4;
+    1024 + 400 * elements + routes
 }
 
 /// Bytes of the per-state and per-border statistics of one variant.
@@ -129,8 +152,22 @@ pub(crate) fn check(
     free_memory: Option<u64>,
 ) -> Result<(), String> {
     if let Some(free) = free_memory.filter(|&f| needs.memory > f) {
+        let posterior = if shape.posterior_points > 0 {
+            format!(
+                ", and the scenarios of the posterior's {} distinct points × {} variant(s)",
+                shape.posterior_points,
+                shape.variants.len()
+            )
+        } else {
+            String::new()
+        };
+        let fewer = if shape.posterior_points > 0 {
+            ", a posterior with fewer distinct points"
+        } else {
+            ""
+        };
         return Err(format!(
-            "this run needs about {} of memory ({} variant(s) × {} weeks of statistics, one copy per thread for {} thread(s)), but only {} is available; use fewer --threads, fewer variants (--variant) or a shorter horizon (scenario.weeks)",
+            "this run needs about {} of memory ({} variant(s) × {} weeks of statistics, one copy per thread for {} thread(s){posterior}), but only {} is available; use fewer --threads, fewer variants (--variant){fewer} or a shorter horizon (scenario.weeks)",
             bytes(needs.memory),
             shape.variants.len(),
             shape.scenario.weeks,
@@ -247,7 +284,32 @@ mod tests {
             end_trial: trials,
             threads: 2,
             resume: false,
+            posterior_points: 0,
         }
+    }
+
+    #[test]
+    fn a_posterior_adds_its_points_scenarios() {
+        let set = scenario();
+        let two = ["baseline".to_string(), "intel_heavy".to_string()];
+        let plain = shape(&set.base, &two, 1000);
+        let mut over = plain;
+        over.posterior_points = 1000;
+        let (a, b) = (estimate(&plain), estimate(&over));
+        assert_eq!(b.memory - a.memory, 1000 * 2 * scenario_bytes(&set.base));
+        assert_eq!(a.disk, b.disk);
+        let e = check(&over, &b, Path::new("/results"), None, Some(a.memory)).unwrap_err();
+        assert!(
+            e.contains("posterior's 1000 distinct points × 2 variant(s)"),
+            "{e}"
+        );
+        assert!(e.contains("a posterior with fewer distinct points"), "{e}");
+        // The default scenario: 33 KB a scenario, as measured (a run over
+        // its 1,000-point posterior took 296 MB more at 9 variants).
+        let text = include_str!("../../scenarios/csto-southern-frontier.toml");
+        let default = load_str("d.toml", "d", text, &[]).unwrap();
+        let per = scenario_bytes(&default.base) as f64;
+        assert!((per / 32_900.0 - 1.0).abs() < 0.1, "{per}");
     }
 
     #[test]

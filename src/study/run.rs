@@ -170,10 +170,13 @@ pub fn run(
         .collect();
     let theatres = crate::engine::in_parallel(opts.common.threads, prepare)?;
     let names: Vec<String> = chosen.iter().map(|(n, _)| n.clone()).collect();
-    let over = match &opts.posterior {
-        Some(path) => Some(PosteriorRun::prepare(path, opts, &set, &text)?),
+    // The posterior is read first: a run that cannot hold its points is
+    // refused before they are built.
+    let posterior = match &opts.posterior {
+        Some(path) => Some(OverPosterior::read(path, &set.uncertain)?),
         None => None,
     };
+    let posterior_points = posterior.as_ref().map_or(0, |p| p.values.len() as u64);
     let trials = set.base.trials;
     if let Some(shard) = opts.shard.filter(|s| s.count > trials) {
         return Err(Error::Invalid(format!(
@@ -188,7 +191,18 @@ pub fn run(
             "--resume needs --out DIR: the folder to continue (an interrupted run keeps .DIR.partial beside it)".into(),
         ));
     }
-    refuse_if_too_big(opts, &set.base, &names, range.clone(), &target)?;
+    refuse_if_too_big(
+        opts,
+        &set.base,
+        &names,
+        range.clone(),
+        posterior_points,
+        &target,
+    )?;
+    let over = match posterior {
+        Some(posterior) => Some(PosteriorRun::prepare(posterior, opts, &set, &text)?),
+        None => None,
+    };
     let (staging, existed) = if opts.resume {
         Staging::resumable(&target, opts.common.force).map_err(refused)?
     } else {
@@ -449,6 +463,7 @@ fn refuse_if_too_big(
     base: &Scenario,
     names: &[String],
     range: std::ops::Range<u64>,
+    posterior_points: u64,
     target: &Path,
 ) -> Result<()> {
     let shape = resources::Shape {
@@ -458,6 +473,7 @@ fn refuse_if_too_big(
         end_trial: range.end,
         threads: opts.common.threads,
         resume: opts.resume,
+        posterior_points,
     };
     let needs = resources::estimate(&shape);
     let free_disk = resources::free_disk(target);
@@ -563,10 +579,14 @@ struct PosteriorRun {
 }
 
 impl PosteriorRun {
-    /// Reads the posterior and builds every distinct point; refuses
-    /// columns that are not paths of the scenario, with the reason.
-    fn prepare(path: &Path, opts: &RunOptions, set: &ScenarioSet, text: &[u8]) -> Result<Self> {
-        let over = OverPosterior::read(path, &set.uncertain)?;
+    /// Builds every distinct point of the posterior; refuses columns that
+    /// are not paths of the scenario, with the reason.
+    fn prepare(
+        over: OverPosterior,
+        opts: &RunOptions,
+        set: &ScenarioSet,
+        text: &[u8],
+    ) -> Result<Self> {
         let text = std::str::from_utf8(text).map_err(|_| {
             Error::Invalid(format!(
                 "{} is not UTF-8 text",
