@@ -352,7 +352,12 @@ fn colour_scale<DB: DrawingBackend>(
         INK.stroke_width(1),
     ))?;
     let words = style::anchored(style::text(13.0, &INK), HPos::Left, VPos::Center);
-    let ticks = style::ticks_over(lo, hi);
+    // The plain labels, unless two of them read the same (a narrow
+    // range): then as many decimals as the range needs.
+    let at = |k: i32| lo + (hi - lo) * f64::from(k) / 4.0;
+    let plain: Vec<String> = (0..=4).map(|k| style::tick(&at(k))).collect();
+    let narrow = plain.windows(2).any(|w| w[0] == w[1]);
+    let finer = style::ticks_over(lo, hi);
     for k in 0..=4 {
         let f = k as f64 / 4.0;
         let y = bottom - ((bottom - top) as f64 * f) as i32;
@@ -360,7 +365,12 @@ fn colour_scale<DB: DrawingBackend>(
             vec![(34, y), (40, y)],
             INK.stroke_width(1),
         ))?;
-        area.draw_text(&ticks(&(lo + (hi - lo) * f)), &words, (44, y))?;
+        let label = if narrow {
+            finer(&at(k))
+        } else {
+            plain[k as usize].clone()
+        };
+        area.draw_text(&label, &words, (44, y))?;
     }
     let caption = style::anchored(style::text(13.0, &MUTED), HPos::Left, VPos::Top);
     area.draw_text(label, &caption, (4, bottom + 14))?;
