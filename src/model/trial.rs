@@ -1792,4 +1792,77 @@ b = "B"
             );
         }
     }
+
+    /// A theatre prepared like another has, table for table, what one
+    /// prepared whole has: where the inputs agree the tables are taken,
+    /// where any one of them differs they are built again.
+    #[test]
+    fn theatres_prepared_like_another_are_the_ones_prepared_whole() {
+        let a = scenario(include_str!("../../scenarios/csto-southern-frontier.toml"));
+        let tables = |th: &Theatre<'_>| {
+            format!(
+                "{:?} {:?} {:?} {:?} {:?} {:?}",
+                th.births, th.birth_hazard, th.deaths, th.death_hazard, th.attack, th.spawning
+            )
+        };
+        let source = a.network.sources[0];
+        let target = a.network.targets[0];
+        type Change = (&'static str, fn(&mut Scenario), bool);
+        // What changes, and whether the new cells' laws stay alike.
+        let changes: [Change; 10] = [
+            (
+                "nothing the tables read",
+                |s| s.model.detection_scale *= 1.5,
+                true,
+            ),
+            ("the growth rate", |s| s.model.growth_rate *= 1.5, true),
+            (
+                "a region's legitimacy",
+                |s| s.regions[s.network.targets[0]].legitimacy /= 2.0,
+                true,
+            ),
+            ("attrition", |s| s.model.attrition_rate *= 1.5, true),
+            (
+                "the attack size exponent",
+                |s| s.model.attack_size_exponent += 0.1,
+                true,
+            ),
+            (
+                "the attack experience exponent",
+                |s| s.model.attack_experience_exponent += 0.1,
+                true,
+            ),
+            (
+                "a source's new cells",
+                |s| s.regions[s.network.sources[0]].new_cells *= 1.5,
+                false,
+            ),
+            (
+                "the recruitment exponent",
+                |s| s.source.recruitment_exponent += 0.1,
+                false,
+            ),
+            ("the warm-up", |s| s.warmup_weeks += 1, false),
+            ("the weeks", |s| s.weeks += 1, false),
+        ];
+        let like = Theatre::new(&a);
+        for (what, change, alike) in changes {
+            let mut b = a.clone();
+            change(&mut b);
+            let whole = Theatre::new(&b);
+            let shared = Theatre::with_defences_like(&b, whole.defences.clone(), &like);
+            assert_eq!(tables(&shared), tables(&whole), "{what}");
+            assert_eq!(spawn_alike(&a, &b), alike, "{what}");
+        }
+        // A region that is neither a source nor a target still counts for
+        // the births (every region's table is kept).
+        let mut b = a.clone();
+        let other = (0..b.regions.len())
+            .find(|&r| r != source && r != target)
+            .expect("a third region");
+        b.regions[other].legitimacy /= 2.0;
+        let whole = Theatre::new(&b);
+        let shared = Theatre::with_defences_like(&b, whole.defences.clone(), &like);
+        assert_eq!(tables(&shared), tables(&whole));
+    }
 }
