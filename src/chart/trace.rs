@@ -152,7 +152,7 @@ fn map<DB: DrawingBackend>(
         FAINT.stroke_width(1),
     ))?;
     root.draw_text(title, &style::bold(16.0, &INK), (p.x, p.y))?;
-    for b in &s.borders {
+    for b in s.borders.iter() {
         let (a, z) = (p.at(places[b.a]), p.at(places[b.b]));
         if b.is_segment() {
             root.draw(&PathElement::new(vec![a, z], MUTED.stroke_width(2)))?;

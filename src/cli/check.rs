@@ -103,7 +103,7 @@ pub(super) fn outline(set: &ScenarioSet, path: &str) -> String {
         segments,
         s.borders.len() - segments
     );
-    for b in &s.borders {
+    for b in s.borders.iter() {
         if let LinkKind::Segment {
             length_km,
             terrain,

@@ -122,17 +122,19 @@ pub(crate) fn estimate(shape: &Shape<'_>) -> Needs {
     }
 }
 
-/// Heap of one validated scenario: its regions, borders and states (names,
-/// ids and fields, about 400 bytes each with the allocator's share), the
-/// route tables (hops from every region to every target) and a little
-/// more. For the default scenario (22 regions, 44 borders, 12 states) it
-/// gives 33 KB; a run over its 1,000-point posterior took 33 KB a
-/// scenario more than the same run without (341.5 against 45.2 MB peak,
-/// 9 variants, docs/performance.md).
+/// Heap of one scenario of a posterior point, beyond what it shares with
+/// the first point's (its exercises, states, borders, links and routes,
+/// see [`Scenario::share_with`]): its regions (names, ids and values,
+/// about 480 bytes each with the allocator's share), its draws of targets,
+/// and 8 KB for the rest of the scenario, its variant and what building
+/// it left. For the default scenario (22 regions) it gives 19 KB; a run
+/// over its 1,000-point posterior took 18.4 KB a scenario more than the
+/// same run without (211.1 against 45.2 MB peak, 9 variants,
+/// docs/performance.md). A posterior over the states' or borders' values
+/// shares less: the estimate stays the least the run needs.
 fn scenario_bytes(s: &Scenario) -> u64 {
-    let elements = (s.regions.len() + s.borders.len() + s.states.len()) as u64;
-    let routes = (s.network.targets.len() * s.regions.len()) as u64 * 4;
-    1024 + 400 * elements + routes
+    let draws = (s.network.sources.len() * s.network.targets.len()) as u64 * 16;
+    8 * 1024 + 480 * s.regions.len() as u64 + draws
 }
 
 /// Bytes of the per-state and per-border statistics of one variant.
@@ -304,12 +306,12 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("a posterior with fewer distinct points"), "{e}");
-        // The default scenario: 33 KB a scenario, as measured (a run over
-        // its 1,000-point posterior took 296 MB more at 9 variants).
+        // The default scenario: 18.4 KB a scenario, as measured (a run over
+        // its 1,000-point posterior took 166 MB more at 9 variants).
         let text = include_str!("../../scenarios/csto-southern-frontier.toml");
         let default = load_str("d.toml", "d", text, &[]).unwrap();
         let per = scenario_bytes(&default.base) as f64;
-        assert!((per / 32_900.0 - 1.0).abs() < 0.1, "{per}");
+        assert!((per / 18_400.0 - 1.0).abs() < 0.1, "{per}");
     }
 
     #[test]

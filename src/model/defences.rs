@@ -908,8 +908,9 @@ terrain = "desert"
         let mut s = scenario(include_str!("../../scenarios/csto-southern-frontier.toml"));
         let state = s.regions[s.network.sources[0]].state;
         let mut touched = 0;
-        for b in &mut s.borders {
-            let ends = [s.regions[b.a].state, s.regions[b.b].state];
+        let regions = s.regions.clone();
+        for b in std::sync::Arc::make_mut(&mut s.borders) {
+            let ends = [regions[b.a].state, regions[b.b].state];
             if let LinkKind::Segment { priority, .. } = &mut b.kind
                 && ends.contains(&state)
             {
@@ -953,12 +954,16 @@ terrain = "desert"
             ("a defence parameter", |s| {
                 s.model.readiness_half_life *= 2.0
             }),
-            ("a state", |s| s.states[0].participation /= 2.0),
+            ("a state", |s| {
+                std::sync::Arc::make_mut(&mut s.states)[0].participation /= 2.0
+            }),
             ("the alliance", |s| s.alliance.intel_sharing /= 2.0),
-            ("an exercise", |s| s.exercises[0].boost *= 2.0),
+            ("an exercise", |s| {
+                std::sync::Arc::make_mut(&mut s.exercises)[0].boost *= 2.0
+            }),
             ("a border", |s| {
-                let (a, b) = (s.borders[0].a, s.borders[0].b);
-                (s.borders[0].a, s.borders[0].b) = (b, a);
+                let border = &mut std::sync::Arc::make_mut(&mut s.borders)[0];
+                (border.a, border.b) = (border.b, border.a);
             }),
             ("the count of regions", |s| {
                 let r = s.regions[0].clone();
@@ -1006,8 +1011,8 @@ mod like_another {
         let mut b = a.clone();
         b.model.detection_scale *= 1.7;
         b.model.pooling /= 2.0;
-        let (u, v) = (b.borders[0].a, b.borders[0].b);
-        (b.borders[0].a, b.borders[0].b) = (v, u);
+        let border = &mut std::sync::Arc::make_mut(&mut b.borders)[0];
+        (border.a, border.b) = (border.b, border.a);
         assert!(Defences::stocks_shared_by(&a, &b) && !Defences::shared_by(&a, &b));
         let like = Defences::compute_like(&b, &Defences::compute(&a));
         assert_eq!(format!("{like:?}"), format!("{:?}", Defences::compute(&b)));
@@ -1018,9 +1023,13 @@ mod like_another {
             ("start week", |s| s.start_week += 1),
             ("a stock parameter", |s| s.model.intel_decay *= 2.0),
             ("another stock parameter", |s| s.model.interdict_max /= 2.0),
-            ("a state", |s| s.states[0].participation /= 2.0),
+            ("a state", |s| {
+                std::sync::Arc::make_mut(&mut s.states)[0].participation /= 2.0
+            }),
             ("the alliance", |s| s.alliance.intel_sharing /= 2.0),
-            ("an exercise", |s| s.exercises[0].boost *= 2.0),
+            ("an exercise", |s| {
+                std::sync::Arc::make_mut(&mut s.exercises)[0].boost *= 2.0
+            }),
         ];
         for (what, change) in changes {
             let mut c = a.clone();

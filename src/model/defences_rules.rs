@@ -17,7 +17,9 @@ fn stocks_approach_their_steady_state_geometrically() {
     );
     let mut s = s;
     let mem = 1;
-    if let Posture::Member { initial, .. } = &mut s.states[mem].posture {
+    if let Posture::Member { initial, .. } =
+        &mut std::sync::Arc::make_mut(&mut s.states)[mem].posture
+    {
         *initial = Stocks {
             border: 0.0,
             intel: 0.0,

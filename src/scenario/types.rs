@@ -5,6 +5,8 @@
 //! anything up by string. Nothing in this module is specific to one region of
 //! the world: states, regions, borders and policies are all data.
 
+use std::sync::Arc;
+
 /// Parameters of the model (docs/model.md §6), with their defaults applied.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelParams {
@@ -432,13 +434,14 @@ pub struct Link {
 /// The graph, derived once from regions and borders.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Network {
-    /// Links leaving each region.
-    pub neighbours: Vec<Vec<Link>>,
+    /// Links leaving each region. Shared (as the routes below) between
+    /// scenarios of the same map: see [`Scenario::share_with`].
+    pub neighbours: Arc<Vec<Vec<Link>>>,
     /// Member regions with positive target weight.
     pub targets: Vec<usize>,
     /// `hops[k][r]`: breadth-first hops from region r to `targets[k]` on the
     /// full graph (`u32::MAX` when unreachable).
-    pub hops: Vec<Vec<u32>>,
+    pub hops: Arc<Vec<Vec<u32>>>,
     /// Source regions (λ_r > 0), in file order.
     pub sources: Vec<usize>,
     /// For each source in `sources`: reachable targets (index into
@@ -461,14 +464,35 @@ pub struct Scenario {
     pub model: ModelParams,
     pub source: Source,
     pub alliance: Alliance,
-    pub exercises: Vec<Exercise>,
-    pub states: Vec<State>,
+    /// Exercises, states and borders are shared between scenarios that
+    /// have the same (see [`Scenario::share_with`]).
+    pub exercises: Arc<Vec<Exercise>>,
+    pub states: Arc<Vec<State>>,
     pub regions: Vec<Region>,
-    pub borders: Vec<Border>,
+    pub borders: Arc<Vec<Border>>,
     pub network: Network,
 }
 
 impl Scenario {
+    /// Takes `other`'s exercises, states, borders, links and routes where
+    /// they are equal to this scenario's, so that the two hold one copy. A
+    /// run over a posterior holds a scenario per variant and distinct
+    /// point, most of which differ from the first point's only in a few
+    /// numbers of their regions; sharing the rest is two thirds of their
+    /// memory.
+    pub fn share_with(&mut self, other: &Scenario) {
+        fn share<T: PartialEq>(mine: &mut Arc<T>, theirs: &Arc<T>) {
+            if !Arc::ptr_eq(mine, theirs) && **mine == **theirs {
+                *mine = theirs.clone();
+            }
+        }
+        share(&mut self.exercises, &other.exercises);
+        share(&mut self.states, &other.states);
+        share(&mut self.borders, &other.borders);
+        share(&mut self.network.neighbours, &other.network.neighbours);
+        share(&mut self.network.hops, &other.network.hops);
+    }
+
     /// Week of year (1..=52) of week `t`.
     pub fn week_of_year(&self, t: u32) -> u32 {
         ((self.start_week - 1 + t) % 52) + 1
@@ -568,6 +592,41 @@ pub fn total_spend(s: &Scenario) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scenarios_share_what_they_have_in_common_and_keep_what_differs() {
+        let text = include_str!("../../scenarios/csto-southern-frontier.toml");
+        let at = |sets: &[&str]| {
+            let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+            crate::scenario::load_str("d.toml", "d", text, &sets)
+                .expect("valid")
+                .base
+        };
+        let a = at(&[]);
+        // A posterior point: other new cells and target weights.
+        let mut b = at(&[
+            "regions.AFG_NE.new_cells=0.02",
+            "regions.KAZ_S.target_weight=0.3",
+        ]);
+        let before = b.clone();
+        b.share_with(&a);
+        assert_eq!(b, before, "sharing changes no value");
+        assert!(Arc::ptr_eq(&b.borders, &a.borders));
+        assert!(Arc::ptr_eq(&b.states, &a.states));
+        assert!(Arc::ptr_eq(&b.exercises, &a.exercises));
+        assert!(Arc::ptr_eq(&b.network.neighbours, &a.network.neighbours));
+        assert!(Arc::ptr_eq(&b.network.hops, &a.network.hops));
+        assert_ne!(b.regions, a.regions);
+        // A state's budget differs: the states stay its own, the rest is
+        // shared.
+        let mut c = at(&["states.TJK.budget=3.0"]);
+        let before = c.clone();
+        c.share_with(&a);
+        assert_eq!(c, before);
+        assert!(!Arc::ptr_eq(&c.states, &a.states));
+        assert_ne!(*c.states, *a.states);
+        assert!(Arc::ptr_eq(&c.borders, &a.borders));
+    }
 
     #[test]
     fn differences_name_the_fields_that_changed() {

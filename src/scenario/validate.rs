@@ -108,11 +108,11 @@ pub(crate) fn validate(
         model,
         source: source?,
         alliance: alliance?,
-        exercises: exercises?,
+        exercises: exercises?.into(),
         network: build_network(raw, &states, &regions, &borders, diags)?,
-        states,
+        states: states.into(),
         regions,
-        borders,
+        borders: borders.into(),
     };
     check_spend(&scenario, raw, diags);
     (diags.len() == before).then_some(scenario)
@@ -618,9 +618,9 @@ fn build_network(
         target_draw.push(draw);
     }
     ok.then_some(Network {
-        neighbours,
+        neighbours: neighbours.into(),
         targets,
-        hops,
+        hops: hops.into(),
         sources,
         target_draw,
     })

@@ -207,6 +207,43 @@ impl OverPosterior {
     }
 }
 
+/// The scenario sets of the posterior points `points` (`build(j)` gives
+/// point j's), built at the same time, each sharing what it has in common
+/// with the first (see [`Scenario::share_with`]) as soon as it is built;
+/// the first point's variants share with its base. Of points that are not
+/// valid scenarios, the first in order is reported (as one after another
+/// would).
+pub(crate) fn build_shared(
+    points: &[usize],
+    threads: usize,
+    build: impl Fn(usize) -> Result<ScenarioSet> + Sync + Send,
+) -> Result<Vec<ScenarioSet>> {
+    let Some((&head, rest)) = points.split_first() else {
+        return Ok(Vec::new());
+    };
+    let mut first = build(head)?;
+    for v in &mut first.variants {
+        v.scenario.share_with(&first.base);
+    }
+    let built: Vec<Result<ScenarioSet>> = crate::engine::with_pool(threads, || {
+        crate::engine::par_map(rest, |&j| {
+            let mut here = build(j)?;
+            here.base.share_with(&first.base);
+            for (v, f) in here.variants.iter_mut().zip(&first.variants) {
+                v.scenario.share_with(&f.scenario);
+            }
+            Ok(here)
+        })
+    })
+    .map_err(|e| Error::Other(e.into()))?;
+    let mut sets = Vec::with_capacity(points.len());
+    sets.push(first);
+    for here in built {
+        sets.push(here?);
+    }
+    Ok(sets)
+}
+
 /// Whether setting `a` and setting `b` touch the same value: the same
 /// path, one inside the other, or two shares of one allocation table
 /// (setting one share rescales the others).

@@ -601,24 +601,20 @@ impl PosteriorRun {
             base_sets.push(format!("scenario.seed={s}"));
         }
         // The text parsed once, every distinct point built from it at the
-        // same time; the first point that is not a valid scenario, in
-        // order, is the one reported (as one after another would).
+        // same time, sharing what it can with the first.
         let (name, stem) = (opts.common.scenario.display(), opts.common.scenario.stem());
         let parsed = crate::scenario::Parsed::new(&name, &stem, text).ok();
+        let build = |j: usize| {
+            let mut sets_here = base_sets.clone();
+            sets_here.extend(over.overrides(j));
+            match &parsed {
+                Some(parsed) => parsed.point(&sets_here),
+                None => crate::scenario::load_point(&name, &stem, text, &sets_here),
+            }
+            .map_err(|d| over.misfit(j, d))
+        };
         let points: Vec<usize> = (0..over.values.len()).collect();
-        let built: Vec<Result<ScenarioSet>> = crate::engine::with_pool(opts.common.threads, || {
-            crate::engine::par_map(&points, |&j| {
-                let mut sets_here = base_sets.clone();
-                sets_here.extend(over.overrides(j));
-                match &parsed {
-                    Some(parsed) => parsed.point(&sets_here),
-                    None => crate::scenario::load_point(&name, &stem, text, &sets_here),
-                }
-                .map_err(|d| over.misfit(j, d))
-            })
-        })
-        .map_err(|e| Error::Other(e.into()))?;
-        let sets = built.into_iter().collect::<Result<Vec<_>>>()?;
+        let sets = crate::study::posterior::build_shared(&points, opts.common.threads, build)?;
         let notes = over.variant_notes(set);
         Ok(PosteriorRun { over, sets, notes })
     }

@@ -308,14 +308,11 @@ fn run_point_over(
     let src = &plan.source;
     let mut sets = src.sets.clone();
     sets.extend(overrides(&plan.design.params, values));
-    let built: Vec<Result<ScenarioSet>> = with_pool(threads, || {
-        par_map(&used, |&j| {
-            let mut here = sets.clone();
-            here.extend(over.overrides(j));
-            src.point_with(&here).map_err(|d| over.misfit(j, d))
-        })
+    let built = crate::study::posterior::build_shared(&used, threads, |j| {
+        let mut here = sets.clone();
+        here.extend(over.overrides(j));
+        src.point_with(&here).map_err(|d| over.misfit(j, d))
     })?;
-    let built: Vec<ScenarioSet> = built.into_iter().collect::<Result<_>>()?;
     let scenarios: Vec<Vec<&crate::scenario::Scenario>> = built
         .iter()
         .map(|s| {
