@@ -59,7 +59,7 @@ pub(crate) fn validate(
             let state = lookup(
                 r.state.as_ref()?,
                 &state_index,
-                &format!("{}.state", r.path),
+                || format!("{}.state", r.path),
                 "state",
                 diags,
             )?;
@@ -140,10 +140,12 @@ fn unique_ids<'a>(
 }
 
 /// Resolves a name to an index, recording an unknown name with the closest.
-fn lookup(
+/// `path` is only worked out for the message (validating a posterior's
+/// thousands of scenarios formatted it for every border end).
+fn lookup<P: AsRef<str>>(
     name: &At<String>,
     index: &HashMap<String, usize>,
-    path: &str,
+    path: impl FnOnce() -> P,
     what: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<usize> {
@@ -153,8 +155,12 @@ fn lookup(
             let mut known: Vec<&str> = index.keys().map(|s| s.as_str()).collect();
             known.sort_unstable();
             diags.push(
-                Diagnostic::new(Some(name.loc), path, format!("unknown {what} `{}`", name.v))
-                    .suggest(closest(&name.v, known.iter().copied())),
+                Diagnostic::new(
+                    Some(name.loc),
+                    path().as_ref(),
+                    format!("unknown {what} `{}`", name.v),
+                )
+                .suggest(closest(&name.v, known.iter().copied())),
             );
             None
         }
@@ -170,7 +176,7 @@ fn resolve_alliance(
     let a = &raw.alliance;
     let recipient = match &a.pool_recipient {
         Some(name) => {
-            let i = lookup(name, states, "alliance.pool_recipient", "state", diags)?;
+            let i = lookup(name, states, || "alliance.pool_recipient", "state", diags)?;
             if roles[i].is_some_and(|r| r != Role::Member) {
                 diags.push(Diagnostic::new(
                     Some(name.loc),
@@ -388,10 +394,10 @@ fn resolve_borders(
         };
         let a =
             b.a.as_ref()
-                .and_then(|a| lookup(a, regions, &format!("{}.a", b.path), "region", diags));
+                .and_then(|a| lookup(a, regions, || format!("{}.a", b.path), "region", diags));
         let z =
             b.b.as_ref()
-                .and_then(|z| lookup(z, regions, &format!("{}.b", b.path), "region", diags));
+                .and_then(|z| lookup(z, regions, || format!("{}.b", b.path), "region", diags));
         let (Some(a), Some(z)) = (a, z) else {
             ok = false;
             continue;
@@ -494,7 +500,7 @@ fn resolve_exercises(
                 let mut seen = HashSet::new();
                 let mut list = Vec::new();
                 for id in ids {
-                    let Some(i) = lookup(id, states, &path, "state", diags) else {
+                    let Some(i) = lookup(id, states, || path.as_str(), "state", diags) else {
                         ok = false;
                         continue;
                     };
