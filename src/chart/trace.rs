@@ -104,8 +104,9 @@ fn strip<DB: DrawingBackend>(
                 })
                 .count();
             let title = format!(
-                "{} · week {week} · {} attacks so far",
-                trace.variants[i].name, attacks
+                "{} · week {week} · {attacks} {} so far",
+                trace.variants[i].name,
+                if attacks == 1 { "attack" } else { "attacks" }
             );
             let diverged = |c: &CellStory| parted.get(&c.key).is_some_and(|&w| w <= run_week);
             map(root, s, &places, &panel, &title, cells, run_week, &diverged)?;
