@@ -210,24 +210,10 @@ pub(crate) fn read<'a>(
     origin: Loc,
     diags: &mut Vec<Diagnostic>,
 ) -> RawScenario<'a> {
-    // Only the top-level keys are checked here, so the root holds the keys
-    // alone: cloning the whole document cost as much as reading it (a
-    // calibration builds one scenario per particle).
+    // Only the top-level keys are checked here; a clone of the document
+    // shares its tables (see [`Table`]), so it costs a reference count.
     let root = Node {
-        value: Value::Table(Table {
-            entries: std::sync::Arc::new(
-                doc.entries
-                    .iter()
-                    .map(|(k, n)| {
-                        let stub = Node {
-                            value: Value::Bool(false),
-                            loc: n.loc,
-                        };
-                        (k.clone(), stub)
-                    })
-                    .collect(),
-            ),
-        }),
+        value: Value::Table(doc.clone()),
         loc: origin,
     };
     let names: Vec<&str> = section_names().collect();
