@@ -602,16 +602,17 @@ impl PosteriorRun {
         }
         // The text parsed once, every distinct point built from it at the
         // same time, sharing what it can with the first.
-        let (name, stem) = (opts.common.scenario.display(), opts.common.scenario.stem());
-        let parsed = crate::scenario::Parsed::new(&name, &stem, text).ok();
+        let base = crate::engine::points::BaseText {
+            name: opts.common.scenario.display(),
+            stem: opts.common.scenario.stem(),
+            text: text.to_string(),
+            sets: base_sets,
+            parsed: Default::default(),
+        };
         let build = |j: usize| {
-            let mut sets_here = base_sets.clone();
+            let mut sets_here = base.sets.clone();
             sets_here.extend(over.overrides(j));
-            match &parsed {
-                Some(parsed) => parsed.point(&sets_here),
-                None => crate::scenario::load_point(&name, &stem, text, &sets_here),
-            }
-            .map_err(|d| over.misfit(j, d))
+            base.point_with(&sets_here).map_err(|d| over.misfit(j, d))
         };
         let points: Vec<usize> = (0..over.values.len()).collect();
         let sets = crate::study::posterior::build_shared(&points, opts.common.threads, build)?;
