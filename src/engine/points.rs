@@ -618,7 +618,7 @@ pub fn run_point_with(
     let theatres: Vec<Theatre<'_>> = scenarios.iter().map(|(_, s)| Theatre::new(s)).collect();
     let (stats, kept) =
         run_on_common_trials(&theatres, 0..trials, threads, cancel, progress, outcome)?;
-    let patrol_in = patrol_in(&set.base, &theatres);
+    let patrol_in = patrol_in(&set.base, theatres.iter().map(|t| &*t.defences));
     Ok((
         PointResult {
             variants: scenarios.into_iter().map(|(n, _)| n).collect(),
@@ -629,10 +629,13 @@ pub fn run_point_with(
     ))
 }
 
-/// Per scenario of `theatres` (scenarios of `base`'s geography): mean
+/// Per scenario's `defences` (scenarios of `base`'s geography): mean
 /// weekly patrol detection on the directions into member territory (from
 /// a non-member region), `None` without any.
-pub fn patrol_in(base: &crate::scenario::Scenario, theatres: &[Theatre<'_>]) -> Vec<Option<f64>> {
+pub fn patrol_in<'d>(
+    base: &crate::scenario::Scenario,
+    defences: impl IntoIterator<Item = &'d crate::model::Defences>,
+) -> Vec<Option<f64>> {
     let inward: Vec<usize> = (0..2 * base.borders.len())
         .filter(|&d| {
             let b = &base.borders[d / 2];
@@ -640,17 +643,13 @@ pub fn patrol_in(base: &crate::scenario::Scenario, theatres: &[Theatre<'_>]) -> 
             b.is_segment() && !base.is_member_region(from) && base.is_member_region(to)
         })
         .collect();
-    theatres
-        .iter()
-        .map(|th| {
+    defences
+        .into_iter()
+        .map(|d| {
             (!inward.is_empty() && base.weeks > 0).then(|| {
                 let total: f64 = inward
                     .iter()
-                    .map(|&d| {
-                        (0..base.weeks)
-                            .map(|t| th.defences.patrol(t + th.defences.warmup, d))
-                            .sum::<f64>()
-                    })
+                    .map(|&dir| d.recorded_patrol(dir, base.weeks))
                     .sum();
                 total / (inward.len() as f64 * f64::from(base.weeks))
             })

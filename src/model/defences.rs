@@ -242,6 +242,12 @@ impl Defences {
         self.patrol[t as usize * self.directions + dir]
     }
 
+    /// Patrol detection on direction `dir` summed over the first `weeks`
+    /// recorded weeks (week `t` is run week `t + warmup`).
+    pub fn recorded_patrol(&self, dir: usize, weeks: u32) -> f64 {
+        (0..weeks).map(|t| self.patrol(t + self.warmup, dir)).sum()
+    }
+
     /// Whether border `b` is open in week `t`.
     #[inline]
     pub fn is_open(&self, t: u32, b: usize) -> bool {

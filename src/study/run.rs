@@ -555,12 +555,7 @@ pub fn layout(base: &Scenario, names: &[String], theatres: &[Theatre<'_>]) -> La
 fn patrol_of(base: &Scenario, defences: &crate::model::Defences) -> Vec<f64> {
     let weeks = f64::from(base.weeks.max(1));
     (0..2 * base.borders.len())
-        .map(|d| {
-            (0..base.weeks)
-                .map(|t| defences.patrol(t + defences.warmup, d))
-                .sum::<f64>()
-                / weeks
-        })
+        .map(|d| defences.recorded_patrol(d, base.weeks) / weeks)
         .collect()
 }
 

@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use crate::engine::points::{
     BaseText, Design, PointResult, expand, overrides, patrol_in as point_patrol_in, run_points,
 };
-use crate::engine::{par_map, prepared_point, with_pool};
+use crate::engine::{defences_like, par_map, with_pool};
 use crate::error::{Error, Result};
 use crate::model::Theatre;
 use crate::results::default_out;
@@ -207,7 +207,10 @@ pub fn sweep(
                 variants.extend(p.set.variants.iter().map(|v| v.name.clone()));
                 Ok(PointResult {
                     variants,
-                    patrol_in: point_patrol_in(&p.set.base, p.theatres),
+                    patrol_in: point_patrol_in(
+                        &p.set.base,
+                        p.theatres.iter().map(|t| &*t.defences),
+                    ),
                     stats: p.stats,
                 })
             },
@@ -339,12 +342,19 @@ fn run_point_over(
         }
     }
     let first: Vec<Theatre<'_>> = scenarios[0].iter().map(|s| Theatre::new(s)).collect();
-    // Each posterior point's patrol worked out at the same time, then
-    // summed in order.
+    // Each posterior point's patrol worked out at the same time (from its
+    // defences alone), then summed in order.
     let each: Vec<Vec<Option<f64>>> = with_pool(threads, || {
         par_map(
             &built.iter().zip(&scenarios).collect::<Vec<_>>(),
-            |(set, list)| point_patrol_in(&set.base, &prepared_point(list, &first)),
+            |(set, list)| {
+                let defences: Vec<_> = list
+                    .iter()
+                    .zip(&first)
+                    .map(|(s, f)| defences_like(s, f))
+                    .collect();
+                point_patrol_in(&set.base, defences.iter().map(|d| &**d))
+            },
         )
     })?;
     let mut patrol_in: Vec<Option<f64>> = Vec::new();
