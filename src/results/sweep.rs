@@ -44,49 +44,73 @@ pub struct SweepTable {
     pub rows: Vec<SweepRow>,
 }
 
-impl SweepTable {
-    /// The rows of every point's statistics.
-    pub fn new(design: &Design, results: &[PointResult]) -> SweepTable {
-        let variants = results
-            .first()
-            .map(|r| r.variants.clone())
-            .unwrap_or_default();
-        let lay = layout(&variants);
+/// One point's rows of `sweep.csv`, made as soon as the point is done so
+/// that its statistics need not be kept: a sweep's memory does not grow
+/// with its number of points.
+#[derive(Debug, Clone)]
+pub struct PointRows {
+    variants: Vec<String>,
+    metrics: Vec<&'static str>,
+    rows: Vec<SweepRow>,
+}
+
+impl PointRows {
+    /// The rows of point `point` (at `values`) from its statistics.
+    pub fn of(point: usize, values: &[f64], r: &PointResult) -> PointRows {
+        let lay = layout(&r.variants);
+        let summary = summary_rows(&r.stats, &lay);
         let mut metrics = Vec::new();
         let mut rows = Vec::new();
-        for (point, (values, r)) in design.points.iter().zip(results).enumerate() {
-            let summary = summary_rows(&r.stats, &lay);
-            for (v, vs) in r.stats.variants.iter().enumerate() {
-                let mine: Vec<_> = summary
-                    .iter()
-                    .filter(|s| s.variant == variants[v])
-                    .collect();
-                if metrics.is_empty() {
-                    metrics = mine.iter().map(|s| s.metric).collect();
-                }
-                rows.push(SweepRow {
-                    point,
-                    variant: v,
-                    values: values.clone(),
-                    trials: vs.trials,
-                    patrol_in: r.patrol_in.get(v).copied().flatten(),
-                    metrics: mine
-                        .iter()
-                        .map(|s| Estimate {
-                            mean: s.mean,
-                            ci95_lo: s.ci95_lo,
-                            ci95_hi: s.ci95_hi,
-                        })
-                        .collect(),
-                });
+        for (v, vs) in r.stats.variants.iter().enumerate() {
+            let mine: Vec<_> = summary
+                .iter()
+                .filter(|s| s.variant == r.variants[v])
+                .collect();
+            if metrics.is_empty() {
+                metrics = mine.iter().map(|s| s.metric).collect();
             }
+            rows.push(SweepRow {
+                point,
+                variant: v,
+                values: values.to_vec(),
+                trials: vs.trials,
+                patrol_in: r.patrol_in.get(v).copied().flatten(),
+                metrics: mine
+                    .iter()
+                    .map(|s| Estimate {
+                        mean: s.mean,
+                        ci95_lo: s.ci95_lo,
+                        ci95_hi: s.ci95_hi,
+                    })
+                    .collect(),
+            });
         }
+        PointRows {
+            variants: r.variants.clone(),
+            metrics,
+            rows,
+        }
+    }
+}
+
+impl SweepTable {
+    /// The table of every point's rows, in point order.
+    pub fn new(design: &Design, points: Vec<PointRows>) -> SweepTable {
+        let variants = points
+            .first()
+            .map(|p| p.variants.clone())
+            .unwrap_or_default();
+        let metrics = points
+            .iter()
+            .find(|p| !p.metrics.is_empty())
+            .map(|p| p.metrics.clone())
+            .unwrap_or_default();
         SweepTable {
             params: design.params.clone(),
             kind: design.kind,
             variants,
             metrics,
-            rows,
+            rows: points.into_iter().flat_map(|p| p.rows).collect(),
         }
     }
 

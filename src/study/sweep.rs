@@ -22,7 +22,7 @@ use crate::engine::{defences_like, par_map, with_pool};
 use crate::error::{Error, Result};
 use crate::model::Theatre;
 use crate::results::default_out;
-pub use crate::results::sweep::{PATROL_IN, SweepManifest, SweepRow, SweepTable};
+pub use crate::results::sweep::{PATROL_IN, PointRows, SweepManifest, SweepRow, SweepTable};
 use crate::scenario::ScenarioSet;
 use crate::scenario::load_point;
 use crate::scenario::ranges::{DesignKind, SweepSpec};
@@ -205,33 +205,33 @@ pub fn sweep(
                 on_point(p.index);
                 let mut variants = vec![crate::scenario::BASELINE.to_string()];
                 variants.extend(p.set.variants.iter().map(|v| v.name.clone()));
-                Ok(PointResult {
+                let result = PointResult {
                     variants,
                     patrol_in: point_patrol_in(
                         &p.set.base,
                         p.theatres.iter().map(|t| &*t.defences),
                     ),
                     stats: p.stats,
-                })
+                };
+                Ok(PointRows::of(
+                    p.index,
+                    &plan.design.points[p.index],
+                    &result,
+                ))
             },
         )?,
         Some(over) => {
             let mut results = Vec::with_capacity(plan.design.points.len());
             for (i, values) in plan.design.points.iter().enumerate() {
                 on_point(i);
-                results.push(run_point_over(
-                    &plan,
-                    over,
-                    values,
-                    opts.common.threads,
-                    cancel,
-                    progress,
-                )?);
+                let result =
+                    run_point_over(&plan, over, values, opts.common.threads, cancel, progress)?;
+                results.push(PointRows::of(i, values, &result));
             }
             results
         }
     };
-    let table = SweepTable::new(&plan.design, &results);
+    let table = SweepTable::new(&plan.design, results);
     table
         .write(&staging.path().join("sweep.csv"))
         .map_err(Error::Other)?;
