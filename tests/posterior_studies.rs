@@ -47,7 +47,9 @@ fn a_sweep_over_a_posterior_is_a_run_over_it_at_every_point() {
         "sweep",
         &[
             "--vary",
-            "states.MEM.budget=4:12:3",
+            // Nine points: more than a batch of design points holds
+            // (eight at two threads), so the last runs in a batch of its own.
+            "states.MEM.budget=4:12:9",
             "--trials",
             "300",
             "--posterior",
@@ -57,7 +59,7 @@ fn a_sweep_over_a_posterior_is_a_run_over_it_at_every_point() {
     )
     .out;
     let table = csv_rows(&sweep.join("sweep.csv"));
-    assert_eq!(table.len(), 6, "three points, two variants each");
+    assert_eq!(table.len(), 18, "nine points, two variants each");
     let m = manifest(&sweep.join("manifest.json"));
     assert_eq!(m["posterior"]["points"], 3);
     assert_eq!(m["posterior"]["distinct_points"], 2);
@@ -134,7 +136,9 @@ fn a_sweep_refuses_a_swept_path_the_posterior_sets_and_a_posterior_that_does_not
             "sweep",
             scenario,
             "--vary",
-            "states.MEM.budget=4:12:3",
+            // Nine points: more than a batch of design points holds
+            // (eight at two threads), so the last runs in a batch of its own.
+            "states.MEM.budget=4:12:9",
             "--posterior",
             bad.to_str().expect("utf-8"),
         ],

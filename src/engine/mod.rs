@@ -99,23 +99,20 @@ fn empty_with_weeks(theatres: &[Theatre<'_>], weeks: usize) -> RunStats {
 /// `threads` workers (a variant's weekly tables are megabytes).
 pub fn empty_stats_on(theatres: &[Theatre<'_>], threads: usize) -> Result<RunStats, EngineError> {
     let tasks: Vec<Task<'_, VariantStats>> = (0..theatres.len())
-        .map(|v| -> Task<'_, VariantStats> { Box::new(move || empty_variant(theatres, v)) })
+        .map(|v| -> Task<'_, VariantStats> {
+            Box::new(move || empty_variant(theatres, v, theatres[0].scenario.weeks as usize))
+        })
         .collect();
     Ok(RunStats {
         variants: in_parallel(threads, tasks)?,
     })
 }
 
-/// The empty statistics of variant `v` of `theatres` (as in
-/// [`empty_stats`]).
-fn empty_variant(theatres: &[Theatre<'_>], v: usize) -> VariantStats {
+/// The empty statistics of variant `v` of `theatres` with `weeks` weeks
+/// of series (as in [`empty_stats`] with the scenario's weeks).
+fn empty_variant(theatres: &[Theatre<'_>], v: usize, weeks: usize) -> VariantStats {
     let s = theatres[0].scenario;
-    VariantStats::new(
-        s.weeks as usize,
-        s.states.len(),
-        2 * s.borders.len(),
-        v == 0,
-    )
+    VariantStats::new(weeks, s.states.len(), 2 * s.borders.len(), v == 0)
 }
 
 /// Runs `trials` of every variant in `theatres` (baseline first) on
@@ -259,7 +256,7 @@ pub fn run_trials_from(
         .num_threads(threads)
         .build()
         .map_err(|source| EngineError::Threads { threads, source })?;
-    let workers = workers(&pool, theatres);
+    let workers = workers(&pool, theatres, &base);
     let constants: Vec<WeeklyConstants> = theatres
         .iter()
         .map(|th| WeeklyConstants::new(&th.defences))
@@ -298,8 +295,14 @@ pub fn run_trials_from(
 /// A worker's statistics for every variant of `theatres`, one per thread
 /// of `pool`, each fold built empty by a task of its own in the pool (the
 /// tables are megabytes: built one after another they would be serial
-/// time that grows with the threads).
-fn workers(pool: &rayon::ThreadPool, theatres: &[Theatre<'_>]) -> Vec<Mutex<Worker>> {
+/// time that grows with the threads). Their weekly series are as long as
+/// `base`'s (none where `base` keeps totals alone, [`empty_totals`]).
+fn workers(
+    pool: &rayon::ThreadPool,
+    theatres: &[Theatre<'_>],
+    base: &RunStats,
+) -> Vec<Mutex<Worker>> {
+    let weeks = base.variants.first().map_or(0, |v| v.weeks);
     let clock = std::time::Instant::now();
     let variants = theatres.len();
     let mut folds = pool
@@ -309,7 +312,7 @@ fn workers(pool: &rayon::ThreadPool, theatres: &[Theatre<'_>]) -> Vec<Mutex<Work
                 .with_max_len(1)
                 .map(|i| {
                     timed(i, || {
-                        VariantFold::new(empty_variant(theatres, i % variants))
+                        VariantFold::new(empty_variant(theatres, i % variants, weeks))
                     })
                 })
                 .collect::<Vec<_>>()
@@ -652,7 +655,7 @@ pub fn run_posterior_trials_from(
         .build()
         .map_err(|source| EngineError::Threads { threads, source })?;
     let first: Vec<Theatre<'_>> = points[0].iter().map(|s| Theatre::new(s)).collect();
-    let workers = workers(&pool, &first);
+    let workers = workers(&pool, &first, &base);
     let run_window = |window: Range<u64>| -> Vec<TrialRow> {
         let mut groups: std::collections::BTreeMap<usize, Vec<u64>> = Default::default();
         for t in window {
@@ -697,6 +700,76 @@ pub fn run_posterior_trials_from(
         &mut on_window,
     )?;
     Ok(merged(&pool, base, workers))
+}
+
+/// Runs trials `trials` of several parameter points, each over a
+/// posterior, as **one pool**: `designs[d][k]` are design point d's
+/// scenarios (variants in order, baseline first) at the k-th posterior
+/// point, and trial `i` of design point d runs at posterior point
+/// `pick(i)`, as [`run_posterior_trials_from`] runs one. Each work item
+/// is one (design point, posterior point) with the trials that draw it,
+/// so its variants are prepared once; items of every design point share
+/// the pool, so none waits for another's last trials. Returns each design
+/// point's statistics: totals, states, borders and paired differences,
+/// no weekly series ([`empty_totals`]), the same at any thread count.
+/// `firsts[d]` are design point d's scenarios at its first posterior
+/// point made ready to run (the others are prepared like them).
+pub fn run_posterior_designs(
+    designs: &[Vec<Vec<&crate::scenario::Scenario>>],
+    firsts: &[Vec<Theatre<'_>>],
+    pick: &(dyn Fn(u64) -> usize + Sync),
+    trials: Range<u64>,
+    threads: usize,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<RunStats>, EngineError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|source| EngineError::Threads { threads, source })?;
+    let bases: Vec<RunStats> = firsts.iter().map(|f| empty_totals(f)).collect();
+    let workers: Vec<Vec<Mutex<Worker>>> = firsts
+        .iter()
+        .zip(&bases)
+        .map(|(first, base)| workers(&pool, first, base))
+        .collect();
+    let mut groups: std::collections::BTreeMap<usize, Vec<u64>> = Default::default();
+    for t in trials {
+        groups.entry(pick(t)).or_default().push(t);
+    }
+    let items: Vec<(usize, usize, &[u64])> = (0..designs.len())
+        .flat_map(|d| groups.iter().map(move |(&k, list)| (d, k, &list[..])))
+        .collect();
+    pool.install(|| {
+        items.par_iter().for_each(|&(d, k, list)| {
+            if cancel.load(Ordering::Relaxed) {
+                return;
+            }
+            let theatres = prepared_point(&designs[d][k], &firsts[d]);
+            let constants: Vec<WeeklyConstants> = theatres
+                .iter()
+                .map(|th| WeeklyConstants::new(&th.defences))
+                .collect();
+            let spawning = spawning_groups(&theatres);
+            for &trial in list {
+                if cancel.load(Ordering::Relaxed) {
+                    return;
+                }
+                let me = rayon::current_thread_index().unwrap_or(0);
+                let mut guard = workers[d][me].lock().unwrap_or_else(|e| e.into_inner());
+                run_one(&theatres, &spawning, &constants, trial, &mut guard);
+                progress(1);
+            }
+        });
+    });
+    if cancel.load(Ordering::Relaxed) {
+        return Err(EngineError::Interrupted);
+    }
+    Ok(bases
+        .into_iter()
+        .zip(workers)
+        .map(|(base, w)| merged(&pool, base, w))
+        .collect())
 }
 
 #[cfg(test)]

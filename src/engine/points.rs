@@ -325,7 +325,7 @@ const BATCH_TRIALS: u64 = 2048;
 /// Points per batch at most, unless there are more workers: each point
 /// prepared is a whole scenario with its variants (about 0.6 MB a variant
 /// on the default scenario), so a batch holds few.
-const MAX_BATCH_POINTS: usize = 8;
+pub(crate) const MAX_BATCH_POINTS: usize = 8;
 
 /// Points per batch for `trials` trials per point on `threads` workers.
 fn batch_points(trials: u64, threads: usize) -> usize {

@@ -12,7 +12,7 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use crate::engine::{EngineError, empty_stats, points::overrides, run_posterior_trials_from};
+use crate::engine::{EngineError, empty_totals, points::overrides, run_posterior_trials_from};
 use crate::error::{Error, Result};
 use crate::model::Theatre;
 use crate::results::Posterior;
@@ -171,7 +171,9 @@ impl OverPosterior {
     /// (as [`OverPosterior::used`] gives them; `points[k]` are the
     /// scenarios at point `used[k]`, in the same order at every point,
     /// the reference first): trial `i` runs every scenario at the point it
-    /// draws.
+    /// draws. The statistics are totals, states, borders and paired
+    /// differences, with no weekly series ([`empty_totals`]): what sweep
+    /// and optimize read.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn run_trials(
         &self,
@@ -184,7 +186,8 @@ impl OverPosterior {
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<RunStats> {
         let first: Vec<Theatre<'_>> = points[0].iter().map(|s| Theatre::new(s)).collect();
-        let base = empty_stats(&first);
+        // Their studies read the totals, never a week.
+        let base = empty_totals(&first);
         let pick = |t: u64| {
             let j = self.pick(seed, t);
             used.binary_search(&j).unwrap_or(0)

@@ -221,14 +221,7 @@ pub fn sweep(
             },
         )?,
         Some(over) => {
-            let mut results = Vec::with_capacity(plan.design.points.len());
-            for (i, values) in plan.design.points.iter().enumerate() {
-                on_point(i);
-                let result =
-                    run_point_over(&plan, over, values, opts.common.threads, cancel, progress)?;
-                results.push(PointRows::of(i, values, &result));
-            }
-            results
+            run_points_over(&plan, over, opts.common.threads, cancel, progress, on_point)?
         }
     };
     let table = SweepTable::new(&plan.design, results);
@@ -293,89 +286,159 @@ pub fn sweep(
     Ok(SweepReport { out, table, notes })
 }
 
-/// One design point over the posterior: the scenario at every posterior
-/// point its trials draw (the point's values first, then the posterior
-/// point's, as `cordon run --posterior P --set PATH=VALUE` builds it), and
-/// trial `i` of every variant at the posterior point trial `i` draws.
-/// Patrol detection is the mean over the trials' posterior points.
-fn run_point_over(
+/// Scenario sets of a batch of design points over a posterior, at most
+/// about this many in all (or one design point's): half as many as a run
+/// over the shipped posterior holds (its 1,000 distinct points), so that
+/// with its theatres a batch needs no more memory than that run.
+const BATCH_SETS: usize = 500;
+
+/// Every design point over the posterior: at each, the scenario at every
+/// posterior point its trials draw (the point's values first, then the
+/// posterior point's, as `cordon run --posterior P --set PATH=VALUE`
+/// builds it), and trial `i` of every variant at the posterior point
+/// trial `i` draws. Patrol detection is the mean over the trials'
+/// posterior points. Design points go in batches of [`BATCH_SETS`]
+/// scenario sets; a batch's (point, trial) items run in one pool.
+fn run_points_over(
     plan: &SweepPlan,
     over: &OverPosterior,
-    values: &[f64],
     threads: usize,
     cancel: &AtomicBool,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<PointResult> {
+    on_point: &dyn Fn(usize),
+) -> Result<Vec<PointRows>> {
     let seed = plan.base.base.seed;
     let used = over.used(seed, 0..plan.trials);
+    // Each design point in a batch also holds its first posterior point's
+    // theatres and a worker per thread: at most as many as a batch of a
+    // sweep without a posterior.
+    let most = crate::engine::points::MAX_BATCH_POINTS.max(threads);
+    let per_batch = (BATCH_SETS / used.len().max(1)).clamp(1, most);
+    let points = &plan.design.points;
+    let mut rows = Vec::with_capacity(points.len());
+    for (b, batch) in points.chunks(per_batch).enumerate() {
+        let first = b * per_batch;
+        (first..first + batch.len()).for_each(on_point);
+        // Every posterior point of every design point of the batch, built
+        // in parallel; the first design point in order that does not
+        // build is reported, as one after another would.
+        let built: Vec<Result<Vec<ScenarioSet>>> = with_pool(threads, || {
+            par_map(batch, |values| {
+                build_over(plan, over, &used, values, threads)
+            })
+        })?;
+        let built: Vec<Vec<ScenarioSet>> = built.into_iter().collect::<Result<_>>()?;
+        let designs: Vec<Vec<Vec<&crate::scenario::Scenario>>> = built
+            .iter()
+            .map(|sets| sets.iter().map(|s| scenarios_of(s).collect()).collect())
+            .collect();
+        let firsts: Vec<Vec<Theatre<'_>>> = with_pool(threads, || {
+            par_map(&designs, |d| d[0].iter().map(|s| Theatre::new(s)).collect())
+        })?;
+        let pick = |t: u64| used.binary_search(&over.pick(seed, t)).unwrap_or(0);
+        let stats = crate::engine::run_posterior_designs(
+            &designs,
+            &firsts,
+            &pick,
+            0..plan.trials,
+            threads,
+            cancel,
+            progress,
+        )?;
+        let patrol = patrol_over(plan, over, &used, &built, &designs, &firsts, threads)?;
+        drop(firsts);
+        let mut variants = vec![crate::scenario::BASELINE.to_string()];
+        variants.extend(plan.base.variants.iter().map(|v| v.name.clone()));
+        for (k, (stats, patrol_in)) in stats.into_iter().zip(patrol).enumerate() {
+            let result = PointResult {
+                variants: variants.clone(),
+                stats,
+                patrol_in,
+            };
+            rows.push(PointRows::of(first + k, &batch[k], &result));
+        }
+        crate::engine::drop_in_parallel(built, threads);
+    }
+    Ok(rows)
+}
+
+/// The scenario sets of one design point (at `values`) at every posterior
+/// point of `used`.
+fn build_over(
+    plan: &SweepPlan,
+    over: &OverPosterior,
+    used: &[usize],
+    values: &[f64],
+    threads: usize,
+) -> Result<Vec<ScenarioSet>> {
     let src = &plan.source;
     let mut sets = src.sets.clone();
     sets.extend(overrides(&plan.design.params, values));
-    let built = crate::study::posterior::build_shared(&used, threads, |j| {
+    crate::study::posterior::build_shared(used, threads, |j| {
         let mut here = sets.clone();
         here.extend(over.overrides(j));
         src.point_with(&here).map_err(|d| over.misfit(j, d))
-    })?;
-    let scenarios: Vec<Vec<&crate::scenario::Scenario>> = built
-        .iter()
-        .map(|s| {
-            std::iter::once(&s.base)
-                .chain(s.variants.iter().map(|v| &v.scenario))
-                .collect()
-        })
-        .collect();
-    let stats = over.run_trials(
-        seed,
-        &used,
-        &scenarios,
-        0..plan.trials,
-        threads,
-        cancel,
-        progress,
-    )?;
-    // Patrol detection of each posterior point, averaged over the trials
-    // that drew it.
+    })
+}
+
+/// The scenarios of a set, baseline first.
+fn scenarios_of(set: &ScenarioSet) -> impl Iterator<Item = &crate::scenario::Scenario> {
+    std::iter::once(&set.base).chain(set.variants.iter().map(|v| &v.scenario))
+}
+
+/// Each design point's patrol detection per variant: each posterior
+/// point's (worked out from its defences alone, all at the same time),
+/// averaged over the trials that drew it, summed in order.
+fn patrol_over(
+    plan: &SweepPlan,
+    over: &OverPosterior,
+    used: &[usize],
+    built: &[Vec<ScenarioSet>],
+    designs: &[Vec<Vec<&crate::scenario::Scenario>>],
+    firsts: &[Vec<Theatre<'_>>],
+    threads: usize,
+) -> Result<Vec<Vec<Option<f64>>>> {
+    let seed = plan.base.base.seed;
     let mut counts = vec![0u64; used.len()];
     for t in 0..plan.trials {
         if let Ok(k) = used.binary_search(&over.pick(seed, t)) {
             counts[k] += 1;
         }
     }
-    let first: Vec<Theatre<'_>> = scenarios[0].iter().map(|s| Theatre::new(s)).collect();
-    // Each posterior point's patrol worked out at the same time (from its
-    // defences alone), then summed in order.
+    let pairs: Vec<(usize, &ScenarioSet, &Vec<&crate::scenario::Scenario>)> = built
+        .iter()
+        .zip(designs)
+        .enumerate()
+        .flat_map(|(d, (sets, lists))| sets.iter().zip(lists).map(move |(s, l)| (d, s, l)))
+        .collect();
     let each: Vec<Vec<Option<f64>>> = with_pool(threads, || {
-        par_map(
-            &built.iter().zip(&scenarios).collect::<Vec<_>>(),
-            |(set, list)| {
-                let defences: Vec<_> = list
-                    .iter()
-                    .zip(&first)
-                    .map(|(s, f)| defences_like(s, f))
-                    .collect();
-                point_patrol_in(&set.base, defences.iter().map(|d| &**d))
-            },
-        )
+        par_map(&pairs, |&(d, set, list)| {
+            let defences: Vec<_> = list
+                .iter()
+                .zip(&firsts[d])
+                .map(|(s, f)| defences_like(s, f))
+                .collect();
+            point_patrol_in(&set.base, defences.iter().map(|d| &**d))
+        })
     })?;
-    let mut patrol_in: Vec<Option<f64>> = Vec::new();
-    for (here, &n) in each.into_iter().zip(&counts) {
-        if patrol_in.is_empty() {
-            patrol_in = vec![Some(0.0); here.len()];
+    let mut each = each.into_iter();
+    let mut out = Vec::with_capacity(built.len());
+    for sets in built {
+        let mut patrol_in: Vec<Option<f64>> = Vec::new();
+        for (here, &n) in each.by_ref().take(sets.len()).zip(&counts) {
+            if patrol_in.is_empty() {
+                patrol_in = vec![Some(0.0); here.len()];
+            }
+            for (total, x) in patrol_in.iter_mut().zip(here) {
+                *total = match (*total, x) {
+                    (Some(a), Some(b)) => Some(a + b * n as f64 / plan.trials.max(1) as f64),
+                    _ => None,
+                };
+            }
         }
-        for (total, x) in patrol_in.iter_mut().zip(here) {
-            *total = match (*total, x) {
-                (Some(a), Some(b)) => Some(a + b * n as f64 / plan.trials.max(1) as f64),
-                _ => None,
-            };
-        }
+        out.push(patrol_in);
     }
-    let mut variants = vec![crate::scenario::BASELINE.to_string()];
-    variants.extend(plan.base.variants.iter().map(|v| v.name.clone()));
-    Ok(PointResult {
-        variants,
-        stats,
-        patrol_in,
-    })
+    Ok(out)
 }
 
 /// Variants that set a swept path themselves: their own value wins (as it
