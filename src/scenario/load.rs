@@ -10,7 +10,7 @@ use std::path::Path;
 use super::diagnostic::{Diagnostic, Diagnostics};
 use super::doc::{Loc, Sources, Table, parse_document, parse_value};
 use super::paths::{Editor, Override, allocation_share, apply, flatten_set};
-use super::read::{builtin_terrains, read};
+use super::read::{ReadMemo, builtin_terrains, read_with};
 use super::types::{ScenarioSet, Variant};
 use super::validate::validate;
 
@@ -212,8 +212,19 @@ fn load_inner(
         doc,
         sources,
         file,
+        ..
     } = parsed;
-    load_parsed(&stem, doc, sources, file, sets, varies, with_variants, each)
+    load_parsed(
+        &stem,
+        doc,
+        sources,
+        file,
+        sets,
+        varies,
+        with_variants,
+        each,
+        None,
+    )
 }
 
 /// A scenario's text parsed once, from which the scenario set at many
@@ -225,6 +236,9 @@ pub struct Parsed {
     doc: Table,
     sources: Sources,
     file: u16,
+    /// The document as read, for the sections and elements a point leaves
+    /// as they are (read at the first point).
+    memo: std::sync::Arc<std::sync::OnceLock<ReadMemo>>,
 }
 
 impl Parsed {
@@ -239,6 +253,7 @@ impl Parsed {
                 doc,
                 sources,
                 file,
+                memo: Default::default(),
             }),
             Err(errors) => {
                 let diags = errors
@@ -258,6 +273,7 @@ impl Parsed {
 
     /// [`load_point`] of the text with `sets`.
     pub fn point(&self, sets: &[String]) -> Result<ScenarioSet, Diagnostics> {
+        let memo = self.memo.get_or_init(|| ReadMemo::new(&self.doc, None));
         load_parsed(
             &self.stem,
             self.doc.clone(),
@@ -267,6 +283,7 @@ impl Parsed {
             None,
             true,
             &OneByOne,
+            Some(memo),
         )
     }
 }
@@ -282,6 +299,7 @@ fn load_parsed(
     varies: Option<&[String]>,
     with_variants: bool,
     each: &dyn Each,
+    memo: Option<&ReadMemo>,
 ) -> Result<ScenarioSet, Diagnostics> {
     let mut diags = Vec::new();
     let builtins: Vec<String> = builtin_terrains().into_iter().map(|t| t.name).collect();
@@ -295,7 +313,13 @@ fn load_parsed(
         &mut base_overrides,
     );
     let origin = Loc::whole(file);
-    let raw = read(&doc, origin, &mut diags);
+    // With a memo of the parsed document, one of this point's document
+    // (mostly taken from it) serves the point and each of its variants.
+    let point_memo = memo
+        .filter(|_| with_variants)
+        .map(|m| ReadMemo::new(&doc, Some(m)));
+    let memo = point_memo.as_ref().or(memo);
+    let raw = read_with(&doc, origin, &mut diags, memo);
     let base = validate(&raw, stem, &mut diags);
     let (sweep, uncertain) = match varies {
         Some(varies) => {
@@ -333,7 +357,7 @@ fn load_parsed(
             }
         }
         let mut found = Vec::new();
-        let vraw = read(&vdoc, origin, &mut found);
+        let vraw = read_with(&vdoc, origin, &mut found, memo);
         let scenario = validate(&vraw, stem, &mut found);
         // Problems already reported for the base are not repeated per variant.
         vdiags.extend(found.into_iter().filter(|d| !base_diags.contains(d)));
@@ -483,6 +507,9 @@ pub struct BaseTemplate {
     sources: Sources,
     origin: Loc,
     builtins: Vec<String>,
+    /// The document as read, for what a point leaves as it is (read at
+    /// the first point; see [`Parsed`]).
+    memo: std::sync::Arc<std::sync::OnceLock<ReadMemo>>,
 }
 
 impl BaseTemplate {
@@ -519,6 +546,7 @@ impl BaseTemplate {
             sources,
             origin: Loc::whole(file),
             builtins,
+            memo: Default::default(),
         })
     }
 
@@ -536,7 +564,8 @@ impl BaseTemplate {
             &mut diags,
             &mut Vec::new(),
         );
-        let raw = read(&doc, self.origin, &mut diags);
+        let memo = self.memo.get_or_init(|| ReadMemo::new(&self.doc, None));
+        let raw = read_with(&doc, self.origin, &mut diags, Some(memo));
         let base = validate(&raw, &self.stem, &mut diags);
         match base {
             Some(base) if diags.is_empty() => Ok(base),
@@ -586,6 +615,19 @@ mod tests {
                 "scenario.weeks=20".to_string(),
                 "model.pooling=2".to_string(),
             ],
+            // Elements and sections changed, kept or made invalid: each is
+            // read again, the others taken from what the first point read.
+            vec![
+                "regions.SRC_2.new_cells=3.5".to_string(),
+                "states.MEM_A.budget=7".to_string(),
+                "borders.src_par.priority=2".to_string(),
+            ],
+            vec!["states.MEM_B.budget=-1".to_string()],
+            vec!["regions.A_1.state=\"MEM_C\"".to_string()],
+            vec!["exercises.joint.cost=-2".to_string()],
+            vec!["alliance.intel_sharing=0.9".to_string()],
+            vec!["terrain.marsh.sweep=0.5".to_string()],
+            vec!["source.hardship=0.2".to_string()],
         ] {
             let once = parsed.point(&sets);
             let again = load_point("a.toml", "a", text, &sets);
@@ -595,6 +637,48 @@ mod tests {
                 _ => panic!("{sets:?}: one built, the other did not"),
             }
         }
+        // The base alone, from a template with sets of its own, is the
+        // base of the text with the template's sets and the point's.
+        let own = vec!["model.detection_scale=0.8".to_string()];
+        let template = BaseTemplate::new("a.toml", "a", text, &own).expect("a template");
+        for sets in [
+            vec![],
+            vec!["regions.SRC_2.new_cells=3.5".to_string()],
+            vec!["states.MEM_B.budget=-1".to_string()],
+            vec!["model.detection_scale=0.6".to_string()],
+        ] {
+            let all: Vec<String> = own.iter().chain(&sets).cloned().collect();
+            let once = template.scenario(&sets);
+            let again = load_base_point("a.toml", "a", text, &all);
+            match (&once, &again) {
+                (Ok(a), Ok(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{sets:?}"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{sets:?}"),
+                _ => panic!("{sets:?}: one built, the other did not"),
+            }
+        }
+        // A text with an element that does not read: the memo keeps no
+        // result for it, its problem is reported at every point that
+        // leaves it, and a point that mends it builds.
+        let bad = text.replacen("budget = 0\n", "budget = -3\n", 1);
+        assert_ne!(bad, text);
+        let parsed = Parsed::new("c.toml", "c", &bad).expect("the file parses");
+        for sets in [
+            vec![],
+            vec!["states.MEM_A.budget=5".to_string()],
+            vec!["states.MEM_B.budget=5".to_string()],
+        ] {
+            let once = parsed.point(&sets);
+            let again = load_point("c.toml", "c", &bad, &sets);
+            match (&once, &again) {
+                (Ok(a), Ok(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{sets:?}"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{sets:?}"),
+                _ => panic!("{sets:?}: one built, the other did not"),
+            }
+        }
+        assert!(
+            parsed.point(&[]).is_err()
+                && parsed.point(&["states.MEM_B.budget=5".to_string()]).is_ok()
+        );
         let broken = "[scenario\nname = 1";
         let e = Parsed::new("b.toml", "b", broken).expect_err("not TOML");
         let again = load_point("b.toml", "b", broken, &[]).expect_err("not TOML");

@@ -60,7 +60,7 @@ pub(crate) struct RawTerrain {
     pub closed: Option<(u32, u32)>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct RawSource {
     pub hardship: f64,
     pub recruitment_exponent: f64,
@@ -68,7 +68,7 @@ pub(crate) struct RawSource {
     pub noise: Option<GovernanceNoise>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct RawAlliance {
     pub intel_sharing: f64,
     pub partner_cooperation: f64,
@@ -76,13 +76,13 @@ pub(crate) struct RawAlliance {
     pub pool_recipient: Option<At<String>>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum RawParticipants {
     Group(At<String>),
     List(Vec<At<String>>),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct RawExercise {
     pub name: At<String>,
     pub path: String,
@@ -101,7 +101,7 @@ pub(crate) struct RawStocks {
     pub readiness: Option<f64>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct RawState {
     pub id: At<String>,
     pub path: String,
@@ -118,7 +118,7 @@ pub(crate) struct RawState {
     pub loc: Loc,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct RawRegion {
     pub id: At<String>,
     pub path: String,
@@ -132,7 +132,7 @@ pub(crate) struct RawRegion {
     pub new_cells: At<f64>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct RawBorder {
     pub id: At<String>,
     pub path: String,
@@ -210,6 +210,144 @@ pub(crate) fn read<'a>(
     origin: Loc,
     diags: &mut Vec<Diagnostic>,
 ) -> RawScenario<'a> {
+    read_with(doc, origin, diags, None)
+}
+
+/// Where a node's table lies, and where it was read from: two nodes with
+/// the same key are one node's clones (a [`Table`] clone shares its
+/// entries; a change makes its own copy), so reading them gives the same.
+type NodeKey = (usize, Loc);
+
+fn node_key(node: &Node) -> Option<NodeKey> {
+    match &node.value {
+        Value::Table(t) => Some((std::sync::Arc::as_ptr(&t.entries) as usize, node.loc)),
+        _ => None,
+    }
+}
+
+/// A value read from a node, with the node's key.
+#[derive(Debug)]
+struct Kept<T> {
+    key: NodeKey,
+    value: T,
+}
+
+/// What reading a document gave, section by section and element by
+/// element, to be taken instead of reading again the same nodes of
+/// another document that shares them: every point of a study, and each
+/// of its variants, is a clone of one document with a few paths changed,
+/// and reading a section or an element depends only on its node (and an
+/// element's index). Only what was read without a problem is kept, so a
+/// document read with the memo gives the same result and the same
+/// problems as read without it. The memo holds its document, so that the
+/// nodes it keys on stay where they are.
+#[derive(Debug)]
+pub(crate) struct ReadMemo {
+    _doc: Table,
+    model: Option<Kept<ModelParams>>,
+    terrains: Option<Kept<Vec<RawTerrain>>>,
+    source: Option<Kept<RawSource>>,
+    alliance: Option<Kept<RawAlliance>>,
+    exercises: Vec<Option<Kept<RawExercise>>>,
+    states: Vec<Option<Kept<RawState>>>,
+    regions: Vec<Option<Kept<RawRegion>>>,
+    borders: Vec<Option<Kept<RawBorder>>>,
+}
+
+impl ReadMemo {
+    /// Reads `doc` and keeps what read cleanly, taking from `parent` what
+    /// it read of the same nodes (a point's document is the parsed one
+    /// with a few paths changed, its variants' the point's with a few
+    /// more).
+    pub(crate) fn new(doc: &Table, parent: Option<&ReadMemo>) -> ReadMemo {
+        fn keep<T: Clone>(
+            node: Option<&Node>,
+            parent: Option<&Kept<T>>,
+            read: impl FnOnce(&Node, &mut Vec<Diagnostic>) -> Option<T>,
+        ) -> Option<Kept<T>> {
+            let node = node?;
+            let key = node_key(node)?;
+            if let Some(k) = parent.filter(|k| k.key == key) {
+                return Some(Kept {
+                    key,
+                    value: k.value.clone(),
+                });
+            }
+            let mut found = Vec::new();
+            let value = read(node, &mut found)?;
+            found.is_empty().then_some(Kept { key, value })
+        }
+        fn keep_all<T: Clone>(
+            node: Option<&Node>,
+            parent: Option<&[Option<Kept<T>>]>,
+            read: impl Fn(&Node, usize, &mut Vec<Diagnostic>) -> Option<T>,
+        ) -> Vec<Option<Kept<T>>> {
+            let items = match node.map(|n| &n.value) {
+                Some(Value::Array(items)) => &items[..],
+                _ => &[],
+            };
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    let parent = parent.and_then(|p| p.get(i)?.as_ref());
+                    keep(Some(n), parent, |n, d| read(n, i, d))
+                })
+                .collect()
+        }
+        let p = parent;
+        ReadMemo {
+            _doc: doc.clone(),
+            model: keep(
+                doc.get("model"),
+                p.and_then(|p| p.model.as_ref()),
+                |n, d| Some(read_model(n, d)),
+            ),
+            terrains: keep(
+                doc.get("terrain"),
+                p.and_then(|p| p.terrains.as_ref()),
+                |n, d| Some(read_terrains(Some(n), d)),
+            ),
+            source: keep(
+                doc.get("source"),
+                p.and_then(|p| p.source.as_ref()),
+                |n, d| Some(read_source(n, d)),
+            ),
+            alliance: keep(
+                doc.get("alliance"),
+                p.and_then(|p| p.alliance.as_ref()),
+                |n, d| Some(read_alliance(n, d)),
+            ),
+            exercises: keep_all(
+                doc.get("exercises"),
+                p.map(|p| &p.exercises[..]),
+                read_exercise,
+            ),
+            states: keep_all(doc.get("states"), p.map(|p| &p.states[..]), read_state),
+            regions: keep_all(doc.get("regions"), p.map(|p| &p.regions[..]), read_region),
+            borders: keep_all(doc.get("borders"), p.map(|p| &p.borders[..]), read_border),
+        }
+    }
+}
+
+/// `kept`'s value when it was read from `node`, else `read(node)`.
+fn recall<T: Clone, R>(kept: Option<&Kept<T>>, node: &Node, read: impl FnOnce(&Node) -> R) -> R
+where
+    R: From<T>,
+{
+    match kept {
+        Some(k) if node_key(node) == Some(k.key) => R::from(k.value.clone()),
+        _ => read(node),
+    }
+}
+
+/// [`read`], taking from `memo` what it read of the same nodes.
+pub(crate) fn read_with<'a>(
+    doc: &'a Table,
+    origin: Loc,
+    diags: &mut Vec<Diagnostic>,
+    memo: Option<&ReadMemo>,
+) -> RawScenario<'a> {
     // Only the top-level keys are checked here; a clone of the document
     // shares its tables (see [`Table`]), so it costs a reference count.
     let root = Node {
@@ -231,29 +369,63 @@ pub(crate) fn read<'a>(
         origin,
         diags,
     );
-    let model = read_model(section("model"), diags);
-    let terrains = read_terrains(doc.get("terrain"), diags);
-    let source = read_source(section("source"), diags);
-    let alliance = read_alliance(section("alliance"), diags);
+    let model = recall(memo.and_then(|m| m.model.as_ref()), section("model"), |n| {
+        read_model(n, diags)
+    });
+    let terrains = match doc.get("terrain") {
+        Some(node) => recall(memo.and_then(|m| m.terrains.as_ref()), node, |n| {
+            read_terrains(Some(n), diags)
+        }),
+        None => read_terrains(None, diags),
+    };
+    let source = recall(
+        memo.and_then(|m| m.source.as_ref()),
+        section("source"),
+        |n| read_source(n, diags),
+    );
+    let alliance = recall(
+        memo.and_then(|m| m.alliance.as_ref()),
+        section("alliance"),
+        |n| read_alliance(n, diags),
+    );
+    // The element of index i that was kept for the same node, if any.
+    fn kept<T>(list: Option<&[Option<Kept<T>>]>, i: usize) -> Option<&Kept<T>> {
+        list?.get(i)?.as_ref()
+    }
     let exercises = array(doc.get("exercises"), "exercises", diags)
         .into_iter()
         .enumerate()
-        .filter_map(|(i, n)| read_exercise(n, i, diags))
+        .filter_map(|(i, n)| {
+            let memo = kept(memo.map(|m| &m.exercises[..]), i);
+            recall(memo, n, |n| read_exercise(n, i, diags))
+        })
         .collect();
     let states = array(doc.get("states"), "states", diags)
         .into_iter()
         .enumerate()
-        .filter_map(|(i, n)| read_state(n, i, diags))
+        .filter_map(|(i, n)| {
+            recall(kept(memo.map(|m| &m.states[..]), i), n, |n| {
+                read_state(n, i, diags)
+            })
+        })
         .collect();
     let regions = array(doc.get("regions"), "regions", diags)
         .into_iter()
         .enumerate()
-        .filter_map(|(i, n)| read_region(n, i, diags))
+        .filter_map(|(i, n)| {
+            recall(kept(memo.map(|m| &m.regions[..]), i), n, |n| {
+                read_region(n, i, diags)
+            })
+        })
         .collect();
     let borders = array(doc.get("borders"), "borders", diags)
         .into_iter()
         .enumerate()
-        .filter_map(|(i, n)| read_border(n, i, diags))
+        .filter_map(|(i, n)| {
+            recall(kept(memo.map(|m| &m.borders[..]), i), n, |n| {
+                read_border(n, i, diags)
+            })
+        })
         .collect();
     let variants = array(doc.get("variants"), "variants", diags)
         .into_iter()
