@@ -5,7 +5,9 @@
 //! The steps follow the data: load and expand the design
 //! ([`plan`]), validate every point before any trial runs, run every
 //! (point, trial) of the design in one parallel pool
-//! ([`crate::engine::points::run_points`]), then write the
+//! ([`crate::engine::points::run_points`]; over a posterior,
+//! [`crate::engine::run_posterior_designs`] for each batch of points),
+//! turning each point's statistics into its rows as it ends, then write the
 //! table, the manifest and the charts into a staging folder and move it
 //! into place.
 
