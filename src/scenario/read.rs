@@ -6,6 +6,8 @@
 //! `validate`.
 
 use super::diagnostic::{Diagnostic, closest};
+use std::sync::Arc;
+
 use super::doc::{Loc, Node, Table, Value};
 use super::fields::{Bound, Fields, is_id, join};
 use super::schema::*;
@@ -76,13 +78,13 @@ pub(crate) struct RawAlliance {
     pub pool_recipient: Option<At<String>>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) enum RawParticipants {
     Group(At<String>),
     List(Vec<At<String>>),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct RawExercise {
     pub name: At<String>,
     pub path: String,
@@ -101,7 +103,7 @@ pub(crate) struct RawStocks {
     pub readiness: Option<f64>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct RawState {
     pub id: At<String>,
     pub path: String,
@@ -118,7 +120,7 @@ pub(crate) struct RawState {
     pub loc: Loc,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct RawRegion {
     pub id: At<String>,
     pub path: String,
@@ -132,7 +134,7 @@ pub(crate) struct RawRegion {
     pub new_cells: At<f64>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct RawBorder {
     pub id: At<String>,
     pub path: String,
@@ -161,10 +163,12 @@ pub(crate) struct RawScenario<'a> {
     pub terrains: Vec<RawTerrain>,
     pub source: RawSource,
     pub alliance: RawAlliance,
-    pub exercises: Vec<RawExercise>,
-    pub states: Vec<RawState>,
-    pub regions: Vec<RawRegion>,
-    pub borders: Vec<RawBorder>,
+    /// The elements are shared with a [`ReadMemo`] that read the same
+    /// nodes (a point and its variants leave most of them as they are).
+    pub exercises: Vec<Arc<RawExercise>>,
+    pub states: Vec<Arc<RawState>>,
+    pub regions: Vec<Arc<RawRegion>>,
+    pub borders: Vec<Arc<RawBorder>>,
     pub variants: Vec<RawVariant<'a>>,
     /// Where the document starts (for problems without a better place).
     pub origin: Loc,
@@ -220,7 +224,7 @@ type NodeKey = (usize, Loc);
 
 fn node_key(node: &Node) -> Option<NodeKey> {
     match &node.value {
-        Value::Table(t) => Some((std::sync::Arc::as_ptr(&t.entries) as usize, node.loc)),
+        Value::Table(t) => Some((Arc::as_ptr(&t.entries) as usize, node.loc)),
         _ => None,
     }
 }
@@ -248,10 +252,10 @@ pub(crate) struct ReadMemo {
     terrains: Option<Kept<Vec<RawTerrain>>>,
     source: Option<Kept<RawSource>>,
     alliance: Option<Kept<RawAlliance>>,
-    exercises: Vec<Option<Kept<RawExercise>>>,
-    states: Vec<Option<Kept<RawState>>>,
-    regions: Vec<Option<Kept<RawRegion>>>,
-    borders: Vec<Option<Kept<RawBorder>>>,
+    exercises: Vec<Option<Kept<Arc<RawExercise>>>>,
+    states: Vec<Option<Kept<Arc<RawState>>>>,
+    regions: Vec<Option<Kept<Arc<RawRegion>>>>,
+    borders: Vec<Option<Kept<Arc<RawBorder>>>>,
 }
 
 impl ReadMemo {
@@ -321,11 +325,17 @@ impl ReadMemo {
             exercises: keep_all(
                 doc.get("exercises"),
                 p.map(|p| &p.exercises[..]),
-                read_exercise,
+                |n, i, d| read_exercise(n, i, d).map(Arc::new),
             ),
-            states: keep_all(doc.get("states"), p.map(|p| &p.states[..]), read_state),
-            regions: keep_all(doc.get("regions"), p.map(|p| &p.regions[..]), read_region),
-            borders: keep_all(doc.get("borders"), p.map(|p| &p.borders[..]), read_border),
+            states: keep_all(doc.get("states"), p.map(|p| &p.states[..]), |n, i, d| {
+                read_state(n, i, d).map(Arc::new)
+            }),
+            regions: keep_all(doc.get("regions"), p.map(|p| &p.regions[..]), |n, i, d| {
+                read_region(n, i, d).map(Arc::new)
+            }),
+            borders: keep_all(doc.get("borders"), p.map(|p| &p.borders[..]), |n, i, d| {
+                read_border(n, i, d).map(Arc::new)
+            }),
         }
     }
 }
@@ -397,7 +407,7 @@ pub(crate) fn read_with<'a>(
         .enumerate()
         .filter_map(|(i, n)| {
             let memo = kept(memo.map(|m| &m.exercises[..]), i);
-            recall(memo, n, |n| read_exercise(n, i, diags))
+            recall(memo, n, |n| read_exercise(n, i, diags).map(Arc::new))
         })
         .collect();
     let states = array(doc.get("states"), "states", diags)
@@ -405,7 +415,7 @@ pub(crate) fn read_with<'a>(
         .enumerate()
         .filter_map(|(i, n)| {
             recall(kept(memo.map(|m| &m.states[..]), i), n, |n| {
-                read_state(n, i, diags)
+                read_state(n, i, diags).map(Arc::new)
             })
         })
         .collect();
@@ -414,7 +424,7 @@ pub(crate) fn read_with<'a>(
         .enumerate()
         .filter_map(|(i, n)| {
             recall(kept(memo.map(|m| &m.regions[..]), i), n, |n| {
-                read_region(n, i, diags)
+                read_region(n, i, diags).map(Arc::new)
             })
         })
         .collect();
@@ -423,7 +433,7 @@ pub(crate) fn read_with<'a>(
         .enumerate()
         .filter_map(|(i, n)| {
             recall(kept(memo.map(|m| &m.borders[..]), i), n, |n| {
-                read_border(n, i, diags)
+                read_border(n, i, diags).map(Arc::new)
             })
         })
         .collect();

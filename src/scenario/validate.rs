@@ -122,10 +122,10 @@ pub(crate) fn validate(
 fn unique_ids<'a>(
     ids: impl Iterator<Item = (&'a At<String>, &'a str)>,
     diags: &mut Vec<Diagnostic>,
-) -> HashMap<String, usize> {
+) -> HashMap<&'a str, usize> {
     let mut index = HashMap::new();
     for (i, (id, section)) in ids.enumerate() {
-        if index.insert(id.v.clone(), i).is_some() {
+        if index.insert(id.v.as_str(), i).is_some() {
             diags.push(Diagnostic::new(
                 Some(id.loc),
                 format!("{section}.{}", id.v),
@@ -144,15 +144,15 @@ fn unique_ids<'a>(
 /// thousands of scenarios formatted it for every border end).
 fn lookup<P: AsRef<str>>(
     name: &At<String>,
-    index: &HashMap<String, usize>,
+    index: &HashMap<&str, usize>,
     path: impl FnOnce() -> P,
     what: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<usize> {
-    match index.get(&name.v) {
+    match index.get(name.v.as_str()) {
         Some(&i) => Some(i),
         None => {
-            let mut known: Vec<&str> = index.keys().map(|s| s.as_str()).collect();
+            let mut known: Vec<&str> = index.keys().copied().collect();
             known.sort_unstable();
             diags.push(
                 Diagnostic::new(
@@ -169,7 +169,7 @@ fn lookup<P: AsRef<str>>(
 
 fn resolve_alliance(
     raw: &RawScenario<'_>,
-    states: &HashMap<String, usize>,
+    states: &HashMap<&str, usize>,
     roles: &[Option<Role>],
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Alliance> {
@@ -361,12 +361,12 @@ pub(crate) fn readiness_retention(half_life: f64) -> f64 {
 
 fn resolve_borders(
     raw: &RawScenario<'_>,
-    regions: &HashMap<String, usize>,
+    regions: &HashMap<&str, usize>,
     resolved: &[Option<Region>],
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Vec<Border>> {
     let terrain_names: Vec<&str> = raw.terrains.iter().map(|t| t.name.as_str()).collect();
-    let mut pairs: HashMap<(usize, usize), String> = HashMap::new();
+    let mut pairs: HashMap<(usize, usize), &str> = HashMap::new();
     let mut out = Vec::new();
     let mut ok = true;
     for b in &raw.borders {
@@ -415,7 +415,7 @@ fn resolve_borders(
             continue;
         }
         let key = (a.min(z), a.max(z));
-        if let Some(other) = pairs.insert(key, b.id.v.clone()) {
+        if let Some(other) = pairs.insert(key, b.id.v.as_str()) {
             diags.push(Diagnostic::new(Some(b.loc), &b.path, format!("a second border between `{}` and `{}` (already joined by `{other}`): at most one per pair", raw.regions[a].id.v, raw.regions[z].id.v)));
             ok = false;
             continue;
@@ -468,7 +468,7 @@ fn resolve_borders(
 
 fn resolve_exercises(
     raw: &RawScenario<'_>,
-    states: &HashMap<String, usize>,
+    states: &HashMap<&str, usize>,
     roles: &[Option<Role>],
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Vec<Exercise>> {
