@@ -12,7 +12,7 @@ use super::doc::{Loc, Sources, Table, parse_document, parse_value};
 use super::paths::{Editor, Override, allocation_share, apply, flatten_set};
 use super::read::{ReadMemo, builtin_terrains, read_with};
 use super::types::{ScenarioSet, Variant};
-use super::validate::validate;
+use super::validate::{validate, validate_like};
 
 /// Runs independent pieces of work, perhaps at the same time: loading a
 /// scenario (a variant, an `[[uncertain]]` range and the scenarios at its
@@ -358,7 +358,7 @@ fn load_parsed(
         }
         let mut found = Vec::new();
         let vraw = read_with(&vdoc, origin, &mut found, memo);
-        let scenario = validate(&vraw, stem, &mut found);
+        let scenario = validate_like(&vraw, stem, &mut found, base.as_ref());
         // Problems already reported for the base are not repeated per variant.
         vdiags.extend(found.into_iter().filter(|d| !base_diags.contains(d)));
         for d in &mut vdiags {
@@ -598,6 +598,60 @@ fn apply_sets(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A scenario validated like another takes the other's links and hop
+    /// counts only where they would be its own: the same scenario (and
+    /// problems) as validated alone, the tables shared exactly when the
+    /// map (and the targets) are the same.
+    #[test]
+    fn a_network_taken_from_another_scenario_is_the_one_built() {
+        let text = include_str!("../../tests/data/all_features.toml");
+        let like = load_str("a.toml", "a", text, &[]).expect("valid").base;
+        // A border that joins other regions: another map.
+        let moved = text.replacen(
+            "a = \"SRC_1\"\nb = \"B_1\"",
+            "a = \"SRC_2\"\nb = \"B_1\"",
+            1,
+        );
+        assert_ne!(moved, text);
+        // (text, sets, same links, same hop counts)
+        let cases: [(&str, &[&str], bool, bool); 5] = [
+            (text, &[], true, true),
+            (text, &["regions.A_2.population=5"], true, true),
+            // A_2 stops being a target; A_1 (weight 0) becomes one.
+            (text, &["regions.A_2.target_weight=0"], true, false),
+            (text, &["regions.A_1.target_weight=2"], true, false),
+            (&moved, &[], false, false),
+        ];
+        for (text, sets, links, hops) in cases {
+            let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+            let mut sources = Sources::default();
+            let file = sources.add("a.toml", text, 0);
+            let mut doc = parse_document(text, file).expect("parses");
+            let builtins: Vec<String> = builtin_terrains().into_iter().map(|t| t.name).collect();
+            let mut diags = Vec::new();
+            apply_sets(
+                &mut doc,
+                &sets,
+                &mut sources,
+                &builtins,
+                &mut diags,
+                &mut Vec::new(),
+            );
+            assert!(diags.is_empty(), "{sets:?}");
+            let raw = read_with(&doc, Loc::whole(file), &mut diags, None);
+            let mut alone_diags = diags.clone();
+            let alone = validate(&raw, "a", &mut alone_diags);
+            let taken = validate_like(&raw, "a", &mut diags, Some(&like));
+            assert_eq!(format!("{alone:?}"), format!("{taken:?}"), "{sets:?}");
+            assert_eq!(alone_diags, diags, "{sets:?}");
+            let net = &taken.expect("valid").network;
+            use std::sync::Arc;
+            let same_links = Arc::ptr_eq(&net.neighbours, &like.network.neighbours);
+            assert_eq!(same_links, links, "{sets:?}");
+            assert_eq!(Arc::ptr_eq(&net.hops, &like.network.hops), hops, "{sets:?}");
+        }
+    }
 
     /// A set built from the text parsed once is the one built from the
     /// text, and so are its problems.

@@ -4,6 +4,7 @@
 //! network is derived once.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 
 use super::diagnostic::{Diagnostic, closest};
 use super::read::{At, RawParticipants, RawScenario, RawState, RawStocks, limits};
@@ -14,6 +15,20 @@ pub(crate) fn validate(
     raw: &RawScenario<'_>,
     default_name: &str,
     diags: &mut Vec<Diagnostic>,
+) -> Option<Scenario> {
+    validate_like(raw, default_name, diags, None)
+}
+
+/// [`validate`], taking from `like` (another scenario, such as the base of
+/// a variant) the parts of the network that are the same: the links when
+/// the borders join the same regions, the hop counts when the targets are
+/// the same too. Each is a function of those alone, so the scenario is
+/// the one [`validate`] gives.
+pub(crate) fn validate_like(
+    raw: &RawScenario<'_>,
+    default_name: &str,
+    diags: &mut Vec<Diagnostic>,
+    like: Option<&Scenario>,
 ) -> Option<Scenario> {
     let before = diags.len();
     let model = raw.model.clone();
@@ -109,7 +124,7 @@ pub(crate) fn validate(
         source: source?,
         alliance: alliance?,
         exercises: exercises?.into(),
-        network: build_network(raw, &states, &regions, &borders, diags)?,
+        network: build_network(raw, &states, &regions, &borders, diags, like)?,
         states: states.into(),
         regions,
         borders: borders.into(),
@@ -549,22 +564,39 @@ fn build_network(
     regions: &[Region],
     borders: &[Border],
     diags: &mut Vec<Diagnostic>,
+    like: Option<&Scenario>,
 ) -> Option<Network> {
     let n = regions.len();
-    let mut neighbours = vec![Vec::new(); n];
-    for (e, b) in borders.iter().enumerate() {
-        let e = e as u32;
-        neighbours[b.a].push(Link {
-            to: b.b as u32,
-            border: e,
-            direction: 2 * e,
-        });
-        neighbours[b.b].push(Link {
-            to: b.a as u32,
-            border: e,
-            direction: 2 * e + 1,
-        });
-    }
+    // The links are those of `like` when its borders join the same
+    // regions, in the same order.
+    let same_map = like.filter(|l| {
+        l.regions.len() == n
+            && l.borders.len() == borders.len()
+            && l.borders
+                .iter()
+                .zip(borders)
+                .all(|(x, y)| (x.a, x.b) == (y.a, y.b))
+    });
+    let neighbours: Arc<Vec<Vec<Link>>> = match same_map {
+        Some(l) => l.network.neighbours.clone(),
+        None => {
+            let mut neighbours = vec![Vec::new(); n];
+            for (e, b) in borders.iter().enumerate() {
+                let e = e as u32;
+                neighbours[b.a].push(Link {
+                    to: b.b as u32,
+                    border: e,
+                    direction: 2 * e,
+                });
+                neighbours[b.b].push(Link {
+                    to: b.a as u32,
+                    border: e,
+                    direction: 2 * e + 1,
+                });
+            }
+            Arc::new(neighbours)
+        }
+    };
     let is_member = |r: usize| states[regions[r].state].role == Role::Member;
     let mut ok = true;
     let sources: Vec<usize> = (0..n).filter(|&r| regions[r].new_cells > 0.0).collect();
@@ -597,7 +629,10 @@ fn build_network(
     if !ok {
         return None;
     }
-    let hops: Vec<Vec<u32>> = targets.iter().map(|&t| bfs(&neighbours, t)).collect();
+    let hops: Arc<Vec<Vec<u32>>> = match same_map.filter(|l| l.network.targets == targets) {
+        Some(l) => l.network.hops.clone(),
+        None => Arc::new(targets.iter().map(|&t| bfs(&neighbours, t)).collect()),
+    };
     let mut target_draw = Vec::new();
     for &s in &sources {
         let reach: Vec<usize> = (0..targets.len())
@@ -624,9 +659,9 @@ fn build_network(
         target_draw.push(draw);
     }
     ok.then_some(Network {
-        neighbours: neighbours.into(),
+        neighbours,
         targets,
-        hops: hops.into(),
+        hops,
         sources,
         target_draw,
     })
