@@ -3,12 +3,43 @@
 //! other values (initial stocks at steady state) are resolved, and the
 //! network is derived once.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use super::diagnostic::{Diagnostic, closest};
 use super::read::{At, RawParticipants, RawScenario, RawState, RawStocks, limits};
 use super::types::*;
+
+/// FNV-1a (Fowler, Noll and Vo), 64 bits: the hash of the maps below. Their
+/// keys are a scenario's own short names and index pairs; SipHash, the
+/// standard maps' default, guards against keys chosen to collide, which a
+/// scenario's author has no reason to write, and cost a tenth of building
+/// each of a posterior's thousands of scenarios.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        const PRIME: u64 = 0x0100_0000_01b3;
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(PRIME);
+        }
+        self.0 = h;
+    }
+}
+
+type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<Fnv>>;
+type HashSet<K> = std::collections::HashSet<K, BuildHasherDefault<Fnv>>;
 
 /// Turns raw sections into a scenario, or records why it cannot.
 pub(crate) fn validate(
@@ -138,7 +169,7 @@ fn unique_ids<'a>(
     ids: impl Iterator<Item = (&'a At<String>, &'a str)>,
     diags: &mut Vec<Diagnostic>,
 ) -> HashMap<&'a str, usize> {
-    let mut index = HashMap::new();
+    let mut index = HashMap::default();
     for (i, (id, section)) in ids.enumerate() {
         if index.insert(id.v.as_str(), i).is_some() {
             diags.push(Diagnostic::new(
@@ -381,7 +412,7 @@ fn resolve_borders(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Vec<Border>> {
     let terrain_names: Vec<&str> = raw.terrains.iter().map(|t| t.name.as_str()).collect();
-    let mut pairs: HashMap<(usize, usize), &str> = HashMap::new();
+    let mut pairs: HashMap<(usize, usize), &str> = HashMap::default();
     let mut out = Vec::new();
     let mut ok = true;
     for b in &raw.borders {
@@ -512,7 +543,7 @@ fn resolve_exercises(
                 )
             }
             Some(RawParticipants::List(ids)) => {
-                let mut seen = HashSet::new();
+                let mut seen = HashSet::default();
                 let mut list = Vec::new();
                 for id in ids {
                     let Some(i) = lookup(id, states, || path.as_str(), "state", diags) else {
