@@ -5,9 +5,9 @@
 //! a border's regions) are kept as names with their positions and resolved by
 //! `validate`.
 
-use super::diagnostic::{Diagnostic, closest};
 use std::sync::Arc;
 
+use super::diagnostic::{Diagnostic, closest};
 use super::doc::{Loc, Node, Table, Value};
 use super::fields::{Bound, Fields, is_id, join};
 use super::schema::*;
