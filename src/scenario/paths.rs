@@ -4,6 +4,8 @@
 //! [`Override`]s applied to the document tree before it is read, so a value
 //! changed by either is checked exactly like one written in the file.
 
+use std::borrow::Cow;
+
 use super::diagnostic::{Diagnostic, closest};
 use super::doc::{Key, Loc, Node, Table, Value};
 use super::read::default_border_id;
@@ -77,7 +79,7 @@ fn flatten_into(prefix: &str, loc: Loc, node: &Node, out: &mut Vec<Override>) {
 }
 
 /// The id of an array element (a border's default id is `A-B`).
-fn element_id(sec: &Section, node: &Node) -> Option<String> {
+fn element_id<'n>(sec: &Section, node: &'n Node) -> Option<Cow<'n, str>> {
     let Value::Table(t) = &node.value else {
         return None;
     };
@@ -85,21 +87,25 @@ fn element_id(sec: &Section, node: &Node) -> Option<String> {
         return None;
     };
     let str_of = |k: &str| match t.get(k).map(|n| &n.value) {
-        Some(Value::Str(s)) => Some(s.clone()),
+        Some(Value::Str(s)) => Some(s.as_str()),
         _ => None,
     };
-    str_of(key).or_else(|| {
-        (sec.name == "borders")
-            .then(|| Some(default_border_id(&str_of("a")?, &str_of("b")?)))
-            .flatten()
-    })
+    match str_of(key) {
+        Some(id) => Some(Cow::Borrowed(id)),
+        None => (sec.name == "borders")
+            .then(|| Some(Cow::Owned(default_border_id(str_of("a")?, str_of("b")?))))
+            .flatten(),
+    }
 }
 
 /// Names of the existing elements of an array section, or of terrain classes.
 fn element_names(doc: &Table, sec: &Section, builtin_terrains: &[String]) -> Vec<String> {
     match (sec.shape, doc.get(sec.name).map(|n| &n.value)) {
         (Shape::Array(_), Some(Value::Array(items))) => {
-            items.iter().filter_map(|n| element_id(sec, n)).collect()
+            items
+                .iter()
+                .filter_map(|n| element_id(sec, n).map(Cow::into_owned))
+                .collect()
         }
         (Shape::Named, node) => {
             let mut names = builtin_terrains.to_vec();
@@ -152,7 +158,6 @@ pub(crate) fn apply(
     }
     let (field_at, share) = field_of(&segs, sec, ov)?;
     let field = segs[field_at];
-    let existing = element_names(doc, sec, builtin_terrains);
     let key = Key {
         name: field.to_string(),
         loc: ov.loc,
@@ -163,6 +168,7 @@ pub(crate) fn apply(
         }
         Shape::Named => {
             let class = segs[1];
+            let existing = element_names(doc, sec, builtin_terrains);
             if !existing.iter().any(|n| n == class) {
                 let hint = closest(class, existing.iter().map(|s| s.as_str()))
                     .map(|s| replace_seg(&segs, 1, &s));
@@ -207,6 +213,8 @@ pub(crate) fn apply(
                 .iter_mut()
                 .find(|n| element_id(sec, n).as_deref() == Some(id))
             else {
+                // The names are only needed for the message.
+                let existing = element_names(doc, sec, builtin_terrains);
                 let hint = closest(id, existing.iter().map(|s| s.as_str()))
                     .map(|s| replace_seg(&segs, 1, &s));
                 return err(
