@@ -101,12 +101,10 @@ fn element_id<'n>(sec: &Section, node: &'n Node) -> Option<Cow<'n, str>> {
 /// Names of the existing elements of an array section, or of terrain classes.
 fn element_names(doc: &Table, sec: &Section, builtin_terrains: &[String]) -> Vec<String> {
     match (sec.shape, doc.get(sec.name).map(|n| &n.value)) {
-        (Shape::Array(_), Some(Value::Array(items))) => {
-            items
-                .iter()
-                .filter_map(|n| element_id(sec, n).map(Cow::into_owned))
-                .collect()
-        }
+        (Shape::Array(_), Some(Value::Array(items))) => items
+            .iter()
+            .filter_map(|n| element_id(sec, n).map(Cow::into_owned))
+            .collect(),
         (Shape::Named, node) => {
             let mut names = builtin_terrains.to_vec();
             if let Some(Value::Table(t)) = node {
