@@ -289,9 +289,10 @@ pub fn sweep(
 }
 
 /// Scenario sets of a batch of design points over a posterior, at most
-/// about this many in all (or one design point's): half as many as a run
-/// over the shipped posterior holds (its 1,000 distinct points), so that
-/// with its theatres a batch needs no more memory than that run.
+/// about this many in all (or one design point's): little more than half
+/// of what a run over the shipped posterior holds (its 899 distinct
+/// points), so that with its theatres a batch needs no more memory than
+/// that run.
 const BATCH_SETS: usize = 500;
 
 /// Every design point over the posterior: at each, the scenario at every
