@@ -657,30 +657,13 @@ pub fn run_posterior_trials_from(
     let first: Vec<Theatre<'_>> = points[0].iter().map(|s| Theatre::new(s)).collect();
     let workers = workers(&pool, &first, &base);
     let run_window = |window: Range<u64>| -> Vec<TrialRow> {
-        let mut groups: std::collections::BTreeMap<usize, Vec<u64>> = Default::default();
-        for t in window {
-            groups.entry(pick(t)).or_default().push(t);
-        }
-        let groups: Vec<(usize, Vec<u64>)> = groups.into_iter().collect();
+        let groups: Vec<(usize, Vec<u64>)> = by_point(window, pick).into_iter().collect();
         let rows: Vec<Vec<TrialRow>> = groups
             .par_iter()
             .map(|(point, list)| {
-                let theatres = prepared_point(&points[*point], &first);
-                let constants: Vec<WeeklyConstants> = theatres
-                    .iter()
-                    .map(|th| WeeklyConstants::new(&th.defences))
-                    .collect();
-                let spawning = spawning_groups(&theatres);
+                let ready = ReadyPoint::new(&points[*point], &first);
                 let mut rows = Vec::with_capacity(list.len());
-                for &trial in list {
-                    if cancel.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    let me = rayon::current_thread_index().unwrap_or(0);
-                    let mut guard = workers[me].lock().unwrap_or_else(|e| e.into_inner());
-                    rows.push(run_one(&theatres, &spawning, &constants, trial, &mut guard));
-                    progress(1);
-                }
+                ready.run(list, &workers, cancel, progress, |row| rows.push(row));
                 rows
             })
             .collect();
@@ -700,6 +683,70 @@ pub fn run_posterior_trials_from(
         &mut on_window,
     )?;
     Ok(merged(&pool, base, workers))
+}
+
+/// The trials of `trials` grouped by the posterior point `pick` gives
+/// each, points in order, each point's trials in order.
+fn by_point(
+    trials: Range<u64>,
+    pick: &(dyn Fn(u64) -> usize + Sync),
+) -> std::collections::BTreeMap<usize, Vec<u64>> {
+    let mut groups: std::collections::BTreeMap<usize, Vec<u64>> = Default::default();
+    for t in trials {
+        groups.entry(pick(t)).or_default().push(t);
+    }
+    groups
+}
+
+/// One posterior point's scenarios made ready to run
+/// ([`prepared_point`]), with their weekly constants and spawning groups.
+struct ReadyPoint<'a> {
+    theatres: Vec<Theatre<'a>>,
+    constants: Vec<WeeklyConstants>,
+    spawning: Vec<usize>,
+}
+
+impl<'a> ReadyPoint<'a> {
+    fn new(scenarios: &[&'a crate::scenario::Scenario], first: &[Theatre<'_>]) -> Self {
+        let theatres = prepared_point(scenarios, first);
+        let constants = theatres
+            .iter()
+            .map(|th| WeeklyConstants::new(&th.defences))
+            .collect();
+        let spawning = spawning_groups(&theatres);
+        ReadyPoint {
+            theatres,
+            constants,
+            spawning,
+        }
+    }
+
+    /// Runs `trials` in order on the calling thread's worker of
+    /// `workers`, handing each row to `row`; stops once `cancel` is set.
+    fn run(
+        &self,
+        trials: &[u64],
+        workers: &[Mutex<Worker>],
+        cancel: &AtomicBool,
+        progress: &(dyn Fn(u64) + Sync),
+        mut row: impl FnMut(TrialRow),
+    ) {
+        for &trial in trials {
+            if cancel.load(Ordering::Relaxed) {
+                return;
+            }
+            let me = rayon::current_thread_index().unwrap_or(0);
+            let mut guard = workers[me].lock().unwrap_or_else(|e| e.into_inner());
+            row(run_one(
+                &self.theatres,
+                &self.spawning,
+                &self.constants,
+                trial,
+                &mut guard,
+            ));
+            progress(1);
+        }
+    }
 }
 
 /// Runs trials `trials` of several parameter points, each over a
@@ -733,10 +780,7 @@ pub fn run_posterior_designs(
         .zip(&bases)
         .map(|(first, base)| workers(&pool, first, base))
         .collect();
-    let mut groups: std::collections::BTreeMap<usize, Vec<u64>> = Default::default();
-    for t in trials {
-        groups.entry(pick(t)).or_default().push(t);
-    }
+    let groups = by_point(trials, pick);
     let items: Vec<(usize, usize, &[u64])> = (0..designs.len())
         .flat_map(|d| groups.iter().map(move |(&k, list)| (d, k, &list[..])))
         .collect();
@@ -745,21 +789,8 @@ pub fn run_posterior_designs(
             if cancel.load(Ordering::Relaxed) {
                 return;
             }
-            let theatres = prepared_point(&designs[d][k], &firsts[d]);
-            let constants: Vec<WeeklyConstants> = theatres
-                .iter()
-                .map(|th| WeeklyConstants::new(&th.defences))
-                .collect();
-            let spawning = spawning_groups(&theatres);
-            for &trial in list {
-                if cancel.load(Ordering::Relaxed) {
-                    return;
-                }
-                let me = rayon::current_thread_index().unwrap_or(0);
-                let mut guard = workers[d][me].lock().unwrap_or_else(|e| e.into_inner());
-                run_one(&theatres, &spawning, &constants, trial, &mut guard);
-                progress(1);
-            }
+            let ready = ReadyPoint::new(&designs[d][k], &firsts[d]);
+            ready.run(list, &workers[d], cancel, progress, drop);
         });
     });
     if cancel.load(Ordering::Relaxed) {

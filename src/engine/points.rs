@@ -525,7 +525,7 @@ fn run_points_in_batches<T>(
 }
 
 /// The scenarios of a set, baseline first.
-fn scenarios_of(set: &ScenarioSet) -> impl Iterator<Item = &crate::scenario::Scenario> {
+pub(crate) fn scenarios_of(set: &ScenarioSet) -> impl Iterator<Item = &crate::scenario::Scenario> {
     std::iter::once(&set.base).chain(set.variants.iter().map(|v| &v.scenario))
 }
 

@@ -653,6 +653,20 @@ mod tests {
         }
     }
 
+    /// Both built the same scenario (set), or both failed with the same
+    /// problems.
+    fn same_outcome<T: std::fmt::Debug>(
+        once: &Result<T, Diagnostics>,
+        again: &Result<T, Diagnostics>,
+        sets: &[String],
+    ) {
+        match (once, again) {
+            (Ok(a), Ok(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{sets:?}"),
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{sets:?}"),
+            _ => panic!("{sets:?}: one built, the other did not"),
+        }
+    }
+
     /// A set built from the text parsed once is the one built from the
     /// text, and so are its problems.
     #[test]
@@ -685,11 +699,7 @@ mod tests {
         ] {
             let once = parsed.point(&sets);
             let again = load_point("a.toml", "a", text, &sets);
-            match (&once, &again) {
-                (Ok(a), Ok(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{sets:?}"),
-                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{sets:?}"),
-                _ => panic!("{sets:?}: one built, the other did not"),
-            }
+            same_outcome(&once, &again, &sets);
         }
         // The base alone, from a template with sets of its own, is the
         // base of the text with the template's sets and the point's.
@@ -704,11 +714,7 @@ mod tests {
             let all: Vec<String> = own.iter().chain(&sets).cloned().collect();
             let once = template.scenario(&sets);
             let again = load_base_point("a.toml", "a", text, &all);
-            match (&once, &again) {
-                (Ok(a), Ok(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{sets:?}"),
-                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{sets:?}"),
-                _ => panic!("{sets:?}: one built, the other did not"),
-            }
+            same_outcome(&once, &again, &sets);
         }
         // A text with an element that does not read: the memo keeps no
         // result for it, its problem is reported at every point that
@@ -723,11 +729,7 @@ mod tests {
         ] {
             let once = parsed.point(&sets);
             let again = load_point("c.toml", "c", &bad, &sets);
-            match (&once, &again) {
-                (Ok(a), Ok(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{sets:?}"),
-                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{sets:?}"),
-                _ => panic!("{sets:?}: one built, the other did not"),
-            }
+            same_outcome(&once, &again, &sets);
         }
         assert!(
             parsed.point(&[]).is_err()

@@ -83,6 +83,12 @@ impl OverPosterior {
         Posterior::pick(&self.cumulative, seed, trial)
     }
 
+    /// Where the point trial `trial` draws is in `used` (the points that
+    /// the trials draw, as [`OverPosterior::used`] gives them).
+    pub(crate) fn index_in(&self, used: &[usize], seed: u64, trial: u64) -> usize {
+        used.binary_search(&self.pick(seed, trial)).unwrap_or(0)
+    }
+
     /// The distinct points that trials `trials` draw, in increasing order.
     pub(crate) fn used(&self, seed: u64, trials: Range<u64>) -> Vec<usize> {
         let mut seen = vec![false; self.values.len()];
@@ -188,10 +194,7 @@ impl OverPosterior {
         let first: Vec<Theatre<'_>> = points[0].iter().map(|s| Theatre::new(s)).collect();
         // Their studies read the totals, never a week.
         let base = empty_totals(&first);
-        let pick = |t: u64| {
-            let j = self.pick(seed, t);
-            used.binary_search(&j).unwrap_or(0)
-        };
+        let pick = |t: u64| self.index_in(used, seed, t);
         match run_posterior_trials_from(
             points,
             &pick,

@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::engine::points::{
     BaseText, Design, PointResult, expand, overrides, patrol_in as point_patrol_in, run_points,
+    scenarios_of,
 };
 use crate::engine::{defences_like, par_map, with_pool};
 use crate::error::{Error, Result};
@@ -318,6 +319,8 @@ fn run_points_over(
     let most = crate::engine::points::MAX_BATCH_POINTS.max(threads);
     let per_batch = (BATCH_SETS / used.len().max(1)).clamp(1, most);
     let points = &plan.design.points;
+    let mut variants = vec![crate::scenario::BASELINE.to_string()];
+    variants.extend(plan.base.variants.iter().map(|v| v.name.clone()));
     let mut rows = Vec::with_capacity(points.len());
     for (b, batch) in points.chunks(per_batch).enumerate() {
         let first = b * per_batch;
@@ -338,7 +341,7 @@ fn run_points_over(
         let firsts: Vec<Vec<Theatre<'_>>> = with_pool(threads, || {
             par_map(&designs, |d| d[0].iter().map(|s| Theatre::new(s)).collect())
         })?;
-        let pick = |t: u64| used.binary_search(&over.pick(seed, t)).unwrap_or(0);
+        let pick = |t: u64| over.index_in(&used, seed, t);
         let stats = crate::engine::run_posterior_designs(
             &designs,
             &firsts,
@@ -348,10 +351,8 @@ fn run_points_over(
             cancel,
             progress,
         )?;
-        let patrol = patrol_over(plan, over, &used, &built, &designs, &firsts, threads)?;
+        let patrol = patrol_over(plan, over, &used, &built, &firsts, threads)?;
         drop(firsts);
-        let mut variants = vec![crate::scenario::BASELINE.to_string()];
-        variants.extend(plan.base.variants.iter().map(|v| v.name.clone()));
         for (k, (stats, patrol_in)) in stats.into_iter().zip(patrol).enumerate() {
             let result = PointResult {
                 variants: variants.clone(),
@@ -384,11 +385,6 @@ fn build_over(
     })
 }
 
-/// The scenarios of a set, baseline first.
-fn scenarios_of(set: &ScenarioSet) -> impl Iterator<Item = &crate::scenario::Scenario> {
-    std::iter::once(&set.base).chain(set.variants.iter().map(|v| &v.scenario))
-}
-
 /// Each design point's patrol detection per variant: each posterior
 /// point's (worked out from its defences alone, all at the same time),
 /// averaged over the trials that drew it, summed in order.
@@ -397,27 +393,22 @@ fn patrol_over(
     over: &OverPosterior,
     used: &[usize],
     built: &[Vec<ScenarioSet>],
-    designs: &[Vec<Vec<&crate::scenario::Scenario>>],
     firsts: &[Vec<Theatre<'_>>],
     threads: usize,
 ) -> Result<Vec<Vec<Option<f64>>>> {
     let seed = plan.base.base.seed;
     let mut counts = vec![0u64; used.len()];
     for t in 0..plan.trials {
-        if let Ok(k) = used.binary_search(&over.pick(seed, t)) {
-            counts[k] += 1;
-        }
+        counts[over.index_in(used, seed, t)] += 1;
     }
-    let pairs: Vec<(usize, &ScenarioSet, &Vec<&crate::scenario::Scenario>)> = built
+    let pairs: Vec<(usize, &ScenarioSet)> = built
         .iter()
-        .zip(designs)
         .enumerate()
-        .flat_map(|(d, (sets, lists))| sets.iter().zip(lists).map(move |(s, l)| (d, s, l)))
+        .flat_map(|(d, sets)| sets.iter().map(move |s| (d, s)))
         .collect();
     let each: Vec<Vec<Option<f64>>> = with_pool(threads, || {
-        par_map(&pairs, |&(d, set, list)| {
-            let defences: Vec<_> = list
-                .iter()
+        par_map(&pairs, |&(d, set)| {
+            let defences: Vec<_> = scenarios_of(set)
                 .zip(&firsts[d])
                 .map(|(s, f)| defences_like(s, f))
                 .collect();
