@@ -23,6 +23,10 @@ use cordon::scenario::{ScenarioSet, load_file};
 use cordon::stats::aggregate::{WeeklyConstants, trial_totals};
 use cordon::stats::fold::VariantFold;
 
+/// The rules written plainly in one file: the yardstick of issue 16.
+#[path = "lean/model.rs"]
+mod lean;
+
 /// A scenario under `scenarios/`, with `--set` overrides.
 fn shipped(file: &str, sets: &[String]) -> ScenarioSet {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -435,6 +439,70 @@ fn studies_vs_run(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Against a lean implementation of the same model (`benches/lean/model.rs`:
+/// one file, one stream per trial, every cell drawn every week, totals
+/// only), on one thread: the default scenario's 9 variants and the stress
+/// scenario's baseline, each as the lean trials, the engine's trials alone
+/// (`run_trial`), and the engine's trials with the statistics a run keeps
+/// (`run_trials`, its fold and the rows of `trials.csv`). Throughput in
+/// variant-trials; docs/performance.md, "Against a lean implementation".
+fn lean_vs_engine(c: &mut Criterion) {
+    let cancel = AtomicBool::new(false);
+    let mut g = c.benchmark_group("lean_vs_engine");
+    g.sample_size(10);
+    g.sampling_mode(SamplingMode::Flat);
+    let default = default_scenario();
+    let stress = shipped("stress.toml", &[]);
+    let cases: [(&str, Vec<&cordon::scenario::Scenario>, u64); 2] = [
+        (
+            "default_9_variants",
+            std::iter::once(&default.base)
+                .chain(default.variants.iter().map(|v| &v.scenario))
+                .collect(),
+            200,
+        ),
+        ("stress_baseline", vec![&stress.base], 4),
+    ];
+    for (name, scenarios, trials) in cases {
+        let leans: Vec<lean::Lean<'_>> = scenarios.iter().map(|s| lean::Lean::new(s)).collect();
+        let theatres: Vec<Theatre<'_>> = scenarios.iter().map(|s| Theatre::new(s)).collect();
+        g.throughput(Throughput::Elements(trials * scenarios.len() as u64));
+        g.bench_function(format!("{name}/lean"), |b| {
+            b.iter(|| {
+                let mut attacks = 0;
+                for i in 0..trials {
+                    for l in &leans {
+                        attacks += l.trial(i).attacks;
+                    }
+                }
+                black_box(attacks)
+            })
+        });
+        let mut work = Workspace::default();
+        let mut rec = TrialRecord::default();
+        g.bench_function(format!("{name}/engine_trials"), |b| {
+            b.iter(|| {
+                for i in 0..trials {
+                    for th in &theatres {
+                        run_trial(th, i, &mut work, &mut rec);
+                    }
+                }
+                black_box(rec.first_attack_week)
+            })
+        });
+        g.bench_function(format!("{name}/engine_with_statistics"), |b| {
+            b.iter(|| {
+                run_trials(&theatres, 0..trials, 1, &cancel, &|_| {}, |rows| {
+                    black_box(rows);
+                    Ok(())
+                })
+                .map(|s| s.variants.len())
+            })
+        });
+    }
+    g.finish();
+}
+
 criterion_group!(
     benches,
     one_trial,
@@ -442,6 +510,7 @@ criterion_group!(
     aggregation,
     stress,
     calibrate_batch,
-    studies_vs_run
+    studies_vs_run,
+    lean_vs_engine
 );
 criterion_main!(benches);

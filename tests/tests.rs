@@ -7,6 +7,10 @@ mod util;
 #[path = "../fuzz/common.rs"]
 mod fuzz_common;
 
+/// The rules written plainly in one file, shared with the benchmarks.
+#[path = "../benches/lean/model.rs"]
+mod lean_model;
+
 mod architecture;
 mod behaviour;
 mod builtin;
@@ -15,6 +19,7 @@ mod calibration_charts;
 mod cli;
 mod columnar;
 mod compare;
+mod lean;
 mod plot;
 mod posterior_studies;
 mod properties;
