@@ -14,7 +14,7 @@ use std::sync::atomic::AtomicBool;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::engine::{Worker, empty_totals, run_one, run_trials};
+use crate::engine::{Worker, empty_totals, run_one, run_trials_from};
 use crate::error::{Error, Result};
 use crate::model::Theatre;
 use crate::model::{TrialRecord, Workspace};
@@ -295,7 +295,10 @@ pub struct PointResult {
 /// indices `trials`, so that every comparison between them is paired on
 /// common random numbers: the one way sweep, sensitivity and optimize run
 /// their points. Keeps `outcome` of every trial when asked: one list per
-/// scenario, in trial order.
+/// scenario, in trial order. The statistics keep no weekly series
+/// ([`empty_totals`]): no study reads a point's weeks, and filling and
+/// settling them for each of optimize's 21 candidates cost a third of a
+/// short search.
 pub fn run_on_common_trials(
     theatres: &[Theatre<'_>],
     trials: std::ops::Range<u64>,
@@ -305,7 +308,7 @@ pub fn run_on_common_trials(
     outcome: Option<TrialMetric>,
 ) -> Result<(RunStats, Vec<Vec<Option<f64>>>)> {
     let mut kept: Vec<Vec<Option<f64>>> = vec![Vec::new(); theatres.len()];
-    let sink = |rows: &[crate::engine::TrialRow]| {
+    let mut sink = |rows: &[crate::engine::TrialRow]| {
         if let Some(o) = outcome {
             for row in rows {
                 for (list, totals) in kept.iter_mut().zip(&row.totals) {
@@ -315,7 +318,16 @@ pub fn run_on_common_trials(
         }
         Ok(())
     };
-    let stats = run_trials(theatres, trials, threads, cancel, progress, sink)?;
+    let stats = run_trials_from(
+        theatres,
+        trials,
+        threads,
+        cancel,
+        progress,
+        empty_totals(theatres),
+        false,
+        |w| sink(w.rows),
+    )?;
     Ok((stats, kept))
 }
 
