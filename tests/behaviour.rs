@@ -168,7 +168,7 @@ fn set_of_one_share_is_the_one_point_vary_of_that_share() {
         parsed: Default::default(),
     };
     let swept = base
-        .load(&[format!("{SHARE}=0.2:0.8:2")])
+        .load(&[format!("{SHARE}=0.2:0.8:2")], 1)
         .expect("the sweep");
     let params = swept.sweep.expect("a sweep").vary;
     let point = base.at(&params, &[0.2]).expect("the point");

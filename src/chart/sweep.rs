@@ -51,7 +51,7 @@ pub(crate) fn draw_all(
         .iter()
         .flat_map(|m| [(m, super::Format::Png), (m, super::Format::Svg)])
         .collect();
-    let drawn = crate::engine::par_map(&files, |&(metric, format)| {
+    let drawn = crate::engine::par_map_step("charts", &files, |&(metric, format)| {
         let stem = if table.params.len() == 1 {
             format!("sweep_{metric}")
         } else {

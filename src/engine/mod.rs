@@ -377,7 +377,7 @@ fn merged(pool: &rayon::ThreadPool, mut base: RunStats, workers: Vec<Mutex<Worke
 
 /// Runs `f` as task `i` of a parallel step: its wall time is reported as
 /// [`in_parallel`]'s tasks are.
-fn timed<T>(i: usize, f: impl FnOnce() -> T) -> T {
+pub(crate) fn timed<T>(i: usize, f: impl FnOnce() -> T) -> T {
     let clock = std::time::Instant::now();
     let done = f();
     timing(&format!("task {i}"), clock);
@@ -462,11 +462,13 @@ pub struct Workers(pub usize);
 
 impl crate::scenario::Each for Workers {
     fn each(&self, n: usize, piece: &(dyn Fn(usize) + Sync)) {
+        let clock = std::time::Instant::now();
         let one = |i: usize| timed(i, || piece(i));
         let all = || (0..n).into_par_iter().with_max_len(1).for_each(one);
         if self.0 <= 1 || n <= 1 || with_pool(self.0, all).is_err() {
             (0..n).for_each(one);
         }
+        timing("step scenario pieces checked", clock);
     }
 }
 
@@ -577,6 +579,25 @@ pub fn par_map<'a, T: Sync, U: Send>(
     f: impl Fn(&'a T) -> U + Sync + Send,
 ) -> Vec<U> {
     items.par_iter().map(f).collect()
+}
+
+/// [`par_map`] whose items are the tasks of one parallel step, each
+/// reporting its wall time as [`in_parallel`]'s do (with `CORDON_TIMINGS`),
+/// and the step as `step WHAT`: for the few coarse items of a study's
+/// steps (benches/serial_share_sweep.sh).
+pub fn par_map_step<'a, T: Sync, U: Send>(
+    what: &str,
+    items: &'a [T],
+    f: impl Fn(&'a T) -> U + Sync + Send,
+) -> Vec<U> {
+    let clock = std::time::Instant::now();
+    let made = items
+        .par_iter()
+        .enumerate()
+        .map(|(i, x)| timed(i, || f(x)))
+        .collect();
+    timing(&format!("step {what}"), clock);
+    made
 }
 
 /// Runs `trials` trials of every prepared parameter point as one pool of

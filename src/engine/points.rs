@@ -14,7 +14,7 @@ use std::sync::atomic::AtomicBool;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::engine::{Worker, empty_totals, run_one, run_trials_from};
+use crate::engine::{Worker, empty_totals, run_one, run_trials_from, timed};
 use crate::error::{Error, Result};
 use crate::model::Theatre;
 use crate::model::{TrialRecord, Workspace};
@@ -22,7 +22,7 @@ use crate::scenario::builtin::ScenarioSource;
 use crate::scenario::ranges::{
     DesignKind, ParamRange, SweepSpec, allocation_at, allocation_share, limits,
 };
-use crate::scenario::{BASELINE, ScenarioSet, load_point, load_with_vary};
+use crate::scenario::{BASELINE, ScenarioSet, load_point, load_with_vary_on};
 use crate::stats::RunStats;
 use crate::stats::aggregate::WeeklyConstants;
 use crate::stats::fold::VariantFold;
@@ -74,10 +74,14 @@ impl BaseText {
     }
 
     /// The scenario as written (with `--set`), validated, with `--vary`
-    /// arguments in place of its `[sweep]` parameters.
-    pub fn load(&self, varies: &[String]) -> Result<ScenarioSet> {
-        load_with_vary(&self.name, &self.stem, &self.text, &self.sets, varies)
-            .map_err(|d| Error::from(crate::scenario::LoadError::Invalid(d)))
+    /// arguments in place of its `[sweep]` parameters; its variants are
+    /// checked on `threads` workers.
+    pub fn load(&self, varies: &[String], threads: usize) -> Result<ScenarioSet> {
+        let workers = crate::engine::Workers(threads);
+        load_with_vary_on(
+            &self.name, &self.stem, &self.text, &self.sets, varies, &workers,
+        )
+        .map_err(|d| Error::from(crate::scenario::LoadError::Invalid(d)))
     }
 
     /// The scenario with more `--set` values after the base's own (the
@@ -141,13 +145,11 @@ impl BaseText {
         points: &[Vec<f64>],
         threads: usize,
     ) -> Result<Vec<ScenarioSet>> {
-        use rayon::prelude::*;
         let keep = points.len() <= KEPT_POINTS;
         let built: Vec<Result<Option<ScenarioSet>>> = crate::engine::with_pool(threads, || {
-            points
-                .par_iter()
-                .map(|values| self.at(params, values).map(|set| keep.then_some(set)))
-                .collect()
+            crate::engine::par_map_step("points checked", points, |values| {
+                self.at(params, values).map(|set| keep.then_some(set))
+            })
         })?;
         let mut kept = Vec::with_capacity(if keep { points.len() } else { 0 });
         for set in built {
@@ -371,12 +373,16 @@ pub struct PointRun<'a> {
 /// any thread count). Points go in batches of
 /// of up to [`MAX_BATCH_POINTS`] (or one per worker), so only one batch's
 /// scenarios are held;
-/// `done` receives each point's result in point order, on the calling
-/// thread, and what it returns is collected. Each point's variants share
-/// the defences of the first point's where they are the same
+/// `each` turns each point's result into what the caller keeps of it, in
+/// the pool, the batch's points at the same time (its rows, say: work that
+/// grows with the points, and would be serial time on the calling thread);
+/// then `done` receives the points' `each` in point order, on the calling
+/// thread, and what it returns is collected. The batch's scenarios are
+/// freed in the pool too. Each point's variants share the defences of the
+/// first point's where they are the same
 /// ([`crate::engine::prepared_like`]).
 #[allow(clippy::too_many_arguments)]
-pub fn run_points<T>(
+pub fn run_points<T, U: Send>(
     points: usize,
     build: &(dyn Fn(usize) -> Result<ScenarioSet> + Sync),
     trials: std::ops::Range<u64>,
@@ -384,18 +390,19 @@ pub fn run_points<T>(
     cancel: &AtomicBool,
     progress: &(dyn Fn(u64) + Sync),
     outcome: Option<TrialMetric>,
-    done: impl FnMut(PointRun<'_>) -> Result<T>,
+    each: impl Fn(PointRun<'_>) -> Result<U> + Sync,
+    done: impl FnMut(usize, U) -> Result<T>,
 ) -> Result<Vec<T>> {
     let n = trials.end.saturating_sub(trials.start);
     let per_batch = batch_points(n, threads);
     run_points_in_batches(
-        points, build, trials, threads, cancel, progress, outcome, per_batch, done,
+        points, build, trials, threads, cancel, progress, outcome, per_batch, each, done,
     )
 }
 
 /// [`run_points`] with `per_batch` points per batch.
 #[allow(clippy::too_many_arguments)]
-fn run_points_in_batches<T>(
+fn run_points_in_batches<T, U: Send>(
     points: usize,
     build: &(dyn Fn(usize) -> Result<ScenarioSet> + Sync),
     trials: std::ops::Range<u64>,
@@ -404,7 +411,8 @@ fn run_points_in_batches<T>(
     progress: &(dyn Fn(u64) + Sync),
     outcome: Option<TrialMetric>,
     per_batch: usize,
-    mut done: impl FnMut(PointRun<'_>) -> Result<T>,
+    each: impl Fn(PointRun<'_>) -> Result<U> + Sync,
+    mut done: impl FnMut(usize, U) -> Result<T>,
 ) -> Result<Vec<T>> {
     use rayon::prelude::*;
     use std::sync::Mutex;
@@ -418,16 +426,23 @@ fn run_points_in_batches<T>(
     if points == 0 {
         return Ok(out);
     }
-    let first = pool.install(|| build(0))?;
+    // Each parallel step reports its tasks and itself when CORDON_TIMINGS
+    // is set (benches/serial_share_sweep.sh reads them).
+    let clock = std::time::Instant::now();
+    let first = pool.install(|| timed(0, || build(0)))?;
+    crate::engine::timing("step first built", clock);
     // The first point's variants prepared at the same time: the others are
     // prepared like them.
     let first_scenarios: Vec<&crate::scenario::Scenario> = scenarios_of(&first).collect();
+    let clock = std::time::Instant::now();
     let like: Vec<Theatre<'_>> = pool.install(|| {
         first_scenarios
             .par_iter()
-            .map(|s| Theatre::new(s))
+            .enumerate()
+            .map(|(i, s)| timed(i, || Theatre::new(s)))
             .collect()
     });
+    crate::engine::timing("step first prepared", clock);
     let n = trials.end.saturating_sub(trials.start);
     let per_batch = per_batch.max(1);
     let held: Vec<Mutex<Held>> = (0..pool.current_num_threads())
@@ -438,31 +453,43 @@ fn run_points_in_batches<T>(
         let end = (start + per_batch).min(points);
         let ids: Vec<usize> = (start..end).collect();
         // Build and prepare the batch's points in parallel.
+        let clock = std::time::Instant::now();
         let sets: Vec<ScenarioSet> = pool
             .install(|| {
                 ids.par_iter()
-                    .map(|&j| if j == 0 { Ok(first.clone()) } else { build(j) })
+                    .map(|&j| {
+                        timed(
+                            j - start,
+                            || if j == 0 { Ok(first.clone()) } else { build(j) },
+                        )
+                    })
                     .collect::<Vec<_>>()
             })
             .into_iter()
             .collect::<Result<_>>()?;
+        crate::engine::timing("step built", clock);
         // Every (point, variant) prepared in parallel.
         let pairs: Vec<(&crate::scenario::Scenario, &Theatre<'_>)> = sets
             .iter()
             .flat_map(|set| scenarios_of(set).zip(&like))
             .collect();
+        let clock = std::time::Instant::now();
         let mut ready = pool
             .install(|| {
                 pairs
                     .par_iter()
-                    .map(|&(s, l)| {
-                        let th = crate::engine::prepared_like(s, l);
-                        let c = WeeklyConstants::new(&th.defences);
-                        (th, c)
+                    .enumerate()
+                    .map(|(i, &(s, l))| {
+                        timed(i, || {
+                            let th = crate::engine::prepared_like(s, l);
+                            let c = WeeklyConstants::new(&th.defences);
+                            (th, c)
+                        })
                     })
                     .collect::<Vec<_>>()
             })
             .into_iter();
+        crate::engine::timing("step prepared", clock);
         let prepared: Vec<(Vec<Theatre<'_>>, Vec<WeeklyConstants>)> = sets
             .iter()
             .map(|set| ready.by_ref().take(1 + set.variants.len()).unzip())
@@ -474,6 +501,7 @@ fn run_points_in_batches<T>(
         let totals: Vec<Mutex<Option<RunStats>>> =
             (0..sets.len()).map(|_| Mutex::new(None)).collect();
         let items = sets.len() as u64 * n;
+        let clock = std::time::Instant::now();
         // A thread's consecutive items are mostly runs of trials of one
         // point: it folds them into one accumulator, and merges it into
         // the point's total when it moves to another point.
@@ -503,12 +531,16 @@ fn run_points_in_batches<T>(
             });
             kept
         });
+        // The (point, trial) items are many and short: the step's
+        // critical path is one of them, so it reports no tasks.
+        crate::engine::timing("step trials", clock);
         if cancel.load(Ordering::Relaxed) {
             return Err(crate::engine::EngineError::Interrupted.into());
         }
         let mut kept: Vec<(u64, Vec<Option<f64>>)> = kept.into_iter().flatten().collect();
         kept.sort_unstable_by_key(|(item, _)| *item);
         let mut kept = kept.into_iter();
+        let mut runs = Vec::with_capacity(sets.len());
         for (k, ((set, (theatres, _)), total)) in sets.iter().zip(&prepared).zip(totals).enumerate()
         {
             let stats = total
@@ -523,13 +555,32 @@ fn run_points_in_batches<T>(
                     }
                 }
             }
-            out.push(done(PointRun {
+            runs.push(PointRun {
                 index: start + k,
                 set,
                 theatres,
                 stats,
                 kept: lists,
-            })?);
+            });
+        }
+        // What the caller keeps of each point, made in parallel; then the
+        // batch's scenarios freed in parallel (theatres before the sets
+        // they borrow from).
+        let clock = std::time::Instant::now();
+        let made: Vec<Result<U>> = pool.install(|| {
+            runs.into_par_iter()
+                .enumerate()
+                .map(|(i, run)| timed(i, || each(run)))
+                .collect()
+        });
+        crate::engine::timing("step points", clock);
+        let clock = std::time::Instant::now();
+        drop(pairs);
+        pool.install(|| prepared.into_par_iter().for_each(drop));
+        pool.install(|| sets.into_par_iter().for_each(drop));
+        crate::engine::timing("step freed", clock);
+        for (k, made) in made.into_iter().enumerate() {
+            out.push(done(start + k, made?)?);
         }
         start = end;
     }
@@ -792,6 +843,7 @@ mod tests {
                 outcome,
                 per_batch,
                 |p| Ok((p.index, p.stats, p.kept)),
+                |_, made| Ok(made),
             )
             .expect("runs");
             for (j, ((index, stats, kept), (s, k))) in together.into_iter().zip(&alone).enumerate()

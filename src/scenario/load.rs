@@ -191,7 +191,20 @@ pub fn load_with_vary(
     sets: &[String],
     varies: &[String],
 ) -> Result<ScenarioSet, Diagnostics> {
-    load_inner(name, stem, text, sets, Some(varies), true, &OneByOne)
+    load_with_vary_on(name, stem, text, sets, varies, &OneByOne)
+}
+
+/// [`load_with_vary`], its variants and ranges checked by `each` (the
+/// engine's workers, say).
+pub fn load_with_vary_on(
+    name: &str,
+    stem: &str,
+    text: &str,
+    sets: &[String],
+    varies: &[String],
+    each: &dyn Each,
+) -> Result<ScenarioSet, Diagnostics> {
+    load_inner(name, stem, text, sets, Some(varies), true, each)
 }
 
 /// Loads the scenario; `varies` is `None` when `[sweep]` and

@@ -21,6 +21,6 @@ pub(crate) mod validate;
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use load::{
     BaseTemplate, Each, LoadError, OneByOne, Parsed, load_base_point, load_bytes, load_file,
-    load_file_on, load_point, load_str, load_str_on, load_with_vary,
+    load_file_on, load_point, load_str, load_str_on, load_with_vary, load_with_vary_on,
 };
 pub use types::*;

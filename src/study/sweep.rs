@@ -87,7 +87,7 @@ pub fn plan(opts: &SweepOptions) -> Result<SweepPlan> {
         sets.push(format!("scenario.seed={s}"));
     }
     let source = BaseText::read(&opts.common.scenario, &sets)?;
-    let base = source.load(&opts.varies)?;
+    let base = source.load(&opts.varies, opts.common.threads)?;
     let mut spec = base.sweep.clone().unwrap_or(SweepSpec {
         design: DesignKind::Grid,
         samples: None,
@@ -204,8 +204,8 @@ pub fn sweep(
             cancel,
             progress,
             None,
+            // Each point's rows made in the pool, the batch's points at once.
             |p| {
-                on_point(p.index);
                 let mut variants = vec![crate::scenario::BASELINE.to_string()];
                 variants.extend(p.set.variants.iter().map(|v| v.name.clone()));
                 let result = PointResult {
@@ -221,6 +221,10 @@ pub fn sweep(
                     &plan.design.points[p.index],
                     &result,
                 ))
+            },
+            |index, rows| {
+                on_point(index);
+                Ok(rows)
             },
         )?,
         Some(over) => {
@@ -274,6 +278,7 @@ pub fn sweep(
         }
     );
     let mut notes = fixed_by_variants(&plan);
+    crate::engine::timing("tables and manifest", clock);
     let (out, drawn) = super::commit_then_draw(staging, |out| {
         with_pool(opts.common.threads, || {
             crate::chart::sweep::draw_all(
@@ -286,6 +291,7 @@ pub fn sweep(
         })?
     })?;
     notes.extend(drawn);
+    crate::engine::timing("total", clock);
     Ok(SweepReport { out, table, notes })
 }
 

@@ -67,7 +67,7 @@ pub fn plan(opts: &SensitivityOptions) -> Result<SensitivityPlan> {
     }
     let outcome = TrialMetric::parse(&opts.metric)?;
     let source = BaseText::read(&opts.common.scenario, &sets)?;
-    let base = source.load(&[])?;
+    let base = source.load(&[], opts.common.threads)?;
     if base.uncertain.is_empty() {
         return Err(Error::Invalid(format!(
             "{} has no [[uncertain]] tables: list the parameters to analyse, e.g.\n\n[[uncertain]]\npath = \"model.detection_scale\"\nlow = 0.5\nhigh = 2.0",
@@ -175,16 +175,30 @@ pub fn sensitivity(
         cancel,
         progress,
         Some(plan.outcome),
+        // In the pool: the variants' names (of the first point) and what
+        // is kept of the point's trials.
         |p| {
-            on_point(p.index);
-            if variants.is_empty() {
-                variants.push(crate::scenario::BASELINE.to_string());
-                variants.extend(p.set.variants.iter().map(|v| v.name.clone()));
-            }
-            if p.index <= 2 * k {
-                per_trial.push(p.kept);
+            let names = (p.index == 0).then(|| {
+                let names = p.set.variants.iter().map(|v| v.name.clone());
+                std::iter::once(crate::scenario::BASELINE.to_string())
+                    .chain(names)
+                    .collect::<Vec<_>>()
+            });
+            let kept = if p.index <= 2 * k {
+                Kept::Trials(p.kept)
             } else {
-                sobol_points.push(p.kept.iter().map(|l| PointMean::of(l)).collect());
+                Kept::Means(p.kept.iter().map(|l| PointMean::of(l)).collect())
+            };
+            Ok((names, kept))
+        },
+        |index, (names, kept)| {
+            on_point(index);
+            if let Some(names) = names {
+                variants = names;
+            }
+            match kept {
+                Kept::Trials(lists) => per_trial.push(lists),
+                Kept::Means(means) => sobol_points.push(means),
             }
             Ok(())
         },
@@ -356,6 +370,14 @@ fn oat_rows(
         }
     }
     rows
+}
+
+/// What is kept of a point's trials: every trial's outcome (the base and
+/// the one-at-a-time points, for paired swings) or each variant's mean
+/// (a Sobol point).
+enum Kept {
+    Trials(Vec<Vec<Option<f64>>>),
+    Means(Vec<PointMean>),
 }
 
 /// One variant's outcome at one point: its mean over trials and the
