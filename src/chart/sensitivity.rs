@@ -41,7 +41,7 @@ pub(crate) fn draw_all(
         .filter(|(_, kind)| *kind != Kind::Sobol || base.iter().any(|r| r.kind == "sobol_first"))
         .collect();
     // Drawn in parallel (in the caller's pool).
-    let drawn = crate::engine::par_map(&charts, |&(name, kind)| {
+    let drawn = crate::engine::par_map_step("charts", &charts, |&(name, kind)| {
         let stem = format!("{name}_{metric}");
         let title = match kind {
             Kind::Tornado => format!("{scenario}: {metric}, one parameter at a time (baseline)"),

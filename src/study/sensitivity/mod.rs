@@ -147,7 +147,9 @@ pub fn sensitivity(
     // Every point is built (and so validated) before any trial runs, in
     // parallel, and dropped: it is built again when its batch comes.
     let built = crate::engine::with_pool(opts.common.threads, || {
-        crate::engine::par_map(&points[1..], |values| point(&plan, values).err())
+        crate::engine::par_map_step("points checked", &points[1..], |values| {
+            point(&plan, values).err()
+        })
     })?;
     if let Some(e) = built.into_iter().flatten().next() {
         return Err(e);
@@ -217,6 +219,7 @@ pub fn sensitivity(
             }
         }
     }
+    crate::engine::timing("points run", clock);
     let metric = plan.outcome.name();
     let mut rows = oat_rows(&plan, &variants, &per_trial, metric);
     let sobol_values = &sobol_points;
@@ -235,6 +238,7 @@ pub fn sensitivity(
         metric,
         &mut notes,
     ));
+    crate::engine::timing("indices", clock);
     crate::results::write_csv(&staging.path().join("sensitivity.csv"), &rows)
         .map_err(Error::Other)?;
     let manifest = Manifest {
@@ -276,6 +280,7 @@ pub fn sensitivity(
             )
         })?
     })?;
+    crate::engine::timing("total", clock);
     Ok(SensitivityReport { out, rows, notes })
 }
 

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# serial_share_study.sh BIN sweep|sensitivity [TRIALS] [THREADS] [POINTS]:
+# the serial share of a whole `cordon sweep` or `cordon sensitivity`
+# (default scenario, all variants, all outputs), from the steps BIN
+# reports with CORDON_TIMINGS=1 (a binary from the seventh pass of issue
+# 16 on), and what Amdahl's law makes of it at 16 threads.
+#
+# A study is a sequence of parallel steps (`step NAME SECONDS`), each
+# preceded by the wall times of its tasks (`task I SECONDS`): the
+# scenario's variants checked, the design's points checked, each batch's
+# points built and prepared, its (point, trial) items, what is kept of its
+# points and its scenarios freed, the charts.
+# Serial is the wall time no other thread can share: everything outside
+# the steps (reading the scenario, writing sweep.csv and the manifest, the
+# commit) plus each step's longest task. A step that reports no tasks (the
+# trials: thousands of short items) counts as wholly parallel. The share
+# is serial / total at THREADS threads (default 1: the Amdahl figure).
+#
+# The default workloads are those of benches/scaling.sh: a sweep of
+# POINTS (40) points x 100 trials x 9 variants (issue 16's), and a
+# sensitivity analysis of 75 points x 100 trials x 9 variants.
+set -euo pipefail
+BIN=$1
+STUDY=$2
+TRIALS=${3:-100}
+THREADS=${4:-1}
+POINTS=${5:-40}
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+case "$STUDY" in
+  sweep)
+    CORDON_TIMINGS=1 "$BIN" sweep --vary "model.detection_scale=0.99:1.01:$POINTS" --trials "$TRIALS" \
+      --threads "$THREADS" --seed 7 --out "$OUT/study" --force --quiet 2> "$OUT/timings.txt" ;;
+  sensitivity)
+    CORDON_TIMINGS=1 "$BIN" sensitivity csto-southern-frontier --metric attacks --samples 4 --bootstrap 50 \
+      --trials "$TRIALS" --threads "$THREADS" --seed 7 --out "$OUT/study" --force --quiet 2> "$OUT/timings.txt" ;;
+  *) echo "usage: $0 BIN sweep|sensitivity [TRIALS] [THREADS] [POINTS]" >&2; exit 2 ;;
+esac
+awk '
+  $1 != "timings:" { next }
+  $2 == "task" { t = $NF; if (t > stepmax) stepmax = t; next }
+  $2 == "step" {
+    what = $3; for (i = 4; i < NF; i++) what = what " " $i
+    steps += $NF; crit += stepmax; by[what] += $NF; longest[what] += stepmax; stepmax = 0
+    next
+  }
+  $2 == "total" { total = $NF }
+  END {
+    serial = total - steps + crit
+    printf "total_s,%.4f\nsteps_s,%.4f\noutside_steps_s,%.4f\n", total, steps, total - steps
+    for (w in by) printf "step %s: s,%.4f,longest tasks summed,%.4f\n", w, by[w], longest[w]
+    printf "serial_s,%.4f\nserial_share,%.4f\n", serial, serial / total
+    s = serial / total
+    printf "amdahl_16_threads,%.1f\n", 1 / (s + (1 - s) / 16)
+  }' "$OUT/timings.txt"
