@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# serial_share_study.sh BIN sweep|sensitivity [TRIALS] [THREADS] [POINTS]:
-# the serial share of a whole `cordon sweep` or `cordon sensitivity`
+# serial_share_study.sh BIN sweep|sensitivity|calibrate [TRIALS] [THREADS] [POINTS]:
+# the serial share of a whole `cordon sweep`, `cordon sensitivity` or
+# `cordon calibrate`
 # (default scenario, all variants, all outputs), from the steps BIN
 # reports with CORDON_TIMINGS=1 (a binary from the seventh pass of issue
 # 16 on), and what Amdahl's law makes of it at 16 threads.
@@ -9,7 +10,9 @@
 # preceded by the wall times of its tasks (`task I SECONDS`): the
 # scenario's variants checked, the design's points checked, each batch's
 # points built and prepared, its (point, trial) items, what is kept of its
-# points and its scenarios freed, the charts.
+# points and its scenarios freed, the charts (calibrate: each chunk's
+# particles built and prepared, their trials, their counts read, their
+# likelihoods, the chunk freed; the charts).
 # Serial is the wall time no other thread can share: everything outside
 # the steps (reading the scenario, writing sweep.csv and the manifest, the
 # commit) plus each step's longest task. A step that reports no tasks (the
@@ -18,7 +21,8 @@
 #
 # The default workloads are those of benches/scaling.sh: a sweep of
 # POINTS (40) points x 100 trials x 9 variants (issue 16's), and a
-# sensitivity analysis of 75 points x 100 trials x 9 variants.
+# sensitivity analysis of 75 points x 100 trials x 9 variants, and a
+# calibration of 400 particles x 40 trials (TRIALS), 2 generations.
 set -euo pipefail
 BIN=$1
 STUDY=$2
@@ -34,7 +38,10 @@ case "$STUDY" in
   sensitivity)
     CORDON_TIMINGS=1 "$BIN" sensitivity csto-southern-frontier --metric attacks --samples 4 --bootstrap 50 \
       --trials "$TRIALS" --threads "$THREADS" --seed 7 --out "$OUT/study" --force --quiet 2> "$OUT/timings.txt" ;;
-  *) echo "usage: $0 BIN sweep|sensitivity [TRIALS] [THREADS] [POINTS]" >&2; exit 2 ;;
+  calibrate)
+    CORDON_TIMINGS=1 "$BIN" calibrate csto-southern-frontier --particles 400 --trials-per-particle "${3:-40}" \
+      --generations 2 --threads "$THREADS" --seed 7 --out "$OUT/study" --force --quiet 2> "$OUT/timings.txt" ;;
+  *) echo "usage: $0 BIN sweep|sensitivity|calibrate [TRIALS] [THREADS] [POINTS]" >&2; exit 2 ;;
 esac
 awk '
   $1 != "timings:" { next }

@@ -33,6 +33,13 @@ const ALERT: RGBColor = RGBColor(213, 94, 0);
 /// SVG and returns the paths written. With one parameter there is no
 /// pairs chart.
 pub(crate) fn draw_all(dir: &Path) -> Result<Vec<PathBuf>, crate::Error> {
+    draw_all_on(dir, 1)
+}
+
+/// Like [`draw_all`], the charts drawn at the same time on `threads`
+/// workers (each chart's PNG and SVG by one of them; the bytes do not
+/// depend on it).
+pub(crate) fn draw_all_on(dir: &Path, threads: usize) -> Result<Vec<PathBuf>, crate::Error> {
     style::register_fonts()?;
     let cal = Calibration::read(dir)?;
     let out = dir.join(CHARTS);
@@ -41,9 +48,13 @@ pub(crate) fn draw_all(dir: &Path) -> Result<Vec<PathBuf>, crate::Error> {
         path: out.clone(),
         source,
     })?;
+    let list = charts(&cal);
+    let drawn = crate::engine::with_pool(threads, || {
+        crate::engine::par_map_step("charts", &list, |&chart| render(&cal, chart, &out))
+    })?;
     let mut written = Vec::new();
-    for chart in charts(&cal) {
-        written.extend(render(&cal, chart, &out)?);
+    for paths in drawn {
+        written.extend(paths?);
     }
     Ok(written)
 }

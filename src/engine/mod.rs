@@ -563,7 +563,17 @@ pub fn prepare_points(scenarios: &[Option<crate::scenario::Scenario>]) -> Vec<Op
         return scenarios.iter().map(|_| None).collect();
     };
     let first = Theatre::new(first);
-    par_map(scenarios, |s| s.as_ref().map(|s| prepared_like(s, &first)))
+    par_map_step("points prepared", scenarios, |s| {
+        s.as_ref().map(|s| prepared_like(s, &first))
+    })
+}
+
+/// Frees `items` in parallel, in the pool of [`with_pool`] (each item's
+/// drop is a task).
+pub fn free_in_pool<T: Send>(items: Vec<T>) {
+    let clock = std::time::Instant::now();
+    items.into_par_iter().for_each(drop);
+    timing("step freed", clock);
 }
 
 /// Frees `items` on `threads` workers (each item's drop is a task).

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::engine::points::overrides;
-use crate::engine::{par_map, prepare_points, run_point_trials, with_pool};
+use crate::engine::{free_in_pool, par_map_step, prepare_points, run_point_trials, with_pool};
 use crate::error::{Error, Result};
 use crate::model::{Theatre, TrialRecord};
 use crate::results::default_out;
@@ -198,20 +198,21 @@ impl Model<'_> {
             row
         };
         let index = |j: usize, r: u64| (keys[j] << 16) | r;
+        let clock = Instant::now();
         let per_point = run_point_trials(theatres, trials, &index, detail, cancel, progress, &read);
-        per_point
-            .into_iter()
-            .map(|rows| {
-                let rows = rows?;
-                let mut by_period = vec![Vec::with_capacity(rows.len()); periods];
-                for row in rows {
-                    for (list, c) in by_period.iter_mut().zip(row) {
-                        list.push(c);
-                    }
+        // Many short items: the step's critical path is one of them.
+        crate::engine::timing("step trials", clock);
+        // Each point's rows turned into lists by period, points in parallel.
+        par_map_step("points read", &per_point, |rows| {
+            let rows = rows.as_ref()?;
+            let mut by_period = vec![Vec::with_capacity(rows.len()); periods];
+            for row in rows {
+                for (list, &c) in by_period.iter_mut().zip(row) {
+                    list.push(c);
                 }
-                Some(by_period)
-            })
-            .collect()
+            }
+            Some(by_period)
+        })
     }
 
     /// The simulated log-likelihood of every job (−∞ outside the prior's
@@ -226,14 +227,16 @@ impl Model<'_> {
     ) -> anyhow::Result<Vec<f64>> {
         let mut out = Vec::with_capacity(jobs.len());
         for chunk in jobs.chunks(CHUNK) {
-            let scenarios = par_map(chunk, |j| self.scenario(&prior.values(&j.z)));
+            let scenarios = par_map_step("particles built", chunk, |j| {
+                self.scenario(&prior.values(&j.z))
+            });
             let theatres = prepare_points(&scenarios);
             let keys: Vec<u64> = chunk.iter().map(|j| j.key).collect();
             let sims = self.simulate(&theatres, &keys, trials, cancel, progress);
             if cancel.load(Ordering::Relaxed) {
                 anyhow::bail!(Interrupted);
             }
-            out.extend(sims.iter().map(|s| match s {
+            out.extend(par_map_step("likelihoods", &sims, |s| match s {
                 None => f64::NEG_INFINITY,
                 Some(by_period) => {
                     let observed = self.observed.iter().flat_map(|o| o.counts.iter());
@@ -243,6 +246,10 @@ impl Model<'_> {
                         .sum()
                 }
             }));
+            // The chunk's theatres, then the scenarios they borrow, freed
+            // in parallel.
+            free_in_pool(theatres);
+            free_in_pool(scenarios);
         }
         Ok(out)
     }
@@ -421,8 +428,12 @@ pub fn calibrate(opts: &CalibrateOptions, hooks: &Hooks<'_>) -> Result<Calibrati
     // The charts are drawn into the committed folder; a drawing failure is
     // a note here, as the sampler's work is done.
     let (out, charts) = crate::study::commit_then_draw(staging, |out| {
-        Ok(crate::chart::calibration::draw_all(out))
+        Ok(crate::chart::calibration::draw_all_on(
+            out,
+            opts.common.threads,
+        ))
     })?;
+    crate::engine::timing("total", clock);
     let mut notes = Vec::new();
     if !converged {
         notes.push(format!(
@@ -624,7 +635,9 @@ fn predictive(
     let g = state.generation() + 1;
     let mut draws: Vec<Vec<u64>> = Vec::new();
     for (c, chunk) in state.particles.chunks(CHUNK).enumerate() {
-        let scenarios = par_map(chunk, |p| model.scenario(&prior.values(&p.z)));
+        let scenarios = par_map_step("particles built", chunk, |p| {
+            model.scenario(&prior.values(&p.z))
+        });
         let theatres = prepare_points(&scenarios);
         let keys: Vec<u64> = (0..chunk.len())
             .map(|i| smc::key(g, 0, c * CHUNK + i))
@@ -641,6 +654,8 @@ fn predictive(
                 all.extend(mine);
             }
         }
+        free_in_pool(theatres);
+        free_in_pool(scenarios);
     }
     let mut rows = Vec::new();
     let mut i = 0;
