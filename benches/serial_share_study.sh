@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# serial_share_study.sh BIN sweep|sensitivity|calibrate [TRIALS] [THREADS] [POINTS]:
-# the serial share of a whole `cordon sweep`, `cordon sensitivity` or
-# `cordon calibrate`
+# serial_share_study.sh BIN sweep|sensitivity|calibrate|optimize [TRIALS] [THREADS] [POINTS]:
+# the serial share of a whole `cordon sweep`, `cordon sensitivity`,
+# `cordon calibrate` or `cordon optimize`
 # (default scenario, all variants, all outputs), from the steps BIN
 # reports with CORDON_TIMINGS=1 (a binary from the seventh pass of issue
 # 16 on), and what Amdahl's law makes of it at 16 threads.
@@ -22,7 +22,9 @@
 # The default workloads are those of benches/scaling.sh: a sweep of
 # POINTS (40) points x 100 trials x 9 variants (issue 16's), and a
 # sensitivity analysis of 75 points x 100 trials x 9 variants, and a
-# calibration of 400 particles x 40 trials (TRIALS), 2 generations.
+# calibration of 400 particles x 40 trials (TRIALS), 2 generations, and
+# an optimization of TJK's budget: 2 iterations x 21 scenarios x 100
+# trials and 400 confirmation trials.
 set -euo pipefail
 BIN=$1
 STUDY=$2
@@ -41,7 +43,11 @@ case "$STUDY" in
   calibrate)
     CORDON_TIMINGS=1 "$BIN" calibrate csto-southern-frontier --particles 400 --trials-per-particle "${3:-40}" \
       --generations 2 --threads "$THREADS" --seed 7 --out "$OUT/study" --force --quiet 2> "$OUT/timings.txt" ;;
-  *) echo "usage: $0 BIN sweep|sensitivity|calibrate [TRIALS] [THREADS] [POINTS]" >&2; exit 2 ;;
+  optimize)
+    CORDON_TIMINGS=1 "$BIN" optimize csto-southern-frontier --budget-of TJK --trials "$TRIALS" --iterations 2 \
+      --candidates 20 --confirm-trials 400 --threads "$THREADS" --seed 7 --out "$OUT/study" --force --quiet \
+      2> "$OUT/timings.txt" ;;
+  *) echo "usage: $0 BIN sweep|sensitivity|calibrate|optimize [TRIALS] [THREADS] [POINTS]" >&2; exit 2 ;;
 esac
 awk '
   $1 != "timings:" { next }

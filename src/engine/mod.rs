@@ -278,6 +278,7 @@ pub fn run_trials_from(
             .collect();
         rows.into_iter().flatten().collect()
     };
+    let clock = std::time::Instant::now();
     pipelined(
         &pool,
         trials,
@@ -289,6 +290,10 @@ pub fn run_trials_from(
         &run_window,
         &mut on_window,
     )?;
+    // The windows' trials (many short items) and the sink's rows, each
+    // window's written while the next runs (benches/serial_share.sh
+    // counts a run's last sink; a study's sink keeps nothing).
+    timing("step trials", clock);
     Ok(merged(&pool, base, workers))
 }
 
@@ -328,6 +333,7 @@ fn workers(
         })
         .collect();
     timing("workers", clock);
+    timing("step workers", clock);
     workers
 }
 
@@ -372,6 +378,7 @@ fn merged(pool: &rayon::ThreadPool, mut base: RunStats, workers: Vec<Mutex<Worke
             });
     });
     timing("merged", clock);
+    timing("step merged", clock);
     base
 }
 

@@ -84,15 +84,6 @@ impl BaseText {
         .map_err(|d| Error::from(crate::scenario::LoadError::Invalid(d)))
     }
 
-    /// The scenario with more `--set` values after the base's own (the
-    /// text is parsed again, never re-read from disk).
-    pub fn with_sets(&self, extra: &[String]) -> Result<ScenarioSet> {
-        let mut sets = self.sets.clone();
-        sets.extend(extra.iter().cloned());
-        crate::scenario::load_str(&self.name, &self.stem, &self.text, &sets)
-            .map_err(|d| Error::from(crate::scenario::LoadError::Invalid(d)))
-    }
-
     /// [`load_point`] of the text with `sets` (all of them: the base's
     /// are not added), from the text parsed once.
     pub fn point_with(

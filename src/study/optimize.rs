@@ -275,6 +275,7 @@ pub fn optimize(
     cancel: &AtomicBool,
     on_start: impl FnOnce(&std::path::Path),
 ) -> Result<SearchResult> {
+    let clock = std::time::Instant::now();
     let (metric, lower) = resolve_metric(&opts.metric)?;
     let mut sets = opts.common.sets.clone();
     if let Some(s) = opts.common.seed {
@@ -283,7 +284,7 @@ pub fn optimize(
     // The scenario's text is read once; every candidate is built from it
     // in memory.
     let source = BaseText::read(&opts.common.scenario, &sets)?;
-    let set = source.with_sets(&[])?;
+    let set = source.load(&[], opts.common.threads)?;
     let base = set.base.clone();
     let searched = resolve_states(&base, &opts.states)?;
     let ids: Vec<String> = searched
@@ -327,7 +328,9 @@ pub fn optimize(
             .map_err(|d| Error::from(crate::scenario::LoadError::Invalid(d)))
     };
     let scenarios_of = |list: &[Vec<Shares>]| -> Result<Vec<Scenario>> {
-        let built = with_pool(opts.common.threads, || par_map(list, scenario_of))?;
+        let built = with_pool(opts.common.threads, || {
+            crate::engine::par_map_step("candidates built", list, scenario_of)
+        })?;
         let mut scenarios = vec![base.clone()];
         for s in built {
             scenarios.push(s?);
@@ -354,7 +357,7 @@ pub fn optimize(
             .collect();
         let stats = match &over {
             None => evaluate(
-                &scenarios_of(&shares)?,
+                scenarios_of(&shares)?,
                 0..opts.trials,
                 opts,
                 cancel,
@@ -409,7 +412,7 @@ pub fn optimize(
     let stats = match &over {
         None => {
             let scenarios = scenarios_of(std::slice::from_ref(&best.shares))?;
-            evaluate(&scenarios, fresh.clone(), opts, cancel, progress)?
+            evaluate(scenarios, fresh.clone(), opts, cancel, progress)?
         }
         Some((o, t)) => {
             let list = vec![vec![], sets_of(&ids, &best.shares)];
@@ -443,6 +446,7 @@ pub fn optimize(
     super::commit_then_draw(staging, |out| {
         crate::chart::search::draw(out, &chart(&outcome, opts))
     })?;
+    crate::engine::timing("total", clock);
     Ok(outcome)
 }
 
@@ -495,18 +499,20 @@ fn evaluate_over(
     )
 }
 
-/// Runs `scenarios` (baseline first) on `trials`, all on the same indices.
+/// Runs `scenarios` (baseline first) on `trials`, all on the same indices,
+/// and frees them in parallel.
 fn evaluate(
-    scenarios: &[Scenario],
+    scenarios: Vec<Scenario>,
     trials: std::ops::Range<u64>,
     opts: &OptimizeOptions,
     cancel: &AtomicBool,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<RunStats> {
     // Each candidate's defences and laws, prepared in parallel.
-    let theatres: Vec<Theatre<'_>> =
-        with_pool(opts.common.threads, || par_map(scenarios, Theatre::new))?;
-    run_on_common_trials(
+    let theatres: Vec<Theatre<'_>> = with_pool(opts.common.threads, || {
+        crate::engine::par_map_step("candidates prepared", &scenarios, Theatre::new)
+    })?;
+    let stats = run_on_common_trials(
         &theatres,
         trials,
         opts.common.threads,
@@ -514,7 +520,14 @@ fn evaluate(
         progress,
         None,
     )
-    .map(|(stats, _)| stats)
+    .map(|(stats, _)| stats);
+    with_pool(opts.common.threads, || {
+        crate::engine::free_in_pool(theatres)
+    })?;
+    with_pool(opts.common.threads, || {
+        crate::engine::free_in_pool(scenarios)
+    })?;
+    stats
 }
 
 fn candidate(
