@@ -23,8 +23,8 @@
 # POINTS (40) points x 100 trials x 9 variants (issue 16's), and a
 # sensitivity analysis of 75 points x 100 trials x 9 variants, and a
 # calibration of 400 particles x 40 trials (TRIALS), 2 generations, and
-# an optimization of TJK's budget: 2 iterations x 21 scenarios x 100
-# trials and 400 confirmation trials.
+# an optimization of TJK's budget at optimize's defaults: 8 iterations x
+# 21 scenarios x 500 trials (TRIALS), and 2,000 confirmation trials.
 set -euo pipefail
 BIN=$1
 STUDY=$2
@@ -44,9 +44,8 @@ case "$STUDY" in
     CORDON_TIMINGS=1 "$BIN" calibrate csto-southern-frontier --particles 400 --trials-per-particle "${3:-40}" \
       --generations 2 --threads "$THREADS" --seed 7 --out "$OUT/study" --force --quiet 2> "$OUT/timings.txt" ;;
   optimize)
-    CORDON_TIMINGS=1 "$BIN" optimize csto-southern-frontier --budget-of TJK --trials "$TRIALS" --iterations 2 \
-      --candidates 20 --confirm-trials 400 --threads "$THREADS" --seed 7 --out "$OUT/study" --force --quiet \
-      2> "$OUT/timings.txt" ;;
+    CORDON_TIMINGS=1 "$BIN" optimize csto-southern-frontier --budget-of TJK --trials "${3:-500}" \
+      --threads "$THREADS" --seed 7 --out "$OUT/study" --force --quiet 2> "$OUT/timings.txt" ;;
   *) echo "usage: $0 BIN sweep|sensitivity|calibrate|optimize [TRIALS] [THREADS] [POINTS]" >&2; exit 2 ;;
 esac
 awk '
