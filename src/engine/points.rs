@@ -418,7 +418,7 @@ fn run_points_in_batches<T, U: Send>(
         return Ok(out);
     }
     // Each parallel step reports its tasks and itself when CORDON_TIMINGS
-    // is set (benches/serial_share_sweep.sh reads them).
+    // is set (benches/serial_share_study.sh reads them).
     let clock = std::time::Instant::now();
     let first = pool.install(|| timed(0, || build(0)))?;
     crate::engine::timing("step first built", clock);
