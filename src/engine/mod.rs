@@ -601,7 +601,7 @@ pub fn par_map<'a, T: Sync, U: Send>(
 /// [`par_map`] whose items are the tasks of one parallel step, each
 /// reporting its wall time as [`in_parallel`]'s do (with `CORDON_TIMINGS`),
 /// and the step as `step WHAT`: for the few coarse items of a study's
-/// steps (benches/serial_share_sweep.sh).
+/// steps (benches/serial_share_study.sh).
 pub fn par_map_step<'a, T: Sync, U: Send>(
     what: &str,
     items: &'a [T],
