@@ -51,8 +51,10 @@ esac
 awk '
   $1 != "timings:" { next }
   $2 == "task" { t = $NF; if (t > stepmax) stepmax = t; next }
-  $2 == "step" {
-    what = $3; for (i = 4; i < NF; i++) what = what " " $i
+  # The workers statistics built and merged (`workers`, `merged`) are
+  # steps too, with tasks of their own.
+  $2 == "step" || (NF == 3 && ($2 == "workers" || $2 == "merged")) {
+    if ($2 == "step") { what = $3; for (i = 4; i < NF; i++) what = what " " $i } else what = $2
     steps += $NF; crit += stepmax; by[what] += $NF; longest[what] += stepmax; stepmax = 0
     next
   }

@@ -333,7 +333,6 @@ fn workers(
         })
         .collect();
     timing("workers", clock);
-    timing("step workers", clock);
     workers
 }
 
@@ -378,7 +377,6 @@ fn merged(pool: &rayon::ThreadPool, mut base: RunStats, workers: Vec<Mutex<Worke
             });
     });
     timing("merged", clock);
-    timing("step merged", clock);
     base
 }
 
@@ -587,7 +585,7 @@ pub fn free_in_pool<T: Send>(items: Vec<T>) {
 pub fn drop_in_parallel<T: Send>(items: Vec<T>, threads: usize) {
     // Should the pool fail (it cannot for a size that ran), the items are
     // freed with the closure, one by one.
-    let _ = with_pool(threads, || items.into_par_iter().for_each(drop));
+    let _ = with_pool(threads, || free_in_pool(items));
 }
 
 /// `f` of every item, in parallel (in the pool of [`with_pool`]), in order.

@@ -14,7 +14,7 @@ use std::sync::atomic::AtomicBool;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::engine::{Worker, empty_totals, run_one, run_trials_from, timed};
+use crate::engine::{Worker, empty_totals, free_in_pool, run_one, run_trials_from, timed};
 use crate::error::{Error, Result};
 use crate::model::Theatre;
 use crate::model::{TrialRecord, Workspace};
@@ -565,11 +565,9 @@ fn run_points_in_batches<T, U: Send>(
                 .collect()
         });
         crate::engine::timing("step points", clock);
-        let clock = std::time::Instant::now();
         drop(pairs);
-        pool.install(|| prepared.into_par_iter().for_each(drop));
-        pool.install(|| sets.into_par_iter().for_each(drop));
-        crate::engine::timing("step freed", clock);
+        pool.install(|| free_in_pool(prepared));
+        pool.install(|| free_in_pool(sets));
         for (k, made) in made.into_iter().enumerate() {
             out.push(done(start + k, made?)?);
         }

@@ -508,26 +508,24 @@ fn evaluate(
     cancel: &AtomicBool,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<RunStats> {
-    // Each candidate's defences and laws, prepared in parallel.
-    let theatres: Vec<Theatre<'_>> = with_pool(opts.common.threads, || {
-        crate::engine::par_map_step("candidates prepared", &scenarios, Theatre::new)
-    })?;
-    let stats = run_on_common_trials(
-        &theatres,
-        trials,
-        opts.common.threads,
-        cancel,
-        progress,
-        None,
-    )
-    .map(|(stats, _)| stats);
-    with_pool(opts.common.threads, || {
-        crate::engine::free_in_pool(theatres)
-    })?;
-    with_pool(opts.common.threads, || {
-        crate::engine::free_in_pool(scenarios)
-    })?;
-    stats
+    // One pool prepares each candidate's defences and laws and frees them
+    // after the trials (which run in a pool of their own).
+    with_pool(opts.common.threads, move || {
+        let theatres: Vec<Theatre<'_>> =
+            crate::engine::par_map_step("candidates prepared", &scenarios, Theatre::new);
+        let stats = run_on_common_trials(
+            &theatres,
+            trials,
+            opts.common.threads,
+            cancel,
+            progress,
+            None,
+        )
+        .map(|(stats, _)| stats);
+        crate::engine::free_in_pool(theatres);
+        crate::engine::free_in_pool(scenarios);
+        stats
+    })?
 }
 
 fn candidate(
