@@ -49,8 +49,8 @@ struct Cell {
     experience: u32,
     decisions: u32,
     signature: f64,
-    /// a = a0 n^β (1 + k)^γ, worked out again when n or k changes (NaN:
-    /// not yet).
+    /// a = a0 n^β (1 + k)^γ of an established cell, worked out when it
+    /// settles and again when n or k changes.
     attack: f64,
 }
 
@@ -161,7 +161,7 @@ impl<'a> Lean<'a> {
                         experience: 0,
                         decisions: 0,
                         signature: m.signature_start,
-                        attack: f64::NAN,
+                        attack: 0.0, // until it settles
                     });
                 }
             }
@@ -174,7 +174,11 @@ impl<'a> Lean<'a> {
                     Fate::Removed => {
                         transit.swap_remove(i);
                     }
-                    Fate::Established => settled.push(transit.swap_remove(i)),
+                    Fate::Established => {
+                        let mut c = transit.swap_remove(i);
+                        c.attack = self.attack_hazard(&c);
+                        settled.push(c);
+                    }
                     Fate::Alive => i += 1,
                 }
             }
@@ -299,7 +303,7 @@ impl<'a> Lean<'a> {
         if c.size == 0 {
             return false; // dissolved
         }
-        if c.size != n || c.attack.is_nan() {
+        if c.size != n {
             c.attack = self.attack_hazard(c);
         }
         let a = c.attack;
