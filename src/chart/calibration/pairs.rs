@@ -169,10 +169,29 @@ fn coefficient<DB: DrawingBackend>(
         None => ("r: –".to_string(), MUTED),
     };
     let centre = (w as i32 / 2, h as i32 / 2);
-    let big = style::anchored(style::bold(24.0, &colour), HPos::Center, VPos::Center);
+    // In a crowded grid the coefficients shrink to their cells, all to
+    // the size the widest one would need, and the words under them (which
+    // the chart's footnote also gives) go where they would not fit.
+    let room = w.saturating_sub(4);
+    let mut size = 24.0;
+    while size > 9.0
+        && (inner
+            .estimate_text_size("r = −0.88", &style::bold(size, &colour))?
+            .0
+            > room
+            || f64::from(h) < size + 4.0)
+    {
+        size -= 1.0;
+    }
+    let big = style::anchored(style::bold(size, &colour), HPos::Center, VPos::Center);
     inner.draw_text(&text, &big, centre)?;
-    let small = style::anchored(style::text(12.0, &MUTED), HPos::Center, VPos::Top);
-    inner.draw_text("weighted correlation", &small, (centre.0, centre.1 + 18))?;
+    let words = "weighted correlation";
+    let small = style::text(12.0, &MUTED);
+    let below = centre.1 + (size * 0.75) as i32;
+    if inner.estimate_text_size(words, &small)?.0 <= room && below + 14 <= h as i32 {
+        let small = style::anchored(small, HPos::Center, VPos::Top);
+        inner.draw_text(words, &small, (centre.0, below))?;
+    }
     Ok(())
 }
 
