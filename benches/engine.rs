@@ -8,7 +8,8 @@
 //! with twice and four times as many new cells (time per agent-week should
 //! stay flat: cost linear in the number of cells); calibration's batches
 //! and whole studies (sweep, sensitivity, optimize) against runs of the
-//! same scenario (`calibrate_vs_run`, `studies_vs_run`). Figures are in
+//! same scenario (`calibrate_vs_run`, `studies_vs_run`); and every chart
+//! of a run folder drawn again (`charts`). Figures are in
 //! docs/performance.md.
 
 use std::hint::black_box;
@@ -503,6 +504,46 @@ fn lean_vs_engine(c: &mut Criterion) {
     g.finish();
 }
 
+/// Every chart of a run folder (the default scenario, 9 variants, 500
+/// trials), drawn again on one thread from its files: the last part of a
+/// run, where time is serial (docs/performance.md, "Eighth pass").
+fn charts(c: &mut Criterion) {
+    use cordon::scenario::builtin::ScenarioSource;
+    let dir = std::env::temp_dir().join(format!("cordon-bench-charts-{}", std::process::id()));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join("csto-southern-frontier.toml");
+    let opts = cordon::study::run::RunOptions {
+        common: cordon::study::Common {
+            scenario: ScenarioSource::File(path),
+            sets: vec![],
+            seed: Some(7),
+            threads: 2,
+            out: Some(dir.join("run")),
+            output_root: dir.clone(),
+            force: true,
+            command_line: String::new(),
+        },
+        trials: Some(500),
+        variants: vec![],
+        shard: None,
+        resume: false,
+        posterior: None,
+        formats: Default::default(),
+    };
+    let cancel = AtomicBool::new(false);
+    let run = cordon::study::run::run(&opts, &|_| {}, &cancel, |_| {})
+        .unwrap_or_else(|e| panic!("{e}"))
+        .out;
+    let mut g = c.benchmark_group("charts");
+    g.sample_size(20);
+    g.bench_function("run_folder_9_variants_1_thread", |b| {
+        b.iter(|| black_box(cordon::chart::draw_all(&run, &[]).map(|files| files.len())))
+    });
+    g.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 criterion_group!(
     benches,
     one_trial,
@@ -511,6 +552,7 @@ criterion_group!(
     stress,
     calibrate_batch,
     studies_vs_run,
-    lean_vs_engine
+    lean_vs_engine,
+    charts
 );
 criterion_main!(benches);

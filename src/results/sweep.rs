@@ -1,6 +1,7 @@
 //! `sweep.csv` and the manifest of a sweep folder: one row per point and
 //! variant, each outcome's mean with its 95% interval.
 
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
@@ -157,21 +158,45 @@ impl SweepTable {
         r
     }
 
-    /// Writes `sweep.csv`.
+    /// Writes `sweep.csv`. Its rows are formatted in pieces in parallel
+    /// (in the current pool, [`crate::engine::with_pool`]) and written in
+    /// order: the same bytes as one writer would give.
     pub fn write(&self, path: &Path) -> anyhow::Result<()> {
-        let mut w = csv::Writer::from_path(path)
+        let cannot = || format!("cannot write {}", path.display());
+        let pieces: Vec<&[SweepRow]> = self.rows.chunks(ROWS_PER_PIECE).collect();
+        let formatted = crate::engine::par_map_step(
+            "rows formatted",
+            &pieces,
+            |rows| -> csv::Result<Vec<u8>> {
+                let mut w = csv::Writer::from_writer(Vec::new());
+                for row in *rows {
+                    w.write_record(self.record(row))?;
+                }
+                w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+            },
+        );
+        let file = std::fs::File::create(path)
             .with_context(|| format!("cannot create {}", path.display()))?;
-        w.write_record(self.header())
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        for row in &self.rows {
-            w.write_record(self.record(row))
-                .with_context(|| format!("cannot write {}", path.display()))?;
+        let mut file = std::io::BufWriter::new(file);
+        let mut header = csv::Writer::from_writer(Vec::new());
+        header.write_record(self.header()).with_context(cannot)?;
+        let header = header
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .with_context(cannot)?;
+        file.write_all(&header).with_context(cannot)?;
+        for piece in formatted {
+            let piece = piece.with_context(cannot)?;
+            file.write_all(&piece).with_context(cannot)?;
         }
-        w.flush()
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        file.flush().with_context(cannot)?;
         Ok(())
     }
 }
+
+/// Rows of `sweep.csv` formatted as one task (a sweep of 40 points and
+/// 9 variants has 360).
+const ROWS_PER_PIECE: usize = 64;
 
 /// `manifest.json` of a sweep folder.
 #[derive(Debug, serde::Serialize)]

@@ -232,9 +232,11 @@ pub fn sweep(
         }
     };
     let table = SweepTable::new(&plan.design, results);
-    table
-        .write(&staging.path().join("sweep.csv"))
-        .map_err(Error::Other)?;
+    // Its rows formatted in the run's pool.
+    with_pool(opts.common.threads, || {
+        table.write(&staging.path().join("sweep.csv"))
+    })?
+    .map_err(Error::Other)?;
     let manifest = SweepManifest {
         cordon_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario: crate::results::ScenarioEntry {
