@@ -573,6 +573,13 @@ fn run_points_in_batches<T, U: Send>(
         }
         start = end;
     }
+    // The first point's theatres and the workers freed in parallel too
+    // (each variant's tables are large: freeing them one after another was
+    // about a millisecond of serial time).
+    pool.install(|| {
+        crate::engine::free_in_pool(like);
+        crate::engine::free_in_pool(held);
+    });
     Ok(out)
 }
 
