@@ -222,3 +222,69 @@ pub struct SweepManifest {
     pub started_utc: String,
     pub wall_seconds: f64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A table of `points` points × 3 variants, with awkward cells: a
+    /// name that needs quoting, missing values, long fractions.
+    fn table(points: usize) -> SweepTable {
+        let variants = vec!["baseline".to_string(), "a, \"quoted\"".into(), "c".into()];
+        let rows = (0..points)
+            .flat_map(|p| {
+                (0..3).map(move |v| SweepRow {
+                    point: p,
+                    variant: v,
+                    values: vec![0.1 * p as f64 / 3.0],
+                    trials: 100,
+                    patrol_in: (v != 2).then_some(1.0 / (p + 7) as f64),
+                    metrics: vec![Estimate {
+                        mean: Some(p as f64 / 7.0),
+                        ci95_lo: (p % 5 != 0).then_some(p as f64 / 9.0),
+                        ci95_hi: Some(2.0 / 3.0 + p as f64),
+                    }],
+                })
+            })
+            .collect();
+        SweepTable {
+            params: vec![crate::scenario::ranges::ParamRange {
+                path: "model.detection_scale".into(),
+                low: 0.0,
+                high: 1.0,
+                steps: points as u32,
+                integer: false,
+                rescale: None,
+                log: false,
+            }],
+            kind: DesignKind::Grid,
+            variants,
+            metrics: vec!["attacks"],
+            rows,
+        }
+    }
+
+    /// The rows formatted in pieces in parallel are the bytes one writer
+    /// writes, at any thread count and across pieces.
+    #[test]
+    fn rows_in_pieces_are_what_one_writer_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        for points in [0, 1, 21, 22, 100] {
+            let t = table(points);
+            assert_eq!(t.rows.len() > ROWS_PER_PIECE, points > 21);
+            let mut one = csv::Writer::from_writer(Vec::new());
+            one.write_record(t.header()).unwrap();
+            for row in &t.rows {
+                one.write_record(t.record(row)).unwrap();
+            }
+            let one = one.into_inner().unwrap();
+            for threads in [1, 3] {
+                let path = dir.path().join(format!("sweep-{points}-{threads}.csv"));
+                crate::engine::with_pool(threads, || t.write(&path))
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(std::fs::read(&path).unwrap(), one, "{points} points");
+            }
+        }
+    }
+}
