@@ -90,7 +90,8 @@ impl DrawingBackend for Bitmap<'_> {
     ) -> Result<(), Failure> {
         let vertices: Vec<BackendCoord> = vert.into_iter().collect();
         let color = style.color();
-        match columns(&vertices) {
+        let width = self.0.get_size().0 as i32;
+        match columns(&vertices, width) {
             Some(spans) if color.alpha < 1.0 => blend_columns(&mut self.0, &spans, color),
             _ => self.0.fill_polygon(vertices, style),
         }
@@ -177,10 +178,11 @@ impl Edge {
     }
 }
 
-/// The spans plotters' fill draws for `vertices`, column by column and in
-/// its order; `None` where plotters would not scan columns (a polygon
-/// taller than wide, or flat).
-fn columns(vertices: &[BackendCoord]) -> Option<Vec<Span>> {
+/// The spans plotters' fill draws for `vertices` in the columns of a
+/// canvas `width` pixels wide (those outside draw nothing), column by
+/// column and in its order; `None` where plotters would not scan columns
+/// (a polygon taller than wide, or flat).
+fn columns(vertices: &[BackendCoord], width: i32) -> Option<Vec<Span>> {
     let first = *vertices.first()?;
     let (mut x_span, mut y_span) = ((first.0, first.0), (first.1, first.1));
     for &(x, y) in vertices {
@@ -249,7 +251,9 @@ fn columns(vertices: &[BackendCoord]) -> Option<Vec<Span>> {
                 if a.remaining() == 0 && b.remaining() == 0 && to - from > 1.0 {
                     continue;
                 }
-                spans.push(Span { x, from, to });
+                if (0..width).contains(&x) {
+                    spans.push(Span { x, from, to });
+                }
             }
         }
     }
