@@ -30,5 +30,6 @@ mod robustness;
 mod shards;
 mod snapshots;
 mod sweep;
+mod timings;
 mod trace;
 mod validation;
