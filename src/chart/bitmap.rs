@@ -273,11 +273,18 @@ fn blend_columns(
     while start < spans.len() {
         let end = run_end(spans, start);
         let run = &spans[start..end];
-        // The rows every column of the run covers.
-        let (top, bottom) = run.iter().fold((i32::MIN, i32::MAX), |(t, b), s| {
-            let (st, sb) = s.body();
-            (t.max(st), b.min(sb))
-        });
+        // The rows every column of the run covers; none for a column with
+        // several spans, whose spans are drawn whole one after another (a
+        // pixel two of them share is blended twice, as plotters does).
+        let several = run.len() > 1 && run[0].x == run[1].x;
+        let (top, bottom) = if several {
+            (1, 0)
+        } else {
+            run.iter().fold((i32::MIN, i32::MAX), |(t, b), s| {
+                let (st, sb) = s.body();
+                (t.max(st), b.min(sb))
+            })
+        };
         if top <= bottom {
             back.draw_rect(
                 (run[0].x, top),
@@ -427,6 +434,17 @@ mod tests {
             vec![(10, 200), (390, 203), (390, 204), (10, 201)],
             vec![(50, 290), (60, 10), (70, 290), (200, 280)],
             vec![(-50, 100), (500, 150), (450, 400), (-20, 250)],
+            // A wedge cut from the right: where it closes, two spans of
+            // one column share a pixel, which plotters blends twice.
+            vec![
+                (10, 210),
+                (390, 210),
+                (390, 240),
+                (100, 250),
+                (390, 260),
+                (390, 290),
+                (10, 290),
+            ],
         ];
         let (plain, fast) = both(|fill| {
             for s in &shapes {
