@@ -21,7 +21,8 @@ BIN=$1
 TRIALS=${2:-20000}
 THREADS=${3:-1}
 OUT=$(mktemp -d)
-trap 'rm -rf "$OUT"' EXIT
+# On failure, cordon's messages (sent to the timings file) go to stderr.
+trap 'rc=$?; if [ "$rc" -ne 0 ] && [ -f "$OUT/timings.txt" ]; then cat "$OUT/timings.txt" >&2; fi; rm -rf "$OUT"' EXIT
 CORDON_TIMINGS=1 "$BIN" run --trials "$TRIALS" --threads "$THREADS" --out "$OUT/run" \
   --force --quiet 2> "$OUT/timings.txt"
 awk '

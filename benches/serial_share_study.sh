@@ -32,7 +32,8 @@ TRIALS=${3:-100}
 THREADS=${4:-1}
 POINTS=${5:-40}
 OUT=$(mktemp -d)
-trap 'rm -rf "$OUT"' EXIT
+# On failure, cordon's messages (sent to the timings file) go to stderr.
+trap 'rc=$?; if [ "$rc" -ne 0 ] && [ -f "$OUT/timings.txt" ]; then cat "$OUT/timings.txt" >&2; fi; rm -rf "$OUT"' EXIT
 case "$STUDY" in
   sweep)
     CORDON_TIMINGS=1 "$BIN" sweep --vary "model.detection_scale=0.99:1.01:$POINTS" --trials "$TRIALS" \

@@ -52,10 +52,12 @@ fn study(args: &[&str], steps: &[&str]) {
         in_steps > 0.6 * total,
         "{args:?}: steps {in_steps} of {total}"
     );
+    // Found: a step of a few rows may round to 0 on a fast machine.
     for step in steps {
         let key = format!("step {step}: s");
-        assert!(value(&f, &key) > 0.0, "{args:?}: {key} {f:?}");
+        assert!(value(&f, &key) >= 0.0, "{args:?}: {key} {f:?}");
     }
+    assert!(value(&f, "step trials: s") > 0.0, "{args:?}: {f:?}");
     let share = value(&f, "serial_share");
     assert!(share > 0.0 && share < 1.0, "{args:?}: {share}");
     assert!(value(&f, "amdahl_16_threads") >= 1.0);
@@ -124,6 +126,8 @@ fn the_calibrate_script_finds_its_steps() {
 fn the_run_script_finds_its_phases() {
     let f = script("serial_share.sh", &["300", "1"]);
     let total = value(&f, "total_s");
+    // Found (a short phase may round to 0 on a fast machine), and the
+    // trials and the charts, the largest, measured.
     for phase in [
         "trials_s",
         "setup_s",
@@ -132,8 +136,9 @@ fn the_run_script_finds_its_phases() {
         "charts_s",
         "charts_critical_path_s",
     ] {
-        assert!(value(&f, phase) > 0.0, "{phase}: {f:?}");
+        assert!(value(&f, phase) >= 0.0, "{phase}: {f:?}");
     }
+    assert!(value(&f, "trials_s") > 0.0 && value(&f, "charts_s") > 0.0, "{f:?}");
     let parts = value(&f, "setup_s")
         + value(&f, "trials_s")
         + value(&f, "tables_s")

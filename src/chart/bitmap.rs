@@ -10,9 +10,12 @@
 //! `rasterizer::polygon::fill_polygon`, MIT licence), but blends the part
 //! that a run of neighbouring columns has in common as one rectangle,
 //! which plotters blends eight pixels at a time. Every pixel is blended
-//! exactly once, as before, with the same colour and alpha; plotters' two
+//! as many times as plotters blends it (once, or twice where two spans of
+//! a column share it), with the same colour and alpha. plotters' two
 //! blending paths round a darkening channel differently, so a pixel may
-//! differ from plotters' own fill by one level in 255 (tested). Everything
+//! differ from plotters' own fill by one level in 255 for each blend;
+//! brightening rounds the same on both, so on a black canvas the two
+//! fills are the same to the byte (both tested). Everything
 //! else (opaque polygons, those taller than wide, lines, text) is
 //! plotters' own.
 
@@ -288,7 +291,7 @@ fn blend_columns(
         if top <= bottom {
             back.draw_rect(
                 (run[0].x, top),
-                (run[run.len() - 1].x + 1, bottom + 1),
+                (run[run.len() - 1].x + 1, bottom.saturating_add(1)),
                 &color,
                 true,
             )?;
@@ -298,8 +301,8 @@ fn blend_columns(
             if top > bottom {
                 column(back, s.x, st, sb, color)?;
             } else {
-                column(back, s.x, st, top - 1, color)?;
-                column(back, s.x, bottom + 1, sb, color)?;
+                column(back, s.x, st, top.saturating_sub(1), color)?;
+                column(back, s.x, bottom.saturating_add(1), sb, color)?;
             }
             back.draw_pixel(
                 (s.x, s.from.floor() as i32),
@@ -456,6 +459,63 @@ mod tests {
         for s in &shapes {
             let (plain, fast) = both(|fill| fill(s.clone(), BLACK.mix(0.3)));
             assert!(alike(&plain, &fast, 1) > 500);
+        }
+    }
+
+    /// A small generator for the random polygons below.
+    struct Xorshift(u64);
+
+    impl Xorshift {
+        fn below(&mut self, lo: i32, hi: i32) -> i32 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            lo + (self.0 % (hi - lo + 1) as u64) as i32
+        }
+    }
+
+    /// Brightening rounds the same on both of plotters' blending paths: on
+    /// a black canvas, in one colour, the fills are the same to the byte,
+    /// whatever the polygon (self-crossing, notched, off every edge of the
+    /// canvas, wider or taller), so any pixel blended a different number of
+    /// times, or with another alpha, shows. 4,000 polygons, fixed seed.
+    #[test]
+    fn random_polygons_on_black_are_plotters_fill_to_the_byte() {
+        let mut rng = Xorshift(0x9e37_79b9_7f4a_7c15);
+        let (w, h) = (97u32, 61u32);
+        for case in 0..4000 {
+            let n = rng.below(3, 9) as usize;
+            let (sx, sy) = match case % 4 {
+                0 => (rng.below(1, 140), rng.below(1, 20)),
+                1 => (rng.below(1, 140), rng.below(1, 90)),
+                2 => (rng.below(1, 30), rng.below(1, 6)),
+                _ => (rng.below(1, 300), rng.below(1, 200)),
+            };
+            let (ox, oy) = (rng.below(-60, 100), rng.below(-60, 70));
+            let layers: Vec<Vec<(i32, i32)>> = (0..rng.below(1, 2))
+                .map(|_| {
+                    (0..n)
+                        .map(|_| (ox + rng.below(0, sx), oy + rng.below(0, sy)))
+                        .collect()
+                })
+                .collect();
+            let alpha = 0.05 + f64::from(rng.below(0, 899)) / 1000.0;
+            let colour = RGBColor(200, 120, 60).mix(alpha);
+            let mut plain = vec![0u8; (w * h * 3) as usize];
+            let mut fast = plain.clone();
+            {
+                let mut back = BitMapBackend::with_buffer(&mut plain, (w, h));
+                for p in &layers {
+                    back.fill_polygon(p.clone(), &colour).unwrap();
+                }
+            }
+            {
+                let mut back = Bitmap(BitMapBackend::with_buffer(&mut fast, (w, h)));
+                for p in &layers {
+                    back.fill_polygon(p.clone(), &colour).unwrap();
+                }
+            }
+            assert!(plain == fast, "case {case}: {layers:?} at alpha {alpha}");
         }
     }
 

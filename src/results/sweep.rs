@@ -160,34 +160,32 @@ impl SweepTable {
 
     /// Writes `sweep.csv`. Its rows are formatted in pieces in parallel
     /// (in the current pool, [`crate::engine::with_pool`]) and written in
-    /// order: the same bytes as one writer would give.
+    /// order: the same bytes as one writer would give. Each piece's writer
+    /// is given the header first, so that it refuses a row of another
+    /// length as one writer would, and the header is then cut from the
+    /// piece.
     pub fn write(&self, path: &Path) -> anyhow::Result<()> {
         let cannot = || format!("cannot write {}", path.display());
+        let header = self.header();
+        let written = |rows: &[SweepRow]| -> csv::Result<Vec<u8>> {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(&header)?;
+            for row in rows {
+                w.write_record(self.record(row))?;
+            }
+            w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+        };
+        let head = written(&[]).with_context(cannot)?;
         let pieces: Vec<&[SweepRow]> = self.rows.chunks(ROWS_PER_PIECE).collect();
-        let formatted = crate::engine::par_map_step(
-            "rows formatted",
-            &pieces,
-            |rows| -> csv::Result<Vec<u8>> {
-                let mut w = csv::Writer::from_writer(Vec::new());
-                for row in *rows {
-                    w.write_record(self.record(row))?;
-                }
-                w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
-            },
-        );
+        let formatted =
+            crate::engine::par_map_step("rows formatted", &pieces, |rows| written(rows));
         let file = std::fs::File::create(path)
             .with_context(|| format!("cannot create {}", path.display()))?;
         let mut file = std::io::BufWriter::new(file);
-        let mut header = csv::Writer::from_writer(Vec::new());
-        header.write_record(self.header()).with_context(cannot)?;
-        let header = header
-            .into_inner()
-            .map_err(|e| e.into_error())
-            .with_context(cannot)?;
-        file.write_all(&header).with_context(cannot)?;
+        file.write_all(&head).with_context(cannot)?;
         for piece in formatted {
             let piece = piece.with_context(cannot)?;
-            file.write_all(&piece).with_context(cannot)?;
+            file.write_all(&piece[head.len()..]).with_context(cannot)?;
         }
         file.flush().with_context(cannot)?;
         Ok(())
@@ -285,6 +283,17 @@ mod tests {
                     .unwrap();
                 assert_eq!(std::fs::read(&path).unwrap(), one, "{points} points");
             }
+        }
+        // A row of another length is refused, in any piece, as one writer
+        // refuses it.
+        for bad in [0, 64, 99] {
+            let mut t = table(40);
+            let extra = t.rows[bad].metrics[0];
+            t.rows[bad].metrics.push(extra);
+            let path = dir.path().join("bad.csv");
+            let written = crate::engine::with_pool(2, || t.write(&path)).unwrap();
+            let e = written.expect_err("a ragged row");
+            assert!(format!("{e:#}").contains("found record with"), "{e:#}");
         }
     }
 }
