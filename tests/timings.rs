@@ -138,7 +138,10 @@ fn the_run_script_finds_its_phases() {
     ] {
         assert!(value(&f, phase) >= 0.0, "{phase}: {f:?}");
     }
-    assert!(value(&f, "trials_s") > 0.0 && value(&f, "charts_s") > 0.0, "{f:?}");
+    assert!(
+        value(&f, "trials_s") > 0.0 && value(&f, "charts_s") > 0.0,
+        "{f:?}"
+    );
     let parts = value(&f, "setup_s")
         + value(&f, "trials_s")
         + value(&f, "tables_s")
