@@ -14,7 +14,9 @@ use std::sync::atomic::AtomicBool;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::engine::{Worker, empty_totals, free_in_pool, run_one, run_trials_from, timed};
+use crate::engine::{
+    Worker, empty_totals, free_in_pool, par_map_step, run_one, run_trials_from, timed,
+};
 use crate::error::{Error, Result};
 use crate::model::Theatre;
 use crate::model::{TrialRecord, Workspace};
@@ -425,15 +427,8 @@ fn run_points_in_batches<T, U: Send>(
     // The first point's variants prepared at the same time: the others are
     // prepared like them.
     let first_scenarios: Vec<&crate::scenario::Scenario> = scenarios_of(&first).collect();
-    let clock = std::time::Instant::now();
-    let like: Vec<Theatre<'_>> = pool.install(|| {
-        first_scenarios
-            .par_iter()
-            .enumerate()
-            .map(|(i, s)| timed(i, || Theatre::new(s)))
-            .collect()
-    });
-    crate::engine::timing("step first prepared", clock);
+    let like: Vec<Theatre<'_>> =
+        pool.install(|| par_map_step("first prepared", &first_scenarios, |s| Theatre::new(s)));
     let n = trials.end.saturating_sub(trials.start);
     let per_batch = per_batch.max(1);
     let held: Vec<Mutex<Held>> = (0..pool.current_num_threads())
@@ -444,43 +439,28 @@ fn run_points_in_batches<T, U: Send>(
         let end = (start + per_batch).min(points);
         let ids: Vec<usize> = (start..end).collect();
         // Build and prepare the batch's points in parallel.
-        let clock = std::time::Instant::now();
         let sets: Vec<ScenarioSet> = pool
             .install(|| {
-                ids.par_iter()
-                    .map(|&j| {
-                        timed(
-                            j - start,
-                            || if j == 0 { Ok(first.clone()) } else { build(j) },
-                        )
-                    })
-                    .collect::<Vec<_>>()
+                par_map_step("built", &ids, |&j| {
+                    if j == 0 { Ok(first.clone()) } else { build(j) }
+                })
             })
             .into_iter()
             .collect::<Result<_>>()?;
-        crate::engine::timing("step built", clock);
         // Every (point, variant) prepared in parallel.
         let pairs: Vec<(&crate::scenario::Scenario, &Theatre<'_>)> = sets
             .iter()
             .flat_map(|set| scenarios_of(set).zip(&like))
             .collect();
-        let clock = std::time::Instant::now();
         let mut ready = pool
             .install(|| {
-                pairs
-                    .par_iter()
-                    .enumerate()
-                    .map(|(i, &(s, l))| {
-                        timed(i, || {
-                            let th = crate::engine::prepared_like(s, l);
-                            let c = WeeklyConstants::new(&th.defences);
-                            (th, c)
-                        })
-                    })
-                    .collect::<Vec<_>>()
+                par_map_step("prepared", &pairs, |&(s, l)| {
+                    let th = crate::engine::prepared_like(s, l);
+                    let c = WeeklyConstants::new(&th.defences);
+                    (th, c)
+                })
             })
             .into_iter();
-        crate::engine::timing("step prepared", clock);
         let prepared: Vec<(Vec<Theatre<'_>>, Vec<WeeklyConstants>)> = sets
             .iter()
             .map(|set| ready.by_ref().take(1 + set.variants.len()).unzip())
@@ -577,8 +557,8 @@ fn run_points_in_batches<T, U: Send>(
     // (each variant's tables are large: freeing them one after another was
     // about a millisecond of serial time).
     pool.install(|| {
-        crate::engine::free_in_pool(like);
-        crate::engine::free_in_pool(held);
+        free_in_pool(like);
+        free_in_pool(held);
     });
     Ok(out)
 }
