@@ -198,8 +198,7 @@ pub(super) fn outline(set: &ScenarioSet, path: &str) -> String {
 /// estimates them before it starts (at the default thread count).
 fn needs(set: &ScenarioSet) -> String {
     let threads = super::terminal::default_threads();
-    let mut names = vec![crate::scenario::BASELINE.to_string()];
-    names.extend(set.variants.iter().map(|v| v.name.clone()));
+    let names = set.names();
     let shape = resources::Shape {
         scenario: &set.base,
         variants: &names,

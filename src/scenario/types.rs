@@ -569,6 +569,16 @@ pub struct ScenarioSet {
     pub observed: Vec<super::observed::Observation>,
 }
 
+impl ScenarioSet {
+    /// The names its scenarios run under, [`BASELINE`] first, then the
+    /// variants in the order written.
+    pub fn names(&self) -> Vec<String> {
+        std::iter::once(BASELINE.to_string())
+            .chain(self.variants.iter().map(|v| v.name.clone()))
+            .collect()
+    }
+}
+
 /// The name under which the base scenario runs.
 pub const BASELINE: &str = "baseline";
 

@@ -206,10 +206,8 @@ pub fn sweep(
             None,
             // Each point's rows made in the pool, the batch's points at once.
             |p| {
-                let mut variants = vec![crate::scenario::BASELINE.to_string()];
-                variants.extend(p.set.variants.iter().map(|v| v.name.clone()));
                 let result = PointResult {
-                    variants,
+                    variants: p.set.names(),
                     patrol_in: point_patrol_in(
                         &p.set.base,
                         p.theatres.iter().map(|t| &*t.defences),
@@ -327,8 +325,7 @@ fn run_points_over(
     let most = crate::engine::points::MAX_BATCH_POINTS.max(threads);
     let per_batch = (BATCH_SETS / used.len().max(1)).clamp(1, most);
     let points = &plan.design.points;
-    let mut variants = vec![crate::scenario::BASELINE.to_string()];
-    variants.extend(plan.base.variants.iter().map(|v| v.name.clone()));
+    let variants = plan.base.names();
     let mut rows = Vec::with_capacity(points.len());
     for (b, batch) in points.chunks(per_batch).enumerate() {
         let first = b * per_batch;

@@ -180,12 +180,7 @@ pub fn sensitivity(
         // In the pool: the variants' names (of the first point) and what
         // is kept of the point's trials.
         |p| {
-            let names = (p.index == 0).then(|| {
-                let names = p.set.variants.iter().map(|v| v.name.clone());
-                std::iter::once(crate::scenario::BASELINE.to_string())
-                    .chain(names)
-                    .collect::<Vec<_>>()
-            });
+            let names = (p.index == 0).then(|| p.set.names());
             let kept = if p.index <= 2 * k {
                 Kept::Trials(p.kept)
             } else {
