@@ -325,6 +325,21 @@ fn calibrate_batch(c: &mut Criterion) {
     g.finish();
 }
 
+/// The options every study bench shares: `scenario`, seed 7, 2 threads,
+/// its folder `dir/name` replaced on each run.
+fn common_in(dir: &Path, scenario: &Path, name: &str) -> cordon::study::Common {
+    cordon::study::Common {
+        scenario: cordon::scenario::builtin::ScenarioSource::File(scenario.to_path_buf()),
+        sets: vec![],
+        seed: Some(7),
+        threads: 2,
+        out: Some(dir.join(name)),
+        output_root: dir.to_path_buf(),
+        force: true,
+        command_line: String::new(),
+    }
+}
+
 /// Whole commands on the default scenario (every output written, into a
 /// temporary folder), two threads, in variant-trials (trials of one
 /// scenario) per second: `cordon run` of 400 trials × 9 variants against a
@@ -335,8 +350,6 @@ fn calibrate_batch(c: &mut Criterion) {
 /// variant-trials per second or better. `benches/scaling.sh` times the same
 /// comparison at any thread count with the binary.
 fn studies_vs_run(c: &mut Criterion) {
-    use cordon::scenario::builtin::ScenarioSource;
-    use cordon::study::Common;
     let dir = std::env::temp_dir().join(format!("cordon-bench-studies-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temporary folder");
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -361,16 +374,7 @@ fn studies_vs_run(c: &mut Criterion) {
     }
     let one_path = dir.join("one-uncertain.toml");
     std::fs::write(&one_path, one).expect("written");
-    let common = |scenario: &Path, name: &str| Common {
-        scenario: ScenarioSource::File(scenario.to_path_buf()),
-        sets: vec![],
-        seed: Some(7),
-        threads: 2,
-        out: Some(dir.join(name)),
-        output_root: dir.clone(),
-        force: true,
-        command_line: String::new(),
-    };
+    let common = |scenario: &Path, name: &str| common_in(&dir, scenario, name);
     let cancel = AtomicBool::new(false);
     let mut g = c.benchmark_group("studies_vs_run");
     g.sample_size(10);
@@ -508,22 +512,12 @@ fn lean_vs_engine(c: &mut Criterion) {
 /// trials), drawn again on one thread from its files: the last part of a
 /// run, where time is serial (docs/performance.md, "Eighth pass").
 fn charts(c: &mut Criterion) {
-    use cordon::scenario::builtin::ScenarioSource;
     let dir = std::env::temp_dir().join(format!("cordon-bench-charts-{}", std::process::id()));
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("scenarios")
         .join("csto-southern-frontier.toml");
     let opts = cordon::study::run::RunOptions {
-        common: cordon::study::Common {
-            scenario: ScenarioSource::File(path),
-            sets: vec![],
-            seed: Some(7),
-            threads: 2,
-            out: Some(dir.join("run")),
-            output_root: dir.clone(),
-            force: true,
-            command_line: String::new(),
-        },
+        common: common_in(&dir, &path, "run"),
         trials: Some(500),
         variants: vec![],
         shard: None,
