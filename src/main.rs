@@ -3,6 +3,7 @@
 use clap::Parser;
 
 fn main() {
+    cordon::engine::keep_freed_memory();
     let cli = cordon::cli::Cli::parse();
     std::process::exit(cordon::cli::main_with(cli));
 }

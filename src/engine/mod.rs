@@ -12,6 +12,7 @@
 
 pub mod points;
 pub(crate) mod resources;
+pub use resources::keep_freed_memory;
 pub(crate) mod resume;
 pub(crate) mod shard;
 
@@ -546,7 +547,9 @@ pub fn prepared_point<'a>(
 }
 
 /// The defences of `s`: those of `like` when the two share them, else
-/// computed (from `like`'s stocks when only the patrol law differs).
+/// computed (from `like`'s stocks when only the patrol law differs, and
+/// with `like`'s patrol law along every border whose inputs did not
+/// change when the stocks differ).
 pub fn defences_like(
     s: &crate::scenario::Scenario,
     like: &Theatre<'_>,
@@ -557,7 +560,7 @@ pub fn defences_like(
     } else if Defences::stocks_shared_by(s, like.scenario) {
         std::sync::Arc::new(Defences::compute_like(s, &like.defences))
     } else {
-        std::sync::Arc::new(Defences::compute(s))
+        std::sync::Arc::new(Defences::compute_near(s, like.scenario, &like.defences))
     }
 }
 

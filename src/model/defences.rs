@@ -59,7 +59,7 @@ impl Defences {
     /// the week run, warm-up first (see [`Scenario::run_weeks`]); the
     /// members' means cover the recorded weeks only.
     pub fn compute(s: &Scenario) -> Defences {
-        Defences::build(s, None)
+        Defences::build(s, None, None)
     }
 
     /// [`Defences::compute`] for `s`, taking the stocks and the state
@@ -68,10 +68,26 @@ impl Defences {
     /// closures are worked out. The points of a sweep over the detection
     /// scale or a border's terrain prepare their defences this way.
     pub fn compute_like(s: &Scenario, like: &Defences) -> Defences {
-        Defences::build(s, Some(like))
+        Defences::build(s, Some(like), None)
     }
 
-    fn build(s: &Scenario, like: Option<&Defences>) -> Defences {
+    /// [`Defences::compute`] for `s`, taking from `like` (computed for
+    /// `near`) the patrol law of every direction whose inputs are the same
+    /// to the bit in both: the two states' border stocks and readiness in
+    /// every week, their effort shares and cooperation, the segment's
+    /// terrain and the detection scale. The candidates of an optimization
+    /// change one state's budget, so only the directions along that
+    /// state's borders are worked out; the numbers are those
+    /// [`Defences::compute`] gives.
+    pub fn compute_near(s: &Scenario, near: &Scenario, like: &Defences) -> Defences {
+        Defences::build(s, None, Some((near, like)))
+    }
+
+    fn build(
+        s: &Scenario,
+        like: Option<&Defences>,
+        near: Option<(&Scenario, &Defences)>,
+    ) -> Defences {
         let (n, w) = (s.states.len(), s.run_weeks() as usize);
         let mut d = Defences {
             warmup: s.warmup_weeks,
@@ -102,17 +118,92 @@ impl Defences {
         let patrol_dirs: Vec<Option<PatrolDir>> = (0..2 * s.borders.len())
             .map(|dir| PatrolDir::new(s, &shares, dir))
             .collect();
+        // A direction whose every input is `near`'s to the bit takes its
+        // column from `like` (see `Defences::compute_near`).
+        let reused: Vec<bool> = match near {
+            Some((near, like)) => d.patrol_alike(s, &patrol_dirs, near, like),
+            None => vec![false; patrol_dirs.len()],
+        };
         let mut patrol_exp = Exp::default();
+        match near {
+            // `like`'s table, and the other directions worked out over it.
+            Some((_, like)) if reused.contains(&true) => {
+                d.patrol.clone_from(&like.patrol);
+                let worked: Vec<(usize, &Option<PatrolDir>)> = patrol_dirs
+                    .iter()
+                    .enumerate()
+                    .filter(|&(dir, _)| !reused[dir])
+                    .collect();
+                for (tau, row) in d.patrol.chunks_exact_mut(patrol_dirs.len()).enumerate() {
+                    let stocks = &d.stocks[tau * n..][..n];
+                    for &(dir, p) in &worked {
+                        row[dir] = match p {
+                            Some(p) => 1.0 - patrol_exp.of(dir, p.exponent(stocks)),
+                            None => 0.0,
+                        };
+                    }
+                }
+            }
+            _ => {
+                for tau in 0..s.run_weeks() {
+                    let stocks = &d.stocks[tau as usize * n..][..n];
+                    d.patrol
+                        .extend(patrol_dirs.iter().enumerate().map(|(dir, p)| match p {
+                            Some(p) => 1.0 - patrol_exp.of(dir, p.exponent(stocks)),
+                            None => 0.0,
+                        }));
+                }
+            }
+        }
         for tau in 0..s.run_weeks() {
-            let stocks = &d.stocks[tau as usize * n..][..n];
             d.open.extend(open_borders(s, tau));
-            d.patrol
-                .extend(patrol_dirs.iter().enumerate().map(|(dir, p)| match p {
-                    Some(p) => 1.0 - patrol_exp.of(dir, p.exponent(stocks)),
-                    None => 0.0,
-                }));
         }
         d
+    }
+
+    /// Which directions of `s` (with these patrol laws, and the stocks
+    /// already in `self`) have the very patrol law of `like`, computed for
+    /// `near`: the same horizon and directions, the same law (the same
+    /// states, shares, cooperation and segment, to the bit), and the two
+    /// states' border stocks and readiness, all that
+    /// [`PatrolDir::exponent`] reads of a week, the same in every week.
+    fn patrol_alike(
+        &self,
+        s: &Scenario,
+        patrol_dirs: &[Option<PatrolDir>],
+        near: &Scenario,
+        like: &Defences,
+    ) -> Vec<bool> {
+        let n = s.states.len();
+        let shaped = near.run_weeks() == s.run_weeks()
+            && like.states == n
+            && like.directions == patrol_dirs.len()
+            && like.stocks.len() == self.stocks.len();
+        if !shaped {
+            return vec![false; patrol_dirs.len()];
+        }
+        let read = |k: &Stocks| (k.border.to_bits(), k.readiness.to_bits());
+        let state_alike: Vec<bool> = (0..n)
+            .map(|i| {
+                self.stocks
+                    .iter()
+                    .skip(i)
+                    .step_by(n)
+                    .zip(like.stocks.iter().skip(i).step_by(n))
+                    .all(|(a, b)| read(a) == read(b))
+            })
+            .collect();
+        let shares = effort_shares(near);
+        patrol_dirs
+            .iter()
+            .enumerate()
+            .map(|(dir, p)| match (p, PatrolDir::new(near, &shares, dir)) {
+                (Some(p), Some(q)) => {
+                    p.bits() == q.bits() && state_alike[p.su] && state_alike[p.sv]
+                }
+                _ => false,
+            })
+            .collect()
     }
 
     /// The stocks, the state tables and the members' means of every week
@@ -588,6 +679,26 @@ impl PatrolDir {
         })
     }
 
+    /// Everything the law is made of, as bits (equal bits, equal law).
+    fn bits(&self) -> [u64; 9] {
+        let (kind, a, p) = match self.coop {
+            Coop::None => (0, 0.0, 0.0),
+            Coop::Members { psi, p } => (1, psi, p),
+            Coop::Partner { a, p } => (2, a, p),
+        };
+        [
+            self.su as u64,
+            self.sv as u64,
+            self.share_from.to_bits(),
+            self.share_to.to_bits(),
+            kind,
+            a.to_bits(),
+            p.to_bits(),
+            self.num.to_bits(),
+            self.den.to_bits(),
+        ]
+    }
+
     /// The exponent x of p_patrol = 1 − exp(x) given this week's stocks.
     #[inline]
     fn exponent(&self, stocks: &[Stocks]) -> f64 {
@@ -1042,6 +1153,104 @@ mod like_another {
             change(&mut c);
             assert!(!Defences::stocks_shared_by(&a, &c), "{what} differs");
             assert!(!Defences::stocks_shared_by(&c, &a), "{what}, the other way");
+        }
+    }
+}
+
+#[cfg(test)]
+mod near_another {
+    use super::tests::scenario;
+    use super::*;
+
+    /// Moves a tenth of `id`'s budget from intelligence to the border, as
+    /// an optimization's candidate does.
+    fn shift_allocation(s: &mut Scenario, id: &str) {
+        let states = std::sync::Arc::make_mut(&mut s.states);
+        let st = states.iter_mut().find(|st| st.id == id).expect("a member");
+        let Posture::Member { allocation, .. } = &mut st.posture else {
+            panic!("{id} is a member");
+        };
+        allocation.border += 0.1;
+        allocation.intel -= 0.1;
+    }
+
+    /// The directions of `c` whose patrol law [`Defences::compute_near`]
+    /// takes from `a`'s.
+    fn reused(c: &Scenario, a: &Scenario) -> usize {
+        let d = Defences::compute(c);
+        let shares = effort_shares(c);
+        let dirs: Vec<Option<PatrolDir>> = (0..2 * c.borders.len())
+            .map(|dir| PatrolDir::new(c, &shares, dir))
+            .collect();
+        let like = Defences::compute(a);
+        d.patrol_alike(c, &dirs, a, &like)
+            .iter()
+            .filter(|&&r| r)
+            .count()
+    }
+
+    /// Defences computed near another scenario's are the ones computed
+    /// whole, to the bit, whether they take most of its patrol law (one
+    /// member's allocation changed: only the directions along that
+    /// member's borders are worked out) or none of it (the detection scale
+    /// changed too, or the horizon, or a member's participation, which
+    /// its partners' cooperation reads).
+    #[test]
+    fn defences_near_another_are_the_ones_computed_whole() {
+        let a = scenario(include_str!("../../scenarios/csto-southern-frontier.toml"));
+        let like = Defences::compute(&a);
+        let segments = 2 * a.borders.iter().filter(|b| b.is_segment()).count();
+        type Change = (&'static str, fn(&mut Scenario), std::ops::Range<usize>);
+        let changes: [Change; 6] = [
+            ("nothing", |_| {}, segments..segments + 1),
+            (
+                "TJK's allocation",
+                |s| shift_allocation(s, "TJK"),
+                1..segments,
+            ),
+            (
+                "KAZ's allocation",
+                |s| shift_allocation(s, "KAZ"),
+                1..segments,
+            ),
+            (
+                "TJK's allocation and the detection scale",
+                |s| {
+                    shift_allocation(s, "TJK");
+                    s.model.detection_scale *= 1.5;
+                },
+                0..1,
+            ),
+            (
+                "TJK's allocation and the horizon",
+                |s| {
+                    shift_allocation(s, "TJK");
+                    s.weeks += 1;
+                },
+                0..1,
+            ),
+            (
+                "TJK's allocation and KGZ's participation",
+                |s| {
+                    shift_allocation(s, "TJK");
+                    let states = std::sync::Arc::make_mut(&mut s.states);
+                    let kgz = states.iter_mut().find(|st| st.id == "KGZ").expect("KGZ");
+                    kgz.participation /= 2.0;
+                },
+                1..segments,
+            ),
+        ];
+        for (what, change, expected) in changes {
+            let mut c = a.clone();
+            change(&mut c);
+            let near = Defences::compute_near(&c, &a, &like);
+            assert_eq!(
+                format!("{near:?}"),
+                format!("{:?}", Defences::compute(&c)),
+                "{what}"
+            );
+            let n = reused(&c, &a);
+            assert!(expected.contains(&n), "{what}: {n} directions reused");
         }
     }
 }

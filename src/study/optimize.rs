@@ -509,10 +509,22 @@ fn evaluate(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<RunStats> {
     // One pool prepares each candidate's defences and laws and frees them
-    // after the trials (which run in a pool of their own).
+    // after the trials (which run in a pool of their own). The candidates
+    // are prepared like the baseline: they differ from it only in one
+    // state's budget, so they share its laws of births, deaths, attacks
+    // and new cells, and its patrol law away from that state's borders.
     with_pool(opts.common.threads, move || {
-        let theatres: Vec<Theatre<'_>> =
-            crate::engine::par_map_step("candidates prepared", &scenarios, Theatre::new);
+        let theatres: Vec<Theatre<'_>> = match scenarios.split_first() {
+            Some((baseline, candidates)) => {
+                let baseline = Theatre::new(baseline);
+                let candidates =
+                    crate::engine::par_map_step("candidates prepared", candidates, |s| {
+                        crate::engine::prepared_like(s, &baseline)
+                    });
+                std::iter::once(baseline).chain(candidates).collect()
+            }
+            None => Vec::new(),
+        };
         let stats = run_on_common_trials(
             &theatres,
             trials,
