@@ -268,6 +268,34 @@ fn cgroup_room() -> Option<u64> {
     Some(max.saturating_sub(current))
 }
 
+/// Asks the C allocator to keep some of the memory it has been given
+/// rather than hand it back to the system after every free, so that the
+/// tables one study point or candidate frees are reused by the next
+/// instead of being returned, then faulted in again page by page. The
+/// binary calls it once, before anything is allocated; the Python package
+/// does not (the host process's allocator is not the package's to set).
+///
+/// glibc's defaults (a 128 KiB mmap threshold raised on the fly, a trim
+/// threshold of twice that, no top pad) hand back and fault in again the
+/// tables of `cordon optimize`'s candidates, a few hundred KiB each: with
+/// these settings its 100-trial search takes about 7% less time, a run
+/// about 4% (docs/performance.md, "Ninth pass"). Blocks up to 4 MiB come
+/// from the heap, which grows 16 MiB at a time (address space, resident
+/// only when touched) and hands back what lies free above 32 MiB. The
+/// price is memory kept: a run of 10⁶ trials of every variant peaks about
+/// 11 MB (8%) higher. Elsewhere (another libc, another system) it does
+/// nothing.
+pub fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator parameters; it is called before
+    // any thread is started.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TOP_PAD, 16 << 20);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,33 +406,5 @@ mod tests {
             mem_available("MemTotal: 10 kB\nMemAvailable:    2048 kB\n"),
             Some(2048 * 1024)
         );
-    }
-}
-
-/// Asks the C allocator to keep some of the memory it has been given
-/// rather than hand it back to the system after every free, so that the
-/// tables one study point or candidate frees are reused by the next
-/// instead of being returned, then faulted in again page by page. The
-/// binary calls it once, before anything is allocated; the Python package
-/// does not (the host process's allocator is not the package's to set).
-///
-/// glibc's defaults (a 128 KiB mmap threshold raised on the fly, a trim
-/// threshold of twice that, no top pad) hand back and fault in again the
-/// tables of `cordon optimize`'s candidates, a few hundred KiB each: with
-/// these settings its 100-trial search takes about 7% less time, a run
-/// about 4% (docs/performance.md, "Ninth pass"). Blocks up to 4 MiB come
-/// from the heap, which grows 16 MiB at a time (address space, resident
-/// only when touched) and hands back what lies free above 32 MiB. The
-/// price is memory kept: a run of 10⁶ trials of every variant peaks about
-/// 11 MB (8%) higher. Elsewhere (another libc, another system) it does
-/// nothing.
-pub fn keep_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets allocator parameters; it is called before
-    // any thread is started.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 32 << 20);
-        libc::mallopt(libc::M_TOP_PAD, 16 << 20);
     }
 }
