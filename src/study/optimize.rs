@@ -331,12 +331,11 @@ pub fn optimize(
         let built = with_pool(opts.common.threads, || {
             crate::engine::par_map_step("candidates built", list, scenario_of)
         })?;
-        let mut scenarios = vec![base.clone()];
-        for s in built {
-            scenarios.push(s?);
-        }
-        Ok(scenarios)
+        built.into_iter().collect()
     };
+    // The baseline, prepared once: every iteration runs it beside its
+    // candidates, which are prepared like it.
+    let baseline_theatre = std::cell::LazyCell::new(|| Theatre::new(&base));
     let baseline: Vec<Shares> = searched.iter().map(|(_, s)| *s).collect();
     let mut sampler = Sampler {
         mean: baseline.iter().map(Shares::logits).collect(),
@@ -357,6 +356,7 @@ pub fn optimize(
             .collect();
         let stats = match &over {
             None => evaluate(
+                &baseline_theatre,
                 scenarios_of(&shares)?,
                 0..opts.trials,
                 opts,
@@ -412,7 +412,14 @@ pub fn optimize(
     let stats = match &over {
         None => {
             let scenarios = scenarios_of(std::slice::from_ref(&best.shares))?;
-            evaluate(scenarios, fresh.clone(), opts, cancel, progress)?
+            evaluate(
+                &baseline_theatre,
+                scenarios,
+                fresh.clone(),
+                opts,
+                cancel,
+                progress,
+            )?
         }
         Some((o, t)) => {
             let list = vec![vec![], sets_of(&ids, &best.shares)];
@@ -499,10 +506,11 @@ fn evaluate_over(
     )
 }
 
-/// Runs `scenarios` (baseline first) on `trials`, all on the same indices,
-/// and frees them in parallel.
+/// Runs the baseline and `candidates` on `trials`, all on the same
+/// indices, and frees the candidates in parallel.
 fn evaluate(
-    scenarios: Vec<Scenario>,
+    baseline: &Theatre<'_>,
+    candidates: Vec<Scenario>,
     trials: std::ops::Range<u64>,
     opts: &OptimizeOptions,
     cancel: &AtomicBool,
@@ -514,17 +522,11 @@ fn evaluate(
     // state's budget, so they share its laws of births, deaths, attacks
     // and new cells, and its patrol law away from that state's borders.
     with_pool(opts.common.threads, move || {
-        let theatres: Vec<Theatre<'_>> = match scenarios.split_first() {
-            Some((baseline, candidates)) => {
-                let baseline = Theatre::new(baseline);
-                let candidates =
-                    crate::engine::par_map_step("candidates prepared", candidates, |s| {
-                        crate::engine::prepared_like(s, &baseline)
-                    });
-                std::iter::once(baseline).chain(candidates).collect()
-            }
-            None => Vec::new(),
-        };
+        let prepared = crate::engine::par_map_step("candidates prepared", &candidates, |s| {
+            crate::engine::prepared_like(s, baseline)
+        });
+        let theatres: Vec<Theatre<'_>> =
+            std::iter::once(baseline.clone()).chain(prepared).collect();
         let stats = run_on_common_trials(
             &theatres,
             trials,
@@ -535,7 +537,7 @@ fn evaluate(
         )
         .map(|(stats, _)| stats);
         crate::engine::free_in_pool(theatres);
-        crate::engine::free_in_pool(scenarios);
+        crate::engine::free_in_pool(candidates);
         stats
     })?
 }
