@@ -283,7 +283,7 @@ fn cgroup_room() -> Option<u64> {
 /// from the heap, which grows 16 MiB at a time (address space, resident
 /// only when touched) and hands back what lies free above 32 MiB. The
 /// price is memory kept: a run of 10⁶ trials of every variant peaks about
-/// 11 MB (8%) higher. Elsewhere (another libc, another system) it does
+/// 12 MB (9%) higher. Elsewhere (another libc, another system) it does
 /// nothing.
 pub fn keep_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]

@@ -1192,9 +1192,9 @@ mod near_another {
     /// Defences computed near another scenario's are the ones computed
     /// whole, to the bit, whether they take most of its patrol law (one
     /// member's allocation changed: only the directions along that
-    /// member's borders are worked out) or none of it (the detection scale
-    /// changed too, or the horizon, or a member's participation, which
-    /// its partners' cooperation reads).
+    /// member's borders are worked out), none of it (the detection scale
+    /// changed too, or the horizon), or less of it (a member's
+    /// participation changed too, which its partners' cooperation reads).
     #[test]
     fn defences_near_another_are_the_ones_computed_whole() {
         let a = scenario(include_str!("../../scenarios/csto-southern-frontier.toml"));
