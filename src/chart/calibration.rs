@@ -17,7 +17,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::style::{self};
-use super::{CHARTS, Figure, write_png_and_svg};
+use super::{CHARTS, Figure};
 use crate::results::calibration::Calibration;
 
 pub(crate) use crate::results::calibration::is_calibration;
@@ -37,8 +37,8 @@ pub(crate) fn draw_all(dir: &Path) -> Result<Vec<PathBuf>, crate::Error> {
 }
 
 /// Like [`draw_all`], the charts drawn at the same time on `threads`
-/// workers (each chart's PNG and SVG by one of them; the bytes do not
-/// depend on it).
+/// workers (each chart's PNG and its SVG a task of their own; the bytes
+/// do not depend on it).
 pub(crate) fn draw_all_on(dir: &Path, threads: usize) -> Result<Vec<PathBuf>, crate::Error> {
     style::register_fonts()?;
     let cal = Calibration::read(dir)?;
@@ -48,15 +48,18 @@ pub(crate) fn draw_all_on(dir: &Path, threads: usize) -> Result<Vec<PathBuf>, cr
         path: out.clone(),
         source,
     })?;
-    let list = charts(&cal);
-    let drawn = crate::engine::with_pool(threads, || {
-        crate::engine::par_map_step("charts", &list, |&chart| render(&cal, chart, &out))
-    })?;
-    let mut written = Vec::new();
-    for paths in drawn {
-        written.extend(paths?);
-    }
-    Ok(written)
+    let figures: Vec<(CalibrationChart<'_>, String)> = charts(&cal)
+        .into_iter()
+        .map(|chart| {
+            (
+                CalibrationChart { cal: &cal, chart },
+                chart.stem().to_string(),
+            )
+        })
+        .collect();
+    crate::engine::with_pool(threads, || {
+        super::write_each_png_and_svg("charts", &figures, &out)
+    })?
 }
 
 /// One calibration chart.
@@ -124,12 +127,6 @@ impl Figure for CalibrationChart<'_> {
     ) -> Result<(), crate::Error> {
         self.chart.draw(self.cal, root)
     }
-}
-
-/// Draws `chart` twice, as PNG and as SVG, into `out`; on failure neither
-/// file is left.
-fn render(cal: &Calibration, chart: Chart, out: &Path) -> Result<[PathBuf; 2], crate::Error> {
-    write_png_and_svg(&CalibrationChart { cal, chart }, out, chart.stem())
 }
 
 /// The caption of every calibration chart: "400 particles × 20 trials

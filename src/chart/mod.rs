@@ -200,6 +200,29 @@ pub(crate) fn write_png_and_svg(
     }
 }
 
+/// Draws each of `figures` (a figure and its file stem) as `STEM.png`
+/// and `STEM.svg` into `out`, every file a task of one parallel step named
+/// `step` in the current pool ([`crate::engine::with_pool`]): a figure's
+/// two files are drawn at the same time, so the step lasts as long as its
+/// longest file rather than its longest figure. The files written, or the
+/// first failure ([`pairs_written`]: a figure one of whose files failed
+/// leaves neither).
+pub(crate) fn write_each_png_and_svg<F: Figure + Sync>(
+    step: &str,
+    figures: &[(F, String)],
+    out: &Path,
+) -> Result<Vec<PathBuf>, crate::Error> {
+    let files: Vec<(&(F, String), Format)> = figures
+        .iter()
+        .flat_map(|f| [(f, Format::Png), (f, Format::Svg)])
+        .collect();
+    pairs_written(crate::engine::par_map_step(
+        step,
+        &files,
+        |&((figure, stem), format)| write_as(figure, out, stem, format),
+    ))
+}
+
 /// The two files each chart is written as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Format {
@@ -300,4 +323,77 @@ fn file_safe(name: &str) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A small figure whose drawing fails from its `fail_from`-th call on
+    /// (0: always; `usize::MAX`: never).
+    struct Flaky {
+        calls: AtomicUsize,
+        fail_from: usize,
+    }
+
+    impl Figure for Flaky {
+        fn draw_on<DB: DrawingBackend>(
+            &self,
+            root: &DrawingArea<DB, Shift>,
+        ) -> Result<(), crate::Error> {
+            if self.calls.fetch_add(1, Ordering::SeqCst) >= self.fail_from {
+                return Err(crate::Error::Draw("refused on purpose".into()));
+            }
+            root.fill(&WHITE)
+                .map_err(|e| crate::Error::Draw(e.to_string()))
+        }
+
+        fn size(&self) -> (u32, u32) {
+            (40, 30)
+        }
+    }
+
+    fn flaky(fail_from: usize) -> Flaky {
+        Flaky {
+            calls: AtomicUsize::new(0),
+            fail_from,
+        }
+    }
+
+    /// Figures drawn a file per task: both files of a figure that draws,
+    /// neither of one whose PNG or SVG failed (whichever of the two ran
+    /// second), and the failure, naming the chart, while the other
+    /// figures' files stay.
+    #[test]
+    fn a_figure_with_a_failed_file_leaves_neither() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let figures = [
+            (flaky(usize::MAX), "good".to_string()),
+            (flaky(1), "half".to_string()),
+            (flaky(0), "bad".to_string()),
+        ];
+        let drawn =
+            crate::engine::with_pool(2, || write_each_png_and_svg("charts", &figures, dir.path()))
+                .expect("a pool");
+        let e = drawn.expect_err("two figures failed");
+        assert!(e.to_string().contains("half: refused on purpose"), "{e}");
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("the folder")
+            .map(|f| {
+                f.expect("an entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        left.sort();
+        assert_eq!(left, ["good.png", "good.svg"]);
+        let good = [(flaky(usize::MAX), "again".to_string())];
+        let written = write_each_png_and_svg("charts", &good, dir.path()).expect("drawn");
+        assert_eq!(
+            written,
+            [dir.path().join("again.png"), dir.path().join("again.svg")]
+        );
+    }
 }

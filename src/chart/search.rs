@@ -35,10 +35,18 @@ pub(crate) struct SearchChart {
     pub caption: String,
 }
 
-/// Draws `chart` into `dir/search.png` and `dir/search.svg`.
-pub(crate) fn draw(dir: &Path, chart: &SearchChart) -> Result<Vec<PathBuf>, crate::Error> {
+/// Draws `chart` into `dir/search.png` and `dir/search.svg`, the two at
+/// the same time on `threads` workers.
+pub(crate) fn draw(
+    dir: &Path,
+    chart: &SearchChart,
+    threads: usize,
+) -> Result<Vec<PathBuf>, crate::Error> {
     style::register_fonts()?;
-    Ok(super::write_png_and_svg(chart, dir, "search")?.to_vec())
+    let figures = [(chart.clone(), "search".to_string())];
+    crate::engine::with_pool(threads, || {
+        super::write_each_png_and_svg("charts", &figures, dir)
+    })?
 }
 
 impl super::Figure for SearchChart {

@@ -40,23 +40,29 @@ pub(crate) fn draw_all(
         .into_iter()
         .filter(|(_, kind)| *kind != Kind::Sobol || base.iter().any(|r| r.kind == "sobol_first"))
         .collect();
-    // Drawn in parallel (in the caller's pool).
-    let drawn = crate::engine::par_map_step("charts", &charts, |&(name, kind)| {
-        let stem = format!("{name}_{metric}");
-        let title = match kind {
+    let titles: Vec<String> = charts
+        .iter()
+        .map(|&(_, kind)| match kind {
             Kind::Tornado => format!("{scenario}: {metric}, one parameter at a time (baseline)"),
             Kind::Sobol => format!("{scenario}: Sobol indices of {metric} (baseline)"),
-        };
-        let figure = SensitivityFigure {
-            kind,
-            rows: &base,
-            title: &title,
-            caption,
-            metric,
-        };
-        super::write_png_and_svg(&figure, out, &stem).map(|_| ())
-    });
-    drawn.into_iter().collect()
+        })
+        .collect();
+    let figures: Vec<(SensitivityFigure<'_>, String)> = charts
+        .iter()
+        .zip(&titles)
+        .map(|(&(name, kind), title)| {
+            let figure = SensitivityFigure {
+                kind,
+                rows: &base,
+                title,
+                caption,
+                metric,
+            };
+            (figure, format!("{name}_{metric}"))
+        })
+        .collect();
+    // Drawn in parallel (in the caller's pool), each file a task.
+    super::write_each_png_and_svg("charts", &figures, out).map(|_| ())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -451,7 +451,7 @@ pub fn optimize(
     };
     write(&staging, &outcome, &stats, opts)?;
     super::commit_then_draw(staging, |out| {
-        crate::chart::search::draw(out, &chart(&outcome, opts))
+        crate::chart::search::draw(out, &chart(&outcome, opts), opts.common.threads)
     })?;
     crate::engine::timing("total", clock);
     Ok(outcome)
