@@ -46,27 +46,32 @@ pub(crate) fn draw_all(
             table.params.len()
         )]);
     }
-    // Each chart's PNG and SVG drawn in parallel (in the caller's pool).
-    let files: Vec<(&String, super::Format)> = metrics
-        .iter()
-        .flat_map(|m| [(m, super::Format::Png), (m, super::Format::Svg)])
-        .collect();
-    let drawn = crate::engine::par_map_step("charts", &files, |&(metric, format)| {
-        let stem = if table.params.len() == 1 {
+    let stem = |metric: &str| {
+        if table.params.len() == 1 {
             format!("sweep_{metric}")
         } else {
             format!("heatmap_{metric}")
-        };
-        let title = format!("{scenario}: {metric} by {}", names(table));
-        let figure = SweepFigure {
-            table,
-            metric,
-            title: &title,
-            caption,
-        };
-        super::write_as(&figure, out, &stem, format)
-    });
-    super::pairs_written(drawn)?;
+        }
+    };
+    let titles: Vec<String> = metrics
+        .iter()
+        .map(|metric| format!("{scenario}: {metric} by {}", names(table)))
+        .collect();
+    let figures: Vec<(SweepFigure<'_>, String)> = metrics
+        .iter()
+        .zip(&titles)
+        .map(|(metric, title)| {
+            let figure = SweepFigure {
+                table,
+                metric,
+                title,
+                caption,
+            };
+            (figure, stem(metric))
+        })
+        .collect();
+    // Each chart's PNG and SVG drawn in parallel (in the caller's pool).
+    super::write_each_png_and_svg("charts", &figures, out)?;
     Ok(vec![])
 }
 
