@@ -25,6 +25,18 @@ struct StateWeek {
     exposure: f64,
 }
 
+/// What [`Defences::build`] takes from defences computed before.
+#[derive(Clone, Copy)]
+enum Reuse<'a> {
+    /// Nothing: every table worked out.
+    Nothing,
+    /// The stocks and state tables ([`Defences::compute_like`]).
+    Stocks(&'a Defences),
+    /// The patrol law of the directions whose inputs are the same, from
+    /// defences computed for the scenario given ([`Defences::compute_near`]).
+    Patrol(&'a Scenario, &'a Defences),
+}
+
 /// Per-week tables that every trial of one variant shares.
 #[derive(Debug, Clone)]
 pub struct Defences {
@@ -59,7 +71,7 @@ impl Defences {
     /// the week run, warm-up first (see [`Scenario::run_weeks`]); the
     /// members' means cover the recorded weeks only.
     pub fn compute(s: &Scenario) -> Defences {
-        Defences::build(s, None, None)
+        Defences::build(s, Reuse::Nothing)
     }
 
     /// [`Defences::compute`] for `s`, taking the stocks and the state
@@ -68,7 +80,7 @@ impl Defences {
     /// closures are worked out. The points of a sweep over the detection
     /// scale or a border's terrain prepare their defences this way.
     pub fn compute_like(s: &Scenario, like: &Defences) -> Defences {
-        Defences::build(s, Some(like), None)
+        Defences::build(s, Reuse::Stocks(like))
     }
 
     /// [`Defences::compute`] for `s`, taking from `like` (computed for
@@ -80,14 +92,10 @@ impl Defences {
     /// state's borders are worked out; the numbers are those
     /// [`Defences::compute`] gives.
     pub fn compute_near(s: &Scenario, near: &Scenario, like: &Defences) -> Defences {
-        Defences::build(s, None, Some((near, like)))
+        Defences::build(s, Reuse::Patrol(near, like))
     }
 
-    fn build(
-        s: &Scenario,
-        like: Option<&Defences>,
-        near: Option<(&Scenario, &Defences)>,
-    ) -> Defences {
+    fn build(s: &Scenario, reuse: Reuse<'_>) -> Defences {
         let (n, w) = (s.states.len(), s.run_weeks() as usize);
         let mut d = Defences {
             warmup: s.warmup_weeks,
@@ -102,14 +110,14 @@ impl Defences {
             intel_effect_mean: Vec::with_capacity(s.weeks as usize),
             spend: total_spend(s),
         };
-        match like {
-            Some(like) => {
+        match reuse {
+            Reuse::Stocks(like) => {
                 d.stocks = like.stocks.clone();
                 d.state_weeks = like.state_weeks.clone();
                 d.readiness_mean.clone_from(&like.readiness_mean);
                 d.intel_effect_mean.clone_from(&like.intel_effect_mean);
             }
-            None => d.fill_state_tables(s),
+            Reuse::Nothing | Reuse::Patrol(..) => d.fill_state_tables(s),
         }
         // The patrol law and the closures, week by week, from the stocks.
         // Most weeks repeat last week's stocks exactly, so each `exp` is
@@ -120,14 +128,14 @@ impl Defences {
             .collect();
         // A direction whose every input is `near`'s to the bit takes its
         // column from `like` (see `Defences::compute_near`).
-        let reused: Vec<bool> = match near {
-            Some((near, like)) => d.patrol_alike(s, &patrol_dirs, near, like),
-            None => vec![false; patrol_dirs.len()],
+        let reused: Vec<bool> = match reuse {
+            Reuse::Patrol(near, like) => d.patrol_alike(s, &patrol_dirs, near, like),
+            Reuse::Nothing | Reuse::Stocks(_) => vec![false; patrol_dirs.len()],
         };
         let mut patrol_exp = Exp::default();
-        match near {
+        match reuse {
             // `like`'s table, and the other directions worked out over it.
-            Some((_, like)) if reused.contains(&true) => {
+            Reuse::Patrol(_, like) if reused.contains(&true) => {
                 d.patrol.clone_from(&like.patrol);
                 let worked: Vec<(usize, &Option<PatrolDir>)> = patrol_dirs
                     .iter()
