@@ -2,8 +2,6 @@
 //! mean on the search trials by iteration, the elite highlighted, the best
 //! so far as a line and the baseline allocation's mean for reference.
 
-use std::path::{Path, PathBuf};
-
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -35,18 +33,16 @@ pub(crate) struct SearchChart {
     pub caption: String,
 }
 
-/// Draws `chart` into `dir/search.png` and `dir/search.svg`, the two at
-/// the same time on `threads` workers.
-pub(crate) fn draw(
-    dir: &Path,
+/// Draws `chart` as `search.png` and `search.svg` in memory, the two at
+/// the same time in the current pool ([`crate::engine::with_pool`]): the
+/// search's chart is drawn while its best candidate is confirmed, and
+/// written ([`super::write_drawn`]) once the result folder is committed.
+pub(crate) fn draw_in_memory(
     chart: &SearchChart,
-    threads: usize,
-) -> Result<Vec<PathBuf>, crate::Error> {
+) -> Result<Vec<Result<super::Drawn, crate::Error>>, crate::Error> {
     style::register_fonts()?;
     let figures = [(chart.clone(), "search".to_string())];
-    crate::engine::with_pool(threads, || {
-        super::write_each_png_and_svg("charts", &figures, dir)
-    })?
+    Ok(super::draw_each_png_and_svg("charts", &figures))
 }
 
 impl super::Figure for SearchChart {

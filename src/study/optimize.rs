@@ -409,32 +409,42 @@ pub fn optimize(
         .cloned()
         .ok_or_else(|| Error::Invalid("--iterations: at least 1".into()))?;
     let fresh = opts.trials..opts.trials + opts.confirm_trials;
-    let stats = match &over {
-        None => {
-            let scenarios = scenarios_of(std::slice::from_ref(&best.shares))?;
-            evaluate(
-                &baseline_theatre,
-                scenarios,
-                fresh.clone(),
-                opts,
-                cancel,
-                progress,
-            )?
-        }
-        Some((o, t)) => {
-            let list = vec![vec![], sets_of(&ids, &best.shares)];
-            evaluate_over(
-                o,
-                t,
-                &list,
-                base.seed,
-                fresh.clone(),
-                opts,
-                cancel,
-                progress,
-            )?
-        }
-    };
+    // The search's chart needs nothing of the confirmation: it is drawn
+    // (in memory) while the confirmation's trials run, and written once
+    // the folder is committed.
+    let search_chart = chart(&base, &ids, metric, lower, &all, opts);
+    let baseline_theatre: &Theatre<'_> = &baseline_theatre;
+    let (stats, drawn) = crate::engine::beside(
+        opts.common.threads,
+        || match &over {
+            None => {
+                let scenarios = scenarios_of(std::slice::from_ref(&best.shares))?;
+                evaluate(
+                    baseline_theatre,
+                    scenarios,
+                    fresh.clone(),
+                    opts,
+                    cancel,
+                    progress,
+                )
+            }
+            Some((o, t)) => {
+                let list = vec![vec![], sets_of(&ids, &best.shares)];
+                evaluate_over(
+                    o,
+                    t,
+                    &list,
+                    base.seed,
+                    fresh.clone(),
+                    opts,
+                    cancel,
+                    progress,
+                )
+            }
+        },
+        || crate::chart::search::draw_in_memory(&search_chart),
+    )?;
+    let stats = stats?;
     let confirmation = confirm(&stats, metric, &fresh);
     let outcome = SearchResult {
         out: target.clone(),
@@ -450,9 +460,7 @@ pub fn optimize(
         posterior: over.as_ref().map(|(o, _)| o.entry(vec![])),
     };
     write(&staging, &outcome, &stats, opts)?;
-    super::commit_then_draw(staging, |out| {
-        crate::chart::search::draw(out, &chart(&outcome, opts), opts.common.threads)
-    })?;
+    super::commit_then_draw(staging, |out| crate::chart::write_drawn(out, drawn?))?;
     crate::engine::timing("total", clock);
     Ok(outcome)
 }
@@ -659,25 +667,29 @@ fn write(
 }
 
 /// The data of `search.png`.
-fn chart(o: &SearchResult, opts: &OptimizeOptions) -> SearchChart {
+/// The search's chart: every candidate's mean on the search trials, by
+/// iteration.
+fn chart(
+    base: &Scenario,
+    states: &[String],
+    metric: usize,
+    lower_is_better: bool,
+    candidates: &[Candidate],
+    opts: &OptimizeOptions,
+) -> SearchChart {
     SearchChart {
         title: format!(
             "{}: search over the allocation of {}",
-            o.scenario_name,
-            o.states.join(", ")
+            base.name,
+            states.join(", ")
         ),
-        metric: o.metric.to_string(),
-        lower_is_better: o.lower_is_better,
+        metric: TOTALS[metric].name.to_string(),
+        lower_is_better,
         // The first candidate of the first iteration is the baseline's
         // allocation.
-        baseline: o
-            .candidates
-            .first()
-            .and_then(|c| c.mean)
-            .unwrap_or(f64::NAN),
+        baseline: candidates.first().and_then(|c| c.mean).unwrap_or(f64::NAN),
         candidates_per_iteration: opts.candidates,
-        points: o
-            .candidates
+        points: candidates
             .iter()
             .filter_map(|c| {
                 Some(Point {
@@ -690,7 +702,7 @@ fn chart(o: &SearchResult, opts: &OptimizeOptions) -> SearchChart {
             .collect(),
         caption: format!(
             "{} candidates × {} iterations · trials 0..{} each · seed {}",
-            opts.candidates, opts.iterations, opts.trials, o.seed
+            opts.candidates, opts.iterations, opts.trials, base.seed
         ),
     }
 }
