@@ -15,7 +15,9 @@
 # likelihoods, the chunk freed; the charts).
 # Serial is the wall time no other thread can share: everything outside
 # the steps (reading the scenario, writing sweep.csv and the manifest, the
-# commit) plus each step's longest task. A step that reports no tasks (the
+# commit, and what the process does before its clock starts and after it
+# reports its total: loading, freeing what is left, exiting) plus each
+# step's longest task. A step that reports no tasks (the
 # trials: thousands of short items) counts as wholly parallel. The share
 # is serial / total at THREADS threads (default 1: the Amdahl figure).
 #
@@ -34,6 +36,10 @@ POINTS=${5:-40}
 OUT=$(mktemp -d)
 # On failure, cordon's messages (sent to the timings file) go to stderr.
 trap 'rc=$?; if [ "$rc" -ne 0 ] && [ -f "$OUT/timings.txt" ]; then cat "$OUT/timings.txt" >&2; fi; rm -rf "$OUT"' EXIT
+# The process's own wall time, start to exit: what it spends before its
+# clock starts (loading, parsing the command line) and after its `total`
+# (freeing what is left, exiting) is serial too.
+T0=$EPOCHREALTIME
 case "$STUDY" in
   sweep)
     CORDON_TIMINGS=1 "$BIN" sweep --vary "model.detection_scale=0.99:1.01:$POINTS" --trials "$TRIALS" \
@@ -49,7 +55,8 @@ case "$STUDY" in
       --threads "$THREADS" --seed 7 --out "$OUT/study" --force --quiet 2> "$OUT/timings.txt" ;;
   *) echo "usage: $0 BIN sweep|sensitivity|calibrate|optimize [TRIALS] [THREADS] [POINTS]" >&2; exit 2 ;;
 esac
-awk '
+T1=$EPOCHREALTIME
+awk -v wall="$(awk -v a="${T0/,/.}" -v b="${T1/,/.}" 'BEGIN { printf "%.6f", b - a }')" '
   $1 != "timings:" { next }
   $2 == "task" { t = $NF; if (t > stepmax) stepmax = t; next }
   # The workers statistics built and merged (`workers`, `merged`) are
@@ -61,8 +68,11 @@ awk '
   }
   $2 == "total" { total = $NF }
   END {
-    serial = total - steps + crit
-    printf "total_s,%.4f\nsteps_s,%.4f\noutside_steps_s,%.4f\n", total, steps, total - steps
+    # Before the clock and after `total`: serial (never below 0).
+    unclocked = wall - total; if (unclocked < 0) unclocked = 0
+    serial = total - steps + crit + unclocked
+    total = total + unclocked
+    printf "total_s,%.4f\nsteps_s,%.4f\noutside_steps_s,%.4f\nbefore_clock_and_after_total_s,%.4f\n", total, steps, total - steps - unclocked, unclocked
     for (w in by) printf "step %s: s,%.4f,longest tasks summed,%.4f\n", w, by[w], longest[w]
     printf "serial_s,%.4f\nserial_share,%.4f\n", serial, serial / total
     s = serial / total

@@ -106,7 +106,10 @@ impl DrawingBackend for Bitmap<'_> {
         style: &T,
         pos: BackendCoord,
     ) -> Result<(), Failure> {
-        self.0.draw_text(text, style, pos)
+        match super::glyphs::draw_text(&mut self.0, text, style, pos) {
+            Some(drawn) => drawn,
+            None => self.0.draw_text(text, style, pos),
+        }
     }
 
     fn estimate_text_size<T: BackendTextStyle>(

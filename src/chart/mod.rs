@@ -11,6 +11,7 @@ pub(crate) mod calibration;
 mod distributions;
 mod fan;
 mod forest;
+mod glyphs;
 pub mod map;
 mod p_attack;
 pub(crate) mod search;

@@ -30,10 +30,10 @@ pub const CAPTION_HEIGHT: u32 = 30;
 
 /// The family name the embedded font is registered under; plotters' own
 /// defaults (axis labels, legends) ask for it too.
-const FAMILY: &str = "sans-serif";
+pub(super) const FAMILY: &str = "sans-serif";
 
-static REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
-static BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
+pub(super) static REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+pub(super) static BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 
 /// Dark grey for text, axes and outlines.
 pub const INK: RGBColor = RGBColor(34, 34, 34);

@@ -178,7 +178,7 @@ pub fn sweep(
 ) -> Result<SweepReport> {
     let started = chrono::Utc::now();
     let clock = Instant::now();
-    let plan = plan(opts)?;
+    let mut plan = plan(opts)?;
     check_metrics(&opts.metrics)?;
     let target = opts.common.out.clone().unwrap_or_else(|| {
         let stamp = started.format("sweep-%Y-%m-%dT%H-%M-%SZ").to_string();
@@ -191,12 +191,25 @@ pub fn sweep(
     });
     let staging = stage(&target, opts.common.force)?;
     on_start(&plan, &target);
+    // The points built when they were validated are handed to the run,
+    // each once, rather than copied: the run frees its points in the pool,
+    // where the kept ones, freed with the plan at the end, were 360
+    // scenarios dropped one by one on the calling thread (a 40-point sweep
+    // of nine variants: about 7 ms, a quarter of its serial time).
+    let kept: Vec<std::sync::Mutex<Option<ScenarioSet>>> = std::mem::take(&mut plan.built)
+        .into_iter()
+        .map(|set| std::sync::Mutex::new(Some(set)))
+        .collect();
+    let take_kept = |j: usize| {
+        kept.get(j)
+            .and_then(|k| k.lock().unwrap_or_else(|e| e.into_inner()).take())
+    };
     let results = match &plan.posterior {
         // Every (point, trial) of the design in one pool.
         None => run_points(
             plan.design.points.len(),
-            &|j| match plan.built.get(j) {
-                Some(set) => Ok(set.clone()),
+            &|j| match take_kept(j) {
+                Some(set) => Ok(set),
                 None => plan.source.at(&plan.design.params, &plan.design.points[j]),
             },
             0..plan.trials,
@@ -229,6 +242,8 @@ pub fn sweep(
             run_points_over(&plan, over, opts.common.threads, cancel, progress, on_point)?
         }
     };
+    // What is left of them (a sweep over a posterior builds its own).
+    crate::engine::drop_in_parallel(kept, opts.common.threads);
     let table = SweepTable::new(&plan.design, results);
     // Its rows formatted in the run's pool.
     with_pool(opts.common.threads, || {
