@@ -11,13 +11,18 @@
 # (5,000 variant-trials, benches/scaling.sh's), and takes the ratio of
 # their variant-trials per second within the round, so that a slow spell
 # of the machine slows both. Prints one CSV row per binary and round, then
-# each binary's median ratio.
+# each binary's median ratio. ITERATIONS and CONFIRM (default 2 and 400)
+# change the search's size: ITERATIONS=8 CONFIRM=2000 is optimize's own
+# default at 100 trials a candidate (20,800 variant-trials).
 set -euo pipefail
 if [ $# -lt 3 ]; then
   echo "usage: $0 ROUNDS THREADS BIN [BIN...]" >&2
   exit 2
 fi
 ROUNDS=$1; THREADS=$2; shift 2
+ITERATIONS=${ITERATIONS:-2}
+CONFIRM=${CONFIRM:-400}
+WORK=$((ITERATIONS * 21 * 100 + 2 * CONFIRM))
 BINS=("$@")
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
@@ -33,8 +38,8 @@ run_of() {
     --out "$OUT/run" --quiet --force
 }
 optimize_of() {
-  seconds "$1" optimize csto-southern-frontier --budget-of TJK --trials 100 --iterations 2 \
-    --candidates 20 --confirm-trials 400 --seed 7 --threads "$THREADS" --out "$OUT/opt" --quiet --force
+  seconds "$1" optimize csto-southern-frontier --budget-of TJK --trials 100 --iterations "$ITERATIONS" \
+    --candidates 20 --confirm-trials "$CONFIRM" --seed 7 --threads "$THREADS" --out "$OUT/opt" --quiet --force
 }
 echo "binary,round,run_seconds,optimize_seconds,ratio"
 for r in $(seq "$ROUNDS"); do
@@ -45,8 +50,8 @@ for r in $(seq "$ROUNDS"); do
   for b in "${order[@]}"; do
     o1=$(optimize_of "$b"); t=$(run_of "$b"); o2=$(optimize_of "$b"); o3=$(optimize_of "$b")
     o=$(printf '%s\n' "$o1" "$o2" "$o3" | sort -g | head -1)
-    awk -v b="$b" -v r="$r" -v t="$t" -v o="$o" \
-      'BEGIN { printf "%s,%d,%s,%s,%.3f\n", b, r, t, o, (5000 / o) / (36000 / t) }'
+    awk -v b="$b" -v r="$r" -v t="$t" -v o="$o" -v w="$WORK" \
+      'BEGIN { printf "%s,%d,%s,%s,%.3f\n", b, r, t, o, (w / o) / (36000 / t) }'
   done
 done | tee "$OUT/rows.csv"
 for b in "${BINS[@]}"; do
