@@ -58,15 +58,8 @@ impl Axis {
         (self.at(self.low), self.at(self.high))
     }
 
-    /// The plotters coordinate of the axis, with at most about `max`
-    /// ticks at round values.
-    pub(super) fn coord(&self, max: usize) -> Ticked {
-        let (a, b) = self.range();
-        let ticks = self.ticks(max).into_iter().map(|x| self.at(x)).collect();
-        Ticked::new(a..b, ticks)
-    }
-
-    /// [`Axis::coord`] without ticks near the ends, for panels side by side
+    /// The plotters coordinate of the axis, with at most about `max` ticks
+    /// at round values and none near the ends, for panels side by side
     /// whose end labels would run into each other.
     pub(super) fn coord_inside(&self, max: usize) -> Ticked {
         let (a, b) = self.range();
@@ -78,6 +71,63 @@ impl Axis {
             .filter(|t| *t > a + room && *t < b - room)
             .collect();
         Ticked::new(a..b, ticks)
+    }
+
+    /// The plotters coordinate of the axis for a plot `pixels` wide whose
+    /// tick labels need `label` pixels each: the densest round ticks whose
+    /// neighbours are that far apart ([`Axis::ticks_apart`]).
+    pub(super) fn coord_for(&self, pixels: u32, label: f64) -> Ticked {
+        let (a, b) = self.range();
+        let gap = label * (b - a) / f64::from(pixels.max(1));
+        let ticks = self
+            .ticks_apart(gap)
+            .into_iter()
+            .map(|x| self.at(x))
+            .collect();
+        Ticked::new(a..b, ticks)
+    }
+
+    /// Round values inside the range, neighbours at least `gap` apart in
+    /// the axis's coordinate (so that labels that wide do not meet), as
+    /// many as keep that gap: on a log axis 1, 2 and 5 × 10^k, else 1 and
+    /// 3, else 1 alone, else every second (third, ...) decade; on a linear
+    /// axis, or a log axis that spans too little for these, steps of 1, 2
+    /// or 5 × 10^k (at most seven ticks, at least two).
+    pub(super) fn ticks_apart(&self, gap: f64) -> Vec<f64> {
+        let apart = |t: &[f64]| t.windows(2).all(|w| self.at(w[1]) - self.at(w[0]) >= gap);
+        if self.log {
+            for mantissas in [&[1.0, 2.0, 5.0][..], &[1.0, 3.0][..], &[1.0][..]] {
+                let ticks = decade_ticks(self.low, self.high, mantissas);
+                if ticks.len() >= 3 && apart(&ticks) {
+                    return ticks;
+                }
+            }
+            let decades = decade_ticks(self.low, self.high, &[1.0]);
+            if decades.len() >= 3 {
+                for every in 2..decades.len() {
+                    let ticks: Vec<f64> = decades.iter().copied().step_by(every).collect();
+                    if apart(&ticks) || ticks.len() <= 2 {
+                        return ticks;
+                    }
+                }
+            }
+        }
+        for max in (2..=7).rev() {
+            let ticks = linear_ticks(self.low, self.high, max);
+            if ticks.len() >= 2 && apart(&ticks) {
+                return ticks;
+            }
+        }
+        // Too narrow for a coarser step to keep two ticks: every k-th of
+        // the finest.
+        let fine = linear_ticks(self.low, self.high, 7);
+        for every in 2..fine.len() {
+            let ticks: Vec<f64> = fine.iter().copied().step_by(every).collect();
+            if apart(&ticks) || ticks.len() <= 2 {
+                return ticks;
+            }
+        }
+        fine
     }
 
     /// The tick label at coordinate `t`: the value, to three significant
@@ -230,6 +280,48 @@ mod tests {
         assert!(wide.len() <= 8 && wide.len() >= 3, "{wide:?}");
         let narrow = axis(0.011, 0.019, true).ticks(6);
         assert!(narrow.len() >= 3, "{narrow:?}");
+    }
+
+    /// On a marginal panel of four a row (1,200 px: a plot about 208 px
+    /// wide), every prior's value axis gets ticks whose labels (45 px
+    /// each) do not meet, and at least two of them; seven ticks a panel
+    /// had run "0.001" into "0.003". A panel four times as wide keeps the
+    /// denser choice.
+    #[test]
+    fn ticks_leave_room_for_their_labels() {
+        let px = |ax: &Axis, t: &[f64], width: f64| -> Vec<f64> {
+            let (a, b) = ax.range();
+            t.windows(2)
+                .map(|w| (ax.at(w[1]) - ax.at(w[0])) / (b - a) * width)
+                .collect()
+        };
+        for (low, high, log) in [
+            (0.001, 1.0, true),
+            (0.003, 0.3, true),
+            (0.02, 2.5, true),
+            (0.01, 10.0, true),
+            (1e-6, 10.0, true),
+            (0.011, 0.019, true),
+            (1.0, 8.0, false),
+            (0.0, 0.05, false),
+        ] {
+            let ax = axis(low, high, log);
+            let (a, b) = ax.range();
+            let ticks = ax.ticks_apart(45.0 * (b - a) / 208.0);
+            assert!(ticks.len() >= 2, "{low}..{high}: {ticks:?}");
+            for gap in px(&ax, &ticks, 208.0) {
+                assert!(
+                    gap >= 45.0,
+                    "{low}..{high}: {ticks:?} has a gap of {gap:.0} px"
+                );
+            }
+        }
+        let ax = axis(0.001, 1.0, true);
+        let span = 1000f64.ln();
+        let narrow = ax.ticks_apart(45.0 * span / 208.0);
+        let wide = ax.ticks_apart(45.0 * span / 900.0);
+        assert_eq!(narrow, vec![0.001, 0.01, 0.1, 1.0]);
+        assert!(wide.len() > narrow.len(), "{wide:?}");
     }
 
     #[test]

@@ -63,7 +63,14 @@ fn panel<DB: DrawingBackend>(
         .margin(10)
         .x_label_area_size(56)
         .y_label_area_size(72)
-        .build_cartesian_2d(axis.coord(7), 0.0..top(&shares, 1.5))?;
+        // The plot is the panel less its 72 px of y labels and 20 px of
+        // margins; a tick label of up to five characters at 13 px takes
+        // about 35 px, so neighbours are kept 45 px apart (seven ticks a
+        // panel had run "0.001" into "0.003" four panels a row).
+        .build_cartesian_2d(
+            axis.coord_for(area.dim_in_pixel().0.saturating_sub(92), 45.0),
+            0.0..top(&shares, 1.5),
+        )?;
     let x_desc = if axis.is_log() {
         "value (log scale)"
     } else {
