@@ -213,15 +213,26 @@ pub(crate) fn write_each_png_and_svg<F: Figure + Sync>(
     figures: &[(F, String)],
     out: &Path,
 ) -> Result<Vec<PathBuf>, crate::Error> {
+    pairs_written(each_file(step, figures, |figure, stem, format| {
+        write_as(figure, out, stem, format)
+    }))
+}
+
+/// `file` of each of `figures`' PNG and SVG, in pairs in figure order,
+/// every file a task of one parallel step named `step` in the current
+/// pool.
+fn each_file<'a, F: Figure + Sync, T: Send>(
+    step: &str,
+    figures: &'a [(F, String)],
+    file: impl Fn(&'a F, &'a str, Format) -> T + Sync + Send,
+) -> Vec<T> {
     let files: Vec<(&(F, String), Format)> = figures
         .iter()
         .flat_map(|f| [(f, Format::Png), (f, Format::Svg)])
         .collect();
-    pairs_written(crate::engine::par_map_step(
-        step,
-        &files,
-        |&((figure, stem), format)| write_as(figure, out, stem, format),
-    ))
+    crate::engine::par_map_step(step, &files, |&((figure, stem), format)| {
+        file(figure, stem, format)
+    })
 }
 
 /// The two files each chart is written as.
@@ -307,13 +318,7 @@ pub(crate) fn draw_each_png_and_svg<F: Figure + Sync>(
     step: &str,
     figures: &[(F, String)],
 ) -> Vec<Result<Drawn, crate::Error>> {
-    let files: Vec<(&(F, String), Format)> = figures
-        .iter()
-        .flat_map(|f| [(f, Format::Png), (f, Format::Svg)])
-        .collect();
-    crate::engine::par_map_step(step, &files, |&((figure, stem), format)| {
-        draw_as(figure, stem, format)
-    })
+    each_file(step, figures, draw_as)
 }
 
 /// Writes the files of [`draw_each_png_and_svg`] into `out`: all of
@@ -426,6 +431,21 @@ mod tests {
         }
     }
 
+    /// The names of the files in `dir`, sorted.
+    fn names(dir: &Path) -> Vec<String> {
+        let mut left: Vec<String> = std::fs::read_dir(dir)
+            .expect("the folder")
+            .map(|f| {
+                f.expect("an entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        left.sort();
+        left
+    }
+
     /// Figures drawn a file per task: both files of a figure that draws,
     /// neither of one whose PNG or SVG failed (whichever of the two ran
     /// second), and the failure, naming the chart, while the other
@@ -443,17 +463,7 @@ mod tests {
                 .expect("a pool");
         let e = drawn.expect_err("two figures failed");
         assert!(e.to_string().contains("half: refused on purpose"), "{e}");
-        let mut left: Vec<String> = std::fs::read_dir(dir.path())
-            .expect("the folder")
-            .map(|f| {
-                f.expect("an entry")
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .collect();
-        left.sort();
-        assert_eq!(left, ["good.png", "good.svg"]);
+        assert_eq!(names(dir.path()), ["good.png", "good.svg"]);
         let good = [(flaky(usize::MAX), "again".to_string())];
         let written = write_each_png_and_svg("charts", &good, dir.path()).expect("drawn");
         assert_eq!(
@@ -469,19 +479,6 @@ mod tests {
     fn figures_drawn_in_memory_are_written_later_as_the_same_files() {
         let later = tempfile::tempdir().expect("temporary folder");
         let straight = tempfile::tempdir().expect("temporary folder");
-        let names = |dir: &Path| {
-            let mut left: Vec<String> = std::fs::read_dir(dir)
-                .expect("the folder")
-                .map(|f| {
-                    f.expect("an entry")
-                        .file_name()
-                        .to_string_lossy()
-                        .into_owned()
-                })
-                .collect();
-            left.sort();
-            left
-        };
         let figures = [
             (flaky(usize::MAX), "good".to_string()),
             (flaky(1), "half".to_string()),

@@ -133,6 +133,10 @@ impl Defences {
             Reuse::Nothing | Reuse::Stocks(_) => vec![false; patrol_dirs.len()],
         };
         let mut patrol_exp = Exp::default();
+        let mut law = |dir: usize, p: &Option<PatrolDir>, stocks: &[Stocks]| match p {
+            Some(p) => 1.0 - patrol_exp.of(dir, p.exponent(stocks)),
+            None => 0.0,
+        };
         match reuse {
             // `like`'s table, and the other directions worked out over it.
             Reuse::Patrol(_, like) if reused.contains(&true) => {
@@ -145,21 +149,19 @@ impl Defences {
                 for (tau, row) in d.patrol.chunks_exact_mut(patrol_dirs.len()).enumerate() {
                     let stocks = &d.stocks[tau * n..][..n];
                     for &(dir, p) in &worked {
-                        row[dir] = match p {
-                            Some(p) => 1.0 - patrol_exp.of(dir, p.exponent(stocks)),
-                            None => 0.0,
-                        };
+                        row[dir] = law(dir, p, stocks);
                     }
                 }
             }
             _ => {
                 for tau in 0..s.run_weeks() {
                     let stocks = &d.stocks[tau as usize * n..][..n];
-                    d.patrol
-                        .extend(patrol_dirs.iter().enumerate().map(|(dir, p)| match p {
-                            Some(p) => 1.0 - patrol_exp.of(dir, p.exponent(stocks)),
-                            None => 0.0,
-                        }));
+                    d.patrol.extend(
+                        patrol_dirs
+                            .iter()
+                            .enumerate()
+                            .map(|(dir, p)| law(dir, p, stocks)),
+                    );
                 }
             }
         }

@@ -335,7 +335,7 @@ pub fn optimize(
     };
     // The baseline, prepared once: every iteration runs it beside its
     // candidates, which are prepared like it.
-    let baseline_theatre = std::cell::LazyCell::new(|| Theatre::new(&base));
+    let baseline_theatre = std::sync::LazyLock::new(|| Theatre::new(&base));
     let baseline: Vec<Shares> = searched.iter().map(|(_, s)| *s).collect();
     let mut sampler = Sampler {
         mean: baseline.iter().map(Shares::logits).collect(),
@@ -413,14 +413,13 @@ pub fn optimize(
     // (in memory) while the confirmation's trials run, and written once
     // the folder is committed.
     let search_chart = chart(&base, &ids, metric, lower, &all, opts);
-    let baseline_theatre: &Theatre<'_> = &baseline_theatre;
     let (stats, drawn) = crate::engine::beside(
         opts.common.threads,
         || match &over {
             None => {
                 let scenarios = scenarios_of(std::slice::from_ref(&best.shares))?;
                 evaluate(
-                    baseline_theatre,
+                    &baseline_theatre,
                     scenarios,
                     fresh.clone(),
                     opts,
@@ -666,9 +665,8 @@ fn write(
     Ok(())
 }
 
-/// The data of `search.png`.
-/// The search's chart: every candidate's mean on the search trials, by
-/// iteration.
+/// The data of `search.png`: every candidate's mean on the search
+/// trials, by iteration.
 fn chart(
     base: &Scenario,
     states: &[String],

@@ -104,12 +104,7 @@ impl Axis {
             }
             let decades = decade_ticks(self.low, self.high, &[1.0]);
             if decades.len() >= 3 {
-                for every in 2..decades.len() {
-                    let ticks: Vec<f64> = decades.iter().copied().step_by(every).collect();
-                    if apart(&ticks) || ticks.len() <= 2 {
-                        return ticks;
-                    }
-                }
+                return thinned(&decades, apart);
             }
         }
         for max in (2..=7).rev() {
@@ -120,14 +115,7 @@ impl Axis {
         }
         // Too narrow for a coarser step to keep two ticks: every k-th of
         // the finest.
-        let fine = linear_ticks(self.low, self.high, 7);
-        for every in 2..fine.len() {
-            let ticks: Vec<f64> = fine.iter().copied().step_by(every).collect();
-            if apart(&ticks) || ticks.len() <= 2 {
-                return ticks;
-            }
-        }
-        fine
+        thinned(&linear_ticks(self.low, self.high, 7), apart)
     }
 
     /// The tick label at coordinate `t`: the value, to three significant
@@ -158,6 +146,18 @@ impl Axis {
         }
         linear_ticks(self.low, self.high, max)
     }
+}
+
+/// Every second of `ticks`, else every third, ...: the first that keeps
+/// `apart`, or is down to two; `ticks` themselves when fewer than three.
+fn thinned(ticks: &[f64], apart: impl Fn(&[f64]) -> bool) -> Vec<f64> {
+    for every in 2..ticks.len() {
+        let kept: Vec<f64> = ticks.iter().copied().step_by(every).collect();
+        if apart(&kept) || kept.len() <= 2 {
+            return kept;
+        }
+    }
+    ticks.to_vec()
 }
 
 /// A linear f64 coordinate whose ticks are given. Unlike plotters'
