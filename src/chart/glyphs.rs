@@ -123,10 +123,12 @@ fn draw<T: BackendTextStyle>(
     let mut x_shift = 0f32;
     let mut prev = None;
     for c in text.chars() {
-        if let Some(pc) = prev {
-            x_shift += scaled.kern(scaled.glyph_id(pc), scaled.glyph_id(c));
+        // Each character's glyph looked up in the font once.
+        let id = scaled.glyph_id(c);
+        if let Some(prev) = prev {
+            x_shift += scaled.kern(prev, id);
         }
-        prev = Some(c);
+        prev = Some(id);
         if let Some(glyph) = glyph(font, bold, size, c) {
             let y_shift = ((size as f32) / 2.0 + glyph.top) as i32;
             let x_shift = x_shift.round() as i32 + glyph.left as i32;
@@ -139,7 +141,7 @@ fn draw<T: BackendTextStyle>(
                 }
             }
         }
-        x_shift += scaled.h_advance(scaled.glyph_id(c));
+        x_shift += scaled.h_advance(id);
     }
     Ok(())
 }
@@ -210,6 +212,15 @@ mod tests {
         root.draw_text(text, st, pos).unwrap();
     }
 
+    /// Text in the regular or bold face at `size`, in ink.
+    fn styled(bold: bool, size: f64) -> TextStyle<'static> {
+        if bold {
+            style::bold(size, &INK)
+        } else {
+            style::text(size, &INK)
+        }
+    }
+
     /// Bytes in which two canvases differ.
     fn differing(a: &[u8], b: &[u8]) -> usize {
         a.iter().zip(b).filter(|(x, y)| x != y).count()
@@ -237,11 +248,7 @@ mod tests {
         style::register_fonts().expect("the embedded font");
         let translucent = BLUE.mix(0.4);
         for (bold, size) in [(false, 11.0), (false, 14.0), (true, 13.0), (false, 24.0)] {
-            let st = if bold {
-                style::bold(size, &INK)
-            } else {
-                style::text(size, &INK)
-            };
+            let st = styled(bold, size);
             for st in [st.clone(), st.color(&translucent)] {
                 for c in "AVTWaeilnr0125,.:(×–σμ≥→‘".chars() {
                     let text = c.to_string();
@@ -267,11 +274,7 @@ mod tests {
             (true, 15.0, "AVAST To Wa: σ = 0.5 ×"),
             (false, 11.0, "elite (kept to steer)"),
         ] {
-            let st = if bold {
-                style::bold(size, &INK)
-            } else {
-                style::text(size, &INK)
-            };
+            let st = styled(bold, size);
             let f = face(bold, size);
             for at in [(10, 20), (300, 200)] {
                 let mine = ours(|root| put(root, text, &st, at));
